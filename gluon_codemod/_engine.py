@@ -1,0 +1,219 @@
+"""The pipeline: cheap text pre-filter, one `ast` traversal for all rules, libcst only to rewrite."""
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ._context import FileContext
+from ._finding import Finding, FixResult, SourceError
+from ._rule import CannotFix, Edit, FixContext, selected_rules
+from ._source import decode_source
+
+TARGETS = ("mxnet", "runtime")
+Source = Union[str, bytes]
+
+
+def might_contain_gluon(text: str, module_name: Optional[str] = None) -> bool:
+    """A substring test that rules out most non-Gluon files before any parsing."""
+    return "gluon" in text or "hybrid_forward" in text or bool(module_name and module_name.startswith("mxnet."))
+
+
+def _lines(text: str) -> List[str]:
+    return text.splitlines()
+
+
+def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list]) -> None:
+    handlers = dispatch.get(type(node))
+    if handlers:
+        for handler in handlers:
+            handler(node)
+    kind = type(node)
+    if kind is ast.ClassDef:
+        ctx.class_stack.append(node)
+    elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
+        ctx.function_stack.append(node)
+    elif kind is ast.Import or kind is ast.ImportFrom:
+        ctx.imports.add(node)
+    ctx.parents.append(node)
+    for child in ast.iter_child_nodes(node):
+        _walk(child, ctx, dispatch)
+    ctx.parents.pop()
+    if kind is ast.ClassDef:
+        ctx.class_stack.pop()
+    elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
+        ctx.function_stack.pop()
+    elif kind is ast.Assign or kind is ast.AnnAssign:
+        ctx.note_assignment(node)
+
+
+def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
+            module_name: Optional[str] = None) -> List[Tuple[Finding, Optional[Edit]]]:
+    """Findings (each with its edit, if the rule can fix it) for decoded source `text`."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
+    if tree is None and not might_contain_gluon(text, module_name):
+        return []
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
+    lines = _lines(text)
+    ctx = FileContext(tree, lines, module_name)
+    results: List[Tuple[Finding, Optional[Edit]]] = []
+
+    def sink(finding: Finding, edit: Optional[Edit]) -> None:
+        if not ctx.suppressed(finding.line, finding.code):
+            results.append((finding, edit))
+
+    dispatch: Dict[type, list] = {}
+    for rule_class in selected_rules(select, ignore, target):
+        rule = rule_class(sink, ctx)
+        for node_type, method in rule_class.handlers().items():
+            dispatch.setdefault(node_type, []).append(getattr(rule, method))
+    if dispatch:
+        _walk(tree, ctx, dispatch)
+    results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))
+    if not text.isascii():
+        _to_character_columns(results, lines)
+    return results
+
+
+def _to_character_columns(results, lines: List[str]) -> None:
+    """`ast` columns are UTF-8 byte offsets; libcst and editors count characters."""
+    def char_col(line: int, col: int) -> int:
+        if 1 <= line <= len(lines):
+            return len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
+        return col
+
+    for finding, edit in results:
+        finding.col = char_col(finding.line, finding.col)
+        if edit is not None:
+            l1, c1, l2, c2 = edit.span
+            edit.span = (l1, char_col(l1, c1), l2, char_col(l2, c2))
+
+
+class _Fixer(cst.CSTTransformer):
+    """Applies every planned edit in one libcst traversal, matching nodes by type and span."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, edits: Sequence[Edit], fix_context: FixContext):
+        super().__init__()
+        self.fix_context = fix_context
+        self.pending: Dict[Tuple[type, int, int, int, int], List[Edit]] = {}
+        for edit in edits:
+            self.pending.setdefault((edit.target,) + tuple(edit.span), []).append(edit)
+        self.types = {key[0] for key in self.pending}
+        self.applied: set = set()
+        self.refused: Dict[int, str] = {}
+
+    def on_leave(self, original_node, updated_node):
+        if self.fix_context.carried and isinstance(updated_node, (cst.IndentedBlock, cst.Module)):
+            updated_node = self._place_carried(updated_node)
+        if type(original_node) not in self.types:
+            return updated_node
+        pos = self.get_metadata(PositionProvider, original_node)
+        key = (type(original_node), pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+        for edit in self.pending.get(key, ()):
+            if not isinstance(updated_node, cst.CSTNode):
+                break  # an earlier edit removed or flattened the node
+            try:
+                updated_node = edit.apply(updated_node, self.fix_context)
+            except CannotFix as reason:
+                self.refused[id(edit)] = str(reason)
+                continue
+            self.applied.add(id(edit))
+        return updated_node
+
+
+    def _place_carried(self, block):
+        body = list(block.body)
+        carried = self.fix_context.carried
+        footer = list(block.footer)
+        changed = False
+        for index, statement in enumerate(body):
+            lines = carried.pop(id(statement), None)
+            if not lines:
+                continue
+            changed = True
+            if index + 1 < len(body):
+                follower = body[index + 1]
+                body[index + 1] = follower.with_changes(leading_lines=list(lines) + list(follower.leading_lines))
+            else:
+                footer = list(lines) + footer
+        return block.with_changes(body=body, footer=footer) if changed else block
+
+
+def _add_imports(module: cst.Module, imports) -> cst.Module:
+    context = CodemodContext()
+    items = [ImportItem(module_name, obj_name=name, alias=alias) for module_name, name, alias in imports]
+    return AddImportsVisitor(context, items).transform_module(module)
+
+
+def _decode(source: Source):
+    if isinstance(source, bytes):
+        decoded = decode_source(source)
+        return decoded.text, decoded
+    if source.startswith("\ufeff"):
+        return source[1:], "bom"
+    return source, None
+
+
+def _encode(text: str, how) -> Source:
+    if how is None:
+        return text
+    if how == "bom":
+        return "\ufeff" + text
+    return how.encode(text)
+
+
+def check_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
+               module_name: Optional[str] = None) -> List[Finding]:
+    """Findings for `source` (str, or bytes decoded as Python would). Raises SourceError if it cannot parse."""
+    text, _ = _decode(source)
+    return [finding for finding, _ in analyze(text, select=select, ignore=ignore, target=target,
+                                              module_name=module_name)]
+
+
+def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None, unsafe_fixes: bool = False,
+             module_name: Optional[str] = None) -> FixResult:
+    """Apply the safe fixes (and the unsafe ones with `unsafe_fixes=True`); returns code and findings.
+
+    The code has the input's type; bytes keep their encoding, BOM and line endings.
+    """
+    text, how = _decode(source)
+    results = analyze(text, select=select, ignore=ignore, target=target, module_name=module_name)
+    edits = [edit for finding, edit in results if edit is not None and (edit.safe or unsafe_fixes)]
+    findings = [finding for finding, _ in results]
+    if not edits:
+        return FixResult(source, findings)
+    fix_context = FixContext(target=target)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise SourceError(f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column)
+    fixer = _Fixer(edits, fix_context)
+    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer)
+    if fix_context.imports and fixer.applied:
+        new_module = _add_imports(new_module, fix_context.imports)
+    new_text = new_module.code
+    try:
+        ast.parse(new_text)
+    except SyntaxError as exc:  # never hand back code that no longer compiles
+        raise SourceError(f"internal error: the rewrite would not compile ({exc.msg} at line {exc.lineno}); "
+                          "file left unchanged, please report this", 1)
+    for finding, edit in results:
+        if edit is None:
+            continue
+        if id(edit) in fixer.applied:
+            finding.fixed = True
+        elif id(edit) in fixer.refused:
+            finding.fix_available = False
+            finding.message += f" (not fixed: {fixer.refused[id(edit)]})"
+    return FixResult(_encode(new_text, how) if new_text != text else source, findings)

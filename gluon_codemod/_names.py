@@ -1,0 +1,109 @@
+"""Name resolution through a file's own import table (no libcst scope analysis: see README, Performance).
+
+`ImportTable.qualify(expr)` turns `N.Dense`, `mx.gluon.nn.Dense` or `HB` into a dotted qualified name
+such as `mxnet.gluon.nn.Dense`, following the aliases the file imported.
+"""
+from __future__ import annotations
+
+import ast
+from typing import Dict, Optional
+
+GLUON = "mxnet.gluon"
+
+# Gluon names that are classes but not Blocks; everything else CamelCase under mxnet.gluon is a Block.
+_NOT_BLOCKS = {"Parameter", "Constant", "ParameterDict", "Trainer", "DeferredInitializationError",
+               "HookHandle", "Symbol", "NDArray"}
+_NOT_BLOCK_PACKAGES = ("mxnet.gluon.data", "mxnet.gluon.utils", "mxnet.gluon.metric",
+                       "mxnet.gluon.parameter", "mxnet.gluon.trainer", "mxnet.gluon.contrib.estimator",
+                       "mxnet.gluon.contrib.data")
+# Names a `from mxnet.gluon import *` (or `from mxnet.gluon.nn import *`) may bring in.
+_STAR_EXPORTS = {
+    GLUON: {"Block", "HybridBlock", "SymbolBlock", "Parameter", "Constant", "ParameterDict", "Trainer",
+            "nn", "rnn", "loss", "data", "utils", "model_zoo", "contrib"},
+}
+
+
+def dotted(expr: ast.AST) -> Optional[str]:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+class ImportTable:
+    """Maps each name a file binds by import to the qualified name it stands for."""
+
+    def __init__(self, module_name: Optional[str] = None):
+        # The package is needed to resolve relative imports (mxnet's own sources use them).
+        self.package = module_name.rpartition(".")[0] if module_name else None
+        self.names: Dict[str, str] = {}
+        self.star_from: list = []
+
+    def add(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.names[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            module = self._absolute(node)
+            if module is None:
+                return
+            for alias in node.names:
+                if alias.name == "*":
+                    self.star_from.append(module)
+                else:
+                    self.names[alias.asname or alias.name] = f"{module}.{alias.name}"
+
+    def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
+        if not node.level:
+            return node.module
+        if self.package is None:
+            return None
+        parts = self.package.split(".")
+        if node.level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (node.level - 1)]
+        return ".".join(base + ([node.module] if node.module else []))
+
+    def qualify(self, expr: ast.AST) -> Optional[str]:
+        name = dotted(expr)
+        return self.qualify_dotted(name) if name else None
+
+    def qualify_dotted(self, name: str) -> Optional[str]:
+        root, _, rest = name.partition(".")
+        target = self.names.get(root)
+        if target is None:
+            for module in self.star_from:
+                if root in _STAR_EXPORTS.get(module, ()) or (module.startswith(GLUON + ".") and root[:1].isupper()):
+                    target = f"{module}.{root}"
+                    break
+            else:
+                return None
+        return f"{target}.{rest}" if rest else target
+
+    @property
+    def imports_gluon(self) -> bool:
+        return any(is_gluon(q) or q == "mxnet" for q in self.names.values()) or any(
+            is_gluon(m) for m in self.star_from)
+
+
+def is_gluon(qualified: Optional[str]) -> bool:
+    return bool(qualified) and (qualified == GLUON or qualified.startswith(GLUON + "."))
+
+
+def is_gluon_block_class(qualified: Optional[str]) -> bool:
+    """True for Gluon Block classes (and model-zoo factories, which return Blocks)."""
+    if not is_gluon(qualified) or qualified.startswith(_NOT_BLOCK_PACKAGES):
+        return False
+    last = qualified.rsplit(".", 1)[-1]
+    if ".model_zoo." in qualified:  # factories such as `vision.resnet18_v1()` and `get_model()` build Blocks
+        return not last.startswith("_") and last not in ("vision", "model_store", "get_model_file")
+    return last[:1].isupper() and last not in _NOT_BLOCKS

@@ -1,0 +1,163 @@
+"""The contract every rule module follows, and the registry that finds them in `gluon_codemod.rules`.
+
+A rule is a class with a `code`, a `message`, a `fix_title`, ruff-style documentation in its docstring,
+`VALID`/`INVALID` examples (they run as tests) and `visit_<AstNode>` methods. Detection runs on the
+standard library's `ast` (cheap, and what flake8 hands plugins); a fix is an `Edit` anchored on the
+span of the reported node and applied later with libcst, only for files that need one.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ._context import FileContext
+from ._finding import Finding
+
+
+class CannotFix(Exception):
+    """Raised by an edit that finds, on the concrete tree, that it would lose something (a comment)."""
+
+
+@dataclass
+class Valid:
+    """Code the rule must leave alone and not report; `why` says why it is left alone."""
+
+    code: str
+    why: str = ""
+    target: str = "mxnet"
+
+
+@dataclass
+class Invalid:
+    """Code the rule reports. `expected` is the fixed code, or None when no fix is applied."""
+
+    code: str
+    expected: Optional[str] = None
+    unsafe_fixes: bool = False
+    target: str = "mxnet"
+    why: str = ""
+
+
+@dataclass
+class Edit:
+    """A rewrite of the libcst node of type `target` that spans `span` (ast coordinates)."""
+
+    target: type
+    apply: Callable[[cst.CSTNode, "FixContext"], Any]
+    span: Tuple[int, int, int, int] = (0, 0, 0, 0)
+    safe: bool = True
+
+
+@dataclass
+class FixContext:
+    """Handed to edits: module-level needs (imports) that one node cannot satisfy alone."""
+
+    target: str = "mxnet"
+    imports: List[Tuple[str, Optional[str], Optional[str]]] = field(default_factory=list)
+    #: Comment lines to place after a statement once its enclosing block is rebuilt (see `carry_after`).
+    carried: Dict[int, list] = field(default_factory=dict)
+
+    def carry_after(self, statement: cst.CSTNode, lines: list) -> None:
+        """Keep `lines` (EmptyLines) right after `statement` in whatever block ends up holding it.
+
+        An unwrapped `with` body's trailing comments cannot be attached to the body's last
+        statement, only to the statement that follows it, which the edit cannot see.
+        """
+        if lines:
+            self.carried.setdefault(id(statement), []).extend(lines)
+
+    def require_import(self, module: str, name: Optional[str] = None, asname: Optional[str] = None) -> None:
+        item = (self.retarget(module), name, asname)
+        if item not in self.imports:
+            self.imports.append(item)
+
+    def retarget(self, module: str) -> str:
+        if self.target == "runtime" and (module == "mxnet.gluon" or module.startswith("mxnet.gluon.")):
+            return "gluon_runtime" + module[len("mxnet.gluon"):]
+        return module
+
+
+class Rule:
+    """Base class of a migration rule; see the module docstring."""
+
+    code: str = ""
+    name: str = ""
+    message: str = ""
+    fix_title: Optional[str] = None
+    #: Targets the rule runs for ("mxnet": new Block API; "runtime": also retarget imports).
+    targets: Tuple[str, ...] = ("mxnet", "runtime")
+    VALID: List[Valid] = []
+    INVALID: List[Invalid] = []
+
+    def __init__(self, sink: "Callable[[Finding, Optional[Edit]], None]", ctx: FileContext):
+        self._sink = sink
+        self.ctx = ctx
+
+    def report(self, node: ast.AST, message: Optional[str] = None, *, edit: Optional[Edit] = None,
+               fix_title: Optional[str] = None, **fmt) -> None:
+        """Report `node`; `message` defaults to the rule's, formatted with `fmt`."""
+        text = (message or self.message).format(**fmt)
+        finding = Finding(self.code, node.lineno, node.col_offset, text,
+                          fix_title=(fix_title or self.fix_title) if edit else None,
+                          fix_available=edit is not None, fix_safe=edit.safe if edit else True)
+        if edit is not None and edit.span == (0, 0, 0, 0):
+            edit.span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        self._sink(finding, edit)
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule module's docstring: What it does / Why is this bad? / Example / Use instead / Fix safety."""
+        import sys
+
+        return (sys.modules[cls.__module__].__doc__ or "").strip()
+
+    @classmethod
+    def handlers(cls) -> Dict[type, str]:
+        """`visit_With` -> {ast.With: 'visit_With'}."""
+        out = {}
+        for attr in dir(cls):
+            if attr.startswith("visit_"):
+                node_type = getattr(ast, attr[len("visit_"):], None)
+                if isinstance(node_type, type):
+                    out[node_type] = attr
+        return out
+
+
+def all_rules() -> List[type]:
+    """Every rule class in `gluon_codemod.rules`, ordered by code."""
+    global _RULES
+    if _RULES is None:
+        from . import rules as package
+
+        found = []
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for value in vars(module).values():
+                if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.code \
+                        and value.__module__ == module.__name__:
+                    found.append(value)
+        _RULES = sorted(found, key=lambda r: r.code)
+    return _RULES
+
+
+_RULES: Optional[List[type]] = None
+
+
+def selected_rules(select=None, ignore=None, target: str = "mxnet") -> List[type]:
+    """Rules enabled by ruff-style prefix selection (`GLN0` selects GLN001..GLN009)."""
+    def matches(code, prefixes):
+        return any(code.startswith(p.strip().upper()) for p in prefixes if p.strip())
+
+    rules = [r for r in all_rules() if target in r.targets]
+    if select:
+        rules = [r for r in rules if matches(r.code, select)]
+    if ignore:
+        rules = [r for r in rules if not matches(r.code, ignore)]
+    return rules

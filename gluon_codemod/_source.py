@@ -1,0 +1,38 @@
+"""Decoding and encoding of Python sources without losing a byte: PEP 263 cookies, BOM, line endings."""
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+
+from ._finding import SourceError
+
+
+@dataclass
+class DecodedSource:
+    text: str
+    encoding: str
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def decode_source(data: bytes) -> DecodedSource:
+    """Decode file bytes as Python would, keeping `\\r\\n` as it is (no universal newlines)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # a bad or unknown coding cookie
+        raise SourceError(f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}", getattr(exc, "lineno", 1) or 1)
+    bom = encoding == "utf-8-sig"
+    if bom:
+        encoding = "utf-8"
+        data = data[3:]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"cannot decode as {encoding}: byte {data[exc.start]:#04x} is invalid "
+                          "(add a PEP 263 coding cookie or re-save the file as UTF-8)", line)
+    return DecodedSource(text, encoding, bom)

@@ -1,0 +1,168 @@
+"""`with block.name_scope():` no longer exists: children are named by the attribute they are stored in.
+
+## What it does
+Finds `with <block>.name_scope():` (on `self`, a Sequential variable, `self.features`, in helpers,
+loops and conditionals) and other uses of `name_scope()`.
+
+## Why is this bad?
+The simplified Block API removes `name_scope()` and prefixes: a child's parameters are named by the
+attribute path (`features.0.weight`), whether or not it was created inside a scope.
+
+## Example
+```python
+with self.name_scope():
+    self.dense = nn.Dense(10)
+```
+
+## Use instead
+```python
+self.dense = nn.Dense(10)
+```
+
+## Fix safety
+Safe: unwrapping only changes prefixed names, which the new API no longer has. A comment on the `with`
+line moves to the first statement of the body. `name_scope()` used any other way (stored, entered by
+hand, `with ... as scope`) is reported and left alone.
+"""
+import ast
+
+import libcst as cst
+
+from gluon_codemod._cst import comment_lines, with_leading_lines
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+
+
+def _is_name_scope_call(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "name_scope" and not node.args and not node.keywords)
+
+
+def _unwrap(node: cst.With, fix):
+    if isinstance(node.body, cst.SimpleStatementSuite):  # `with self.name_scope(): x = 1`
+        return cst.SimpleStatementLine(
+            body=node.body.body, leading_lines=node.leading_lines, trailing_whitespace=node.body.trailing_whitespace)
+    statements = list(node.body.body)
+    lines = list(node.leading_lines) + comment_lines(node.body.header)
+    statements[0] = with_leading_lines(statements[0], lines)
+    fix.carry_after(statements[-1], node.body.footer)
+    return cst.FlattenSentinel(statements)
+
+
+def _drop_item(index: int):
+    def apply(node: cst.With, fix):
+        items = list(node.items)
+        removed = items.pop(index)
+        if index == len(items):  # the removed item was last: its comma (or none) goes to the new last
+            items[-1] = items[-1].with_changes(comma=removed.comma)
+        return node.with_changes(items=items)
+    return apply
+
+
+class NameScope(Rule):
+    code = "GLN001"
+    name = "name-scope"
+    message = "`{receiver}.name_scope()` is removed in the new Block API; children are named by attribute"
+    fix_title = "Remove the `with {receiver}.name_scope():` and dedent its body"
+
+    VALID = [
+        Valid("import tensorflow as tf\nwith tf.name_scope('x'):\n    pass\n",
+              why="not Gluon: TensorFlow's name_scope takes a name"),
+        Valid("from mxnet.gluon import nn\nclass Net(nn.Block):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.dense = nn.Dense(3)\n",
+              why="already migrated"),
+    ]
+    INVALID = [
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "class Net(nn.HybridBlock):\n"
+            "    def __init__(self, **kwargs):\n"
+            "        super(Net, self).__init__(**kwargs)\n"
+            "        # build the layers\n"
+            "        with self.name_scope():  # scoped\n"
+            "            self.dense = nn.Dense(3)\n"
+            "            self.out = nn.Dense(1)\n"
+            "            # trailing note\n"
+            "        self.flag = True\n",
+            "from mxnet.gluon import nn\n"
+            "class Net(nn.HybridBlock):\n"
+            "    def __init__(self, **kwargs):\n"
+            "        super(Net, self).__init__(**kwargs)\n"
+            "        # build the layers\n"
+            "        # scoped\n"
+            "        self.dense = nn.Dense(3)\n"
+            "        self.out = nn.Dense(1)\n"
+            "        # trailing note\n"
+            "        self.flag = True\n",
+        ),
+        Invalid(
+            "import mxnet as mx\r\n"
+            "net = mx.gluon.nn.HybridSequential()\r\n"
+            "with net.name_scope():\r\n"
+            "    for i in range(2):\r\n"
+            "        net.add(mx.gluon.nn.Dense(4))\r\n",
+            "import mxnet as mx\r\n"
+            "net = mx.gluon.nn.HybridSequential()\r\n"
+            "for i in range(2):\r\n"
+            "    net.add(mx.gluon.nn.Dense(4))\r\n",
+            why="CRLF line endings are kept; a Sequential variable is a Block",
+        ),
+        Invalid(
+            "from mxnet.gluon import nn as N\n"
+            "def build(net, ctx):\n"
+            "    with ctx, net.name_scope():\n"
+            "        net.add(N.Dense(2))\n",
+            "from mxnet.gluon import nn as N\n"
+            "def build(net, ctx):\n"
+            "    with ctx:\n"
+            "        net.add(N.Dense(2))\n",
+            why="a multi-item `with` keeps its other items",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        scope = self.name_scope()\n"
+            "        scope.__enter__()\n",
+            None,
+            why="entered by hand: reported, not rewritten",
+        ),
+    ]
+
+    def __init__(self, sink, ctx):
+        super().__init__(sink, ctx)
+        self._in_with = set()
+
+    def visit_With(self, node: ast.With) -> None:
+        for index, item in enumerate(node.items):
+            call = item.context_expr
+            if not _is_name_scope_call(call) or not self._is_block(call.func.value):
+                continue
+            self._in_with.add(id(call))
+            receiver = ast.unparse(call.func.value)
+            if item.optional_vars is not None:
+                self.report(call, "`{receiver}.name_scope()` bound with `as` is removed in the new Block API; "
+                            "remove the `with` and any use of its target", receiver=receiver)
+            elif len(node.items) == 1:
+                self.report(node, receiver=receiver, edit=Edit(cst.With, _unwrap),
+                            fix_title=self.fix_title.format(receiver=receiver))
+            else:
+                self.report(call, receiver=receiver, edit=Edit(cst.With, _drop_item(index), span=_span(node)),
+                            fix_title=f"Remove `{receiver}.name_scope()` from the `with` items")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if _is_name_scope_call(node) and id(node) not in self._in_with and self._is_block(node.func.value):
+            self.report(node, "`{receiver}.name_scope()` is removed in the new Block API and cannot be rewritten "
+                        "here; delete the scope and name children by attribute",
+                        receiver=ast.unparse(node.func.value))
+
+    def _is_block(self, receiver) -> bool:
+        # An unknown receiver (a helper's `net` argument) counts in a file that imports Gluon:
+        # a zero-argument `name_scope()` is Gluon's; TensorFlow's takes a name.
+        if self.ctx.is_foreign(receiver):
+            return False
+        return self.ctx.is_block_expr(receiver) or self.ctx.imports.imports_gluon
+
+
+def _span(node):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
