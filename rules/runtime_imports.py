@@ -1,0 +1,149 @@
+"""For `--target runtime`: point `mxnet.gluon` at `gluon_runtime`, which runs the new API on MXNet 1.9.1.
+
+## What it does
+Only with `--target runtime`: rewrites `from mxnet.gluon import nn`, `from mxnet.gluon.nn import Dense`,
+`import mxnet.gluon as G`, `from mxnet import gluon` and attribute uses such as `mx.gluon.nn.Dense` to the
+same names under `gluon_runtime`.
+
+## Why is this bad?
+Stock MXNet 1.9.1 only has the old Block API. Migrated code runs today on `gluon_runtime`, which
+implements the new API on MXNet 1.9.1's operators; other MXNet imports (`mx.nd`, `mx.autograd`) stay.
+
+## Example
+```python
+import mxnet as mx
+from mxnet import gluon
+net = mx.gluon.nn.Dense(3)
+```
+
+## Use instead
+```python
+import mxnet as mx
+import gluon_runtime
+import gluon_runtime as gluon
+
+net = gluon_runtime.nn.Dense(3)
+```
+
+## Fix safety
+Safe: `gluon_runtime` mirrors the module layout of `mxnet.gluon` for what it implements and re-exports
+the rest (`data`, `utils`, `metric`). `model_zoo` is not part of the runtime: its uses are reported.
+"""
+import ast
+
+import libcst as cst
+
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+
+RUNTIME = "gluon_runtime"
+# mxnet.gluon modules that gluon_runtime implements as importable modules of its own.
+_MODULES = {"", "parameter", "block", "nn", "rnn", "loss", "trainer", "contrib", "contrib.nn"}
+
+
+def _retargetable(module: str) -> bool:
+    if module == "mxnet.gluon":
+        return True
+    return module.startswith("mxnet.gluon.") and module[len("mxnet.gluon."):] in _MODULES
+
+
+def _runtime_name(module: str) -> str:
+    return RUNTIME + module[len("mxnet.gluon"):]
+
+
+def _set_module(name: str):
+    def apply(node: cst.ImportFrom, fix):
+        return node.with_changes(module=cst.parse_expression(name))
+    return apply
+
+
+def _rename_alias(name: str, asname: str):
+    def apply(node: cst.ImportAlias, fix):
+        return node.with_changes(name=cst.parse_expression(name),
+                                 asname=node.asname or cst.AsName(name=cst.Name(asname)))
+    return apply
+
+
+def _split_from_mxnet(gluon_aliases, others):
+    def apply(node: cst.SimpleStatementLine, fix):
+        statements = [cst.parse_statement(f"import {RUNTIME} as {alias}\n") for alias in gluon_aliases]
+        if others:
+            statements.insert(0, cst.parse_statement(f"from mxnet import {', '.join(others)}\n"))
+        statements[0] = statements[0].with_changes(leading_lines=node.leading_lines)
+        statements[-1] = statements[-1].with_changes(trailing_whitespace=node.trailing_whitespace)
+        return cst.FlattenSentinel(statements)
+    return apply
+
+
+def _replace_with_runtime(node: cst.Attribute, fix):
+    fix.require_import(RUNTIME)
+    return cst.Name(RUNTIME, lpar=node.lpar, rpar=node.rpar)
+
+
+class RuntimeImports(Rule):
+    code = "GLN010"
+    name = "runtime-imports"
+    targets = ("runtime",)
+    message = "`{old}` is stock MXNet 1.9.1 Gluon; with target `runtime` use `{new}`"
+    fix_title = "Import `{new}` instead"
+
+    VALID = [
+        Valid("from mxnet.gluon import nn\n", why="target mxnet keeps mxnet.gluon imports"),
+        Valid("from mxnet.gluon.data import DataLoader\n", target="runtime",
+              why="the runtime does not reimplement gluon.data: stock is used as is"),
+        Valid("from mxnet import nd, autograd\n", target="runtime", why="not Gluon"),
+    ]
+    INVALID = [
+        Invalid("from mxnet.gluon import nn as N  # layers\nfrom mxnet.gluon.block import HybridBlock\n",
+                "from gluon_runtime import nn as N  # layers\nfrom gluon_runtime.block import HybridBlock\n",
+                target="runtime"),
+        Invalid("# models\nfrom mxnet import gluon, nd  # both\nnet = gluon.nn.Dense(1)\n",
+                "# models\nfrom mxnet import nd\nimport gluon_runtime as gluon  # both\nnet = gluon.nn.Dense(1)\n",
+                target="runtime", why="other names of the same `from mxnet import` stay"),
+        Invalid("import mxnet as mx\nimport mxnet.gluon as G\nnet = mx.gluon.nn.Dense(3)\n",
+                "import mxnet as mx\nimport gluon_runtime as G\nimport gluon_runtime\n\nnet = gluon_runtime.nn.Dense(3)\n",
+                target="runtime"),
+        Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
+                why="model_zoo builds stock blocks: reported, not rewritten"),
+    ]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not node.module:
+            return
+        if _retargetable(node.module):
+            new = _runtime_name(node.module)
+            self.report(node, old=node.module, new=new, edit=Edit(cst.ImportFrom, _set_module(new)),
+                        fix_title=self.fix_title.format(new=new))
+        elif node.module == "mxnet":
+            gluon = [a for a in node.names if a.name == "gluon"]
+            if not gluon:
+                return
+            others = [a.name if not a.asname else f"{a.name} as {a.asname}" for a in node.names if a.name != "gluon"]
+            aliases = [a.asname or "gluon" for a in gluon]
+            self.report(node, old="from mxnet import gluon", new=f"import {RUNTIME} as {aliases[0]}",
+                        edit=Edit(cst.SimpleStatementLine, _split_from_mxnet(aliases, others)),
+                        fix_title=f"Import `{RUNTIME}` as `{aliases[0]}`")
+        elif node.module.startswith("mxnet.gluon.model_zoo"):
+            self._report_model_zoo(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname and _retargetable(alias.name):
+                new = _runtime_name(alias.name)
+                self.report(alias, old=alias.name, new=new, edit=Edit(cst.ImportAlias, _rename_alias(new, alias.asname)),
+                            fix_title=self.fix_title.format(new=new))
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr != "gluon" or not isinstance(node.value, ast.Name):
+            return
+        if self.ctx.imports.qualify(node.value) != "mxnet" or isinstance(getattr(node, "ctx", None), ast.Store):
+            return
+        parent = self.ctx.parents[-1] if self.ctx.parents else None
+        if isinstance(parent, ast.Attribute) and parent.attr == "model_zoo":
+            self._report_model_zoo(node)
+            return
+        self.report(node, old=f"{node.value.id}.gluon", new=RUNTIME, edit=Edit(cst.Attribute, _replace_with_runtime),
+                    fix_title=f"Use `{RUNTIME}`")
+
+    def _report_model_zoo(self, node) -> None:
+        self.report(node, "`mxnet.gluon.model_zoo` builds stock 1.x blocks and is not part of `gluon_runtime`; "
+                    "copy the model definition into your code to run it on the runtime")
