@@ -1,0 +1,72 @@
+"""Engine speed on a real Gluon 1.x corpus (gluoncv 0.10.5.post0 sources), single process, one run.
+
+Times, over the same files: an `ast.parse` pass, a libcst parse-only pass, `check` and `fix --diff`
+(fix + unified diff, nothing written). Prints lines/second and the ratios against the goals:
+check <= 4x the ast pass; fix <= 1.5x the libcst parse pass.
+
+    python benchmarks/engine.py [--repeat N]
+"""
+import argparse
+import ast
+import difflib
+import os
+import sys
+import time
+
+import libcst as cst
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _corpus import gluoncv_sources  # noqa: E402
+
+from gluon_codemod import check_code, fix_code  # noqa: E402
+from gluon_codemod._files import module_name_for  # noqa: E402
+
+
+def _timed(function, items, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for item in items:
+            function(item)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=1, help="take the best of N runs of each pass")
+    args = parser.parse_args()
+    paths = gluoncv_sources()
+    files = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            files.append((path, module_name_for(path), handle.read()))
+    texts = [data.decode("utf-8") for _, _, data in files]
+    lines = sum(text.count("\n") for text in texts)
+
+    def fix_diff(item):
+        path, module, data = item
+        new = fix_code(data, module_name=module).code
+        if new != data:
+            "".join(difflib.unified_diff(data.decode().splitlines(True), new.decode().splitlines(True), path, path))
+
+    passes = [
+        ("ast.parse", lambda text: ast.parse(text), texts),
+        ("libcst parse", lambda text: cst.parse_module(text), texts),
+        ("check", lambda item: check_code(item[2], module_name=item[1]), files),
+        ("fix --diff", fix_diff, files),
+    ]
+    times = {}
+    print(f"corpus: {len(files)} files, {lines} lines (gluoncv 0.10.5.post0)")
+    for name, function, items in passes:
+        times[name] = _timed(function, items, args.repeat)
+        print(f"{name:>14}: {times[name]:7.2f} s  {lines / times[name]:10.0f} lines/s")
+    check_ratio = times["check"] / times["ast.parse"]
+    fix_ratio = times["fix --diff"] / times["libcst parse"]
+    print(f"check / ast.parse      = {check_ratio:.2f}x (goal <= 4x)  {'OK' if check_ratio <= 4 else 'MISSED'}")
+    print(f"fix / libcst parse     = {fix_ratio:.2f}x (goal <= 1.5x)  {'OK' if fix_ratio <= 1.5 else 'MISSED'}")
+    print(f"check vs libcst parse  = {times['libcst parse'] / times['check']:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
