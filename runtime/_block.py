@@ -1,0 +1,286 @@
+"""`Block`: children and Parameters registered by attribute assignment, structural names."""
+import re
+import warnings
+import weakref
+from collections import OrderedDict
+
+import mxnet as mx
+from mxnet import initializer, ndarray
+from mxnet.gluon.utils import HookHandle
+
+from . import _checkpoint
+from ._nest import indent
+from .parameter import Parameter
+
+
+class Block:
+    """Base class of all layers and models.
+
+    Children (Blocks) and Parameters are registered by assigning them to attributes; assigning
+    anything else (including `None`) makes a plain attribute. Parameters are addressed by
+    structural names such as `'features.0.weight'`.
+    """
+
+    def __init__(self):
+        self._children = OrderedDict()
+        self._reg_params = {}
+        self._forward_hooks = OrderedDict()
+        self._forward_pre_hooks = OrderedDict()
+        # Weak, so that children never keep their parents (and their arrays) alive.
+        self._parents = weakref.WeakSet()
+        self._name = mx.name.NameManager.current.get(None, self._alias())
+
+    def _alias(self):
+        return self.__class__.__name__.lower()
+
+    @property
+    def name(self):
+        """`<class alias><global counter>`, e.g. `dense0`; used for graph op names."""
+        return self._name
+
+    @property
+    def params(self):
+        """This block's own Parameters keyed by attribute name (children excluded)."""
+        return self._reg_params
+
+    def __repr__(self):
+        lines = ['  ({}): {}'.format(key, indent(repr(value), 2))
+                 for key, value in self.__dict__.items() if isinstance(value, Block)]
+        return '{}(\n{}\n)'.format(self.__class__.__name__, '\n'.join(lines))
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (Parameter, Block)) and '_reg_params' not in self.__dict__:
+            raise RuntimeError('Cannot register %s "%s" before Block.__init__ ran: call '
+                               'super().__init__() first in %s.__init__.'
+                               % (type(value).__name__, name, type(self).__name__))
+        existing = self.__dict__.get(name)
+        if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
+            raise TypeError("Changing attribute type for {} from {} to {}is not allowed. Assign "
+                            "an object of the same kind, or use a new attribute name."
+                            .format(name, type(existing), type(value)))
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            previous = self._reg_params.get(name)
+            self._reg_params[name] = value
+            if previous is not None and previous is not value:
+                self._parameter_replaced(name)
+        super().__setattr__(name, value)
+
+    def _parameter_replaced(self, name):
+        """Hook for HybridBlock: a cached graph must not keep using the old Parameter."""
+
+    def register_child(self, block, name=None):
+        """Registers `block` as a child under `name` (default: the next index as a string)."""
+        if not isinstance(block, Block):
+            raise TypeError("register_child expects a Block, got %s. Wrap the computation in a "
+                            "Block subclass." % type(block))
+        if name is None:
+            name = str(len(self._children))
+        self._children[name] = block
+        block._parents.add(self)
+
+    def _ancestors(self):
+        seen, todo = set(), list(self._parents)
+        while todo:
+            block = todo.pop()
+            if id(block) not in seen:
+                seen.add(id(block))
+                yield block
+                todo.extend(block._parents)
+
+    def _invalidate_ancestor_graphs(self):
+        """A change in this subtree makes every ancestor's cached graph stale."""
+        for block in self._ancestors():
+            clear = getattr(block, '_clear_cached_op', None)
+            if clear is not None:
+                clear()
+
+    def _checkpoint_aliases(self):
+        """Alternative checkpoint keys (relative to this block) -> own Parameter attribute."""
+        return {}
+
+    # -- hooks --------------------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """Calls `hook(block, args)` before every forward; returns a detachable handle."""
+        handle = HookHandle()
+        handle.attach(self._forward_pre_hooks, hook)
+        return handle
+
+    def register_forward_hook(self, hook):
+        """Calls `hook(block, args, output)` after every forward; returns a detachable handle."""
+        handle = HookHandle()
+        handle.attach(self._forward_hooks, hook)
+        return handle
+
+    def __call__(self, *args):
+        for hook in list(self._forward_pre_hooks.values()):
+            hook(self, args)
+        out = self.forward(*args)
+        for hook in list(self._forward_hooks.values()):
+            hook(self, args, out)
+        return out
+
+    def forward(self, *args):
+        """Computation of the block; subclasses override it."""
+        raise NotImplementedError('%s must override forward()' % type(self).__name__)
+
+    # -- walking ------------------------------------------------------------------------------
+    def _walk_blocks(self, prefix=''):
+        """Yields `(structural path, block)` for this block and every descendant."""
+        yield prefix, self
+        for key, child in self._children.items():
+            yield from child._walk_blocks(prefix + key + '.')
+
+    def _collect_params_with_prefix(self, prefix='', select=None):
+        pattern = re.compile(select) if select is not None else None
+        out = OrderedDict()
+        for path, block in self._walk_blocks(prefix):
+            for attr, param in block._reg_params.items():
+                key = path + attr
+                if pattern is None or pattern.match(key):
+                    out[key] = param
+        return dict(out)
+
+    def collect_params(self, select=None):
+        """Parameters of this block and its descendants as `{structural name: Parameter}`.
+
+        `select` is a regular expression matched at the start of the name (`re.match`). A
+        shared Parameter appears under every name that reaches it.
+        """
+        self._check_unregistered_containers()
+        return self._collect_params_with_prefix(select=select)
+
+    def _check_unregistered_containers(self):
+        for _, block in self._walk_blocks():
+            registered = {id(c) for c in block._children.values()}
+            for attr, value in block.__dict__.items():
+                if attr == '_children' or (attr.startswith('__') and attr.endswith('__')):
+                    continue
+                items = value.values() if isinstance(value, dict) else (
+                    value if isinstance(value, (list, tuple)) else ())
+                hidden = [v for v in items if isinstance(v, Block) and id(v) not in registered]
+                if hidden:
+                    warnings.warn(
+                        '"{}.{}" is an unregistered container with Blocks. Note that Blocks '
+                        'inside the list, tuple or dict will not be registered automatically. '
+                        'Make sure to register them using register_child() or switching to '
+                        'nn.Sequential/nn.HybridSequential instead.'
+                        .format(type(block).__name__, attr), stacklevel=3)
+
+    def _unique_params(self):
+        seen, out = set(), []
+        for param in self._collect_params_with_prefix().values():
+            if id(param) not in seen:
+                seen.add(id(param))
+                out.append(param)
+        return out
+
+    # -- parameter operations -----------------------------------------------------------------
+    def share_parameters(self, shared):
+        """Ties this block's Parameters to those of `shared` (structural name -> Parameter).
+
+        Returns self, so `Net().share_parameters(other.collect_params())` chains.
+        """
+        if shared is None:
+            return self
+        if not isinstance(shared, dict):
+            raise ValueError("'shared' should be in type of Dict. Get type {}! Pass "
+                             "block.collect_params().".format(type(shared)))
+        used = set()
+        for path, block in self._walk_blocks():
+            for attr in list(block._reg_params):
+                key = path + attr
+                if shared.get(key) is not None:
+                    setattr(block, attr, shared[key])
+                    used.add(key)
+        for key in shared:
+            if key not in used:
+                warnings.warn('Parameter name {} is not in the current model!'.format(key),
+                              stacklevel=2)
+        return self
+
+    def initialize(self, init=initializer.Uniform(), ctx=None, verbose=False,
+                   force_reinit=False):
+        """Initializes every Parameter; `init` is the default, a Parameter's own init wins.
+
+        A shared Parameter is initialized once, under its first structural name.
+        """
+        if verbose:
+            init.set_verbosity(verbose=verbose)
+        seen = set()
+        for key, param in self.collect_params().items():
+            if id(param) in seen:
+                continue
+            seen.add(id(param))
+            param.initialize(None, ctx, init, force_reinit=force_reinit, structural_name=key)
+
+    def zero_grad(self):
+        """Sets every gradient buffer to 0."""
+        by_ctx = OrderedDict()
+        for param in self._unique_params():
+            if param._grad is None or param.grad_req == 'null':
+                continue
+            for grad in param._grad:
+                if grad.stype == 'default':
+                    by_ctx.setdefault(grad.ctx, []).append(grad)
+                else:
+                    ndarray.zeros_like(grad, out=grad)
+        for arrays in by_ctx.values():
+            ndarray.reset_arrays(*arrays, num_arrays=len(arrays))
+
+    def reset_ctx(self, ctx):
+        """Moves every Parameter to `ctx` (a Context or a list of them)."""
+        for param in self._unique_params():
+            param.reset_ctx(ctx)
+
+    def setattr(self, name, value):
+        """Sets attribute `name` (e.g. 'grad_req', 'lr_mult') on every Parameter."""
+        for param in self._unique_params():
+            setattr(param, name, value)
+
+    def cast(self, dtype):
+        """Casts every Parameter (children first) to `dtype`."""
+        for child in self._children.values():
+            child.cast(dtype)
+        for param in self._reg_params.values():
+            param.cast(dtype)
+
+    def apply(self, fn):
+        """Calls `fn(block)` on every descendant (children first), then self; returns self."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def hybridize(self, active=True, **kwargs):
+        """A plain Block has no graph: hybridizes its HybridBlock descendants."""
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def register_op_hook(self, callback, monitor_all=False):
+        """Installs `callback(name, op_name, array)` on descendants' cached graphs."""
+        for child in self._children.values():
+            child.register_op_hook(callback, monitor_all)
+
+    def summary(self, *inputs):
+        """Prints a table of layers, output shapes and parameter counts for `inputs`."""
+        from ._summary import print_summary
+        print_summary(self, *inputs)
+
+    # -- checkpoints --------------------------------------------------------------------------
+    def save_parameters(self, filename, deduplicate=False):
+        """Writes `{structural name: value}` in the MXNet NDArray file format."""
+        _checkpoint.save_parameters(self, filename, deduplicate)
+
+    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,
+                        cast_dtype=False, dtype_source='current'):
+        """Loads a file written by `save_parameters` (ours or stock MXNet 1.x)."""
+        _checkpoint.load_parameters(self, filename, ctx, allow_missing, ignore_extra,
+                                    cast_dtype, dtype_source)
+
+    def load_dict(self, param_dict, ctx=None, allow_missing=False, ignore_extra=False,
+                  cast_dtype=False, dtype_source='current'):
+        """Loads `{structural name: NDArray}`; every problem is reported in one error."""
+        _checkpoint.load_dict(self, param_dict, ctx, allow_missing, ignore_extra, cast_dtype,
+                              dtype_source)

@@ -1,0 +1,502 @@
+"""Parameter and Constant with the simplified (prefix-free) Gluon semantics.
+
+A `Parameter` has no prefix: its `name` is `param_<uuid>_<name>`, unique per object and read-only,
+so it is safe as a graph variable name and as a key in stock `mxnet.gluon.Trainer`, which it
+accepts because the class subclasses the stock `mxnet.gluon.parameter.Parameter` (spec S9.2).
+Block-level code addresses parameters by structural names instead (`'features.0.weight'`).
+"""
+import uuid
+import warnings
+import weakref
+
+import numpy as np
+import mxnet as mx
+from mxnet import autograd, context, initializer, ndarray, symbol
+from mxnet.base import MXNetError, mx_real_t
+from mxnet.context import Context, cpu
+from mxnet.gluon import parameter as _stock
+from mxnet.util import is_np_array, is_np_shape
+
+__all__ = ['DeferredInitializationError', 'Parameter', 'Constant', 'tensor_types']
+
+tensor_types = (symbol.Symbol, ndarray.NDArray)
+_VALID_STYPES = ('default', 'row_sparse', 'csr')
+_VALID_GRAD_REQS = ('write', 'add', 'null')
+
+
+class DeferredInitializationError(MXNetError):
+    """Raised when a Parameter is read before its deferred initialization has happened."""
+
+
+def _shape_known(shape):
+    return shape is not None and all(d > 0 for d in shape)
+
+
+def _as_ctx_list(ctx):
+    if ctx is None:
+        return [context.current_context()]
+    if isinstance(ctx, Context):
+        return [ctx]
+    return list(ctx)
+
+
+class Parameter(_stock.Parameter):
+    """A trainable tensor of a Block, held on one or more contexts.
+
+    Parameters
+    ----------
+    name : str
+        Suffix of the unique graph variable name (`param_<uuid>_<name>`); initializers see it.
+    grad_req : {'write', 'add', 'null'}
+    shape : int or tuple of int, optional
+        Unknown dimensions are 0 and get completed by deferred shape inference.
+    dtype : numpy.dtype or str
+    lr_mult, wd_mult : float
+        Learning-rate and weight-decay multipliers applied by the optimizer.
+    init : Initializer, optional
+        Takes precedence over the default initializer given to `initialize`.
+    allow_deferred_init : bool
+        Whether `initialize` on an unknown shape defers instead of failing.
+    differentiable : bool
+        False forces `grad_req='null'`.
+    stype, grad_stype : {'default', 'row_sparse', 'csr'}
+    """
+
+    # Not calling the stock constructor on purpose: it assigns `self.name`, a read-only
+    # property here (spec S1.2), and keeps a strong reference to the trainer.
+    def __init__(self, name='weight', grad_req='write', shape=None, dtype=mx_real_t,
+                 lr_mult=1.0, wd_mult=1.0, init=None, allow_deferred_init=False,
+                 differentiable=True, stype='default', grad_stype='default'):
+        if stype not in _VALID_STYPES:
+            raise ValueError("stype for Parameter must be one of 'default', 'row_sparse', or "
+                             "'csr', but got '%s'" % (stype,))
+        if grad_stype not in _VALID_STYPES:
+            raise ValueError("grad_stype for Parameter must be one of 'default', 'row_sparse', "
+                             "or 'csr', but got '%s'" % (grad_stype,))
+        self._name = 'param_' + str(uuid.uuid4()).replace('-', '_') + '_' + name
+        self._var = None
+        self._data = None
+        self._grad = None
+        self._ctx_list = None
+        self._ctx_map = None
+        self._trainer = None
+        self._deferred_init = ()
+        self._differentiable = differentiable
+        self._allow_deferred_init = allow_deferred_init
+        self._grad_req = None
+        self._shape = (shape,) if isinstance(shape, int) else (
+            tuple(shape) if shape is not None else None)
+        self._dtype = dtype
+        self._stype = stype
+        self._grad_stype = grad_stype
+        self.lr_mult = lr_mult
+        self.wd_mult = wd_mult
+        self.init = init
+        self.grad_req = grad_req
+
+    @property
+    def name(self):
+        """Unique graph variable name, fixed at construction."""
+        return self._name
+
+    def __repr__(self):
+        return 'Parameter (shape={}, dtype={})'.format(self.shape, self.dtype)
+
+    # -- attributes ---------------------------------------------------------------------------
+    @property
+    def grad_req(self):
+        return self._grad_req
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req not in _VALID_GRAD_REQS:
+            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got '%s'"
+                             % (req,))
+        if not self._differentiable:
+            req = 'null'
+        if self._grad_req == req:
+            return
+        self._grad_req = req
+        if req == 'null' and self._grad is not None:
+            self._grad = None
+            self._data = [d.detach() for d in self._data]
+        elif self._data is not None:
+            self._init_grad()
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, dtype):
+        self.cast(dtype)
+
+    @property
+    def shape(self):
+        if self._shape is None:
+            return None
+        if is_np_shape():
+            return tuple(d if d != 0 else -1 for d in self._shape)
+        return self._shape
+
+    @shape.setter
+    def shape(self, new_shape):
+        new_shape = tuple(new_shape) if new_shape is not None else None
+        if self._shape is None or new_shape is None:
+            self._shape = new_shape
+            return
+        compatible = len(self._shape) == len(new_shape) and all(
+            old in (-1, 0, new) for new, old in zip(new_shape, self._shape))
+        if not compatible:
+            raise ValueError("Expected shape %s is incompatible with given shape %s for "
+                             "Parameter %s." % (str(new_shape), str(self._shape), self.name))
+        self._shape = new_shape
+
+    # -- trainer link (weak: a Trainer must not be kept alive by its parameters, S1.20) -------
+    def _set_trainer(self, trainer):
+        current = self._trainer() if self._trainer is not None else None
+        if (self._stype != 'default' and current is not None and trainer is not None
+                and current is not trainer):
+            raise RuntimeError(
+                "Failed to set the trainer for Parameter '%s' because it was already set. "
+                "More than one trainers for a %s Parameter is not supported."
+                % (self.name, self._stype))
+        self._trainer = weakref.ref(trainer) if trainer is not None else None
+
+    def _live_trainer(self):
+        return self._trainer() if self._trainer is not None else None
+
+    # -- access -------------------------------------------------------------------------------
+    def _check_and_get(self, arr_list, ctx):
+        if arr_list is not None:
+            if ctx is list:
+                return arr_list
+            if ctx is None:
+                if len(arr_list) == 1:
+                    return arr_list[0]
+                ctx = context.current_context()
+            slots = self._ctx_map[ctx.device_typeid & 1]
+            if ctx.device_id < len(slots) and slots[ctx.device_id] is not None:
+                return arr_list[slots[ctx.device_id]]
+            raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
+                               "initialized on %s." % (self.name, ctx, self._ctx_list))
+        if self._deferred_init:
+            raise DeferredInitializationError(
+                "Parameter '%s' has not been initialized yet because initialization was "
+                "deferred. Actual initialization happens during the first forward pass. "
+                "Please pass one batch of data through the network before accessing "
+                "Parameters. You can also avoid deferred initialization by specifying "
+                "in_units, num_features, etc., for network layers." % self.name)
+        raise RuntimeError(
+            "Parameter '%s' has not been initialized. Note that you should initialize "
+            "parameters and create Trainer with Block.collect_params() instead of "
+            "Block.params because the later does not include Parameters of nested child "
+            "Blocks" % self.name)
+
+    def _get_row_sparse(self, arr_list, ctx, row_id):
+        if not isinstance(row_id, ndarray.NDArray):
+            raise TypeError("row_id must have NDArray type, but %s is given" % type(row_id))
+        trainer = self._live_trainer()
+        if trainer is None:
+            raise RuntimeError("Cannot get row_sparse data for Parameter '%s' when no "
+                               "Trainer is created with it." % self.name)
+        results = self._check_and_get(arr_list, ctx)
+        trainer._row_sparse_pull(self, results, row_id)
+        return results
+
+    def data(self, ctx=None):
+        """Returns this parameter's value on `ctx` (the only context, or the current one)."""
+        if self._stype != 'default':
+            raise RuntimeError("Cannot return a copy of Parameter '%s' on ctx %s via data() "
+                               "because its storage type is %s. Please use row_sparse_data() "
+                               "instead." % (self.name, ctx, self._stype))
+        return self._check_and_get(self._data, ctx)
+
+    def list_data(self):
+        """Returns the values on all contexts, in initialization order."""
+        if self._stype != 'default':
+            raise RuntimeError("Cannot return copies of Parameter '%s' on all contexts via "
+                               "list_data() because its storage type is %s. Please use "
+                               "row_sparse_data() instead." % (self.name, self._stype))
+        return self._check_and_get(self._data, list)
+
+    def grad(self, ctx=None):
+        """Returns the gradient buffer on `ctx`."""
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
+                               "grad_req='null'" % self.name)
+        return self._check_and_get(self._grad, ctx)
+
+    def list_grad(self):
+        """Returns the gradient buffers on all contexts."""
+        if self._data is not None and self._grad is None:
+            raise RuntimeError("Cannot get gradient array for Parameter '%s' because "
+                               "grad_req='null'" % self.name)
+        return self._check_and_get(self._grad, list)
+
+    def list_ctx(self):
+        """Contexts the parameter lives on (the pending ones while deferred)."""
+        if self._data is None:
+            if self._deferred_init:
+                return self._deferred_init[1]
+            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+        return self._ctx_list
+
+    def zero_grad(self):
+        """Sets the gradient buffers to 0; no-op without gradients."""
+        if self._grad is None:
+            return
+        for g in self._grad:
+            ndarray.zeros_like(g, out=g)
+
+    # -- initialization -----------------------------------------------------------------------
+    def initialize(self, init=None, ctx=None, default_init=initializer.Uniform(),
+                   force_reinit=False, structural_name=''):
+        """Creates value and gradient on `ctx`, or records the request if the shape is unknown.
+
+        Initializer precedence: `init` > `self.init` > `default_init`.
+        """
+        if self._data is not None and not force_reinit:
+            warnings.warn("Parameter '%s' is already initialized, ignoring. Set "
+                          "force_reinit=True to re-initialize." % self.name, stacklevel=2)
+            return
+        self._data = self._grad = None
+        ctx = _as_ctx_list(ctx)
+        if init is None:
+            init = default_init if self.init is None else self.init
+        if not _shape_known(self.shape):
+            if self._allow_deferred_init:
+                self._deferred_init = (init, ctx, default_init, None, structural_name)
+                return
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
+                             "%s. Give the full shape at construction, or pass "
+                             "allow_deferred_init=True to infer it at the first forward."
+                             % (self.name, str(self.shape)))
+        self._deferred_init = (init, ctx, default_init, None, structural_name)
+        self._finish_deferred_init()
+
+    def _finish_deferred_init(self):
+        if not self._deferred_init:
+            return
+        init, ctx, default_init, data = self._deferred_init[:4]
+        structure = self._deferred_init[4] if len(self._deferred_init) > 4 else ''
+        if not _shape_known(self.shape):
+            raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
+                             "%s. Please specify in_units, in_channels, etc for `Block`s."
+                             % (self.name, str(self.shape)))
+        self._deferred_init = ()
+        with autograd.pause():
+            if data is None:
+                if is_np_array():
+                    data = mx.np.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu())
+                else:
+                    data = ndarray.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu(),
+                                         stype=self._stype)
+                desc = initializer.InitDesc(self.name, {'__init__': init,
+                                                        'structure': structure})
+                initializer.create(default_init)(desc, data)
+            self._init_impl(data, ctx)
+
+    def _init_impl(self, data, ctx_list):
+        self._ctx_list = list(ctx_list)
+        self._ctx_map = [[], []]
+        for i, ctx in enumerate(self._ctx_list):
+            slots = self._ctx_map[ctx.device_typeid & 1]
+            slots.extend([None] * (ctx.device_id + 1 - len(slots)))
+            slots[ctx.device_id] = i
+        self._data = [data.copyto(ctx) for ctx in self._ctx_list]
+        self._init_grad()
+
+    def _init_grad(self):
+        if self.grad_req == 'null':
+            self._grad = None
+            return
+        if is_np_array():
+            self._grad = [mx.np.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx)
+                          for d in self._data]
+        else:
+            self._grad = [ndarray.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx,
+                                        stype=self._grad_stype) for d in self._data]
+        autograd.mark_variables(self._data, self._grad, self.grad_req)
+
+    def _reduce(self):
+        """The value averaged over contexts, on cpu (what checkpoints store)."""
+        target = cpu()
+        if self._stype == 'default':
+            arrays = self.list_data()
+            if len(arrays) == 1:
+                return arrays[0].copyto(target)
+            return ndarray.add_n(*(a.copyto(target) for a in arrays)) / len(arrays)
+        trainer = self._live_trainer()
+        if trainer is None:
+            raise RuntimeError("Cannot reduce row_sparse Parameter '%s' without a Trainer: "
+                               "create a Trainer with it first." % self.name)
+        row_ids = ndarray.arange(0, self.shape[0], dtype='int64', ctx=target)
+        data = ndarray.zeros(self.shape, stype='row_sparse', ctx=target)
+        trainer._row_sparse_pull(self, data, row_ids, full_idx=True)
+        return data
+
+    def reset_ctx(self, ctx):
+        """Moves the parameter to `ctx` (a Context or a list of them)."""
+        ctx = _as_ctx_list(ctx)
+        if self._data:
+            data = self._reduce()
+            with autograd.pause():
+                self._init_impl(data, ctx)
+        elif self._deferred_init:
+            self._deferred_init = (self._deferred_init[0], ctx) + tuple(self._deferred_init[2:])
+        else:
+            raise ValueError("Cannot reset context for Parameter '%s' because it has not been "
+                             "initialized." % self.name)
+
+    def set_data(self, data):
+        """Sets the value on every context (kept for later while initialization is deferred)."""
+        self.shape = data.shape
+        if self._data is None:
+            if not self._deferred_init:
+                raise RuntimeError("Parameter '%s' has not been initialized: call initialize() "
+                                   "before set_data()." % self.name)
+            self._deferred_init = (self._deferred_init[:3] + (data,)
+                                   + tuple(self._deferred_init[4:]))
+            return
+        trainer = self._live_trainer()
+        if (trainer is not None and trainer._kv_initialized and trainer._update_on_kvstore
+                and self not in trainer._params_to_init):
+            trainer._reset_kvstore()
+        for arr in self._check_and_get(self._data, list):
+            arr[:] = data
+
+    def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current'):
+        """(Re)initializes from a loaded array; callers check compatibility first."""
+        if cast_dtype and dtype_source not in ('current', 'saved'):
+            raise ValueError("dtype_source must be 'current' or 'saved', got %r"
+                             % (dtype_source,))
+        problem = self._load_problem(data, cast_dtype)
+        if problem:
+            raise ValueError("Failed loading Parameter '%s' from saved params: %s"
+                             % (self.name, problem))
+        if self._shape is None:
+            self._shape = tuple(data.shape)
+        else:
+            self._shape = tuple(d if d > 0 else s for d, s in zip(self._shape, data.shape))
+        if self.dtype is not None and np.dtype(self.dtype) != np.dtype(data.dtype):
+            if dtype_source == 'saved':
+                self.cast(data.dtype)
+            else:
+                data = data.astype(self.dtype, copy=False)
+        if self._stype != data.stype:
+            data = data.tostype(self._stype)
+        if isinstance(ctx, Context):
+            ctx = [ctx]
+        if self._data is None:
+            if self._deferred_init:
+                pending = self._deferred_init[1]
+                if ctx is not None and set(ctx) != set(pending):
+                    raise ValueError("Failed to load Parameter '%s' on %s because it was "
+                                     "previously initialized on %s." % (self.name, ctx, pending))
+                ctx = pending
+            elif ctx is None:
+                ctx = [cpu()]
+            self._init_impl(data, ctx)
+        else:
+            if ctx is not None and set(ctx) != set(self.list_ctx()):
+                raise ValueError("Failed to load Parameter '%s' on %s because it was previously "
+                                 "initialized on %s." % (self.name, ctx, self.list_ctx()))
+            self.set_data(data)
+        self._deferred_init = ()
+
+    def _load_problem(self, data, cast_dtype):
+        """Why `data` cannot be loaded into this parameter, or '' when it can."""
+        if self.shape:
+            if len(self.shape) != len(data.shape) or any(
+                    d > 0 and d != s for d, s in zip(self.shape, data.shape)):
+                return 'shape incompatible expected %s vs saved %s' % (self.shape, data.shape)
+        if (not cast_dtype and self.dtype is not None
+                and np.dtype(self.dtype) != np.dtype(data.dtype)):
+            return ('dtype incompatible expected %s vs saved %s (set cast_dtype=True to cast)'
+                    % (np.dtype(self.dtype), np.dtype(data.dtype)))
+        return ''
+
+    def _check_and_setattr(self, **kwargs):
+        """Merges attributes (SymbolBlock reuse, S1.22): unset ones are assigned."""
+        for key, value in kwargs.items():
+            stored = getattr(self, key, None)
+            if stored is None or value is None:
+                if value is not None:
+                    setattr(self, key, value)
+                continue
+            if key == 'shape':
+                if len(stored) == len(value) and all(
+                        a in (0, -1, b) or b in (0, -1) for a, b in zip(stored, value)):
+                    self._shape = tuple(a if a > 0 else b for a, b in zip(stored, value))
+                    continue
+            elif key == 'dtype':
+                if np.dtype(stored) == np.dtype(value):
+                    continue
+            elif stored == value:
+                continue
+            raise ValueError("Cannot retrieve Parameter '%s' because desired attribute does not "
+                             "match with stored for attribute '%s': desired '%s' vs stored '%s'."
+                             % (self.name, key, value, stored))
+
+    def var(self):
+        """The graph variable for this parameter, named `self.name`."""
+        if self._var is None:
+            self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
+                                   lr_mult=self.lr_mult, wd_mult=self.wd_mult,
+                                   init=self.init, stype=self._stype)
+            if is_np_array():
+                self._var = self._var.as_np_ndarray()
+        return self._var
+
+    def cast(self, dtype):
+        """Casts value and gradient to `dtype`."""
+        self._dtype = dtype
+        self._var = None
+        if self._data is None:
+            return
+        with autograd.pause():
+            self._data = [d.astype(dtype) for d in self._data]
+            if self._grad is None:
+                return
+            self._grad = [g.astype(dtype) for g in self._grad]
+            autograd.mark_variables(self._data, self._grad, self.grad_req)
+
+
+class Constant(Parameter):
+    """A parameter that is never trained (`grad_req` is always 'null').
+
+    Parameters
+    ----------
+    value : array-like or NDArray
+        The constant value; shape and dtype are taken from it.
+    """
+
+    def __init__(self, value):
+        if not isinstance(value, ndarray.NDArray):
+            value = (mx.np.array if is_np_array() else ndarray.array)(value)
+        self.value = value
+
+        class _CopyValue(initializer.Initializer):
+            def _init_weight(self, _, arr):
+                value.copyto(arr)
+
+        # Unique for the process: an id() could be reused and re-register the alias.
+        init_name = 'Constant_{}'.format(uuid.uuid4().hex)
+        initializer.alias(init_name)(_CopyValue)
+        super().__init__('const', grad_req='null', shape=value.shape, dtype=value.dtype,
+                         init=init_name)
+
+    def __repr__(self):
+        return 'Constant (shape={}, dtype={})'.format(self.shape, self.dtype)
+
+    @property
+    def grad_req(self):
+        return 'null'
+
+    @grad_req.setter
+    def grad_req(self, req):
+        if req != 'null':
+            warnings.warn('Constant parameter "{}" does not support grad_req other than "null", '
+                          'and new value "{}" is ignored.'.format(self.name, req))
+        self._grad_req = 'null'
