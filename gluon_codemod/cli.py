@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true", help="print a unified diff instead of writing files")
     fix.add_argument("--unsafe-fixes", action="store_true",
                      help="also apply fixes that may change behaviour (checkpoint keys, symbol names)")
+    from . import verify
+
+    verify.add_parser(commands)
     return parser
 
 
@@ -50,6 +53,8 @@ def _diff(path: str, old: bytes, new: bytes, encoding: str = "utf-8") -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "verify":
+        return args.handler(args)
     status = EXIT_CLEAN
     out = sys.stdout
     for path in iter_python_files(args.paths):

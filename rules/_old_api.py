@@ -1,0 +1,132 @@
+"""Helpers shared by the ParameterDict / old-name rules (GLN006-GLN009): what a `select` regex meant,
+which expressions are `collect_params()` results, and which names hold Parameters."""
+import ast
+import re
+from typing import Dict, Optional, Set
+
+# `ParameterDict` methods that moved to the Block (spec S5.6), plus save/load (S7).
+MOVED_METHODS = ("initialize", "zero_grad", "reset_ctx", "setattr", "load_dict", "save", "load")
+# Layer aliases that appear in 1.x prefixes, and the parameter keys such layers own (spec S3.7).
+_ALIAS_KEYS = {
+    "batchnorm": ("gamma", "beta", "running_mean", "running_var"),
+    "syncbatchnorm": ("gamma", "beta", "running_mean", "running_var"),
+    "layernorm": ("gamma", "beta"), "instancenorm": ("gamma", "beta"), "groupnorm": ("gamma", "beta"),
+    "dense": ("weight", "bias"), "conv": ("weight", "bias"), "embedding": ("weight",), "prelu": ("alpha",),
+    "lstm": ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias"),
+    "gru": ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias"),
+    "rnn": ("i2h_weight", "h2h_weight", "i2h_bias", "h2h_bias"),
+}
+_KEYS = {key for keys in _ALIAS_KEYS.values() for key in keys}
+# `dense0_`, `resnetv10_`, `hybridsequential0_`: an alias plus a counter, the shape of a 1.x prefix.
+PREFIX_SEGMENT = re.compile(r"[A-Za-z]{2,}\d+_")
+
+
+def is_collect_params(expr) -> bool:
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "collect_params" and len(expr.args) + len(expr.keywords) <= 1)
+
+
+def select_arg(call: ast.Call) -> Optional[ast.AST]:
+    if call.args:
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg == "select"), None)
+
+
+def literal(expr) -> Optional[str]:
+    return expr.value if isinstance(expr, ast.Constant) and isinstance(expr.value, str) else None
+
+
+def looks_prefixed(key: str) -> bool:
+    """`'dense0_weight'` is a 1.x prefixed name; `'0.weight'`, `'weight'`, `'l0_i2h_weight'` are structural."""
+    return "." not in key and bool(PREFIX_SEGMENT.match(key) or PREFIX_SEGMENT.search(key))
+
+
+def parameter_key(key: str) -> str:
+    """The parameter's own key in a prefixed name: `'resnetv10_batchnorm0_running_mean'` -> `'running_mean'`."""
+    return PREFIX_SEGMENT.split(key)[-1] or key
+
+
+def select_problem(pattern: str) -> Optional[str]:
+    """Why a `collect_params(select)` regex written for 1.x prefixed names selects something else on
+    structural keys (`re.match` anchored at `'features.0.weight'`, spec S3.3), or None if it is fine."""
+    problems = []
+    for alternative in pattern.split("|"):
+        alt = alternative.strip()
+        core = alt[1:] if alt.startswith("^") else alt
+        core = core[:-1] if core.endswith("$") and not core.endswith("\\$") else core
+        while core.endswith(".*"):
+            core = core[:-2]
+        if core in ("", ".*"):
+            continue
+        if core.startswith(".*"):
+            rest = core[2:]
+            aliases = [a for a in _ALIAS_KEYS if re.search(a, rest, re.IGNORECASE)]
+            if (aliases and rest not in _KEYS) or PREFIX_SEGMENT.search(rest + "_"):
+                keys = _ALIAS_KEYS[aliases[0]] if aliases else ()
+                hint = f" (e.g. `'{'|'.join('.*' + k for k in keys)}'`)" if keys else ""
+                problems.append(f"`'{alt}'` matches layer names, which structural keys do not contain: select by "
+                                f"layer type or by parameter key instead{hint}")
+            elif rest.startswith("_"):
+                problems.append(f"`'{alt}'` expects an underscore before the key; use `'.*{rest.lstrip('_')}'`")
+            continue
+        if "." in core.replace(".*", "").replace("\\.", ".") and not PREFIX_SEGMENT.match(core):
+            continue  # already a structural path such as `'0.bias'` or `'features\\.0'`
+        if PREFIX_SEGMENT.search(core + "_") or (core not in _KEYS and any(a in core.lower() for a in _ALIAS_KEYS)):
+            problems.append(f"`'{alt}'` matched the 1.x prefix of a layer, but keys are now attribute paths such "
+                            f"as `'0.weight'`: select by the child's path (e.g. `'0\\.'`) or call "
+                            f"`collect_params()` on that child")
+        else:
+            problems.append(f"`'{alt}'` now matches only a key that starts with it (attribute paths such as "
+                            f"`'0.{core}'` do not); use `'.*{core}'`")
+    return "; ".join(problems) or None
+
+
+def scope_of(ctx, fallback: ast.AST) -> ast.AST:
+    return ctx.current_function or fallback
+
+
+def stores(scope: ast.AST) -> Dict[str, list]:
+    """{name: [nodes binding it]} in `scope` (Assign targets, loop targets, `with ... as`, imports...)."""
+    found: Dict[str, list] = {}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.setdefault(node.id, []).append(node)
+        elif isinstance(node, ast.arg):
+            found.setdefault(node.arg, []).append(node)
+    return found
+
+
+def all_names(scope: ast.AST) -> Set[str]:
+    return {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)} | {
+        n.arg for n in ast.walk(scope) if isinstance(n, ast.arg)}
+
+
+def _parameter_iter(ctx, expr) -> bool:
+    """`net.collect_params().values()` / `.items()` / `block.params.values()`."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("values", "items") and not expr.args):
+        return False
+    owner = expr.func.value
+    if is_collect_params(owner):
+        return not ctx.is_foreign(owner.func.value)
+    return isinstance(owner, ast.Attribute) and owner.attr == "params" and ctx.is_block_expr(owner.value)
+
+
+def parameter_names(ctx, scope: ast.AST) -> Set[str]:
+    """Names bound to Parameters in `scope`: loop/comprehension targets over collected parameters and
+    variables assigned a `Parameter(...)`."""
+    names: Set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.For, ast.comprehension)) and _parameter_iter(ctx, node.iter):
+            target = node.target
+            if node.iter.func.attr == "items":
+                if isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name):
+                    names.add(target.elts[1].id)
+            elif isinstance(target, ast.Name):
+                names.add(target.id)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and isinstance(node.value, ast.Call)
+              and (ctx.imports.qualify(node.value.func) or "").rsplit(".", 1)[-1] in ("Parameter", "Constant")
+              and (ctx.imports.qualify(node.value.func) or "").startswith("mxnet.gluon")):
+            names.add(node.targets[0].id)
+    return names

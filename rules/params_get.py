@@ -1,0 +1,361 @@
+"""`self.params.get(...)` no longer exists: a Parameter is created directly and held by an attribute.
+
+## What it does
+Finds `self.params.get('name', **kw)` and `self.params.get_constant('name', value)` in Block classes.
+Creations stored on the block (`self.x = ...`, `setattr(self, name, ...)`, or a local variable that is
+then stored that way) become `Parameter('name', **kw)` / `Constant(value)`; a lookup of a parameter
+the class created elsewhere (`self.params.get('w')` without keyword arguments) becomes the attribute
+that holds it (`self.w`).
+
+## Why is this bad?
+The simplified Block API has no ParameterDict: a block's parameters are its `Parameter` attributes,
+registered by assignment and named structurally by the attribute (`self.weight` -> `weight`).
+
+## Example
+```python
+self.weight = self.params.get('weight', shape=(units, in_units), init=weight_initializer)
+self.const = self.params.get_constant('const', [[1, 2], [3, 4]])
+w = self.params.get('weight').data()
+```
+
+## Use instead
+```python
+self.weight = Parameter('weight', shape=(units, in_units), init=weight_initializer)
+self.const = Constant([[1, 2], [3, 4]])
+w = self.weight.data()
+```
+
+## Fix safety
+Safe. 1.x already saves and passes (`hybrid_forward` keyword arguments) a block's parameters under
+the attribute name (`_reg_params`), which is what the new API's structural names use, so checkpoint
+keys do not change even when the attribute and the `get` name differ. The `get` name is kept as the
+Parameter's name because initializers dispatch on its suffix (`..._bias` -> zeros); the Constant's name
+is dropped (new signature `Constant(value)`; a Constant has its own initializer).
+Reported, not rewritten: a parameter never stored on the block (1.x still collected and initialized it
+through the ParameterDict; a bare `Parameter` would be neither), a lookup whose name is not a literal or
+is held by no single attribute of the class, and `self.params.get` with Parameter keyword arguments in
+a class not known to be a Block. `x.params.get(...)` on another object is a ParameterDict use
+(GLN008); a `self.params.get` in a class that is not a Block is left alone (it is a plain dict there).
+The import follows the file: `gluon.Parameter` where `gluon` is bound, the already imported name, else
+`from mxnet.gluon import Parameter` (not `mx.gluon.Parameter`: with `--target runtime` an import is
+retargeted in the same pass, a new `mx.gluon` attribute would not be).
+"""
+import ast
+from typing import Dict, Optional, Set
+
+import libcst as cst
+
+from gluon_codemod._cst import remove_args
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+
+_PARAMETER_KWARGS = {"shape", "init", "allow_deferred_init", "dtype", "grad_req", "lr_mult", "wd_mult",
+                     "differentiable", "stype", "grad_stype"}
+_GLUON_MODULES = ("mxnet.gluon", "gluon_runtime")
+
+
+def _params_method(call: ast.AST) -> Optional[str]:
+    """'get' / 'get_constant' for `self.params.get(...)` / `self.params.get_constant(...)`."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr in ("get", "get_constant")):
+        return None
+    owner = call.func.value
+    if (isinstance(owner, ast.Attribute) and owner.attr == "params"
+            and isinstance(owner.value, ast.Name) and owner.value.id == "self"):
+        return call.func.attr
+    return None
+
+
+def _name_arg(call: ast.Call) -> Optional[ast.AST]:
+    if call.args:
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg == "name"), None)
+
+
+def _literal(expr: Optional[ast.AST]) -> Optional[str]:
+    return expr.value if isinstance(expr, ast.Constant) and isinstance(expr.value, str) else None
+
+
+def _self_attr(target: ast.AST) -> Optional[str]:
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+        return target.attr
+    return None
+
+
+def _is_setattr_self(call: ast.AST) -> bool:
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"
+            and len(call.args) == 3 and isinstance(call.args[0], ast.Name) and call.args[0].id == "self")
+
+
+def _stores_on_self(function: ast.AST, local: str) -> bool:
+    """Whether `function` later stores local variable `local` on the block (`self.x = v`, `setattr(self, n, v)`)."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == local:
+            if any(_self_attr(t) for t in node.targets):
+                return True
+        if _is_setattr_self(node) and isinstance(node.args[2], ast.Name) and node.args[2].id == local:
+            return True
+    return False
+
+
+class _Dedent(cst.CSTTransformer):
+    """Moves continuation lines left by `delta` columns, keeping them aligned with the shorter call."""
+
+    def __init__(self, delta: int):
+        super().__init__()
+        self.delta = delta
+
+    def leave_ParenthesizedWhitespace(self, original, updated):
+        indent = updated.last_line.value
+        if len(indent) >= self.delta and not indent[-self.delta:].strip():
+            return updated.with_changes(last_line=cst.SimpleWhitespace(indent[:-self.delta]))
+        return updated
+
+
+def _realign(node: cst.Call, delta: int) -> cst.Call:
+    if delta <= 0:
+        return node
+    return node.with_changes(args=[arg.visit(_Dedent(delta)) for arg in node.args])
+
+
+def _replace_func(text: str, delta: int):
+    def apply(node: cst.Call, fix):
+        return _realign(node.with_changes(func=cst.parse_expression(text)), delta)
+    return apply
+
+
+def _to_constant(text: str, delta: int):
+    def apply(node: cst.Call, fix):
+        positional = [a for a in node.args if a.keyword is None]
+        value_is_keyword = any(a.keyword is not None and a.keyword.value == "value" for a in node.args)
+
+        def drop(index, arg):  # the name, positional or `name=`
+            return (arg.keyword is not None and arg.keyword.value == "name") or (
+                arg.keyword is None and positional and arg is positional[0] and (len(positional) > 1 or value_is_keyword))
+        return _realign(remove_args(node, drop).with_changes(func=cst.parse_expression(text)), delta)
+    return apply
+
+
+def _attribute(attr: str):
+    def apply(node: cst.Call, fix):
+        return cst.Attribute(value=cst.Name("self"), attr=cst.Name(attr), lpar=node.lpar, rpar=node.rpar)
+    return apply
+
+
+class ParamsGet(Rule):
+    code = "GLN005"
+    name = "params-get"
+    message = ("`self.params.{method}(...)` is removed in the new Block API; "
+               "assign `{new}` to an attribute instead")
+    fix_title = "Replace with `{new}`"
+
+    VALID = [
+        Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self):\n        self.params = {}\n"
+              "        self.lr = self.params.get('lr', 0.1)\n",
+              why="not a Block: `self.params` is a plain dict there"),
+        Valid("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.w = gluon.Parameter('w', shape=(2,))\n",
+              why="already migrated"),
+    ]
+    INVALID = [
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.HybridBlock):\n"
+            "    def __init__(self, units, **kwargs):\n"
+            "        super(Net, self).__init__(**kwargs)\n"
+            "        self.weight = self.params.get('weight', shape=(units, 0),  # deferred\n"
+            "                                      allow_deferred_init=True)\n"
+            "        self.scale = self.params.get_constant('scale', [[1, 2]])\n",
+            "from mxnet import gluon\n"
+            "class Net(gluon.HybridBlock):\n"
+            "    def __init__(self, units, **kwargs):\n"
+            "        super(Net, self).__init__(**kwargs)\n"
+            "        self.weight = gluon.Parameter('weight', shape=(units, 0),  # deferred\n"
+            "                                      allow_deferred_init=True)\n"
+            "        self.scale = gluon.Constant([[1, 2]])\n",
+            why="`gluon` is bound: use `gluon.Parameter`; comments and layout kept",
+        ),
+        Invalid(
+            "import mxnet as mx\r\n"
+            "from mxnet.gluon import nn as N\r\n"
+            "class Net(N.Block):\r\n"
+            "    def __init__(self):\r\n"
+            "        super().__init__()\r\n"
+            "        self.alpha = self.params.get('alpha', shape=(1,),\r\n"
+            "                                     init=mx.init.Constant(0.25))\r\n"
+            "    def forward(self, x):\r\n"
+            "        return x * self.params.get('alpha').data()\r\n",
+            "import mxnet as mx\r\n"
+            "from mxnet.gluon import Parameter, nn as N\r\n"
+            "class Net(N.Block):\r\n"
+            "    def __init__(self):\r\n"
+            "        super().__init__()\r\n"
+            "        self.alpha = Parameter('alpha', shape=(1,),\r\n"
+            "                               init=mx.init.Constant(0.25))\r\n"
+            "    def forward(self, x):\r\n"
+            "        return x * self.alpha.data()\r\n",
+            why="only `mx` bound: import `Parameter`; aligned arguments follow; a lookup becomes the attribute; CRLF kept",
+        ),
+        Invalid(
+            "from mxnet.gluon import HybridBlock, Parameter\n"
+            "class Cell(HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))\n"
+            "        self.kernel = self.params.get('h2h_weight', shape=(4, 4))\n"
+            "    def _register(self, name):\n"
+            "        p = self.params.get(name, shape=(4,), allow_deferred_init=True)\n"
+            "        setattr(self, name, p)\n"
+            "        return p\n",
+            "from mxnet.gluon import HybridBlock, Parameter\n"
+            "class Cell(HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))\n"
+            "        self.kernel = Parameter('h2h_weight', shape=(4, 4))\n"
+            "    def _register(self, name):\n"
+            "        p = Parameter(name, shape=(4,), allow_deferred_init=True)\n"
+            "        setattr(self, name, p)\n"
+            "        return p\n",
+            why="partially migrated file; attribute name differs from the get name; local stored by setattr",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.params.get('extra', shape=(3,))\n"
+            "        w = self.params.get('tmp', shape=(2,))\n"
+            "    def forward(self, x):\n"
+            "        return x + self.params.get('unknown').data()\n",
+            None,
+            why="never stored on the block, or a lookup no attribute holds: reported, not rewritten",
+        ),
+    ]
+
+    def __init__(self, sink, ctx):
+        super().__init__(sink, ctx)
+        self._classes: Dict[str, ast.ClassDef] = {}
+        self._module_names: Set[str] = set()
+        self._holders: Dict[int, Dict[str, Set[str]]] = {}
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.ClassDef):
+                self._classes.setdefault(child.name, child)
+        for stmt in node.body:
+            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._module_names.add(stmt.name)
+            elif isinstance(stmt, ast.Assign):
+                self._module_names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        method = _params_method(node)
+        if method is None:
+            return
+        if not self.ctx.in_block_class:
+            if any(k.arg in _PARAMETER_KWARGS for k in node.keywords):
+                self.report(node, "`self.params.{method}(...)` looks like Gluon's ParameterDict but this class is "
+                            "not known to be a Block; if it is one, create a `Parameter` and assign it to an "
+                            "attribute", method=method)
+            return
+        kind = "Constant" if method == "get_constant" else "Parameter"
+        stored = self._stored(node)
+        name = _literal(_name_arg(node))
+        is_lookup = (not node.keywords and len(node.args) <= 1) if method == "get" else (
+            len(node.args) + len(node.keywords) <= 1)
+        holders = self._holders_of(self.ctx.class_stack[-1]).get(name, set()) if name is not None else set()
+        others = holders - {stored}
+        creates = stored and not (is_lookup and (others or kind == "Constant"))
+        if creates:
+            text, module_name = self._spelling(kind)
+            delta = self._visual_shift(node, text)
+            fix = _to_constant(text, delta) if kind == "Constant" else _replace_func(text, delta)
+            shown = ast.unparse(_name_arg(node)) if _name_arg(node) is not None else "'weight'"
+            new = f"{text}(value)" if kind == "Constant" else f"{text}({shown}, ...)"
+
+            def apply(cst_node, fix_context, _fix=fix, _import=module_name, _kind=kind):
+                result = _fix(cst_node, fix_context)
+                if _import is not None:
+                    fix_context.require_import("mxnet.gluon", _kind, None if _import == _kind else _import)
+                return result
+            self.report(node, method=method, new=new, edit=Edit(cst.Call, apply),
+                        fix_title=self.fix_title.format(new=new))
+        elif is_lookup and len(others) == 1:
+            attr = next(iter(others))
+            self.report(node, "`self.params.{method}('{name}')` is removed in the new Block API; use the "
+                        "attribute `self.{attr}` that holds the parameter", method=method, name=name, attr=attr,
+                        edit=Edit(cst.Call, _attribute(attr)), fix_title=f"Replace with `self.{attr}`")
+        elif is_lookup:
+            self.report(node, "`self.params.{method}({name})` looks up a parameter that no single attribute of "
+                        "this class holds; use the attribute the parameter is assigned to",
+                        method=method, name=ast.unparse(_name_arg(node)) if _name_arg(node) else "")
+        else:
+            self.report(node, "`self.params.{method}(...)` creates a parameter that is never stored on the "
+                        "block; in the new API only attributes are registered: assign `{kind}(...)` to "
+                        "`self.<name>`", method=method, kind=kind)
+
+    def _visual_shift(self, call: ast.Call, text: str) -> int:
+        """How far aligned continuation lines move when `self.params.get` becomes the shorter `text`.
+
+        Only arguments aligned with the opening parenthesis (PEP 8 visual indent) move; a hanging
+        indent does not depend on the call's length.
+        """
+        first = call.args + call.keywords
+        if not first or call.end_lineno == call.lineno:
+            return 0
+        start = min(first, key=lambda a: (a.lineno, a.col_offset))
+        if start.lineno != call.lineno:
+            return 0
+        following = self.ctx.lines[call.lineno] if call.lineno < len(self.ctx.lines) else ""
+        indent = len(following) - len(following.lstrip())
+        if indent != start.col_offset:
+            return 0
+        return len(ast.unparse(call.func)) - len(text)
+
+    def _stored(self, call: ast.Call):
+        """The attribute name (or True) when the created parameter ends up on the block, else None."""
+        parent = self.ctx.parents[-1] if self.ctx.parents else None
+        if isinstance(parent, ast.Assign) and parent.value is call:
+            attrs = [_self_attr(t) for t in parent.targets]
+            if any(attrs):
+                return next(a for a in attrs if a)
+            function = self.ctx.current_function
+            if (function is not None and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)
+                    and _stores_on_self(function, parent.targets[0].id)):
+                return True
+        if _is_setattr_self(parent) and parent.args[2] is call:
+            return True
+        return None
+
+    def _holders_of(self, cls: ast.ClassDef) -> Dict[str, Set[str]]:
+        """{get name: attributes it is assigned to} over the class and its in-file bases."""
+        if id(cls) in self._holders:
+            return self._holders[id(cls)]
+        found: Dict[str, Set[str]] = {}
+        self._holders[id(cls)] = found  # guards against cyclic bases
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in self._classes and self._classes[base.id] is not cls:
+                for key, attrs in self._holders_of(self._classes[base.id]).items():
+                    found.setdefault(key, set()).update(attrs)
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Assign) and _params_method(node.value):
+                name = _literal(_name_arg(node.value))
+                for target in node.targets:
+                    if name is not None and _self_attr(target):
+                        found.setdefault(name, set()).add(_self_attr(target))
+        return found
+
+    def _spelling(self, kind: str):
+        """(text to call, name to import or None) following the file's imports."""
+        imports = self.ctx.imports
+        for bound, qualified in imports.names.items():
+            if qualified in (f"{m}.{kind}" for m in _GLUON_MODULES) or qualified == f"mxnet.gluon.parameter.{kind}":
+                return bound, None
+        if imports.qualify_dotted(kind) in (f"{m}.{kind}" for m in _GLUON_MODULES):
+            return kind, None  # star import
+        for bound, qualified in imports.names.items():
+            if qualified in _GLUON_MODULES:
+                return f"{bound}.{kind}", None
+        if kind in imports.names or kind in self._module_names:
+            return f"Gluon{kind}", f"Gluon{kind}"  # the plain name means something else in this file
+        return kind, kind

@@ -1,0 +1,326 @@
+"""`params=` at Block construction is removed: share with `.share_parameters(dict)` instead.
+
+## What it does
+Finds `params=` in calls that construct a Gluon Block or a Block subclass of the file, and rewrites
+`nn.Dense(8, params=shared.params)` to `nn.Dense(8).share_parameters(shared.collect_params())`.
+`params=None` is removed.
+
+## Why is this bad?
+The new Block constructor takes no `params`: `share_parameters(dict)` ties, after construction, each
+parameter whose structural name (`weight`, `0.bias`) is a key of the dict, and returns the block.
+
+## Example
+```python
+shared = nn.Dense(8, activation='relu')
+tied = nn.Dense(8, activation='relu', params=shared.params)
+twin = Net(3, params=net.collect_params())    # net = Net(3)
+```
+
+## Use instead
+```python
+shared = nn.Dense(8, activation='relu')
+tied = nn.Dense(8, activation='relu').share_parameters(shared.collect_params())
+twin = Net(3).share_parameters(net.collect_params())
+```
+
+## Fix safety
+1.x ties by prefixed name (`dense0_weight`), the new API by structural name; the fix is applied only
+where both tie the same Parameter objects:
+- For a new block without children (a layer such as `Dense`, or a class of the file that creates
+  none), 1.x and the new API both pair its own parameters by name with those of the source.
+  `params=X.params` becomes `X.collect_params()` when X is also such a layer (the two dicts are then
+  the same), else `X.params`: the new API's dict of X's own parameters, keyed by attribute, which
+  keeps the 1.x meaning without warnings for X's children's keys.
+- `params=X.collect_params()` is also rewritten when X was built in the same scope from the same
+  class of this file with the same arguments, and that class creates its children in `__init__`
+  inside `with self.name_scope()`: 1.x's prefixed names and the new structural names then pair the
+  same parameters. Children created outside the scope were not shared by 1.x (their names do not
+  start with the prefix) but would be by `share_parameters`: reported.
+Reported, not rewritten: a new block with children and a `.params` source (1.x also tied children
+whose prefixed names match the source's own names, as `rnn` layers' `_unfuse` does with
+`prefix='l0_'`), other `collect_params()` sources (structure not known to match: a tie by structural
+key can silently tie nothing or something else), `collect_params(regex)` (selects on the old prefixed
+names), conditional and unknown sources. `SymbolBlock(outputs, inputs, params=...)` keeps
+`params` in the new API and is left alone, as are classes of the file that use a `params` argument
+for something else.
+"""
+import ast
+from typing import Dict, Optional
+
+import libcst as cst
+
+from gluon_codemod._cst import remove_args
+from gluon_codemod._names import dotted, is_gluon
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+
+# Gluon layers that own parameters but no children: their `params` and `collect_params()` coincide.
+_LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm",
+           "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "PReLU",
+           "DeformableConvolution", "ModulatedDeformableConvolution", "SparseEmbedding", "RNNCell",
+           "LSTMCell", "GRUCell", "LSTMPCell", "Conv1DRNNCell", "Conv2DRNNCell", "Conv3DRNNCell",
+           "Conv1DLSTMCell", "Conv2DLSTMCell", "Conv3DLSTMCell", "Conv1DGRUCell", "Conv2DGRUCell",
+           "Conv3DGRUCell", "RNN", "LSTM", "GRU"}
+_BASES = {"Block", "HybridBlock"}
+
+
+def _drop_params(index: int, arg: cst.Arg) -> bool:
+    return arg.keyword is not None and arg.keyword.value == "params"
+
+
+def _remove_none(node: cst.Call, fix):
+    return remove_args(node, _drop_params)
+
+
+def _share(as_collect: bool):
+    def apply(node: cst.Call, fix):
+        source = next(a.value for a in node.args if _drop_params(0, a))
+        if as_collect:  # `X.params` -> `X.collect_params()`
+            source = cst.Call(func=source.with_changes(attr=cst.Name("collect_params")))
+        call = remove_args(node, _drop_params)
+        return cst.Call(func=cst.Attribute(value=call, attr=cst.Name("share_parameters")),
+                        args=[cst.Arg(value=source)])
+    return apply
+
+
+def _strip(call: ast.Call) -> str:
+    """The constructor call without `params`/`prefix`, for comparing two constructions."""
+    return ast.dump(ast.Call(func=call.func, args=call.args,
+                             keywords=[k for k in call.keywords if k.arg not in ("params", "prefix")]))
+
+
+def _in_name_scope(node: ast.AST, init: ast.FunctionDef) -> bool:
+    for with_node in ast.walk(init):
+        if isinstance(with_node, ast.With) and any(
+                isinstance(i.context_expr, ast.Call) and isinstance(i.context_expr.func, ast.Attribute)
+                and i.context_expr.func.attr == "name_scope" for i in with_node.items):
+            if any(child is node for stmt in with_node.body for child in ast.walk(stmt)):
+                return True
+    return False
+
+
+class ParamsSharing(Rule):
+    code = "GLN004"
+    name = "params-sharing"
+    message = ("`params=` is removed from Block constructors in the new API; chain "
+               "`.share_parameters({source})`, which ties parameters by structural name")
+    fix_title = "Chain `.share_parameters({source})` instead of `params=`"
+
+    VALID = [
+        Valid("from mxnet import gluon\nblk = gluon.SymbolBlock(out, data, params=net.collect_params())\n",
+              why="SymbolBlock keeps `params` in the new API"),
+        Valid("import requests\nfrom mxnet import gluon\nr = requests.get(url, params={'q': 1})\n",
+              why="not a Gluon call"),
+        Valid("from mxnet.gluon import nn\nb = nn.Dense(8).share_parameters(a.collect_params())\n",
+              why="already migrated"),
+    ]
+    INVALID = [
+        Invalid(
+            "from mxnet.gluon import nn as N\n"
+            "net = N.Sequential()\n"
+            "shared = N.Dense(8, activation='relu')\n"
+            "net.add(shared,\n"
+            "        N.Dense(8, activation='relu', params=shared.params),  # tied\n"
+            "        N.Dense(10, params=None))\n",
+            "from mxnet.gluon import nn as N\n"
+            "net = N.Sequential()\n"
+            "shared = N.Dense(8, activation='relu')\n"
+            "net.add(shared,\n"
+            "        N.Dense(8, activation='relu').share_parameters(shared.collect_params()),  # tied\n"
+            "        N.Dense(10))\n",
+            why="a layer's `.params` is its `collect_params()`; `params=None` is just removed",
+        ),
+        Invalid(
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.HybridBlock):\r\n"
+            "    def __init__(self, units, **kwargs):\r\n"
+            "        super().__init__(**kwargs)\r\n"
+            "        with self.name_scope():\r\n"
+            "            self.body = gluon.nn.Dense(units)\r\n"
+            "def twins(encoder):\r\n"
+            "    a = Net(4)\r\n"
+            "    b = Net(4, params=a.collect_params())\r\n"
+            "    c = gluon.nn.Dense(4, params=encoder.params)\r\n"
+            "    return a, b, c\r\n",
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.HybridBlock):\r\n"
+            "    def __init__(self, units, **kwargs):\r\n"
+            "        super().__init__(**kwargs)\r\n"
+            "        with self.name_scope():\r\n"
+            "            self.body = gluon.nn.Dense(units)\r\n"
+            "def twins(encoder):\r\n"
+            "    a = Net(4)\r\n"
+            "    b = Net(4).share_parameters(a.collect_params())\r\n"
+            "    c = gluon.nn.Dense(4).share_parameters(encoder.params)\r\n"
+            "    return a, b, c\r\n",
+            why="same class, same arguments, children in name_scope; an unknown block's `.params` stays `.params`",
+        ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "class Net(nn.Block):\n"
+            "    def __init__(self, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.body = nn.Dense(3)\n"
+            "a, seq = Net(), nn.Sequential()\n"
+            "b = Net(params=a.collect_params())\n"
+            "c = nn.Dense(3, params=seq.collect_params())\n"
+            "d = nn.Dense(3, params=a.collect_params('.*weight'))\n"
+            "e = nn.Dense(3, params=a.params if tie else None)\n"
+            "f = Net(params=a.body.params)\n",
+            None,
+            why="children outside name_scope, a composite source, a regex, a condition, a `.params` source for "
+                "a block with children: reported, not rewritten",
+        ),
+    ]
+
+    def __init__(self, sink, ctx):
+        super().__init__(sink, ctx)
+        self._classes: Dict[str, ast.ClassDef] = {}
+        self._module: Optional[ast.Module] = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
+        for child in ast.walk(node):
+            if isinstance(child, ast.ClassDef):
+                self._classes.setdefault(child.name, child)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        keyword = next((k for k in node.keywords if k.arg == "params"), None)
+        if keyword is None or not self.ctx.is_block_constructor(node) or not self._takes_gluon_params(node.func):
+            return
+        value = keyword.value
+        if isinstance(value, ast.Constant) and value.value is None:
+            self.report(keyword, "`params=None` is removed from Block constructors in the new API",
+                        edit=Edit(cst.Call, _remove_none, span=_span(node)), fix_title="Remove `params=None`")
+            return
+        receiver_leaf = self._is_leaf(node)
+        if isinstance(value, ast.Attribute) and value.attr == "params":
+            leaf = self._is_leaf(self._construction(value.value))
+            source = f"{ast.unparse(value.value)}.{'collect_params()' if leaf else 'params'}"
+            if receiver_leaf:
+                self._fix(keyword, node, source, as_collect=leaf)
+            else:
+                self.report(keyword, "`params={old}` also tied, in 1.x, the children of `{cls}` whose prefixed "
+                            "names match a parameter of `{owner}`; `share_parameters` ties by structural name: "
+                            "chain `.share_parameters({source})` for the block's own parameters, or tie the "
+                            "children by attribute", old=ast.unparse(value), cls=ast.unparse(node.func),
+                            owner=ast.unparse(value.value), source=source)
+        elif (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+              and value.func.attr == "collect_params"):
+            source = ast.unparse(value)
+            if value.args or value.keywords:
+                self.report(keyword, "`params={source}` selects by the old prefixed names; pick the parameters "
+                            "by structural name and chain `.share_parameters(...)`", source=source)
+                return
+            built = self._construction(value.func.value)
+            if (receiver_leaf and self._is_leaf(built)) or self._same_structure(node, built):
+                self._fix(keyword, node, source, as_collect=False)
+            elif self._same_structure(node, built, scoped=False):
+                self.report(keyword, "`params={source}` did not tie the children that `{cls}` creates outside "
+                            "`name_scope()` in 1.x, `share_parameters` would; if that is intended chain "
+                            "`.share_parameters({source})`", source=source, cls=ast.unparse(node.func))
+            else:
+                self.report(keyword, "`params={source}` cannot be shown to tie the same parameters once keyed by "
+                            "structural name; if both blocks have the same structure chain "
+                            "`.share_parameters({source})`", source=source)
+        else:
+            self.report(keyword, "`params={source}` is removed from Block constructors in the new API and this "
+                        "source cannot be rewritten; chain `.share_parameters(<block>.collect_params())` where "
+                        "sharing is wanted", source=ast.unparse(value))
+
+    def _fix(self, keyword, call, source, as_collect):
+        self.report(keyword, source=source, edit=Edit(cst.Call, _share(as_collect), span=_span(call)),
+                    fix_title=self.fix_title.format(source=source))
+
+    # -- what the blocks are --------------------------------------------------------------------
+    def _takes_gluon_params(self, func: ast.AST) -> bool:
+        """A Gluon `params` argument: not SymbolBlock's, not a file class's own `params` argument."""
+        if isinstance(func, ast.Name) and func.id in self._classes:
+            return self._class_forwards(self._classes[func.id], set())
+        return not (self.ctx.imports.qualify(func) or "").endswith("SymbolBlock")
+
+    def _class_forwards(self, cls: ast.ClassDef, seen: set) -> bool:
+        if cls.name in seen:
+            return False
+        seen.add(cls.name)
+        init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if init is not None:
+            declared = [a.arg for a in init.args.args + init.args.kwonlyargs]
+            if "params" not in declared:
+                return init.args.kwarg is not None and self._bases_forward(cls, seen)
+            for use in ast.walk(init):  # `params` must only be handed on to a base's __init__
+                if isinstance(use, ast.Name) and use.id == "params" and not self._passed_to_init(use, init):
+                    return False
+        return self._bases_forward(cls, seen)
+
+    def _bases_forward(self, cls, seen) -> bool:
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in self._classes:
+                return self._class_forwards(self._classes[base.id], seen)
+            if (self.ctx.imports.qualify(base) or "").endswith("SymbolBlock"):
+                return False
+        return True
+
+    @staticmethod
+    def _passed_to_init(name: ast.Name, init: ast.FunctionDef) -> bool:
+        for call in ast.walk(init):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
+                if any(a is name for a in call.args) or any(k.value is name for k in call.keywords):
+                    return True
+        return False
+
+    def _construction(self, expr: ast.AST) -> Optional[ast.Call]:
+        """The Block constructor call that the only assignment to `expr` in this scope stores, if any."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        scope = self.ctx.current_function or self._module
+        if name.startswith("self.") and self.ctx.class_stack:
+            scope = self.ctx.class_stack[-1]
+        values = [n.value for n in ast.walk(scope) if isinstance(n, ast.Assign)
+                  for t in n.targets if dotted(t) == name]
+        values += [e for n in ast.walk(scope) if isinstance(n, ast.Assign) for t in n.targets
+                   if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts)
+                   for d, e in zip(t.elts, n.value.elts) if dotted(d) == name]
+        if len(values) == 1 and self.ctx.is_block_constructor(values[0]):
+            return values[0]
+        return None
+
+    def _is_leaf(self, call: Optional[ast.Call]) -> bool:
+        if call is None:
+            return False
+        if isinstance(call.func, ast.Name) and call.func.id in self._classes:
+            return self._childless(self._classes[call.func.id], set())
+        qualified = self.ctx.imports.qualify(call.func)
+        return is_gluon(qualified) and qualified.rsplit(".", 1)[-1] in _LEAVES
+
+    def _childless(self, cls: ast.ClassDef, seen: set) -> bool:
+        if cls.name in seen:
+            return False
+        seen.add(cls.name)
+        if any(self.ctx.is_block_constructor(n) for n in ast.walk(cls)):
+            return False
+        return all(self._childless(self._classes[b.id], seen) if isinstance(b, ast.Name) and b.id in self._classes
+                   else (self.ctx.imports.qualify(b) or "").rsplit(".", 1)[-1] in _BASES for b in cls.bases)
+
+    def _same_structure(self, call: ast.Call, built: Optional[ast.Call], scoped: bool = True) -> bool:
+        """Same class of this file, same arguments, (`scoped`) every child created inside `name_scope()`."""
+        if built is None or _strip(call) != _strip(built):
+            return False
+        if not (isinstance(call.func, ast.Name) and call.func.id in self._classes):
+            return False
+        return not scoped or self._scoped(self._classes[call.func.id], set())
+
+    def _scoped(self, cls: ast.ClassDef, seen: set) -> bool:
+        if cls.name in seen:
+            return False
+        seen.add(cls.name)
+        init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if init is not None and any(self.ctx.is_block_constructor(n) and not _in_name_scope(n, init)
+                                    for n in ast.walk(init)):
+            return False
+        return all(self._scoped(self._classes[b.id], seen) if isinstance(b, ast.Name) and b.id in self._classes
+                   else (self.ctx.imports.qualify(b) or "").rsplit(".", 1)[-1] in _BASES for b in cls.bases)
+
+
+def _span(node):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)

@@ -1,0 +1,98 @@
+"""GLN005 params-get: spellings, lookups and left-alone cases beyond the rule's examples."""
+import pytest
+
+from gluon_codemod import check_code, fix_code
+
+HEAD = "class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+
+
+def fix(source, **kw):
+    return fix_code(source, select=["GLN005"], **kw)
+
+
+@pytest.mark.parametrize("imports,spelled,added", [
+    ("import mxnet.gluon as G\n", "G.Parameter", None),
+    ("from mxnet.gluon import *\n", "Parameter", None),
+    ("from mxnet.gluon.parameter import Parameter as P\nfrom mxnet import gluon\n", "P", None),
+    ("from inspect import Parameter\nfrom mxnet import gluon\n", "GluonParameter",
+     "from mxnet.gluon import Parameter as GluonParameter"),
+])
+def test_parameter_spelling_follows_the_imports(imports, spelled, added):
+    body = HEAD.replace("gluon.Block", "G.Block" if "G\n" in imports else
+                        ("Block" if "*" in imports else "gluon.Block"))
+    source = imports + body + "        self.w = self.params.get('w', shape=(2,))\n"
+    result = fix(source).code
+    assert f"self.w = {spelled}('w', shape=(2,))" in result
+    if added:
+        assert added in result
+    assert fix(result).code == result
+
+
+def test_runtime_target_imports_from_gluon_runtime():
+    source = "import mxnet as mx\nclass Net(mx.gluon.Block):\n    def __init__(self):\n" \
+             "        super().__init__()\n        self.w = self.params.get('w', shape=(2,))\n"
+    result = fix(source, target="runtime").code
+    assert "from gluon_runtime import Parameter" in result
+    assert "self.w = Parameter('w', shape=(2,))" in result
+
+
+@pytest.mark.parametrize("call,expected", [
+    ("self.params.get_constant('c', [1, 2])", "gluon.Constant([1, 2])"),
+    ("self.params.get_constant('c', value=v)", "gluon.Constant(value=v)"),
+    ("self.params.get_constant(name='c', value=v)", "gluon.Constant(value=v)"),
+])
+def test_get_constant_drops_the_name(call, expected):
+    source = "from mxnet import gluon\n" + HEAD + f"        self.c = {call}\n"
+    assert f"self.c = {expected}" in fix(source).code
+
+
+def test_lookups_become_the_attribute_even_with_a_different_get_name():
+    source = ("from mxnet import gluon\n" + HEAD +
+              "        self.weight = self.params.get('kernel', shape=(2,))\n"
+              "        self.c = self.params.get_constant('c', [1])\n"
+              "        self.alias = self.params.get('kernel')\n"
+              "    def forward(self, x):\n"
+              "        return x * self.params.get('kernel').data() + self.params.get_constant('c').data()\n")
+    result = fix(source).code
+    assert "self.alias = self.weight\n" in result
+    assert "return x * self.weight.data() + self.c.data()\n" in result
+
+
+def test_lookup_in_a_subclass_resolves_through_an_in_file_base():
+    source = ("from mxnet import gluon\n" + HEAD + "        self.w = self.params.get('w', shape=(2,))\n"
+              "class Sub(Net):\n    def forward(self, x):\n        return self.params.get('w').data()\n")
+    assert "return self.w.data()" in fix(source).code
+
+
+def test_lookup_held_by_two_attributes_is_reported():
+    source = ("from mxnet import gluon\n" + HEAD +
+              "        self.a = self.params.get('w', shape=(2,))\n"
+              "        self.b = self.params.get('w', shape=(2,))\n"
+              "    def forward(self, x):\n        return self.params.get('w').data()\n")
+    result = fix(source)
+    assert "self.params.get('w').data()" in result.code
+    assert any("no single attribute" in f.message for f in result.findings)
+
+
+def test_hanging_indent_is_not_moved():
+    source = ("from mxnet import gluon\n" + HEAD + "        self.w = self.params.get(\n"
+              "            'w', shape=(2,),\n            init='zeros')\n")
+    assert "self.w = gluon.Parameter(\n            'w', shape=(2,),\n            init='zeros')\n" in fix(source).code
+
+
+def test_gluon_looking_get_in_an_unknown_class_is_reported_not_fixed():
+    source = ("from mxnet import gluon\nfrom .base import Base\nclass Net(Base):\n    def __init__(self):\n"
+              "        self.w = self.params.get('w', shape=(2,), init='zeros')\n")
+    result = fix(source)
+    assert result.code == source
+    assert [f.code for f in result.findings] == ["GLN005"]
+
+
+@pytest.mark.parametrize("source", [
+    # another object's ParameterDict is a ParameterDict use (GLN008), not a creation
+    "from mxnet import gluon\nnet = gluon.nn.Dense(2)\nw = net.params.get('dense0_weight')\n",
+    # not a Block: a plain dict
+    "from mxnet import gluon\nclass C:\n    def f(self):\n        return self.params.get('k', 1)\n",
+])
+def test_left_alone(source):
+    assert [f for f in check_code(source) if f.code == "GLN005"] == []
