@@ -1,0 +1,202 @@
+"""`prefix=` is removed from Block constructors: a block is named by the attribute that holds it.
+
+## What it does
+Finds the `prefix` argument of calls that construct a Gluon Block (`nn.Dense(3, prefix='fc_')`,
+`mx.gluon.nn.Dense`, through any import alias), a Block subclass of the file (also `cls(...)` in its
+classmethods and `type(self)(...)` in its methods), a model-zoo factory, or something handed to a
+Block's `add()`; and the positional prefix of the Sequential family (`nn.HybridSequential('stage1_')`,
+`HybridConcurrent(1, 'a_')`, `rnn.SequentialRNNCell('rnn_')`). The argument is removed.
+
+## Why is this bad?
+The new Block constructor takes no `prefix`: a block's parameters are named by the attribute path
+(`features.0.weight`), so a prefix has nothing left to name and raises `TypeError`.
+
+## Example
+```python
+layer = nn.HybridSequential(prefix='stage%d_' % i)
+layer.add(nn.Dense(10, prefix='fc_'), nn.HybridSequential('body_'))
+```
+
+## Use instead
+```python
+layer = nn.HybridSequential()
+layer.add(nn.Dense(10), nn.HybridSequential())
+```
+
+## Fix safety
+Safe when the value cannot have a side effect (a literal, a name, an attribute, `'stage%d_' % i`, an
+f-string without calls): only 1.x prefixed names depend on it, and the new API has none; structural
+names, and so the keys `save_parameters` writes, do not change. A value that calls something
+(`prefix=next_name()`) might have a side effect that removal drops: that fix needs `--unsafe-fixes`.
+With `params=` the prefix does not decide what is shared (1.x looks shared parameters up under the
+shared dict's own prefix); the prefix of a child created in the `name_scope` of such a block did, which
+is why GLN004 reports sharing into blocks with children.
+Left alone: `prefix=` on calls that are not Gluon Blocks (`tempfile.mkdtemp(prefix=...)`, a class of
+the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base constructor calls
+(`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
+GLN003's. Reported, not rewritten: a class of the file that uses its `prefix` argument for more than
+the Block prefix, and a positional `params` after a positional prefix (share with `share_parameters`).
+"""
+import ast
+from typing import Optional
+
+import libcst as cst
+
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.rules.prefix_signature import PrefixFlow, _leading_positional, _span, drop_call_args, pure
+
+# Gluon constructors whose leading positional arguments are cells (Blocks).
+_BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
+_ADDERS = ("add", "register_child")
+
+
+def _drop(keywords, slots):
+    inner = drop_call_args(keywords, slots)
+
+    def apply(node: cst.Call, fix):
+        if (isinstance(node.func, cst.Attribute) and node.func.attr.value == "share_parameters"
+                and isinstance(node.func.value, cst.Call)):  # GLN004 already chained `.share_parameters(...)`
+            return node.with_changes(func=node.func.with_changes(value=apply(node.func.value, fix)))
+        return inner(node, fix)
+    return apply
+
+
+class PrefixArgument(Rule):
+    code = "GLN002"
+    name = "prefix-argument"
+    message = "`prefix` is removed from Block constructors in the new API; blocks are named by attribute"
+    fix_title = "Remove the `prefix` argument"
+
+    VALID = [
+        Valid("import tempfile\nfrom mxnet import gluon\nd = tempfile.mkdtemp(prefix='run_')\n",
+              why="not Gluon: `tempfile.mkdtemp` takes a prefix of its own"),
+        Valid("from mxnet import gluon\nclass Config:\n    def __init__(self, prefix=None):\n"
+              "        self.prefix = prefix\ncfg = Config(prefix='a_')\n",
+              why="a class of the file that is not a Block"),
+        Valid("from mxnet import gluon, sym\nblk = gluon.SymbolBlock(out, sym.var('data'))\n"
+              "def hybrid_forward(F, x):\n    return F.FullyConnected(x, num_hidden=2, name='fc', prefix='p')\n",
+              why="SymbolBlock has no prefix; `F.*` operators are not Blocks"),
+        Valid("from mxnet.gluon import nn\nnet = nn.HybridSequential()\nnet.add(nn.Dense(10))\n",
+              why="already migrated"),
+    ]
+    INVALID = [
+        Invalid(
+            "from mxnet.gluon import nn as N\n"
+            "import mxnet.gluon as G\n"
+            "def stage(i):\n"
+            "    layer = N.HybridSequential(prefix='stage%d_' % i)\n"
+            "    layer.add(N.Dense(10,\n"
+            "                      prefix='fc_'),  # head\n"
+            "              G.nn.HybridSequential('body_'),\n"
+            "              G.contrib.nn.HybridConcurrent(1, ''))\n"
+            "    return layer\n",
+            "from mxnet.gluon import nn as N\n"
+            "import mxnet.gluon as G\n"
+            "def stage(i):\n"
+            "    layer = N.HybridSequential()\n"
+            "    layer.add(N.Dense(10),  # head\n"
+            "              G.nn.HybridSequential(),\n"
+            "              G.contrib.nn.HybridConcurrent(1))\n"
+            "    return layer\n",
+            why="aliases resolve; positional prefixes of the Sequential family; a comment after the call stays",
+        ),
+        Invalid(
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.HybridBlock):\r\n"
+            "    def __init__(self, units, **kwargs):\r\n"
+            "        super(Net, self).__init__(**kwargs)\r\n"
+            "        self.out = gluon.nn.Dense(units, prefix=f'out{units}_')\r\n"
+            "    def clone(self):\r\n"
+            "        return type(self)(2, prefix=self.prefix)\r\n"
+            "net = Net(3, prefix='net_')\r\n",
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.HybridBlock):\r\n"
+            "    def __init__(self, units, **kwargs):\r\n"
+            "        super(Net, self).__init__(**kwargs)\r\n"
+            "        self.out = gluon.nn.Dense(units)\r\n"
+            "    def clone(self):\r\n"
+            "        return type(self)(2)\r\n"
+            "net = Net(3)\r\n",
+            why="a Block class of the file, `type(self)(...)`, f-strings; CRLF kept",
+        ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "counter = iter(range(10))\n"
+            "a = nn.Dense(2, prefix='d%d_' % next(counter))\n",
+            "from mxnet.gluon import nn\n"
+            "counter = iter(range(10))\n"
+            "a = nn.Dense(2)\n",
+            unsafe_fixes=True,
+            why="the value calls something that may have a side effect: unsafe",
+        ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "a = nn.Dense(2, prefix=  # the name\n"
+            "             'a_')\n"
+            "b = nn.HybridSequential('b_', shared.params)\n",
+            None,
+            why="a comment inside the argument would be lost; a positional `params` follows the prefix",
+        ),
+    ]
+
+    def __init__(self, sink, ctx):
+        super().__init__(sink, ctx)
+        self.flow: Optional[PrefixFlow] = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self.flow = PrefixFlow(self.ctx, node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        flow = self.flow
+        if flow.base_init(node) is not None:
+            return  # `super().__init__(prefix=...)`: GLN003
+        keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
+        kind = flow.callee(node)
+        if kind is None and keyword is not None and self._handed_to_block(node):
+            kind = ("unknown", None)
+        if kind is None or kind[0] == "factory":
+            return  # factories of the file: GLN003 removes their parameter and its arguments
+        status = flow.status(kind)
+        if status is None:
+            return
+        callee = ast.unparse(node.func)
+        if status == "own":
+            if keyword is not None:
+                self.report(keyword, "`{callee}` uses its `prefix` argument for more than the Block prefix, which "
+                            "the new API removes; pass that value under another name", callee=callee)
+            return
+        slots, values = [], []
+        if keyword is not None:
+            values.append(keyword.value)
+        if flow.signature(kind)[0] is None and kind[0] != "unknown":  # a Gluon signature: positional slots
+            slot = flow.slot(kind, "prefix")
+            if slot is not None and slot < _leading_positional(node):
+                params_slot = flow.slot(kind, "params")
+                if params_slot is not None and params_slot < _leading_positional(node):
+                    shared = node.args[params_slot]
+                    if not (isinstance(shared, ast.Constant) and shared.value is None):
+                        self.report(node.args[slot], "`{callee}` is given a prefix and `params` by position, which "
+                                    "the new API removes; drop both and chain `.share_parameters({shared})`",
+                                    callee=callee, shared=ast.unparse(shared))
+                        return
+                    slots.append(params_slot)
+                slots.append(slot)
+                values.insert(0, node.args[slot])
+        if not values:
+            return
+        safe = all(pure(v) for v in values)
+        where = keyword if keyword is not None else values[0]
+        title = self.fix_title if safe else self.fix_title + " (its value calls something)"
+        self.report(where, edit=Edit(cst.Call, _drop(("prefix",) if keyword is not None else (), tuple(slots)),
+                                     span=_span(node), safe=safe), fix_title=title)
+
+    def _handed_to_block(self, node: ast.Call) -> bool:
+        """Built to be a child: `seq.add(block(..., prefix=''))`, `BidirectionalCell(get_cell(prefix='l0_'), ...)`."""
+        parent = self.flow.parent.get(id(node))
+        if not isinstance(parent, ast.Call) or node not in parent.args:
+            return False
+        if isinstance(parent.func, ast.Attribute) and parent.func.attr in _ADDERS:
+            return not self.ctx.is_foreign(parent.func.value) and self.ctx.is_block_expr(parent.func.value)
+        qualified = self.ctx.imports.qualify(parent.func) or ""
+        count = _BLOCK_ARGUMENTS.get(qualified.rsplit(".", 1)[-1], 0)
+        return self.ctx.is_block_class_expr(parent.func) and node in parent.args[:count]
