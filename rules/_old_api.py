@@ -4,6 +4,8 @@ import ast
 import re
 from typing import Dict, Optional, Set
 
+from gluon_codemod._names import dotted
+
 # `ParameterDict` methods that moved to the Block (spec S5.6), plus save/load (S7).
 MOVED_METHODS = ("initialize", "zero_grad", "reset_ctx", "setattr", "load_dict", "save", "load")
 # Layer aliases that appear in 1.x prefixes, and the parameter keys such layers own (spec S3.7).
@@ -130,3 +132,126 @@ def parameter_names(ctx, scope: ast.AST) -> Set[str]:
               and (ctx.imports.qualify(node.value.func) or "").startswith("mxnet.gluon")):
             names.add(node.targets[0].id)
     return names
+
+
+# -- who a receiver is (GLN007-GLN009) ------------------------------------------------------------
+_BUILTIN_NON_BLOCKS = {"dict", "list", "tuple", "set", "str", "bytes", "int", "float", "object", "open",
+                       "super", "type", "vars", "zip", "map", "range", "enumerate", "sorted", "frozenset"}
+_LITERALS = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr, ast.ListComp, ast.DictComp,
+             ast.SetComp, ast.GeneratorExp, ast.BinOp, ast.Compare, ast.BoolOp, ast.Lambda)
+
+
+def _is_non_block_value(ctx, value, module: ast.Module) -> bool:
+    """A value that is certainly not a Block: a literal, a builtin's result, an MXNet non-Block object
+    (`mx.mod.Module(...)`, `gluon.Trainer(...)`), an import of something else, a non-Block class of the file."""
+    if isinstance(value, _LITERALS):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    qualified = ctx.imports.qualify(value.func)
+    if qualified is not None:
+        return not ctx.is_block_class_expr(value.func)
+    if isinstance(value.func, ast.Name):
+        name = value.func.id
+        if name in ctx.block_classes:
+            return False
+        return name in _index(module).classes or name in _BUILTIN_NON_BLOCKS
+    return False
+
+
+def receiver_role(ctx, expr, module: ast.Module) -> str:
+    """'block', 'other' (certainly not a Gluon Block) or 'unknown' (a helper's argument, an attribute
+    assigned elsewhere): what this file tells about the object an attribute is read from."""
+    if ctx.is_block_expr(expr):
+        return "block"
+    if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"):
+        return "block" if ctx.in_block_class else "other"
+    if ctx.is_foreign(expr):
+        return "other"
+    name = dotted(expr)
+    if name is None:
+        return "unknown"
+    if name == "self":
+        return "block" if ctx.in_block_class else ("other" if ctx.class_stack else "unknown")
+    if not name.startswith("self.") and ctx.imports.qualify_dotted(name) is not None:
+        return "other"  # an imported module or class (`gluon.nn`, `tempfile.tempdir`), not an instance
+    return _role_from_assignments(ctx, name, module, default="unknown")
+
+
+def _role_from_assignments(ctx, name: str, module: ast.Module, default: str) -> str:
+    # `x = None` is a placeholder for a later value: it says nothing about what `x` holds.
+    values = [v for v in assigned_values(module, name) if not (isinstance(v, ast.Constant) and v.value is None)]
+    if values and all(_is_non_block_value(ctx, v, module) for v in values):
+        return "other"
+    if any(ctx.is_block_expr(v) for v in values):
+        return "block"
+    return default
+
+
+class _Index:
+    """What a module assigns to each dotted name, and the classes it defines (built once per file)."""
+
+    def __init__(self, module: ast.Module):
+        self.module = module
+        self.assigned: Dict[str, list] = {}
+        self.classes: Set[str] = set()
+        for node in ast.walk(module):
+            if isinstance(node, ast.ClassDef):
+                self.classes.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    name = dotted(target)
+                    if name is not None:
+                        self.assigned.setdefault(name, []).append(node.value)
+
+
+_last_index: list = [None]
+
+
+def assigned_values(module: ast.Module, name: str) -> list:
+    """Every value the module assigns to dotted name `name` (`x = ...`, `self.x = ...`)."""
+    return _index(module).assigned.get(name, [])
+
+
+def _index(module: ast.Module) -> _Index:
+    # One file is analysed at a time; keeping only the last index bounds the memory held.
+    if _last_index[0] is None or _last_index[0].module is not module:
+        _last_index[0] = _Index(module)
+    return _last_index[0]
+
+
+def uses_module_api(ctx) -> bool:
+    """The symbolic Module API (`mx.mod.Module`) also has `save_params`/`load_params`."""
+    qualified = set(ctx.imports.names.values())
+    return any(q.startswith(("mxnet.mod", "mxnet.module", "mxnet.model")) for q in qualified) or any(
+        "mx.mod." in line or "mxnet.mod." in line or "mx.module." in line or "mx.model." in line
+        for line in ctx.lines)
+
+
+def prefixed_key_hint(key: str) -> str:
+    """`'dense0_weight'` -> "`'weight'` (or `'<child>.weight'` from a parent)": its structural form."""
+    own = parameter_key(key)
+    return f"`'{own}'` (or `'<child>.{own}'` through a parent, e.g. `'0.{own}'`)"
+
+
+# Block aliases that start 1.x prefixes (`Block._alias()`: the class name lower-cased, or the layer's own).
+LAYER_ALIASES = tuple(sorted(set(_ALIAS_KEYS) | {
+    "hybridsequential", "sequential", "hybridconcurrent", "concurrent", "hybridlambda", "lambda", "pool",
+    "dropout", "flatten", "activation", "relu", "sigmoid", "tanh", "softrelu", "softsign", "leakyrelu", "elu",
+    "selu", "swish", "gelu", "zoneout", "lstmp", "conv_rnn", "conv_lstm", "conv_gru", "deformable_conv",
+    "resnetv1", "resnetv2", "vgg", "alexnet", "densenet", "squeezenet", "mobilenet", "mobilenetv2_", "inception3",
+    "hybridsequentialrnncell", "sequentialrnncell", "bidirectionalcell"}, key=lambda a: (-len(a), a)))
+# An alias plus its counter and the separator, as written in a string or a regex: `dense0_`, `conv\d+_`.
+_PREFIX_IN_PATTERN = re.compile(r"(?<![A-Za-z])(?:%s)(?:\d+|\\d[+*]?|\[0-9\][+*]?)_" % "|".join(
+    re.escape(a) for a in LAYER_ALIASES))
+
+
+def names_a_layer_prefix(text: str) -> bool:
+    """`'dense0_'`, `'^conv\\d+_weight'`, `'resnetv10_stage1'`: text spelling a 1.x layer prefix."""
+    return bool(_PREFIX_IN_PATTERN.search(text))
+
+
+def layer_prefix_tail(pattern: str) -> str:
+    """What a prefix regex matches after the last layer prefix: `'conv\\d+_weight$'` -> `'weight'`."""
+    tail = _PREFIX_IN_PATTERN.split(pattern)[-1].rstrip("$")
+    return "" if tail in ("", ".*", ".+") else tail

@@ -65,6 +65,13 @@ def _params_method(call: ast.AST) -> Optional[str]:
     return None
 
 
+def _is_lookup(call: ast.Call, method: str) -> bool:
+    """`get('w')` / `get_constant('c')`: no creation arguments, so the parameter is expected to exist."""
+    if method == "get":
+        return not call.keywords and len(call.args) <= 1
+    return len(call.args) + len(call.keywords) <= 1
+
+
 def _name_arg(call: ast.Call) -> Optional[ast.AST]:
     if call.args:
         return call.args[0]
@@ -130,7 +137,8 @@ def _to_constant(text: str, delta: int):
 
         def drop(index, arg):  # the name, positional or `name=`
             return (arg.keyword is not None and arg.keyword.value == "name") or (
-                arg.keyword is None and positional and arg is positional[0] and (len(positional) > 1 or value_is_keyword))
+                arg.keyword is None and positional and arg is positional[0]
+                and (len(positional) > 1 or value_is_keyword))
         return _realign(remove_args(node, drop).with_changes(func=cst.parse_expression(text)), delta)
     return apply
 
@@ -193,7 +201,8 @@ class ParamsGet(Rule):
             "                               init=mx.init.Constant(0.25))\r\n"
             "    def forward(self, x):\r\n"
             "        return x * self.alpha.data()\r\n",
-            why="only `mx` bound: import `Parameter`; aligned arguments follow; a lookup becomes the attribute; CRLF kept",
+            why="only `mx` bound: import `Parameter`; aligned arguments follow; a lookup becomes the attribute; "
+                "CRLF kept",
         ),
         Invalid(
             "from mxnet.gluon import HybridBlock, Parameter\n"
@@ -261,8 +270,7 @@ class ParamsGet(Rule):
         kind = "Constant" if method == "get_constant" else "Parameter"
         stored = self._stored(node)
         name = _literal(_name_arg(node))
-        is_lookup = (not node.keywords and len(node.args) <= 1) if method == "get" else (
-            len(node.args) + len(node.keywords) <= 1)
+        is_lookup = _is_lookup(node, method)
         holders = self._holders_of(self.ctx.class_stack[-1]).get(name, set()) if name is not None else set()
         others = holders - {stored}
         creates = stored and not (is_lookup and (others or kind == "Constant"))
@@ -337,12 +345,23 @@ class ParamsGet(Rule):
             if isinstance(base, ast.Name) and base.id in self._classes and self._classes[base.id] is not cls:
                 for key, attrs in self._holders_of(self._classes[base.id]).items():
                     found.setdefault(key, set()).update(attrs)
-        for node in ast.walk(cls):
-            if isinstance(node, ast.Assign) and _params_method(node.value):
-                name = _literal(_name_arg(node.value))
-                for target in node.targets:
-                    if name is not None and _self_attr(target):
-                        found.setdefault(name, set()).add(_self_attr(target))
+        # An attribute assigned a lookup (`self.alias = self.params.get('w')`) only aliases the parameter
+        # another attribute created; it holds it only when no creation of that name exists, and then
+        # only the first such assignment in the class created it (1.x `get` creates on first use).
+        first_lookups: Dict[str, str] = {}
+        assignments = sorted((n for n in ast.walk(cls) if isinstance(n, ast.Assign) and _params_method(n.value)),
+                             key=lambda n: (n.lineno, n.col_offset))
+        for node in assignments:
+            name = _literal(_name_arg(node.value))
+            attrs = [_self_attr(t) for t in node.targets if _self_attr(t)]
+            if name is None or not attrs:
+                continue
+            if _is_lookup(node.value, _params_method(node.value)):
+                first_lookups.setdefault(name, attrs[0])
+            else:
+                found.setdefault(name, set()).update(attrs)
+        for name, attr in first_lookups.items():
+            found.setdefault(name, {attr})
         return found
 
     def _spelling(self, kind: str):

@@ -14,8 +14,8 @@ def fix(source, **kw):
     ("import mxnet.gluon as G\n", "G.Parameter", None),
     ("from mxnet.gluon import *\n", "Parameter", None),
     ("from mxnet.gluon.parameter import Parameter as P\nfrom mxnet import gluon\n", "P", None),
-    ("from inspect import Parameter\nfrom mxnet import gluon\n", "GluonParameter",
-     "from mxnet.gluon import Parameter as GluonParameter"),
+    # `gluon` is bound, so `gluon.Parameter` is unambiguous even though `Parameter` is inspect's
+    ("from inspect import Parameter\nfrom mxnet import gluon\n", "gluon.Parameter", None),
 ])
 def test_parameter_spelling_follows_the_imports(imports, spelled, added):
     body = HEAD.replace("gluon.Block", "G.Block" if "G\n" in imports else
@@ -25,6 +25,19 @@ def test_parameter_spelling_follows_the_imports(imports, spelled, added):
     assert f"self.w = {spelled}('w', shape=(2,))" in result
     if added:
         assert added in result
+    else:
+        assert result.count("import") == source.count("import"), "no import should be added"
+    assert fix(result).code == result
+
+
+def test_parameter_spelling_avoids_a_name_the_file_already_uses():
+    source = ("from inspect import Parameter\nimport mxnet as mx\n"
+              "class Net(mx.gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.w = self.params.get('w', shape=(2,))\n")
+    result = fix(source).code
+    assert "self.w = GluonParameter('w', shape=(2,))" in result
+    assert "from mxnet.gluon import Parameter as GluonParameter" in result
+    assert "from inspect import Parameter\n" in result
     assert fix(result).code == result
 
 
@@ -56,6 +69,19 @@ def test_lookups_become_the_attribute_even_with_a_different_get_name():
     result = fix(source).code
     assert "self.alias = self.weight\n" in result
     assert "return x * self.weight.data() + self.c.data()\n" in result
+
+
+def test_an_attribute_assigned_a_lookup_does_not_hold_the_parameter():
+    # `self.alias = self.params.get('w')` aliases the parameter `self.w` created; the first
+    # lookup-shaped assignment holds it only when nothing else creates it
+    source = ("from mxnet import gluon\n" + HEAD +
+              "        self.a = self.params.get('w')\n"
+              "        self.b = self.params.get('w')\n"
+              "    def forward(self, x):\n        return self.params.get('w').data()\n")
+    result = fix(source).code
+    assert "self.a = gluon.Parameter('w')\n" in result
+    assert "self.b = self.a\n" in result
+    assert "return self.a.data()\n" in result
 
 
 def test_lookup_in_a_subclass_resolves_through_an_in_file_base():

@@ -1,0 +1,137 @@
+"""`save_params`/`load_params` are removed: use `save_parameters`/`load_parameters` on the Block.
+
+## What it does
+Finds the deprecated Block methods `save_params(filename)` and `load_params(filename, ...)` on
+`self` in a Block class, on Block variables, and on receivers the file does not resolve (a helper's
+`net` argument) in a file that uses MXNet; calls on other objects (`mx.mod.Module`, a class of your
+own) are left alone.
+
+## Why is this bad?
+Both were deprecated in 1.x and are gone from the new Block API. `save_params` wrote the 1.x
+prefixed names relative to the block (`'dense0_weight'`); `save_parameters` writes structural names
+(`'0.weight'`). The new `load_parameters` reads only structural names: it has no fallback for files
+with prefixed keys (spec S7.3, S7.6).
+
+## Example
+```python
+net.save_params('model.params')
+net.load_params('model.params', ctx=ctx)
+```
+
+## Use instead
+```python
+net.save_parameters('model.params')
+net.load_parameters('model.params', ctx=ctx)
+```
+Convert files written by `save_params` once, with MXNet 1.x: `net.load_parameters('old.params')`
+(1.x still reads prefixed keys) then `net.save_parameters('new.params')` (structural keys).
+
+## Fix safety
+`load_params` -> `load_parameters` is safe: in 1.9.1 `load_params(filename, ctx, allow_missing,
+ignore_extra)` only warns and calls `load_parameters` with the same arguments, so the call does the
+same thing; old prefixed files keep loading on 1.x and, under the new API, fail to load whatever the
+method is called (convert them as shown above).
+`save_params` -> `save_parameters` is unsafe: the keys in the written file change from prefixed to
+structural names, so anything else that reads the file by key (a 1.x `load_params` in another
+program, `mx.nd.load(...)['dense0_weight']`, a C++ predictor) breaks.
+A reference that is not called (`f = net.save_params`) is renamed the same way. A receiver that may be
+a Module-API object (the file uses `mx.mod`) is reported without a fix.
+"""
+import ast
+
+import libcst as cst
+
+from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.rules._old_api import receiver_role, uses_module_api
+
+_NEW_NAME = {"save_params": "save_parameters", "load_params": "load_parameters"}
+_WHY = {
+    "save_params": ("unsafe: the file's keys become structural names such as `'0.weight'` instead of the 1.x "
+                    "prefixed names such as `'dense0_weight'`, so readers of the file by key must change"),
+    "load_params": ("files written by `save_params` have 1.x prefixed keys such as `'dense0_weight'`, which the "
+                    "new `load_parameters` does not read: convert them once with MXNet 1.x "
+                    "(`net.load_parameters(old)` then `net.save_parameters(new)`)"),
+}
+
+
+def _rename(new: str):
+    def apply(node: cst.Attribute, fix):
+        return node.with_changes(attr=cst.Name(new))
+    return apply
+
+
+class DeprecatedSaveLoad(Rule):
+    code = "GLN007"
+    name = "deprecated-save-load-params"
+    message = "`{receiver}.{old}` is removed in the new Block API; use `{receiver}.{new}` ({why})"
+    fix_title = "Replace with `{receiver}.{new}`"
+
+    VALID = [
+        Valid("import mxnet as mx\nfrom mxnet import gluon\nmod = mx.mod.Module(sym)\nmod.save_params('m.params')\n",
+              why="a Module-API object: `Module.save_params` is not deprecated"),
+        Valid("from mxnet import gluon\nclass Store:\n    def save_params(self, f):\n        pass\n"
+              "    def run(self):\n        self.save_params('x')\n",
+              why="`self` is a user's non-Block class with its own method"),
+        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\nnet.save_parameters('a.params')\n",
+              why="already migrated"),
+    ]
+    INVALID = [
+        Invalid(
+            "from mxnet import gluon\n"
+            "net = gluon.nn.HybridSequential()\n"
+            "net.load_params('model.params',  # trained weights\n"
+            "                ctx=ctx)\n",
+            "from mxnet import gluon\n"
+            "net = gluon.nn.HybridSequential()\n"
+            "net.load_parameters('model.params',  # trained weights\n"
+            "                ctx=ctx)\n",
+            why="safe: `load_params` delegates to `load_parameters` in 1.9.1",
+        ),
+        Invalid(
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.Block):\r\n"
+            "    def checkpoint(self, path):\r\n"
+            "        self.save_params(path)\r\n"
+            "def snapshot(model, path):\r\n"
+            "    model.save_params(path)\r\n",
+            "from mxnet import gluon\r\n"
+            "class Net(gluon.Block):\r\n"
+            "    def checkpoint(self, path):\r\n"
+            "        self.save_parameters(path)\r\n"
+            "def snapshot(model, path):\r\n"
+            "    model.save_parameters(path)\r\n",
+            unsafe_fixes=True,
+            why="unsafe: the saved keys change; `self` in a Block and an unknown argument; CRLF kept",
+        ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
+            "def restore(model, mod):\n"
+            "    model.load_params('a.params')\n"
+            "    mod.save_params('b.params')\n"
+            "m = mx.mod.Module(sym)\n",
+            None,
+            why="the file also uses the Module API, which has its own `save_params`: reported, not rewritten",
+        ),
+    ]
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
+        self._own_methods = {n.name for n in ast.walk(node)
+                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _NEW_NAME}
+        self._module_api = uses_module_api(self.ctx)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr not in _NEW_NAME or not isinstance(node.ctx, ast.Load) or node.attr in self._own_methods:
+            return
+        role = receiver_role(self.ctx, node.value, self._module)
+        if role == "other" or (role == "unknown" and not self.ctx.imports.imports_gluon):
+            return
+        receiver, new = ast.unparse(node.value), _NEW_NAME[node.attr]
+        fmt = dict(receiver=receiver, old=node.attr, new=new, why=_WHY[node.attr])
+        if role == "unknown" and self._module_api:
+            self.report(node, self.message + "; not rewritten: this file also uses the Module API, whose "
+                        "`save_params`/`load_params` stay; rename it by hand if `{receiver}` is a Gluon Block", **fmt)
+            return
+        self.report(node, edit=Edit(cst.Attribute, _rename(new), safe=node.attr == "load_params"),
+                    fix_title=self.fix_title.format(**fmt), **fmt)

@@ -1,0 +1,136 @@
+"""GLN009 old-names: each construct that depends on 1.x prefixed names, and the look-alikes left alone."""
+import pytest
+
+from gluon_codemod import check_code, fix_code
+
+NET = "from mxnet import gluon\nnet = gluon.nn.HybridSequential()\n"
+
+
+def gln009(source, **kw):
+    return [f for f in check_code(source, **kw) if f.code == "GLN009"]
+
+
+@pytest.mark.parametrize("line,words", [
+    ("w = net.collect_params()['dense0_weight']", "use `'weight'` (or `'<child>.weight'`"),
+    ("w = net.collect_params().get('resnetv10_conv0_weight')", "`'resnetv10_conv0_weight'` is a 1.x prefixed name"),
+    ("ok = 'batchnorm0_gamma' in net.collect_params()", "`'gamma'`"),
+    ("w = net.params['dense0_weight']", "use `'weight'`"),
+])
+def test_prefixed_keys_get_their_structural_form(line, words):
+    (finding,) = gln009(NET + line + "\n")
+    assert words in finding.message
+
+
+def test_prefixed_key_through_a_collect_params_variable():
+    source = NET + "params = net.collect_params()\nw = params['hybridsequential0_dense1_bias']\n"
+    (finding,) = gln009(source)
+    assert "`'bias'`" in finding.message and finding.line == 4
+
+
+@pytest.mark.parametrize("expr", [
+    "net.prefix", "net._prefix", "net.prefix + 'dense0_weight'",
+])
+def test_prefix_reads_on_a_block(expr):
+    (finding,) = gln009(NET + f"x = {expr}\n")
+    assert "no prefixes" in finding.message
+
+
+def test_prefix_strip_says_keys_are_already_relative():
+    (finding,) = gln009(NET + "keys = [k[len(net.prefix):] for k in net.collect_params()]\n")
+    assert "`k[len(net.prefix):]`" in finding.message and "already relative" in finding.message
+
+
+def test_prefix_strip_of_a_parameter_key_in_a_helper():
+    source = ("from mxnet import gluon\ndef relative(block):\n"
+              "    return [k[len(block.prefix):] for k in block.collect_params()]\n"
+              "def stem(args, name):\n    return name[len(args.prefix):]\n")
+    assert [f.line for f in gln009(source)] == [3]
+
+
+@pytest.mark.parametrize("expr", [
+    "net.name + '_weight'", "f'{net.name}_weight'", "'%s_weight' % net.name", "'%s_%s' % (net.name, 'w')",
+    "'{}_weight'.format(net.name)",
+])
+def test_block_name_building_a_parameter_name(expr):
+    (finding,) = gln009(NET + f"key = {expr}\n")
+    assert "`net.name`" in finding.message
+
+
+@pytest.mark.parametrize("expr", [
+    "net.name", "'model ' + net.name", "f'{net.name}: done'", "len(net.name)",
+])
+def test_block_name_used_otherwise_is_left_alone(expr):
+    assert gln009(NET + f"x = {expr}\n") == []
+
+
+@pytest.mark.parametrize("code,words", [
+    ("[k for k in net.collect_params() if re.match('dense0_', k)]", "match the child's path"),
+    ("[k for k, v in net.collect_params().items() if re.search(r'conv\\d+_weight', k)]", "`'.*weight'`"),
+    ("[k for k in net.collect_params().keys() if re.compile('dense1_').match(k)]", "`'dense1_'`"),
+    ("[k for k in net.collect_params() if k.startswith('dense0_')]", "k.startswith('0.')"),
+])
+def test_regexes_over_parameter_keys(code, words):
+    (finding,) = gln009("import re\n" + NET + f"x = {code}\n")
+    assert words in finding.message
+
+
+@pytest.mark.parametrize("code", [
+    # not parameter keys: file names
+    "[f for f in files if re.match('dense0_', f)]",
+    # a pattern that is no layer prefix
+    "[k for k in net.collect_params() if re.match('img1_', k)]",
+    # a structural pattern
+    "[k for k in net.collect_params() if re.match(r'0\\.', k)]",
+])
+def test_regexes_left_alone(code):
+    assert gln009("import re\n" + NET + f"x = {code}\n") == []
+
+
+def test_collect_params_selection_outside_gln006():
+    source = NET + "trainer = gluon.Trainer(net.collect_params('dense0_.*'), 'sgd')\n"
+    (finding,) = gln009(source)
+    assert "structural keys" in finding.message
+
+
+def test_selection_with_a_moved_method_is_left_to_gln006():
+    source = NET + "net.collect_params('dense0_.*').setattr('grad_req', 'null')\n"
+    assert gln009(source) == []
+    assert [f.code for f in check_code(source)] == ["GLN006"]
+
+
+@pytest.mark.parametrize("source,words", [
+    ("from mxnet import gluon\nclass Net(gluon.Block):\n    def f(self):\n        return self._reg_params\n",
+     "`self.params`"),
+    ("from mxnet import gluon\ndef f(block):\n    return block._reg_params.items()\n", "private Block state"),
+    ("from mxnet import gluon\nclass Net(gluon.Block):\n    def f(self):\n        return self._params\n",
+     "`self.collect_params()`"),
+    ("from mxnet import gluon\ndef f(block):\n    return block._collect_params_with_prefix('x')\n",
+     "prefix + '.' + k"),
+    ("from mxnet import gluon\nlstm = gluon.rnn.LSTM(10)\ncells = lstm._unfuse()\n", "rnn.SequentialRNNCell"),
+])
+def test_internals(source, words):
+    (finding,) = gln009(source)
+    assert words in finding.message
+
+
+@pytest.mark.parametrize("source", [
+    # a Block subclass that keeps its own `_params` / `_prefix` attributes
+    "from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, params):\n        super().__init__()\n"
+    "        self._params = params\n        self._prefix = 'x'\n    def f(self):\n"
+    "        return self._params, self._prefix\n",
+    # `_params` of an unresolved object: too common a name
+    "from mxnet import gluon\ndef f(opt):\n    return opt._params\n",
+    # a key that is an attribute of the file's own Block: already structural
+    "from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.fc1_weight = gluon.Parameter('fc1_weight')\nnet = Net()\nw = net.collect_params()['fc1_weight']\n",
+    # a foreign object's prefix and a non-MXNet file
+    "import tempfile\nfrom mxnet import gluon\nt = tempfile.NamedTemporaryFile(prefix='a_')\nprint(t.prefix)\n",
+])
+def test_left_alone(source):
+    assert gln009(source) == []
+
+
+def test_report_only():
+    source = NET + "w = net.collect_params()['dense0_weight']\nx = net.prefix\n"
+    result = fix_code(source, unsafe_fixes=True, select=["GLN009"])
+    assert result.code == source and not any(f.fix_available for f in result.findings)
