@@ -1,0 +1,166 @@
+"""One file at a time, or many in worker processes: read, run the engine, write atomically, diff.
+
+Workers receive a path and an `Options` and send back a `FileResult`: plain data only (no AST or CST
+objects cross process boundaries), so results pickle cheaply and the parent stays the only printer.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from ._engine import check_code, fix_code
+from ._files import module_name_for, write_atomic
+from ._finding import Finding, SourceError
+from ._source import decode_source
+
+CHECK, FIX, DIFF = "check", "fix", "diff"
+
+
+@dataclass(frozen=True)
+class Options:
+    mode: str  # CHECK, FIX (write in place) or DIFF (fix, but print a diff)
+    target: str = "mxnet"
+    select: Optional[Tuple[str, ...]] = None
+    ignore: Tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+
+
+@dataclass
+class FileResult:
+    path: str  # as the user will see it
+    findings: List[dict] = field(default_factory=list)  # Finding.to_dict() plus "cell"
+    errors: List[dict] = field(default_factory=list)  # {"line", "col", "cell", "message"}
+    changed: bool = False  # the fix changes the file (written, or would be with --diff)
+    written: bool = False
+    diff: Optional[bytes] = None  # in the file's own encoding, so that `patch` applies it
+    output: Optional[bytes] = None  # the fixed bytes, kept only for stdin
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # honours taskset / container CPU sets
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _finding_dict(finding: Finding, cell: Optional[int] = None) -> dict:
+    data = finding.to_dict()
+    data["cell"] = cell
+    return data
+
+
+def _error_dict(message: str, line: int = 1, col: int = 0, cell: Optional[int] = None) -> dict:
+    return {"line": line, "col": col + 1, "cell": cell, "message": message}
+
+
+def _engine(options: Options, module_name: Optional[str]):
+    """source -> (new source, findings) for the chosen mode; raises SourceError."""
+    def run(source):
+        if options.mode == CHECK:
+            return source, check_code(source, target=options.target, select=options.select,
+                                      ignore=options.ignore, module_name=module_name)
+        result = fix_code(source, target=options.target, select=options.select, ignore=options.ignore,
+                          unsafe_fixes=options.unsafe_fixes, module_name=module_name)
+        return result.code, result.findings
+    return run
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> bytes:
+    """A `patch`-able diff in the file's own encoding (a latin-1 file gets a latin-1 diff)."""
+    try:
+        decoded = decode_source(old)
+        encoding = decoded.encoding
+        # the BOM belongs to the first line as `patch` sees it
+        bom = "\ufeff" if decoded.bom else ""
+        old_text, new_text = bom + decoded.text, bom + decode_source(new).text
+    except SourceError:  # notebooks are JSON, always UTF-8
+        encoding = "utf-8"
+        old_text, new_text = old.decode("utf-8"), new.decode("utf-8")
+    lines = []
+    for line in difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+        if not line.endswith("\n"):  # a last line without newline needs patch's marker
+            line += "\n\\ No newline at end of file\n"
+        lines.append(line)
+    return "".join(lines).encode(encoding, "replace")
+
+
+def process_source(data: bytes, display: str, options: Options, module_name: Optional[str] = None,
+                   notebook: bool = False) -> Tuple[FileResult, bytes]:
+    """Run the engine on `data`; returns the result and the new bytes (`data` when unchanged)."""
+    result = FileResult(display)
+    run = _engine(options, module_name)
+    try:
+        if notebook:
+            from ._notebook import process_notebook
+
+            new, outcomes = process_notebook(data, run)
+            for outcome in outcomes:
+                result.findings += [_finding_dict(f, outcome.cell) for f in outcome.findings]
+                if outcome.error is not None:
+                    err = outcome.error
+                    result.errors.append(_error_dict(err.message, err.line, err.col, outcome.cell))
+        else:
+            new, findings = run(data)
+            result.findings = [_finding_dict(f) for f in findings]
+    except SourceError as err:
+        result.errors.append(_error_dict(err.message, err.line, err.col))
+        return result, data
+    result.changed = new != data
+    return result, new
+
+
+def process_file(path: str, options: Options) -> FileResult:
+    """Everything for one file, in whichever process runs it; never raises for a file's own trouble."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return FileResult(path, errors=[_error_dict(f"cannot read: {exc.strerror or exc}")])
+    try:
+        result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"))
+        if result.changed and options.mode == DIFF:
+            result.diff = unified_diff(path, data, new)
+        elif result.changed and options.mode == FIX:
+            try:
+                write_atomic(path, new)
+                result.written = True
+            except OSError as exc:
+                result.errors.append(_error_dict(f"cannot write: {exc.strerror or exc}"))
+                for finding in result.findings:  # nothing was applied: do not count these as fixed
+                    finding["fixed"] = False
+        return result
+    except Exception as exc:  # a bug of ours on one file must not stop thousands of others
+        return FileResult(path, errors=[_error_dict(
+            f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this")])
+
+
+def _chunksize(count: int, jobs: int) -> int:
+    # Large enough to amortise inter-process traffic, small enough to balance uneven file sizes.
+    return max(1, min(32, count // (jobs * 8)))
+
+
+def run_files(paths: Sequence[str], options: Options, jobs: int) -> Iterator[FileResult]:
+    """Results in the order of `paths`, computed by `jobs` processes (in this process for 1)."""
+    jobs = max(1, min(jobs, len(paths)))
+    if jobs == 1:
+        for path in paths:
+            yield process_file(path, options)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as executor:
+        yield from executor.map(process_file, paths, repeat(options), chunksize=_chunksize(len(paths), jobs))
+
+
+def progress(results: Iterable[FileResult], total: int, enabled: bool):
+    """A tqdm bar on stderr when it is a terminal and the run is not quiet; the results unchanged."""
+    if not enabled or total < 2 or not sys.stderr.isatty():
+        return results, None
+    from tqdm import tqdm
+
+    bar = tqdm(results, total=total, file=sys.stderr, unit="file", leave=False, delay=0.5)
+    return bar, bar
