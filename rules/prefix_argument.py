@@ -43,7 +43,7 @@ from typing import Optional
 import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules.prefix_signature import PrefixFlow, _leading_positional, _span, drop_call_args, pure
+from gluon_codemod.rules.prefix_signature import PrefixFlow, _declares, _leading_positional, _span, drop_call_args, pure
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -121,6 +121,23 @@ class PrefixArgument(Rule):
         ),
         Invalid(
             "from mxnet.gluon import nn\n"
+            "class Net(nn.HybridBlock):\n"
+            "    def __init__(self, units, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "def tiny(**kwargs):\n"
+            "    return Net(3, **kwargs)\n"
+            "net = tiny(prefix='tiny_')\n",
+            "from mxnet.gluon import nn\n"
+            "class Net(nn.HybridBlock):\n"
+            "    def __init__(self, units, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "def tiny(**kwargs):\n"
+            "    return Net(3, **kwargs)\n"
+            "net = tiny()\n",
+            why="a factory of the file that hands `**kwargs` on to a Block",
+        ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
             "counter = iter(range(10))\n"
             "a = nn.Dense(2, prefix='d%d_' % next(counter))\n",
             "from mxnet.gluon import nn\n"
@@ -154,8 +171,13 @@ class PrefixArgument(Rule):
         kind = flow.callee(node)
         if kind is None and keyword is not None and self._handed_to_block(node):
             kind = ("unknown", None)
-        if kind is None or kind[0] == "factory":
-            return  # factories of the file: GLN003 removes their parameter and its arguments
+        if kind is not None and kind[0] == "factory":
+            if keyword is None or _declares(kind[1], "prefix") is not None:
+                return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
+            # `resnet_tiny(prefix='tiny_')` where the factory hands `**kwargs` on to a Block: ours
+            kind = ("unknown", None) if flow.status(kind) == "gluon" else kind
+        if kind is None:
+            return
         status = flow.status(kind)
         if status is None:
             return
