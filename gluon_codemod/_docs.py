@@ -6,6 +6,7 @@ the README is up to date, so the documentation cannot drift from the rules.
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 
 from ._rule import all_rules
@@ -27,21 +28,37 @@ def _safety(rule) -> str:
     return " / ".join(kinds)
 
 
+def _section_code(doc: str, title: str) -> str:
+    """The first ```python block under `## title` of a rule's documentation."""
+    section = doc.split(f"## {title}\n", 1)[-1] if f"## {title}\n" in doc else ""
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    return match.group(1) if match else ""
+
+
 def _diff_block(rule) -> str:
     example = next((ex for ex in rule.INVALID if ex.expected is not None), None)
     if example is None:
-        return "_Reported only; see the rule's documentation for the manual change._\n"
+        # report-only: the diff is the manual change the documentation shows
+        before, after = _section_code(rule.documentation(), "Example"), _section_code(rule.documentation(), "Use instead")
+        if not (before and after):
+            return "_Reported only; see the rule's documentation for the manual change._\n"
+        return ("Reported only; the change to make by hand:\n\n```diff\n"
+                + "".join(_diff_lines(before.splitlines(keepends=True), after.splitlines(keepends=True))) + "```\n")
     before = example.code.replace("\r\n", "\n").splitlines(keepends=True)
     after = example.expected.replace("\r\n", "\n").splitlines(keepends=True)
-    lines = [line for line in difflib.unified_diff(before, after, n=100)][2:]  # drop ---/+++ headers
-    lines = [line for line in lines if not line.startswith("@@")]
     flags = []
     if example.unsafe_fixes:
         flags.append("--unsafe-fixes")
     if example.target != "mxnet":
         flags.append(f"--target {example.target}")
     note = f"With `{' '.join(flags)}`:\n\n" if flags else ""
-    return note + "```diff\n" + "".join(line if line.endswith("\n") else line + "\n" for line in lines) + "```\n"
+    return note + "```diff\n" + "".join(_diff_lines(before, after)) + "```\n"
+
+
+def _diff_lines(before, after):
+    lines = [line for line in difflib.unified_diff(before, after, n=100)][2:]  # drop ---/+++ headers
+    lines = [line for line in lines if not line.startswith("@@")]
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
 
 
 def render() -> str:
