@@ -4,6 +4,7 @@ import warnings
 
 import mxnet as mx
 from mxnet import ndarray, symbol
+from mxnet.util import is_np_array
 
 from . import _nest
 from ._block import Block
@@ -157,6 +158,8 @@ class HybridBlock(Block):
         for leaf in leaves:
             if isinstance(leaf, ndarray.NDArray):
                 var = symbol.var(next(it))
+                if is_np_array():  # numpy mode: `F.np` ops take numpy symbols (as `Parameter.var()`)
+                    var = var.as_np_ndarray()
                 data_vars.append(var)
                 inputs.append(var)
             else:

@@ -3,6 +3,8 @@ from mxnet import ndarray, symbol
 
 NONE = -1  # format marker for a None leaf
 LEAF = 0   # format marker for a tensor (or, when not strict, any other value)
+# A positive int n marks a Symbol with n > 1 outputs (`F.split(x, num_outputs=3)`): one leaf while the
+# graph is built, n consecutive outputs of the cached graph, regrouped as a list as stock 1.9.1 does.
 
 
 def flatten(args, strict, what='input'):
@@ -13,7 +15,10 @@ def flatten(args, strict, what='input'):
     """
     if args is None:
         return [], NONE
-    if isinstance(args, (ndarray.NDArray, symbol.Symbol)):
+    if isinstance(args, symbol.Symbol):
+        outputs = len(args.list_outputs())
+        return [args], outputs if outputs > 1 else LEAF
+    if isinstance(args, ndarray.NDArray):
         return [args], LEAF
     if isinstance(args, (list, tuple)):
         leaves, fmts = [], []
@@ -36,6 +41,8 @@ def _take(leaves, pos, fmt):
         return None, pos
     if fmt == LEAF:
         return leaves[pos], pos + 1
+    if isinstance(fmt, int):  # a multi-output Symbol's outputs
+        return list(leaves[pos:pos + fmt]), pos + fmt
     out = []
     for sub in fmt:
         item, pos = _take(leaves, pos, sub)

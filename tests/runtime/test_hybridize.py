@@ -368,3 +368,46 @@ def test_hybridize_accepts_1x_clear_flag(tiny, x):
     net.hybridize(clear=False, static_alloc=True)
     assert net._flags == [('static_alloc', True)]
     assert net(x).shape == (4, 3)
+
+
+def test_s6_4_multi_output_symbol_comes_back_as_a_list_of_all_outputs():
+    """A multi-output Symbol (`F.split`) returned by a hybridized block gives every output, as eager
+    mode and stock 1.9.1 do, also nested inside another output list."""
+    class Split(HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.split(x, num_outputs=3), x + 1
+
+    x = mx.nd.arange(12).reshape((2, 6))
+    blk = Split()
+    (eager_parts, eager_plus) = blk(x)
+    blk.hybridize()
+    for _ in range(2):  # the first call builds the graph, the second runs the cache
+        parts, plus = blk(x)
+        assert isinstance(parts, list) and len(parts) == 3
+        for got, want in zip(parts, eager_parts):
+            assert _close(got, want)
+        assert _close(plus, eager_plus)
+
+
+def test_numpy_mode_block_hybridizes_with_numpy_symbols():
+    """In `npx.set_np()` mode the graph's data variables are numpy symbols, like the parameters'
+    (S6.4), so `F.np` operators trace."""
+    class WeightedSum(HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter('w', shape=(4,), init=mx.init.Constant(2.0))
+
+        def hybrid_forward(self, F, x, w):
+            return F.np.sum(x * w, axis=1)
+
+    mx.npx.set_np()
+    try:
+        blk = WeightedSum()
+        blk.initialize()
+        x = mx.np.ones((2, 4))
+        eager = blk(x).asnumpy()
+        blk.hybridize()
+        assert np.allclose(blk(x).asnumpy(), eager) and np.allclose(eager, [8.0, 8.0])
+        assert np.allclose(blk(x).asnumpy(), eager)
+    finally:
+        mx.npx.reset_np()
