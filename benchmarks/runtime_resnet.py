@@ -1,0 +1,233 @@
+"""Runtime overhead: the same ResNet on stock Gluon 1.9.1 and on `gluon_runtime`, side by side.
+
+Builds a ResNet-18-sized CNN (BasicBlocks, stages (2, 2, 2, 2), widths 64..512) once with
+`mx.gluon.nn` and once with `gluon_runtime.nn`, copies the stock weights into the runtime model
+by structural name, checks that both compute the same output, then times, alternating between
+the two in one process: eager forward, eager forward+backward, hybridized forward and hybridized
+forward+backward. Prints the median seconds per iteration and the ratio runtime/stock (goals
+from issue 4: eager <= 1.05x, hybridized <= 1.02x; nothing is asserted). With `--memory`, the
+peak resident memory of each variant is measured in a fresh child process per variant.
+
+    python benchmarks/runtime_resnet.py                     # batch 16, 224x224, CPU
+    python benchmarks/runtime_resnet.py --small             # batch 4, 64x64: a quick look
+    python benchmarks/runtime_resnet.py --ctx gpu --memory
+"""
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import mxnet as mx
+
+import gluon_runtime
+
+LIBRARIES = {'stock': (mx.gluon.nn, mx.gluon.HybridBlock),
+             'runtime': (gluon_runtime.nn, gluon_runtime.HybridBlock)}
+
+
+def build_resnet(library, stages=(2, 2, 2, 2), widths=(64, 128, 256, 512), classes=1000):
+    """ResNet (v1, BasicBlock) written once against either library's nn and HybridBlock."""
+    nn, hybrid_block = LIBRARIES[library]
+
+    class BasicBlock(hybrid_block):
+        def __init__(self, channels, stride, downsample):
+            super().__init__()
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Conv2D(channels, 3, stride, 1, use_bias=False), nn.BatchNorm(),
+                          nn.Activation('relu'), nn.Conv2D(channels, 3, 1, 1, use_bias=False),
+                          nn.BatchNorm())
+            if downsample:
+                self.downsample = nn.HybridSequential()
+                self.downsample.add(nn.Conv2D(channels, 1, stride, use_bias=False),
+                                    nn.BatchNorm())
+            else:
+                self.downsample = None
+
+        def hybrid_forward(self, F, x):
+            residual = self.downsample(x) if self.downsample is not None else x
+            return F.Activation(self.body(x) + residual, act_type='relu')
+
+    net = nn.HybridSequential()
+    features = nn.HybridSequential()
+    features.add(nn.Conv2D(widths[0], 7, 2, 3, use_bias=False), nn.BatchNorm(),
+                 nn.Activation('relu'), nn.MaxPool2D(3, 2, 1))
+    in_width = widths[0]
+    for stage, (count, width) in enumerate(zip(stages, widths)):
+        stride = 1 if stage == 0 else 2
+        for index in range(count):
+            first = index == 0
+            features.add(BasicBlock(width, stride if first else 1,
+                                    first and (stride != 1 or width != in_width)))
+        in_width = width
+    features.add(nn.GlobalAvgPool2D(), nn.Flatten())
+    net.add(features, nn.Dense(classes))
+    return net
+
+
+def _params(library, net):
+    if library == 'stock':
+        # Stock 1.9.1's collect_params() is keyed by prefixed names; this is its structural walk.
+        return net._collect_params_with_prefix()  # noqa: GLN009
+    return net.collect_params()
+
+
+def build_pair(data, ctx):
+    """The stock and the runtime model with the same weights (shapes resolved by `data`)."""
+    nets = {}
+    for library in ('stock', 'runtime'):
+        net = build_resnet(library)
+        net.initialize(mx.init.Xavier(), ctx=ctx)
+        net(data)
+        nets[library] = net
+    stock_params = _params('stock', nets['stock'])
+    runtime_params = _params('runtime', nets['runtime'])
+    if sorted(stock_params) != sorted(runtime_params):
+        raise RuntimeError('the two models have different structural names: %s'
+                           % sorted(set(stock_params) ^ set(runtime_params)))
+    for key, param in stock_params.items():
+        runtime_params[key].set_data(param.data(ctx))
+    return nets
+
+
+def _step(net, data, backward):
+    if backward:
+        with mx.autograd.record():
+            out = net(data)
+        out.backward()
+    else:
+        out = net(data)
+    mx.nd.waitall()
+
+
+def _time(net, data, backward, iterations):
+    start = time.perf_counter()
+    for _ in range(iterations):
+        _step(net, data, backward)
+    return (time.perf_counter() - start) / iterations
+
+
+def _set_hybrid(nets, hybridized):
+    for net in nets.values():
+        net.hybridize(active=hybridized)
+
+
+def _rss_mib():
+    with open('/proc/self/statm') as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2 ** 20
+
+
+class _PeakSampler(threading.Thread):
+    """Samples the resident set size every millisecond and keeps the maximum.
+
+    `ru_maxrss` cannot be used: importing MXNet alone peaks above a small model's use.
+    """
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = _rss_mib()
+        self._stop_event = threading.Event()
+
+    def run(self):
+        while not self._stop_event.wait(0.001):
+            self.peak = max(self.peak, _rss_mib())
+
+    def stop(self):
+        self._stop_event.set()
+        self.join()
+        self.peak = max(self.peak, _rss_mib())
+
+
+def _peak_memory_child(library, hybridized, backward, args):
+    """Runs one variant in this (fresh) process; prints the memory it added, in MiB."""
+    ctx = mx.gpu() if args.ctx == 'gpu' else mx.cpu()
+    data = mx.nd.random.uniform(shape=(args.batch, 3, args.size, args.size), ctx=ctx)
+    mx.nd.waitall()
+    baseline = _rss_mib()
+    sampler = _PeakSampler()
+    sampler.start()
+    net = build_resnet(library)
+    net.initialize(mx.init.Xavier(), ctx=ctx)
+    if hybridized:
+        net.hybridize()
+    for _ in range(args.iterations):
+        _step(net, data, backward)
+    sampler.stop()
+    if args.ctx == 'gpu':
+        free, total = mx.context.gpu_memory_info(ctx.device_id)
+        print((total - free) / 2 ** 20)
+    else:
+        print(sampler.peak - baseline)
+
+
+def _peak_memory(library, hybridized, backward, args):
+    command = [sys.executable, __file__, '--child', library, str(int(hybridized)),
+               str(int(backward)), '--batch', str(args.batch), '--size', str(args.size),
+               '--iterations', '2', '--ctx', args.ctx]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return float(output.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--batch', type=int, default=16)
+    parser.add_argument('--size', type=int, default=224, help='image height and width')
+    parser.add_argument('--small', action='store_true', help='batch 4, 64x64 (quick look)')
+    parser.add_argument('--iterations', type=int, default=3, help='iterations per timing')
+    parser.add_argument('--repeat', type=int, default=5, help='alternating rounds (median)')
+    parser.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu')
+    parser.add_argument('--memory', action='store_true',
+                        help='also measure peak memory per variant (child processes)')
+    parser.add_argument('--child', nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.small:
+        args.batch, args.size = 4, 64
+    if args.child:
+        library, hybridized, backward = args.child
+        _peak_memory_child(library, hybridized == '1', backward == '1', args)
+        return
+
+    ctx = mx.gpu() if args.ctx == 'gpu' else mx.cpu()
+    data = mx.nd.array(np.random.RandomState(0).uniform(size=(args.batch, 3, args.size,
+                                                              args.size)), ctx=ctx)
+    nets = build_pair(data, ctx)
+    for hybridized in (False, True):
+        _set_hybrid(nets, hybridized)
+        outs = {lib: net(data).asnumpy() for lib, net in nets.items()}
+        worst = float(np.max(np.abs(outs['stock'] - outs['runtime'])))
+        print('same output (%s): max abs difference %.3g'
+              % ('hybridized' if hybridized else 'eager', worst))
+
+    print('ResNet-18-sized, batch %d, %dx%d, %s; median of %d rounds x %d iterations'
+          % (args.batch, args.size, args.size, ctx, args.repeat, args.iterations))
+    print('%-28s %12s %12s %8s' % ('variant', 'stock s/it', 'runtime s/it', 'ratio'))
+    for backward in (False, True):
+        for hybridized in (False, True):
+            _set_hybrid(nets, hybridized)
+            for net in nets.values():  # warm-up: graph building, memory pools
+                _step(net, data, backward)
+                _step(net, data, backward)
+            times = {'stock': [], 'runtime': []}
+            for _ in range(args.repeat):
+                for library in ('stock', 'runtime'):
+                    times[library].append(_time(nets[library], data, backward, args.iterations))
+            stock, ours = (statistics.median(times[k]) for k in ('stock', 'runtime'))
+            label = '%s %s' % ('hybridized' if hybridized else 'eager',
+                               'forward+backward' if backward else 'forward')
+            print('%-28s %12.4f %12.4f %7.3fx' % (label, stock, ours, ours / stock))
+    if args.memory:
+        unit = 'GPU MiB in use' if args.ctx == 'gpu' else 'peak RSS added, MiB'
+        print('%-28s %12s %12s %8s   (%s)' % ('memory', 'stock', 'runtime', 'ratio', unit))
+        for hybridized in (False, True):
+            stock = _peak_memory('stock', hybridized, True, args)
+            ours = _peak_memory('runtime', hybridized, True, args)
+            label = '%s forward+backward' % ('hybridized' if hybridized else 'eager')
+            print('%-28s %12.1f %12.1f %7.3fx' % (label, stock, ours, ours / stock))
+
+
+if __name__ == '__main__':
+    main()
