@@ -21,7 +21,8 @@ class MinimalGRUCell(gluon.HybridBlock):
         gates = gates + F.FullyConnected(h, h2h_weight, no_bias=True, num_hidden=2 * self._hidden_size)
         update, candidate = F.split(gates, num_outputs=2, axis=-1)
         update = F.sigmoid(update)
-        return F.broadcast_mul(update, h) + F.broadcast_mul(1 - update, F.tanh(candidate) * scale * 2)
+        candidate = F.broadcast_mul(F.tanh(candidate), scale) * 2
+        return F.broadcast_mul(update, h) + F.broadcast_mul(1 - update, candidate)
 
 
 class Encoder(gluon.HybridBlock):

@@ -21,11 +21,11 @@ class TiedLM(gluon.HybridBlock):
 
 
 def shared_mlp():
-    """Two heads over one shared hidden layer."""
+    """The first layer applied twice: the third layer shares its parameters."""
     shared = nn.Dense(16, activation='relu', in_units=8)
     net = nn.HybridSequential()
     with net.name_scope():
         net.add(shared)
-        net.add(nn.Dense(16, activation='relu', in_units=16))
+        net.add(nn.Dense(8, activation='relu', in_units=16))
         net.add(nn.Dense(16, activation='relu', in_units=8, params=shared.params))
     return net

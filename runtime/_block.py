@@ -270,7 +270,11 @@ class Block:
 
     # -- checkpoints --------------------------------------------------------------------------
     def save_parameters(self, filename, deduplicate=False):
-        """Writes `{structural name: value}` in the MXNet NDArray file format."""
+        """Writes `{structural name: value}` in the MXNet NDArray file format.
+
+        Fused RNN layers are written under stock 1.9.1's keys for them (`_unfused.0.i2h_weight`), so
+        every file loads in stock MXNet 1.9.1 too; `load_parameters` accepts both spellings.
+        """
         _checkpoint.save_parameters(self, filename, deduplicate)
 
     def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False,

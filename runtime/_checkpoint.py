@@ -35,7 +35,10 @@ def save_parameters(block, filename, deduplicate):
         # The last structural name of a shared Parameter wins, as upstream (spec S7.2).
         last_name = {id(p): key for key, p in params.items()}
         params = {key: p for key, p in params.items() if last_name[id(p)] == key}
-    _save(filename, {key: p._reduce() for key, p in params.items()})
+    # Fused RNN layers are written under the keys stock 1.9.1 uses for them (`_unfused.0.i2h_weight`),
+    # so that the file loads in stock 1.9.1 as well; our loading accepts both spellings (spec S7.5).
+    stock_key = {canonical: alt for alt, canonical in _alias_map(block).items()}
+    _save(filename, {stock_key.get(key, key): p._reduce() for key, p in params.items()})
 
 
 def load_parameters(block, filename, ctx, allow_missing, ignore_extra, cast_dtype,

@@ -90,7 +90,7 @@ def test_stock_fused_checkpoint_loads_into_runtime(case, tmp_path):
 
 @pytest.mark.parametrize('case', FUSED, ids=_case_id)
 def test_runtime_fused_checkpoint_loads_into_stock(case, tmp_path):
-    """S7.5: our top-level file (`l0_i2h_weight` keys) loads in stock 1.9.1 (its legacy path)."""
+    """S7.5: our file is written with stock 1.9.1's own keys for fused layers (`_unfused.0.i2h_weight`)."""
     cls, args, kwargs = case
     ours = getattr(rnn, cls)(*args, **kwargs)
     ours.initialize(mx.init.Xavier())
@@ -98,7 +98,7 @@ def test_runtime_fused_checkpoint_loads_into_stock(case, tmp_path):
     ours(x)
     path = str(tmp_path / 'runtime.params')
     ours.save_parameters(path)
-    assert set(mx.nd.load(path)) == set(ours.collect_params())
+    assert set(mx.nd.load(path)) == set(ours._checkpoint_aliases())
     stock = getattr(stock_rnn, cls)(*args, **kwargs)
     stock.load_parameters(path)
     _assert_same_outputs(stock(x), ours(x))
@@ -166,33 +166,23 @@ def test_nested_stock_fused_checkpoint_loads_into_runtime(tmp_path):
         assert 'encoder.r1_h2h_bias' in ours.collect_params()
 
 
-def test_nested_runtime_fused_checkpoint_round_trip(tmp_path):
-    """S7.1: our nested file uses the structural names and loads back into the runtime."""
+def test_nested_runtime_fused_checkpoint_loads_in_stock(tmp_path):
+    """S7.5: stock 1.9.1 expects `_unfused.*` keys for nested fused layers (it falls back to attribute
+    names only for dot-free, top-level files), so the runtime writes fused layers in that form."""
     x = _uniform(2, 3, 5)
     ours = _RuntimeSeq2Vec()
     ours.initialize()
     expected = ours(x)
     path = str(tmp_path / 'runtime.params')
     ours.save_parameters(path)
-    assert set(mx.nd.load(path)) == set(ours.collect_params())
+    assert any('._unfused.' in key for key in mx.nd.load(path)) and not any('_i2h_' in key and '_unfused' not in key
+                                                                      for key in mx.nd.load(path))
+    stock = _StockSeq2Vec()
+    stock.load_parameters(path)
+    _assert_same_outputs(expected, stock(x))
     again = _RuntimeSeq2Vec()
     again.load_parameters(path)
     _assert_same_outputs(expected, again(x))
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason='stock 1.9.1 expects `_unfused.*` keys for nested fused layers and '
-                          'only falls back to attribute names for dot-free (top-level) files '
-                          '(spec S7.5); the refactor writes `encoder.l0_i2h_weight`')
-def test_nested_runtime_fused_checkpoint_in_stock_is_a_stock_limitation(tmp_path):
-    """S7.5: documents the one direction that cannot work without changing our key format."""
-    x = _uniform(2, 3, 5)
-    ours = _RuntimeSeq2Vec()
-    ours.initialize()
-    ours(x)
-    path = str(tmp_path / 'runtime.params')
-    ours.save_parameters(path)
-    _StockSeq2Vec().load_parameters(path)
 
 
 def test_mixed_and_duplicated_key_spellings(tmp_path):
