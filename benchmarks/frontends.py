@@ -1,0 +1,185 @@
+"""Front-end speed on the engine benchmark's corpora, one run each, ratios printed next to the goals.
+
+(a) `gluon-codemod fix --diff` over the gluoncv 0.10.5.post0 sources with `--jobs 2` against `--jobs 1`
+    (goal: at least 1.7x faster on a 2-core machine). Both diffs must be identical.
+(b) flake8 with the gluon-codemod plugin against flake8 without it, on the gluoncv sources (goal: at
+    most 1.2x) and on the standard library's own `Lib/` (no Gluon code; goal: at most 1.05x).
+
+How (b) leaves the plugin out: both runs are the same interpreter, flake8, pyflakes and pycodestyle in
+this environment, started as `python -c <launcher>` subprocesses; the launcher drops the gluon-codemod
+distribution from flake8's plugin discovery for the "without" run only, before flake8 loads (imports)
+any plugin. So everything the plugin costs (its import, its option, its `run()` on every file) is in
+the "with" time and none of it in the "without" time. The two outputs must agree on every non-GLN line.
+Both wall time and CPU time (flake8 and its worker processes) are printed: on a shared machine the CPU
+ratio is the steadier measure of what the plugin costs; on an idle one the two agree.
+
+    python benchmarks/frontends.py [--only cli|flake8] [--flake8-jobs N]
+
+Exit status: 0 when every measurement ran (goals met or not; the verdicts are printed), 1 when a
+measurement could not run (e.g. `--jobs` missing from the command line) or a sanity check failed.
+"""
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _corpus import GLUONCV_DIR, gluoncv_sources, stdlib_sources  # noqa: E402
+
+PLUGIN_DISTRIBUTION = "gluon-codemod"
+
+# Runs flake8's command line; argv[1] is "with" or "without" the gluon-codemod plugin.
+_FLAKE8_LAUNCHER = f"""
+import sys
+from flake8.main import cli
+from flake8.plugins import finder
+
+if sys.argv[1] == "without":
+    discover = finder.find_plugins
+
+    def find_plugins_but_ours(cfg, opts):
+        return [p for p in discover(cfg, opts) if p.package != {PLUGIN_DISTRIBUTION!r}]
+
+    finder.find_plugins = find_plugins_but_ours
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def _lines(paths):
+    total = 0
+    for path in paths:
+        with open(path, "rb") as handle:
+            total += handle.read().count(b"\n")
+    return total
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed_run(command, cwd=None):
+    """Wall seconds, CPU seconds (the process and every worker it waited for) and the completed process."""
+    cpu_before, start = _children_cpu(), time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, capture_output=True)
+    return time.perf_counter() - start, _children_cpu() - cpu_before, completed
+
+
+def _load_note():
+    # Other work on the machine inflates wall times (and, less, CPU times): say how busy it was.
+    one_minute = os.getloadavg()[0]
+    busy = one_minute > 0.5
+    return f"load average {one_minute:.2f}{' (machine busy: wall times are noisy)' if busy else ''}"
+
+
+def _diff_by_file(output):
+    files, current = {}, None
+    for line in output.decode(errors="replace").splitlines(keepends=True):
+        if line.startswith("--- a/"):
+            current = line[len("--- a/"):].strip()
+            files[current] = ""
+        if current is not None:
+            files[current] += line
+    return files
+
+
+def _verdict(ok):
+    return "OK" if ok else "MISSED"
+
+
+def bench_cli_jobs(paths):
+    """(a): returns False when the measurement could not be made."""
+    print("(a) gluon-codemod fix --diff, --jobs 2 against --jobs 1 "
+          f"(gluoncv: {len(paths)} files, {_lines(paths)} lines)")
+    cli = [sys.executable, "-m", "gluon_codemod"]
+    help_text = subprocess.run(cli + ["fix", "--help"], capture_output=True, text=True).stdout
+    if "--jobs" not in help_text:
+        print("    NOT MEASURED: `gluon-codemod fix` has no --jobs option yet (gluon_codemod/cli.py); "
+              "rerun once it does")
+        return False
+    relative = [os.path.relpath(path, GLUONCV_DIR) for path in paths]
+    times, outputs = {}, {}
+    print(f"    {_load_note()}")
+    for jobs in (1, 2):
+        seconds, _cpu, completed = _timed_run(cli + ["fix", "--diff", "--jobs", str(jobs), *relative],
+                                              cwd=GLUONCV_DIR)
+        if completed.returncode not in (0, 1):
+            print(f"    FAILED: --jobs {jobs} exited {completed.returncode}: "
+                  f"{completed.stderr.decode(errors='replace')[-2000:]}")
+            return False
+        times[jobs], outputs[jobs] = seconds, completed.stdout
+        print(f"    --jobs {jobs}: {seconds:7.2f} s  ({completed.stdout.count(b'+++ b/')} files would change)")
+    if outputs[1] != outputs[2]:
+        serial, parallel = _diff_by_file(outputs[1]), _diff_by_file(outputs[2])
+        differing = sorted(name for name in set(serial) | set(parallel) if serial.get(name) != parallel.get(name))
+        print(f"    FAILED: --jobs 2 printed a different diff from --jobs 1 for {len(differing)} files, e.g. "
+              f"{', '.join(differing[:5])} (were the rules edited during the run?)")
+        return False
+    speedup = times[1] / times[2]
+    print(f"    speed-up --jobs 2 / --jobs 1 = {speedup:.2f}x (goal >= 1.7x)  {_verdict(speedup >= 1.7)}")
+    return True
+
+
+def _flake8(plugin, paths, jobs, cwd):
+    command = [sys.executable, "-c", _FLAKE8_LAUNCHER, plugin, "--isolated", f"--jobs={jobs}", *paths]
+    seconds, cpu, completed = _timed_run(command, cwd=cwd)
+    if completed.returncode not in (0, 1) or b"Traceback" in completed.stderr:
+        raise RuntimeError(f"flake8 ({plugin} the plugin) exited {completed.returncode}: "
+                           f"{completed.stderr.decode(errors='replace')[-2000:]}")
+    return seconds, cpu, completed.stdout.decode(errors="replace").splitlines()
+
+
+def _is_gln(line):
+    # path:line:col: CODE message
+    parts = line.split(": ", 1)
+    return len(parts) == 2 and parts[1].startswith("GLN")
+
+
+def bench_flake8(name, paths, goal, jobs, expect_gln):
+    """(b) for one corpus: returns False when a sanity check failed."""
+    root = os.path.commonpath(paths)
+    relative = [os.path.relpath(path, root) for path in paths]
+    print(f"(b) flake8 with the plugin against flake8 without it, --jobs {jobs} "
+          f"({name}: {len(paths)} files, {_lines(paths)} lines)")
+    print(f"    {_load_note()}")
+    without_seconds, without_cpu, without_out = _flake8("without", relative, jobs, root)
+    with_seconds, with_cpu, with_out = _flake8("with", relative, jobs, root)
+    gln = [line for line in with_out if _is_gln(line)]
+    print(f"    without: {without_seconds:7.2f} s wall, {without_cpu:7.2f} s CPU  ({len(without_out)} violations)")
+    print(f"    with:    {with_seconds:7.2f} s wall, {with_cpu:7.2f} s CPU  "
+          f"({len(with_out)} violations, {len(gln)} of them GLN)")
+    if any(_is_gln(line) for line in without_out):
+        print("    FAILED: the run without the plugin reported GLN codes: the plugin was not left out")
+        return False
+    if bool(gln) != expect_gln:
+        print(f"    FAILED: expected {'some' if expect_gln else 'no'} GLN violations on this corpus")
+        return False
+    if sorted(line for line in with_out if not _is_gln(line)) != sorted(without_out):
+        print("    FAILED: the two runs disagree on flake8's own violations: they did not check the same")
+        return False
+    wall_ratio, cpu_ratio = with_seconds / without_seconds, with_cpu / without_cpu
+    print(f"    with / without = {wall_ratio:.3f}x wall, {cpu_ratio:.3f}x CPU (goal <= {goal}x)  "
+          f"wall {_verdict(wall_ratio <= goal)}, CPU {_verdict(cpu_ratio <= goal)}")
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("cli", "flake8"), help="run one of the two measurements")
+    parser.add_argument("--flake8-jobs", default="auto",
+                        help="flake8's --jobs for (b) (default: auto, one process per core, as users run it)")
+    args = parser.parse_args()
+    gluoncv = gluoncv_sources()
+    ok = True
+    if args.only in (None, "cli"):
+        ok &= bench_cli_jobs(gluoncv)
+    if args.only in (None, "flake8"):
+        ok &= bench_flake8("gluoncv", gluoncv, 1.2, args.flake8_jobs, expect_gln=True)
+        ok &= bench_flake8("stdlib Lib/", stdlib_sources(), 1.05, args.flake8_jobs, expect_gln=False)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
