@@ -36,8 +36,17 @@ def _mount_rules_from_checkout() -> None:
 
 _mount_rules_from_checkout()
 
-from ._engine import check_code, fix_code  # noqa: E402
 from ._finding import Finding, FixResult, SourceError  # noqa: E402
 
 __all__ = ["check_code", "fix_code", "Finding", "FixResult", "SourceError"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # The engine (and libcst with it) is imported on first use, so that the flake8 plugin and the
+    # command line pay nothing for it on files that cannot contain Gluon code.
+    if name in ("check_code", "fix_code"):
+        from . import _engine
+
+        return getattr(_engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,22 +5,15 @@ import ast
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ._context import FileContext
 from ._finding import Finding, FixResult, SourceError
 from ._rule import CannotFix, Edit, FixContext, selected_rules
-from ._source import decode_source
+from ._source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
 
 TARGETS = ("mxnet", "runtime")
 Source = Union[str, bytes]
-
-
-def might_contain_gluon(text: str, module_name: Optional[str] = None) -> bool:
-    """A substring test that rules out most non-Gluon files before any parsing."""
-    return "gluon" in text or "hybrid_forward" in text or bool(module_name and module_name.startswith("mxnet."))
 
 
 def _lines(text: str) -> List[str]:
@@ -52,8 +45,11 @@ def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list]) -> None:
 
 
 def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
-            module_name: Optional[str] = None) -> List[Tuple[Finding, Optional[Edit]]]:
-    """Findings (each with its edit, if the rule can fix it) for decoded source `text`."""
+            module_name: Optional[str] = None, noqa: bool = True) -> List[Tuple[Finding, Optional[Edit]]]:
+    """Findings (each with its edit, if the rule can fix it) for decoded source `text`.
+
+    `noqa=False` reports findings on `# noqa` lines too, for callers that apply `noqa` themselves (flake8).
+    """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
     if tree is None and not might_contain_gluon(text, module_name):
@@ -68,7 +64,7 @@ def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore
     results: List[Tuple[Finding, Optional[Edit]]] = []
 
     def sink(finding: Finding, edit: Optional[Edit]) -> None:
-        if not ctx.suppressed(finding.line, finding.code):
+        if not noqa or not ctx.suppressed(finding.line, finding.code):
             results.append((finding, edit))
 
     dispatch: Dict[type, list] = {}
@@ -151,6 +147,10 @@ class _Fixer(cst.CSTTransformer):
 
 
 def _add_imports(module: cst.Module, imports) -> cst.Module:
+    # imported here: libcst.codemod costs half a second to import, and few files need an import added
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
     context = CodemodContext()
     items = [ImportItem(module_name, obj_name=name, alias=alias) for module_name, name, alias in imports]
     return AddImportsVisitor(context, items).transform_module(module)

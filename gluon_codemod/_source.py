@@ -5,7 +5,15 @@ import io
 import tokenize
 from dataclasses import dataclass
 
+from typing import Optional
+
 from ._finding import SourceError
+
+
+def might_contain_gluon(text: str, module_name: Optional[str] = None) -> bool:
+    """A substring test that rules out most non-Gluon files before any parsing (and before the engine,
+    with libcst, is even imported)."""
+    return "gluon" in text or "hybrid_forward" in text or bool(module_name and module_name.startswith("mxnet."))
 
 
 @dataclass

@@ -15,6 +15,7 @@ import inspect
 from typing import Iterator, List, Optional, Tuple
 
 from . import __version__
+from ._source import might_contain_gluon
 
 # flake8 names stdin "stdin" (or --stdin-display-name); it has no package to resolve relative imports in.
 _STDIN_NAMES = {"stdin", "-"}
@@ -48,9 +49,9 @@ class GluonChecker:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         text = "".join(self.lines)
         module_name = self._module_name() if "mxnet" in self.filename else None
-        engine = _engine()
-        if not engine.might_contain_gluon(text, module_name):
+        if not might_contain_gluon(text, module_name):
             return
+        engine = _engine()
         if module_name is None:
             module_name = self._module_name()
         for finding, _edit in engine.analyze(text, tree=self.tree, target=self.target, module_name=module_name,

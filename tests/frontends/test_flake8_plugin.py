@@ -138,17 +138,6 @@ def test_noqa_comments_are_honoured(tmp_path):
     assert _codes_by_line(completed) == {(_line_of(source, "params.get"), "GLN005")}
 
 
-def _engine_leaves_noqa_to_flake8():
-    import inspect
-
-    from gluon_codemod._engine import analyze
-
-    return "noqa" in inspect.signature(analyze).parameters
-
-
-@pytest.mark.xfail(not _engine_leaves_noqa_to_flake8(), strict=True,
-                   reason="needs `analyze(..., noqa=False)` in gluon_codemod/_engine.py: the engine drops "
-                          "`# noqa` findings itself, so flake8's --disable-noqa cannot bring them back")
 def test_disable_noqa_reports_suppressed_findings(tmp_path):
     source = MODEL.replace("with self.name_scope():", "with self.name_scope():  # noqa: GLN001")
     path = tmp_path / "model.py"
@@ -256,11 +245,6 @@ def test_plugin_reports_name_and_version():
 _IMPORT_PROBE = "import sys, gluon_codemod.flake8_plugin; print('libcst' in sys.modules)"
 
 
-@pytest.mark.xfail(
-    subprocess.run([sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True).stdout.strip() == "True",
-    strict=True,
-    reason="importing the plugin loads libcst (~1 s per flake8 run): gluon_codemod/__init__.py, _engine.py, "
-           "_rule.py and rules/*.py import it at module level; only fixing needs it")
 def test_loading_the_plugin_does_not_import_libcst():
     completed = subprocess.run([sys.executable, "-c", _IMPORT_PROBE], capture_output=True, text=True)
     assert completed.stdout.strip() == "False", completed.stderr
