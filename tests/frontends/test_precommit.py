@@ -8,6 +8,7 @@ new files would be missing; the tests therefore point it at a snapshot of this w
 untracked files that git does not ignore), committed in a temporary repository: the hook under test is
 the code on disk, committed or not.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -94,12 +95,20 @@ def hooks_repo(tmp_path_factory, git_env):
     return snapshot
 
 
-def _project(tmp_path, env, source):
+def _notebook(source):
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source.splitlines(keepends=True)}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def _project(tmp_path, env, source, notebook=None):
     project = tmp_path / "project"
     project.mkdir()
     (project / "model.py").write_text(source)
+    if notebook is not None:
+        (project / "explore.ipynb").write_text(notebook)
     _git("init", "-q", cwd=project, env=env)
-    _git("add", "model.py", cwd=project, env=env)
+    _git("add", "-A", cwd=project, env=env)
     _git("commit", "-q", "-m", "Gluon 1.x model", cwd=project, env=env)
     return project
 
@@ -111,7 +120,7 @@ def _try_repo(hooks_repo, hook, project, env):
 
 
 def test_fix_hook_rewrites_fails_once_then_passes(tmp_path, hooks_repo, git_env):
-    project = _project(tmp_path, git_env, OLD_MODEL)
+    project = _project(tmp_path, git_env, OLD_MODEL, notebook=_notebook(OLD_MODEL))
     expected = fix_code(OLD_MODEL).code
     assert expected != OLD_MODEL and check_code(expected) == []
 
@@ -119,6 +128,9 @@ def test_fix_hook_rewrites_fails_once_then_passes(tmp_path, hooks_repo, git_env)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "gluon-codemod fix" in first.stdout and "Failed" in first.stdout
     assert (project / "model.py").read_text() == expected
+    # the notebook (types_or: jupyter) is rewritten too, cell by cell
+    cell = json.loads((project / "explore.ipynb").read_text())["cells"][0]
+    assert "".join(cell["source"]) == expected
 
     second = _try_repo(hooks_repo, "gluon-codemod-fix", project, git_env)
     assert second.returncode == 0, second.stdout + second.stderr
