@@ -3,9 +3,97 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Set
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class
+
+# Field types of the `ast` grammar that never hold a node; `expr_context` holds the shared `Load()`/`Store()`/
+# `Del()` singletons, which carry nothing their parent's `ctx` attribute does not.
+_LEAF_FIELD_TYPES = {"identifier", "string", "constant", "int", "expr_context"}
+_CHILD_FIELDS: Dict[type, Tuple[Tuple[str, bool], ...]] = {}
+
+
+def _child_fields(kind: type) -> Tuple[Tuple[str, bool], ...]:
+    """(field, holds a list) for the fields of node class `kind` that can hold child nodes.
+
+    Read from the class's docstring, which spells its grammar rule (`FunctionDef(identifier name, arguments
+    args, stmt* body, ...)`): skipping the fields that hold names and constants is what makes `FileIndex`
+    cheaper than `ast.walk`, which tries every field of every node.
+    """
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        declared = {}
+        match = re.match(r"\w+\((.*)\)$", kind.__doc__ or "")
+        for part in (match.group(1).split(", ") if match else ()):
+            field_type, _, name = part.partition(" ")
+            declared[name] = field_type
+        # A field the docstring does not describe is kept: when in doubt, look inside.
+        fields = tuple((name, declared.get(name, "*").endswith("*")) for name in kind._fields
+                       if declared.get(name, "*").rstrip("?*") not in _LEAF_FIELD_TYPES)
+        _CHILD_FIELDS[kind] = fields
+    return fields
+
+
+class FileIndex:
+    """Every node of a tree, in `ast.walk` order, with its children and parent, built in one pass.
+
+    Rules that need the whole module (its classes, its calls, a node's parent) ask this index instead of
+    walking the tree again: one `ast.walk` per rule per file used to be most of `check`'s time. The
+    `expr_context` singletons (`Load()`, `Store()`, `Del()`) are left out; read a node's `ctx` attribute.
+    """
+
+    def __init__(self, tree: ast.AST):
+        self.tree = tree
+        self.children: Dict[int, List[ast.AST]] = {}
+        self.parent: Dict[int, ast.AST] = {}
+        nodes = [tree]
+        children, parent, plans = self.children, self.parent, _CHILD_FIELDS
+        node_class = ast.AST
+        for node in nodes:  # breadth first, as `ast.walk`; the list grows while it is read
+            kind = type(node)
+            plan = plans.get(kind)
+            if plan is None:
+                plan = _child_fields(kind)
+            kids = None
+            for name, many in plan:
+                value = getattr(node, name, None)
+                if value is None:
+                    continue
+                if kids is None:
+                    kids = []
+                if many:
+                    for item in value:
+                        if isinstance(item, node_class):
+                            kids.append(item)
+                elif isinstance(value, node_class):
+                    kids.append(value)
+            if kids:
+                children[id(node)] = kids
+                for kid in kids:
+                    parent[id(kid)] = node
+                nodes.extend(kids)
+        self.nodes = nodes
+        self._by_type: Dict[type, List[ast.AST]] = {}
+
+    def of_type(self, kind: type) -> List[ast.AST]:
+        found = self._by_type.get(kind)
+        if found is None:
+            if not self._by_type:
+                for node in self.nodes:
+                    self._by_type.setdefault(type(node), []).append(node)
+            found = self._by_type.setdefault(kind, [])
+        return found
+
+    def walk(self, node: ast.AST) -> List[ast.AST]:
+        """`list(ast.walk(node))` for a node of the tree, without the `expr_context` singletons."""
+        children = self.children
+        found = [node]
+        for item in found:
+            kids = children.get(id(item))
+            if kids:
+                found.extend(kids)
+        return found
+
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
@@ -22,10 +110,50 @@ class FileContext:
         self.class_stack: List[ast.ClassDef] = []
         self.function_stack: List[ast.AST] = []
         self.parents: List[ast.AST] = []
-        self._prescan(tree.body)
+        self.tree = tree
+        self._index: Optional[FileIndex] = None
+        self._shared: Dict[object, object] = {}
+        self._prescan(tree.body, top=True)
+
+    # -- the whole tree, indexed once (see FileIndex) ------------------------------------------
+    @property
+    def index(self) -> FileIndex:
+        if self._index is None:
+            self._index = FileIndex(self.tree)
+        return self._index
+
+    @property
+    def nodes(self) -> List[ast.AST]:
+        """Every node of the module in `ast.walk` order (without `Load()`/`Store()`/`Del()`). Do not modify."""
+        return self.index.nodes
+
+    def nodes_of(self, *kinds: type) -> List[ast.AST]:
+        """The module's nodes of exactly these classes, in `ast.walk` order. Do not modify the list."""
+        if len(kinds) == 1:
+            return self.index.of_type(kinds[0])
+        return [node for node in self.index.nodes if type(node) in kinds]
+
+    def parent_of(self, node: ast.AST) -> Optional[ast.AST]:
+        """The node whose field holds `node` (None for the module and for nodes not of this tree)."""
+        return self.index.parent.get(id(node))
+
+    def walk(self, node: ast.AST) -> List[ast.AST]:
+        """`list(ast.walk(node))` for a node of this module, from the index (without `Load()`...)."""
+        return self.index.walk(node)
+
+    def walk_all(self, nodes: Iterable[ast.AST]) -> List[ast.AST]:
+        """`[n for node in nodes for n in ast.walk(node)]` for nodes of this module."""
+        walk = self.index.walk
+        return [n for node in nodes for n in walk(node)]
+
+    def shared(self, key: object, build):
+        """`build()` computed once per file and handed to every rule asking under the same `key`."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
 
     # -- what is a Block --------------------------------------------------------------------
-    def _prescan(self, body: list) -> None:
+    def _prescan(self, body: list, top: bool = False) -> None:
         """Collect module-level imports and classes first: a class may be used above its definition."""
         for node in body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -35,7 +163,11 @@ class FileContext:
                 self._prescan(getattr(node, "orelse", []))
                 for handler in getattr(node, "handlers", []):
                     self._prescan(handler.body)
-        classes = [n for n in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, ast.ClassDef)]
+        # The order classes are tried in does not matter: the loop below runs to a fixed point.
+        if top:
+            classes = self.nodes_of(ast.ClassDef)
+        else:
+            classes = [n for n in self.walk_all(body) if isinstance(n, ast.ClassDef)]
         changed = True
         while changed:  # a class deriving from a Block of the same file is a Block, at any depth
             changed = False

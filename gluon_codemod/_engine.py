@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -20,25 +21,33 @@ def _lines(text: str) -> List[str]:
     return text.splitlines()
 
 
-def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list]) -> None:
-    handlers = dispatch.get(type(node))
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children: Dict[int, list]) -> None:
+    """Depth first over the tree (children from the file's index), keeping `ctx`'s stacks current."""
+    kind = type(node)
+    handlers = dispatch.get(kind)
     if handlers:
         for handler in handlers:
             handler(node)
-    kind = type(node)
+    kids = children.get(id(node))
+    if kids is None:  # a leaf: nothing to push; only an assignment needs noting (it has children)
+        return
     if kind is ast.ClassDef:
         ctx.class_stack.append(node)
-    elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
+    elif kind in _FUNCTIONS:
         ctx.function_stack.append(node)
     elif kind is ast.Import or kind is ast.ImportFrom:
         ctx.imports.add(node)
-    ctx.parents.append(node)
-    for child in ast.iter_child_nodes(node):
-        _walk(child, ctx, dispatch)
-    ctx.parents.pop()
+    parents = ctx.parents
+    parents.append(node)
+    for child in kids:
+        _walk(child, ctx, dispatch, children)
+    parents.pop()
     if kind is ast.ClassDef:
         ctx.class_stack.pop()
-    elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda:
+    elif kind in _FUNCTIONS:
         ctx.function_stack.pop()
     elif kind is ast.Assign or kind is ast.AnnAssign:
         ctx.note_assignment(node)
@@ -50,10 +59,17 @@ def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore
 
     `noqa=False` reports findings on `# noqa` lines too, for callers that apply `noqa` themselves (flake8).
     """
+    return _analyze(text, tree=tree, select=select, ignore=ignore, target=target, module_name=module_name,
+                    noqa=noqa)[0]
+
+
+def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: str, module_name: Optional[str],
+             noqa: bool = True) -> Tuple[List[Tuple[Finding, Optional[Edit]]], Optional[ast.Module]]:
+    """`analyze`, and the `ast` tree it worked on (None when the text pre-filter ruled the file out)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
     if tree is None and not might_contain_gluon(text, module_name):
-        return []
+        return [], None
     if tree is None:
         try:
             tree = ast.parse(text)
@@ -73,11 +89,11 @@ def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore
         for node_type, method in rule_class.handlers().items():
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     if dispatch:
-        _walk(tree, ctx, dispatch)
+        _walk(tree, ctx, dispatch, ctx.index.children)
     results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))
     if not text.isascii():
         _to_character_columns(results, lines)
-    return results
+    return results, tree
 
 
 def _to_character_columns(results, lines: List[str]) -> None:
@@ -108,14 +124,30 @@ class _Fixer(cst.CSTTransformer):
         self.types = {key[0] for key in self.pending}
         self.applied: set = set()
         self.refused: Dict[int, str] = {}
+        #: Positions of the nodes being transformed, when they come from `_transform_statements`.
+        self.positions: Optional[Dict[cst.CSTNode, Tuple[int, int, int, int]]] = None
+        self.starts = sorted(tuple(edit.span[:2]) for edit in edits)
+
+    def on_visit(self, node) -> bool:
+        # With positions at hand, a subtree where no edit starts is left as it is, unvisited: an edited
+        # node starts inside every node that encloses it (and a carried comment belongs to a block that
+        # holds the edit that carried it).
+        if self.positions is None:
+            return super().on_visit(node)
+        line, column, end_line, end_column = self.positions[node]
+        index = bisect.bisect_left(self.starts, (line, column))
+        return index < len(self.starts) and self.starts[index] <= (end_line, end_column)
 
     def on_leave(self, original_node, updated_node):
         if self.fix_context.carried and isinstance(updated_node, (cst.IndentedBlock, cst.Module)):
             updated_node = self._place_carried(updated_node)
         if type(original_node) not in self.types:
             return updated_node
-        pos = self.get_metadata(PositionProvider, original_node)
-        key = (type(original_node), pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+        if self.positions is not None:
+            key = (type(original_node),) + self.positions[original_node]
+        else:
+            pos = self.get_metadata(PositionProvider, original_node)
+            key = (type(original_node), pos.start.line, pos.start.column, pos.end.line, pos.end.column)
         for edit in self.pending.get(key, ()):
             if not isinstance(updated_node, cst.CSTNode):
                 break  # an earlier edit removed or flattened the node
@@ -144,6 +176,67 @@ class _Fixer(cst.CSTTransformer):
             else:
                 footer = list(lines) + footer
         return block.with_changes(body=body, footer=footer) if changed else block
+
+
+def _transform_statements(module: cst.Module, tree: ast.Module, edits: Sequence[Edit],
+                          fixer: _Fixer) -> Optional[cst.Module]:
+    """Apply `fixer` to the top-level statements that hold an edit only, or return None if it cannot.
+
+    Node positions cost a code generation pass over the whole tree, and the transform another traversal;
+    most of a file needs neither. Each statement of `module.body` is lined up with the `ast` statements
+    it holds (a simple statement line holds one per `;`-separated statement); a statement that holds an
+    edit gets its positions computed on its own (they only shift by whole lines: a top-level statement
+    starts at column 0), checked against the `ast` lines of its first and last statement, and is
+    transformed alone. Anything that does not line up returns None.
+    """
+    groups: List[List[ast.stmt]] = []
+    taken = 0
+    for statement in module.body:
+        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        group = tree.body[taken:taken + count]
+        if len(group) != count:
+            return None
+        groups.append(group)
+        taken += count
+    if taken != len(tree.body):
+        return None
+    starts = [min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", ())])
+              for group in groups]
+    affected = set()
+    for edit in edits:
+        index = bisect.bisect_right(starts, edit.span[0]) - 1
+        if index < 0 or edit.span[0] > groups[index][-1].end_lineno:
+            return None  # not inside a statement (the module itself?): let the whole-tree pass decide
+        affected.add(index)
+    positions: Dict[cst.CSTNode, Tuple[int, int, int, int]] = {}
+    for index in affected:
+        statement, group = module.body[index], groups[index]
+        alone = cst.Module(body=[statement], default_indent=module.default_indent,
+                           default_newline=module.default_newline, encoding=module.encoding)
+        found = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        first, last = (statement.body[0], statement.body[-1]) if isinstance(
+            statement, cst.SimpleStatementLine) else (statement, statement)
+        shift = group[0].lineno - found[first].start.line
+        if (found[first].start.column != group[0].col_offset
+                or found[last].end.line + shift != group[-1].end_lineno):
+            return None
+        for node, where in found.items():
+            positions[node] = (where.start.line + shift, where.start.column, where.end.line + shift,
+                               where.end.column)
+    fixer.positions = positions
+    body: List[cst.CSTNode] = []
+    for index, statement in enumerate(module.body):
+        if index not in affected:
+            body.append(statement)
+            continue
+        result = statement.visit(fixer)
+        if isinstance(result, cst.FlattenSentinel):
+            body.extend(result.nodes)
+        elif isinstance(result, cst.CSTNode):
+            body.append(result)
+    new_module = module.with_changes(body=body)
+    # What the whole-tree pass does on leaving the module: comments carried past a top-level statement.
+    return fixer._place_carried(new_module) if fixer.fix_context.carried else new_module
 
 
 def _add_imports(module: cst.Module, imports) -> cst.Module:
@@ -188,7 +281,7 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     The code has the input's type; bytes keep their encoding, BOM and line endings.
     """
     text, how = _decode(source)
-    results = analyze(text, select=select, ignore=ignore, target=target, module_name=module_name)
+    results, tree = _analyze(text, tree=None, select=select, ignore=ignore, target=target, module_name=module_name)
     edits = [edit for finding, edit in results if edit is not None and (edit.safe or unsafe_fixes)]
     findings = [finding for finding, _ in results]
     if not edits:
@@ -199,7 +292,9 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     except cst.ParserSyntaxError as exc:
         raise SourceError(f"cannot parse: {exc.message}", exc.raw_line, exc.raw_column)
     fixer = _Fixer(edits, fix_context)
-    new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer)
+    new_module = _transform_statements(module, tree, edits, fixer)
+    if new_module is None:  # the statements could not be lined up with the `ast` tree: transform it all
+        new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(fixer)
     if fix_context.imports and fixer.applied:
         new_module = _add_imports(new_module, fix_context.imports)
     new_text = new_module.code

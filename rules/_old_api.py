@@ -87,10 +87,10 @@ def scope_of(ctx, fallback: ast.AST) -> ast.AST:
     return ctx.current_function or fallback
 
 
-def stores(scope: ast.AST) -> Dict[str, list]:
+def stores(ctx, scope: ast.AST) -> Dict[str, list]:
     """{name: [nodes binding it]} in `scope` (Assign targets, loop targets, `with ... as`, imports...)."""
     found: Dict[str, list] = {}
-    for node in ast.walk(scope):
+    for node in ctx.walk(scope):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             found.setdefault(node.id, []).append(node)
         elif isinstance(node, ast.arg):
@@ -98,9 +98,9 @@ def stores(scope: ast.AST) -> Dict[str, list]:
     return found
 
 
-def all_names(scope: ast.AST) -> Set[str]:
-    return {n.id for n in ast.walk(scope) if isinstance(n, ast.Name)} | {
-        n.arg for n in ast.walk(scope) if isinstance(n, ast.arg)}
+def all_names(ctx, scope: ast.AST) -> Set[str]:
+    nodes = ctx.walk(scope)
+    return {n.id for n in nodes if isinstance(n, ast.Name)} | {n.arg for n in nodes if isinstance(n, ast.arg)}
 
 
 def _parameter_iter(ctx, expr) -> bool:
@@ -118,7 +118,7 @@ def parameter_names(ctx, scope: ast.AST) -> Set[str]:
     """Names bound to Parameters in `scope`: loop/comprehension targets over collected parameters and
     variables assigned a `Parameter(...)`."""
     names: Set[str] = set()
-    for node in ast.walk(scope):
+    for node in ctx.walk(scope):
         if isinstance(node, (ast.For, ast.comprehension)) and _parameter_iter(ctx, node.iter):
             target = node.target
             if node.iter.func.attr == "items":
@@ -141,7 +141,7 @@ _LITERALS = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set, ast.JoinedStr
              ast.SetComp, ast.GeneratorExp, ast.BinOp, ast.Compare, ast.BoolOp, ast.Lambda)
 
 
-def _is_non_block_value(ctx, value, module: ast.Module) -> bool:
+def _is_non_block_value(ctx, value) -> bool:
     """A value that is certainly not a Block: a literal, a builtin's result, an MXNet non-Block object
     (`mx.mod.Module(...)`, `gluon.Trainer(...)`), an import of something else, a non-Block class of the file."""
     if isinstance(value, _LITERALS):
@@ -155,11 +155,11 @@ def _is_non_block_value(ctx, value, module: ast.Module) -> bool:
         name = value.func.id
         if name in ctx.block_classes:
             return False
-        return name in _index(module).classes or name in _BUILTIN_NON_BLOCKS
+        return name in _index(ctx).classes or name in _BUILTIN_NON_BLOCKS
     return False
 
 
-def receiver_role(ctx, expr, module: ast.Module) -> str:
+def receiver_role(ctx, expr) -> str:
     """'block', 'other' (certainly not a Gluon Block) or 'unknown' (a helper's argument, an attribute
     assigned elsewhere): what this file tells about the object an attribute is read from."""
     if ctx.is_block_expr(expr):
@@ -175,13 +175,13 @@ def receiver_role(ctx, expr, module: ast.Module) -> str:
         return "block" if ctx.in_block_class else ("other" if ctx.class_stack else "unknown")
     if not name.startswith("self.") and ctx.imports.qualify_dotted(name) is not None:
         return "other"  # an imported module or class (`gluon.nn`, `tempfile.tempdir`), not an instance
-    return _role_from_assignments(ctx, name, module, default="unknown")
+    return _role_from_assignments(ctx, name, default="unknown")
 
 
-def _role_from_assignments(ctx, name: str, module: ast.Module, default: str) -> str:
+def _role_from_assignments(ctx, name: str, default: str) -> str:
     # `x = None` is a placeholder for a later value: it says nothing about what `x` holds.
-    values = [v for v in assigned_values(module, name) if not (isinstance(v, ast.Constant) and v.value is None)]
-    if values and all(_is_non_block_value(ctx, v, module) for v in values):
+    values = [v for v in assigned_values(ctx, name) if not (isinstance(v, ast.Constant) and v.value is None)]
+    if values and all(_is_non_block_value(ctx, v) for v in values):
         return "other"
     if any(ctx.is_block_expr(v) for v in values):
         return "block"
@@ -191,33 +191,24 @@ def _role_from_assignments(ctx, name: str, module: ast.Module, default: str) -> 
 class _Index:
     """What a module assigns to each dotted name, and the classes it defines (built once per file)."""
 
-    def __init__(self, module: ast.Module):
-        self.module = module
+    def __init__(self, ctx):
         self.assigned: Dict[str, list] = {}
-        self.classes: Set[str] = set()
-        for node in ast.walk(module):
-            if isinstance(node, ast.ClassDef):
-                self.classes.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        self.classes: Set[str] = {node.name for node in ctx.nodes_of(ast.ClassDef)}
+        for node in ctx.nodes_of(ast.Assign, ast.AnnAssign):  # in `ast.walk` order, as the values are listed
+            if node.value is not None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     name = dotted(target)
                     if name is not None:
                         self.assigned.setdefault(name, []).append(node.value)
 
 
-_last_index: list = [None]
-
-
-def assigned_values(module: ast.Module, name: str) -> list:
+def assigned_values(ctx, name: str) -> list:
     """Every value the module assigns to dotted name `name` (`x = ...`, `self.x = ...`)."""
-    return _index(module).assigned.get(name, [])
+    return _index(ctx).assigned.get(name, [])
 
 
-def _index(module: ast.Module) -> _Index:
-    # One file is analysed at a time; keeping only the last index bounds the memory held.
-    if _last_index[0] is None or _last_index[0].module is not module:
-        _last_index[0] = _Index(module)
-    return _last_index[0]
+def _index(ctx) -> _Index:
+    return ctx.shared(_Index, lambda: _Index(ctx))
 
 
 def uses_module_api(ctx) -> bool:

@@ -116,15 +116,14 @@ class DeprecatedSaveLoad(Rule):
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-        self._own_methods = {n.name for n in ast.walk(node)
-                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _NEW_NAME}
+        self._own_methods = {n.name for kind in (ast.FunctionDef, ast.AsyncFunctionDef)
+                             for n in self.ctx.nodes_of(kind) if n.name in _NEW_NAME}
         self._module_api = uses_module_api(self.ctx)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr not in _NEW_NAME or not isinstance(node.ctx, ast.Load) or node.attr in self._own_methods:
             return
-        role = receiver_role(self.ctx, node.value, self._module)
+        role = receiver_role(self.ctx, node.value)
         if role == "other" or (role == "unknown" and not self.ctx.imports.imports_gluon):
             return
         receiver, new = ast.unparse(node.value), _NEW_NAME[node.attr]

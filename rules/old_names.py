@@ -103,8 +103,8 @@ class OldNames(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
-        self._self_attrs: Set[str] = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)
-                                      and isinstance(n.ctx, ast.Store) and dotted(n.value) == "self"}
+        self._self_attrs: Set[str] = {n.attr for n in self.ctx.nodes_of(ast.Attribute)
+                                      if isinstance(n.ctx, ast.Store) and dotted(n.value) == "self"}
         self._key_vars = {}
 
     # -- attributes: prefix, name, internals ----------------------------------------------------
@@ -194,7 +194,7 @@ class OldNames(Rule):
         if isinstance(expr, ast.Attribute) and expr.attr == "params":
             return self._role(expr.value) == "block"
         name = dotted(expr)
-        values = assigned_values(self._module, name) if name else []
+        values = assigned_values(self.ctx, name) if name else []
         return bool(values) and all(is_collect_params(v) or (isinstance(v, ast.Attribute) and v.attr == "params"
                                                              and self._role(v.value) == "block") for v in values)
 
@@ -269,7 +269,7 @@ class OldNames(Rule):
 
     # -- helpers ---------------------------------------------------------------------------------
     def _role(self, expr) -> str:
-        return receiver_role(self.ctx, expr, self._module)
+        return receiver_role(self.ctx, expr)
 
     def _assigns_own(self, receiver, attr: str) -> bool:
         """`self._params = ...` in the file: the user's own attribute, not 1.x Block state."""
@@ -289,7 +289,7 @@ class OldNames(Rule):
 
     def _key_names(self, scope) -> Set[str]:
         names: Set[str] = set()
-        for node in ast.walk(scope):
+        for node in self.ctx.walk(scope):
             if not isinstance(node, (ast.For, ast.comprehension)):
                 continue
             source, items = _iterated(node.iter)

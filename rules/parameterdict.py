@@ -88,10 +88,9 @@ class ParameterDictUse(Rule):
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
         self._constructed = set()
-        for child in ast.walk(node):
-            if isinstance(child, ast.Assign) and self._is_construction(child.value):
+        for child in self.ctx.nodes_of(ast.Assign):
+            if self._is_construction(child.value):
                 self._constructed.update(filter(None, (dotted(t) for t in child.targets)))
 
     # -- the class itself ------------------------------------------------------------------------
@@ -190,7 +189,7 @@ class ParameterDictUse(Rule):
         if isinstance(block, ast.Name) and block.id == "self" and method in ("get", "get_constant") \
                 and self.ctx.class_stack:
             return "", ""  # `self.params.get` in a class: GLN005's (a Block's) or a plain dict (any other class)
-        role = receiver_role(self.ctx, block, self._module)
+        role = receiver_role(self.ctx, block)
         if role == "other" or (role == "unknown" and not self._gluon_only(method, call)):
             return "", ""
         return "params", f"`{ast.unparse(expr)}`"
@@ -204,7 +203,7 @@ class ParameterDictUse(Rule):
         return any(k.arg in _PARAMETER_KWARGS for k in call.keywords) or bool(key and looks_prefixed(key))
 
     def _assigned_only_collect(self, name: str) -> bool:
-        values = assigned_values(self._module, name)
+        values = assigned_values(self.ctx, name)
         return bool(values) and all(is_collect_params(v) for v in values)
 
 

@@ -285,20 +285,20 @@ class ParameterDictMethods(Rule):
     def _assigned_collect(self, name: str, call: ast.Call):
         """The `collect_params()` call `name` was assigned from, if that is its only binding before `call`."""
         scope = scope_of(self.ctx, self._module)
-        bindings = stores(scope).get(name, [])
+        bindings = stores(self.ctx, scope).get(name, [])
         if len(bindings) != 1:
             return None
-        for node in ast.walk(scope):
+        for node in self.ctx.walk(scope):
             if (isinstance(node, ast.Assign) and len(node.targets) == 1 and node.targets[0] is bindings[0]
                     and node.lineno < call.lineno):
                 root = dotted(node.value.func.value) if is_collect_params(node.value) else None
-                root_bound = stores(scope).get((root or "").split(".")[0], [])
+                root_bound = stores(self.ctx, scope).get((root or "").split(".")[0], [])
                 if root and not any(node.lineno < b.lineno <= call.lineno for b in root_bound):
                     return node.value
         return None
 
     def _names(self):
-        return all_names(scope_of(self.ctx, self._module))
+        return all_names(self.ctx, scope_of(self.ctx, self._module))
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node

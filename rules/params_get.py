@@ -248,9 +248,8 @@ class ParamsGet(Rule):
         self._holders: Dict[int, Dict[str, Set[str]]] = {}
 
     def visit_Module(self, node: ast.Module) -> None:
-        for child in ast.walk(node):
-            if isinstance(child, ast.ClassDef):
-                self._classes.setdefault(child.name, child)
+        for child in self.ctx.nodes_of(ast.ClassDef):
+            self._classes.setdefault(child.name, child)
         for stmt in node.body:
             if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._module_names.add(stmt.name)
@@ -349,7 +348,7 @@ class ParamsGet(Rule):
         # another attribute created; it holds it only when no creation of that name exists, and then
         # only the first such assignment in the class created it (1.x `get` creates on first use).
         first_lookups: Dict[str, str] = {}
-        assignments = sorted((n for n in ast.walk(cls) if isinstance(n, ast.Assign) and _params_method(n.value)),
+        assignments = sorted((n for n in self.ctx.walk(cls) if isinstance(n, ast.Assign) and _params_method(n.value)),
                              key=lambda n: (n.lineno, n.col_offset))
         for node in assignments:
             name = _literal(_name_arg(node.value))

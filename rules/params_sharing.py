@@ -179,9 +179,8 @@ class ParamsSharing(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
-        for child in ast.walk(node):
-            if isinstance(child, ast.ClassDef):
-                self._classes.setdefault(child.name, child)
+        for child in self.ctx.nodes_of(ast.ClassDef):
+            self._classes.setdefault(child.name, child)
 
     def visit_Call(self, node: ast.Call) -> None:
         keyword = next((k for k in node.keywords if k.arg == "params"), None)
@@ -247,7 +246,7 @@ class ParamsSharing(Rule):
             declared = [a.arg for a in init.args.args + init.args.kwonlyargs]
             if "params" not in declared:
                 return init.args.kwarg is not None and self._bases_forward(cls, seen)
-            for use in ast.walk(init):  # `params` must only be handed on to a base's __init__
+            for use in self.ctx.walk(init):  # `params` must only be handed on to a base's __init__
                 if isinstance(use, ast.Name) and use.id == "params" and not self._passed_to_init(use, init):
                     return False
         return self._bases_forward(cls, seen)
@@ -276,9 +275,9 @@ class ParamsSharing(Rule):
         scope = self.ctx.current_function or self._module
         if name.startswith("self.") and self.ctx.class_stack:
             scope = self.ctx.class_stack[-1]
-        values = [n.value for n in ast.walk(scope) if isinstance(n, ast.Assign)
-                  for t in n.targets if dotted(t) == name]
-        values += [e for n in ast.walk(scope) if isinstance(n, ast.Assign) for t in n.targets
+        assignments = [n for n in self.ctx.walk(scope) if isinstance(n, ast.Assign)]
+        values = [n.value for n in assignments for t in n.targets if dotted(t) == name]
+        values += [e for n in assignments for t in n.targets
                    if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts)
                    for d, e in zip(t.elts, n.value.elts) if dotted(d) == name]
         if len(values) == 1 and self.ctx.is_block_constructor(values[0]):
@@ -297,7 +296,7 @@ class ParamsSharing(Rule):
         if cls.name in seen:
             return False
         seen.add(cls.name)
-        if any(self.ctx.is_block_constructor(n) for n in ast.walk(cls)):
+        if any(self.ctx.is_block_constructor(n) for n in self.ctx.walk(cls)):
             return False
         return all(self._childless(self._classes[b.id], seen) if isinstance(b, ast.Name) and b.id in self._classes
                    else (self.ctx.imports.qualify(b) or "").rsplit(".", 1)[-1] in _BASES for b in cls.bases)
@@ -316,7 +315,7 @@ class ParamsSharing(Rule):
         seen.add(cls.name)
         init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         if init is not None and any(self.ctx.is_block_constructor(n) and not _in_name_scope(n, init)
-                                    for n in ast.walk(init)):
+                                    for n in self.ctx.walk(init)):
             return False
         return all(self._scoped(self._classes[b.id], seen) if isinstance(b, ast.Name) and b.id in self._classes
                    else (self.ctx.imports.qualify(b) or "").rsplit(".", 1)[-1] in _BASES for b in cls.bases)

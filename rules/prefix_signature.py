@@ -129,16 +129,14 @@ class PrefixFlow:
         self.classes: Dict[str, ast.ClassDef] = {}
         self.functions: Dict[str, ast.FunctionDef] = {}
         self.owner: Dict[int, ast.ClassDef] = {}
-        self.parent: Dict[int, ast.AST] = {}
-        self.nodes = list(ast.walk(module))
-        for node in self.nodes:
-            for child in ast.iter_child_nodes(node):
-                self.parent[id(child)] = node
-            if isinstance(node, ast.ClassDef):
-                self.classes.setdefault(node.name, node)
-                for stmt in node.body:
-                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self.owner[id(stmt)] = node
+        # The file's index (built once, shared by every rule): all nodes in `ast.walk` order, parents.
+        self.parent: Dict[int, ast.AST] = ctx.index.parent
+        self.nodes = ctx.nodes
+        for node in ctx.nodes_of(ast.ClassDef):
+            self.classes.setdefault(node.name, node)
+            for stmt in node.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.owner[id(stmt)] = node
         for stmt in module.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(stmt.name, stmt)
@@ -294,10 +292,11 @@ class PrefixFlow:
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
         if kwargs is None:
             return None
-        for node in ast.walk(func):
+        nodes = self.ctx.walk(func)
+        for node in nodes:
             if isinstance(node, ast.Constant) and node.value == name and not self._in_kwargs_pop(node, kwargs, name):
                 return "own"  # `kwargs['prefix']`, `kwargs.get('prefix')`: read by user code
-        splats = [k for node in ast.walk(func) if isinstance(node, ast.Call) for k in node.keywords
+        splats = [k for node in nodes if isinstance(node, ast.Call) for k in node.keywords
                   if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwargs]
         for splat in splats:
             call = self.parent[id(splat)]
@@ -312,7 +311,7 @@ class PrefixFlow:
         return call is not None and _is_kwargs_pop(self.parent.get(id(call)), kwargs, name)
 
     def uses(self, func: ast.AST, name: str) -> List[ast.Name]:
-        return [n for stmt in func.body for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == name]
+        return [n for n in self.ctx.walk_all(func.body) if isinstance(n, ast.Name) and n.id == name]
 
     def forward_of(self, use: ast.Name, name: str):
         """The call that hands `use` on as a Block's `name`, or None."""
@@ -338,7 +337,9 @@ class PrefixFlow:
 
     def kwargs_pops(self, func: ast.AST, name: str) -> List[ast.Expr]:
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
-        return [s for s in ast.walk(func) if _is_kwargs_pop(s, kwargs, name)
+        if kwargs is None:
+            return []  # nothing to pop from
+        return [s for s in self.ctx.walk(func) if _is_kwargs_pop(s, kwargs, name)
                 and self.enclosing(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) is func]
 
     def calls_of(self, func: ast.AST) -> List[Tuple[ast.Call, int]]:
@@ -682,7 +683,7 @@ class PrefixSignature(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self.flow = PrefixFlow(self.ctx, node)
-        self.nodes = list(ast.walk(node))
+        self.nodes = self.ctx.nodes
 
     # -- signatures ----------------------------------------------------------------------------------
     def visit_FunctionDef(self, func: ast.FunctionDef) -> None:

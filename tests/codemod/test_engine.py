@@ -92,3 +92,60 @@ def test_readme_rule_section_is_generated_from_the_rules():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         text = handle.read()
     assert update(text) == text, "README is stale: run `python -m gluon_codemod._docs README.md`"
+
+
+# -- the file index rules share, and the statement-by-statement rewrite --------------------------------
+def test_file_index_lists_every_node_in_walk_order_with_parents():
+    import ast
+
+    from gluon_codemod._context import FileContext
+
+    source = ("from mxnet.gluon import nn\n@dec(x=1)\nclass Net(nn.Block):\n"
+              "    def forward(self, x, *a, k=2, **kw):\n        return [y async for y in f(x)] + {**kw}\n"
+              "net = Net(); print(f'{net!r:>10}')\n")
+    tree = ast.parse(source)
+    ctx = FileContext(tree, source.splitlines())
+    expected = [n for n in ast.walk(tree) if not isinstance(n, ast.expr_context)]
+    assert len(ctx.nodes) == len(expected) and all(a is b for a, b in zip(ctx.nodes, expected))
+    for parent in expected:
+        for child in ast.iter_child_nodes(parent):
+            if not isinstance(child, ast.expr_context):
+                assert ctx.parent_of(child) is parent
+    assert ctx.parent_of(tree) is None
+    assert ctx.nodes_of(ast.Call) == [n for n in expected if isinstance(n, ast.Call)]
+    assert ctx.nodes_of(ast.Name, ast.arg) == [n for n in expected if isinstance(n, (ast.Name, ast.arg))]
+    method = tree.body[1].body[0]
+    assert ctx.walk(method) == [n for n in ast.walk(method) if not isinstance(n, ast.expr_context)]
+    assert ctx.shared("key", lambda: object()) is ctx.shared("key", lambda: object())
+
+
+MANY_EDITS = ("import mxnet as mx\nfrom mxnet.gluon import nn\n\n"
+              "net = nn.HybridSequential(prefix='net_')\n"
+              "with net.name_scope():\n    net.add(nn.Dense(3))\n    # kept after the body\n"
+              "value = 1; other = nn.Dense(2, prefix='d_')\n\n"
+              "@decorated\nclass Block(nn.HybridBlock):\n"
+              "    def __init__(self, prefix=None, **kwargs):\n"
+              "        super(Block, self).__init__(prefix=prefix, **kwargs)\n"
+              "        with self.name_scope():\n            self.w = self.params.get('w', shape=(1,))\n\n"
+              "def untouched():\n    return 1\n"
+              "net.collect_params().initialize()\nnet.save_params('f')")
+
+
+@pytest.mark.parametrize("unsafe_fixes", [False, True])
+def test_statement_by_statement_rewrite_equals_whole_tree_rewrite(monkeypatch, unsafe_fixes):
+    from gluon_codemod import _engine
+
+    lined_up = []
+    original = _engine._transform_statements
+
+    def recording(*args):
+        lined_up.append(original(*args))
+        return lined_up[-1]
+    monkeypatch.setattr(_engine, "_transform_statements", recording)
+    fast = fix_code(MANY_EDITS, unsafe_fixes=unsafe_fixes)
+    assert lined_up and lined_up[0] is not None  # the statements did line up: this is the fast path
+    monkeypatch.setattr(_engine, "_transform_statements", lambda *args: None)
+    whole = fix_code(MANY_EDITS, unsafe_fixes=unsafe_fixes)
+    assert fast.code != MANY_EDITS and fast.code == whole.code
+    assert [(f.code, f.line, f.col, f.message, f.fixed) for f in fast.findings] == [
+        (f.code, f.line, f.col, f.message, f.fixed) for f in whole.findings]
