@@ -10,8 +10,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 from ._engine import check_code, fix_code
 from ._files import module_name_for, write_atomic
@@ -140,27 +139,49 @@ def process_file(path: str, options: Options) -> FileResult:
             f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this")])
 
 
-def _chunksize(count: int, jobs: int) -> int:
-    # Large enough to amortise inter-process traffic, small enough to balance uneven file sizes.
-    return max(1, min(32, count // (jobs * 8)))
+def _largest_first(paths: Sequence[str]) -> List[int]:
+    # Longest-processing-time-first scheduling: the big files start first and the small ones fill the gaps
+    # at the end, so no worker is left with one large file while the others idle.
+    def size(index: int) -> int:
+        try:
+            return os.path.getsize(paths[index])
+        except OSError:
+            return 0
+
+    return sorted(range(len(paths)), key=size, reverse=True)
 
 
-def run_files(paths: Sequence[str], options: Options, jobs: int) -> Iterator[FileResult]:
-    """Results in the order of `paths`, computed by `jobs` processes (in this process for 1)."""
+def run_files(paths: Sequence[str], options: Options, jobs: int,
+              on_done: Optional[Callable[[], object]] = None) -> Iterator[FileResult]:
+    """Results in the order of `paths`, computed by `jobs` processes (in this process for 1).
+
+    `on_done()` is called as each file finishes, in whatever order the workers finish them (a progress
+    bar counts these, not the ordered results, which may wait behind one large file)."""
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
         for path in paths:
-            yield process_file(path, options)
+            result = process_file(path, options)
+            if on_done is not None:
+                on_done()
+            yield result
         return
     with ProcessPoolExecutor(max_workers=jobs) as executor:
-        yield from executor.map(process_file, paths, repeat(options), chunksize=_chunksize(len(paths), jobs))
+        # One file per task: a path costs nothing to send, and single tasks balance best.
+        futures = {}
+        for index in _largest_first(paths):
+            futures[index] = executor.submit(process_file, paths[index], options)
+            if on_done is not None:
+                futures[index].add_done_callback(lambda _future: on_done())
+        for index in range(len(paths)):
+            yield futures.pop(index).result()
 
 
-def progress(results: Iterable[FileResult], total: int, enabled: bool):
-    """A tqdm bar on stderr when it is a terminal and the run is not quiet; the results unchanged."""
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar on stderr when it is a terminal and the run is not quiet, else None.
+
+    Advance it with `bar.update()` as files finish; print through `bar.external_write_mode()`."""
     if not enabled or total < 2 or not sys.stderr.isatty():
-        return results, None
+        return None
     from tqdm import tqdm
 
-    bar = tqdm(results, total=total, file=sys.stderr, unit="file", leave=False, delay=0.5)
-    return bar, bar
+    return tqdm(total=total, file=sys.stderr, unit="file", leave=False, delay=0.5)

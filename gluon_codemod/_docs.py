@@ -39,7 +39,8 @@ def _diff_block(rule) -> str:
     example = next((ex for ex in rule.INVALID if ex.expected is not None), None)
     if example is None:
         # report-only: the diff is the manual change the documentation shows
-        before, after = _section_code(rule.documentation(), "Example"), _section_code(rule.documentation(), "Use instead")
+        documentation = rule.documentation()
+        before, after = _section_code(documentation, "Example"), _section_code(documentation, "Use instead")
         if not (before and after):
             return "_Reported only; see the rule's documentation for the manual change._\n"
         return ("Reported only; the change to make by hand:\n\n```diff\n"

@@ -159,7 +159,6 @@ class _Fixer(cst.CSTTransformer):
             self.applied.add(id(edit))
         return updated_node
 
-
     def _place_carried(self, block):
         body = list(block.body)
         carried = self.fix_context.carried

@@ -13,8 +13,8 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, progress, \
-    run_files, unified_diff
+from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
+    progress_bar, run_files, unified_diff
 from ._config import Config, ConfigError, discover
 from ._engine import TARGETS
 from ._files import Excluder, collect_files, module_name_for
@@ -239,10 +239,10 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
 def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: _Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     jobs = args.jobs or available_cores()
-    stream, bar = progress(run_files(files, options, jobs), len(files), enabled=not args.quiet)
+    bar = progress_bar(len(files), enabled=not args.quiet)
     results = []
     try:
-        for result in stream:
+        for result in run_files(files, options, jobs, on_done=bar.update if bar is not None else None):
             results.append(result)
             _emit(result, options, out, to_stdout=options.mode != DIFF, bar=bar)
     finally:

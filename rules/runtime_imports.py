@@ -100,7 +100,8 @@ class RuntimeImports(Rule):
                 "# models\nfrom mxnet import nd\nimport gluon_runtime as gluon  # both\nnet = gluon.nn.Dense(1)\n",
                 target="runtime", why="other names of the same `from mxnet import` stay"),
         Invalid("import mxnet as mx\nimport mxnet.gluon as G\nnet = mx.gluon.nn.Dense(3)\n",
-                "import mxnet as mx\nimport gluon_runtime as G\nimport gluon_runtime\n\nnet = gluon_runtime.nn.Dense(3)\n",
+                "import mxnet as mx\nimport gluon_runtime as G\nimport gluon_runtime\n\n"
+                "net = gluon_runtime.nn.Dense(3)\n",
                 target="runtime"),
         Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
                 why="model_zoo builds stock blocks: reported, not rewritten"),
@@ -129,7 +130,8 @@ class RuntimeImports(Rule):
         for alias in node.names:
             if alias.asname and _retargetable(alias.name):
                 new = _runtime_name(alias.name)
-                self.report(alias, old=alias.name, new=new, edit=Edit(cst.ImportAlias, _rename_alias(new, alias.asname)),
+                self.report(alias, old=alias.name, new=new,
+                            edit=Edit(cst.ImportAlias, _rename_alias(new, alias.asname)),
                             fix_title=self.fix_title.format(new=new))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:

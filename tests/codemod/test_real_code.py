@@ -65,8 +65,8 @@ def test_mxnet_sources_compile_are_idempotent_and_fully_reported(path):
     # a finding may sit on the first line of a multi-line statement: map each line to its statement
     statements = {}
     for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.stmt) and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.With, ast.For,
-                                                                 ast.If, ast.While, ast.Try)):
+        compound = (ast.FunctionDef, ast.ClassDef, ast.With, ast.For, ast.If, ast.While, ast.Try)
+        if isinstance(node, ast.stmt) and not isinstance(node, compound):
             for line in range(node.lineno, node.end_lineno + 1):
                 statements.setdefault(line, set()).update(range(node.lineno, node.end_lineno + 1))
     missed = [line for line in sorted(old_api_lines(text))

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gluon_codemod._batch import progress
+from gluon_codemod._batch import CHECK, Options, progress_bar, run_files
 from gluon_codemod.cli import main
 
 from .conftest import BROKEN, CLEAN, NET_FINDING_AT, NEW_NET, OLD_NET, UNFIXABLE, run_process, snapshot, write
@@ -395,14 +395,29 @@ def test_examples_are_rewritten_and_a_second_fix_is_a_no_op(cli, examples):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):
-    results = iter([])
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
-    assert progress(results, 10, enabled=True) == (results, None)
+    assert progress_bar(10, enabled=True) is None
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    assert progress(results, 10, enabled=False) == (results, None)
-    wrapped, bar = progress(results, 10, enabled=True)
-    assert bar is not None and list(wrapped) == []
+    assert progress_bar(10, enabled=False) is None
+    bar = progress_bar(10, enabled=True)
+    assert bar is not None and bar.total == 10
     bar.close()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parallel_results_keep_the_order_of_the_paths(tmp_path, jobs):
+    # workers start with the largest file; results still come back in the order given, and every
+    # finished file is counted once for the progress bar
+    paths = []
+    for number, size in enumerate([1, 50, 5, 200, 20]):
+        path = tmp_path / f"m{number}.py"
+        path.write_text("from mxnet.gluon import nn\n" + "layer = nn.Dense(2, prefix='d_')\n" * size)
+        paths.append(str(path))
+    finished = []
+    results = list(run_files(paths, Options(mode=CHECK), jobs, on_done=lambda: finished.append(1)))
+    assert [result.path for result in results] == paths
+    assert [len(result.findings) for result in results] == [1, 50, 5, 200, 20]
+    assert len(finished) == len(paths)
 
 
 def test_no_progress_output_when_stderr_is_not_a_terminal(examples, project):
