@@ -15,13 +15,14 @@ ratio is the steadier measure of what the plugin costs; on an idle one the two a
 
     python benchmarks/frontends.py [--only cli|flake8] [--flake8-jobs N] [--repeat N]
 
-Each measurement is repeated (`--repeat`, default 3) with the two sides alternating, and the best time
-of each side is kept: on a shared virtual machine a single run can be off by 30% either way.
+Each measurement is repeated (`--repeat`, default 3) with the two sides alternating (A B, B A, A B), and
+the best time of each side is kept: on a shared virtual machine a single run can be off by 30% either way.
 
 Exit status: 0 when every measurement ran (goals met or not; the verdicts are printed), 1 when a
 measurement could not run (e.g. `--jobs` missing from the command line) or a sanity check failed.
 """
 import argparse
+import ast
 import os
 import resource
 import subprocess
@@ -88,6 +89,11 @@ def _diff_by_file(output):
     return files
 
 
+def _alternating(sides, round_number):
+    # A, B then B, A...: whatever favours the first (or the second) run of a pair favours both sides equally
+    return sides if round_number % 2 == 0 else tuple(reversed(sides))
+
+
 def _runs(seconds):
     return "[" + ", ".join(f"{value:.1f}" for value in seconds) + "]"
 
@@ -109,8 +115,8 @@ def bench_cli_jobs(paths, repeat):
     relative = [os.path.relpath(path, GLUONCV_DIR) for path in paths]
     times, outputs = {1: [], 2: []}, {}
     print(f"    {_load_note()}")
-    for _ in range(repeat):
-        for jobs in (1, 2):
+    for round_number in range(repeat):
+        for jobs in _alternating((1, 2), round_number):
             seconds, _cpu, completed = _timed_run(cli + ["fix", "--diff", "--jobs", str(jobs), *relative],
                                                   cwd=GLUONCV_DIR)
             if completed.returncode not in (0, 1):
@@ -156,8 +162,8 @@ def bench_flake8(name, paths, goal, jobs, expect_gln, repeat):
           f"({name}: {len(paths)} files, {_lines(paths)} lines)")
     print(f"    {_load_note()}")
     walls, cpus = {"without": [], "with": []}, {"without": [], "with": []}
-    for _ in range(repeat):
-        for plugin in ("without", "with"):
+    for round_number in range(repeat):
+        for plugin in _alternating(("without", "with"), round_number):
             seconds, cpu, out = _flake8(plugin, relative, jobs, root)
             walls[plugin].append(seconds)
             cpus[plugin].append(cpu)
@@ -184,7 +190,32 @@ def bench_flake8(name, paths, goal, jobs, expect_gln, repeat):
     wall_ratio, cpu_ratio = with_seconds / without_seconds, with_cpu / without_cpu
     print(f"    with / without = {wall_ratio:.3f}x wall, {cpu_ratio:.3f}x CPU (goal <= {goal}x)  "
           f"wall {_verdict(wall_ratio <= goal)}, CPU {_verdict(cpu_ratio <= goal)}")
+    alone = _plugin_alone(paths)
+    print(f"    the plugin alone, in one process on flake8's inputs: {alone:.2f} s = "
+          f"{100 * alone / without_cpu:.1f}% of flake8's CPU time without it (no noise from other processes)")
     return True
+
+
+def _plugin_alone(paths):
+    """Seconds the plugin spends (first-use engine import included) given the `ast` trees and lines
+    flake8 hands it, as flake8 calls it: `GluonChecker(tree, lines, filename).run()` consumed."""
+    from gluon_codemod.flake8_plugin import GluonChecker
+
+    inputs = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)
+        try:
+            tree = ast.parse(data)
+        except SyntaxError:  # flake8 reports E999 and runs no tree plugin on it
+            continue
+        inputs.append((tree, lines, path))
+    start = time.perf_counter()
+    for tree, lines, path in inputs:
+        for _violation in GluonChecker(tree, lines, path).run():
+            pass
+    return time.perf_counter() - start
 
 
 def main():
