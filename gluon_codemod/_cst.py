@@ -1,11 +1,13 @@
 """Small libcst helpers shared by the rules' edits: comment-safe removals and comment carrying."""
 from __future__ import annotations
 
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, TypeVar, Union
 
 import libcst as cst
 
 from ._rule import CannotFix
+
+_Listed = TypeVar("_Listed", bound=Union[cst.Arg, cst.Param])
 
 
 class _CommentFinder(cst.CSTVisitor):
@@ -23,24 +25,31 @@ def has_comment(node: cst.CSTNode) -> bool:
     return finder.found
 
 
-def remove_args(call: cst.Call, drop: Callable[[int, cst.Arg], bool]) -> cst.Call:
-    """Remove the arguments `drop` selects, keeping the commas, line breaks and comments of the rest.
+def remove_items(items: Sequence[_Listed], drop: Callable[[int, _Listed], bool], what: str) -> List[_Listed]:
+    """The comma-separated `items` (call arguments, function parameters) less those `drop` selects,
+    keeping the commas, line breaks and comments of the rest.
 
-    A removed argument's comma (with the comment and line break after it) replaces the comma of the
-    argument kept before it, so `f(a,\\n  prefix='x',  # c\\n  b)` becomes `f(a,  # c\\n  b)`.
+    A removed item's comma (with the comment and line break after it) replaces the comma of the item
+    kept before it, so `f(a,\\n  prefix='x',  # c\\n  b)` becomes `f(a,  # c\\n  b)`. A comment that would
+    go with a removed item raises `CannotFix` (`what` names the item in its message).
     """
-    kept: List[cst.Arg] = []
-    for index, arg in enumerate(call.args):
-        if not drop(index, arg):
-            kept.append(arg)
+    kept: List[_Listed] = []
+    for index, item in enumerate(items):
+        if not drop(index, item):
+            kept.append(item)
             continue
-        if has_comment(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
-            raise CannotFix("a comment inside the argument would be lost")
+        if has_comment(item.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
+            raise CannotFix(f"a comment inside the {what} would be lost")
         if kept:
-            kept[-1] = kept[-1].with_changes(comma=arg.comma)
-        elif isinstance(arg.comma, cst.Comma) and has_comment(arg.comma):
-            raise CannotFix("a comment after the argument would be lost")
-    return call.with_changes(args=kept)
+            kept[-1] = kept[-1].with_changes(comma=item.comma)
+        elif isinstance(item.comma, cst.Comma) and has_comment(item.comma):
+            raise CannotFix(f"a comment after the {what} would be lost")
+    return kept
+
+
+def remove_args(call: cst.Call, drop: Callable[[int, cst.Arg], bool]) -> cst.Call:
+    """Remove the arguments `drop` selects (see `remove_items`)."""
+    return call.with_changes(args=remove_items(call.args, drop, "argument"))
 
 
 def comment_lines(whitespace: cst.TrailingWhitespace) -> List[cst.EmptyLine]:

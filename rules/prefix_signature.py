@@ -45,7 +45,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from gluon_codemod._cst import has_comment, remove_args
+from gluon_codemod._cst import has_comment, remove_args, remove_items
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
 
@@ -486,18 +486,8 @@ class _DropParams(cst.CSTTransformer):
             return updated
         groups = {}
         for field in ("posonly_params", "params", "kwonly_params"):
-            kept = []
-            for param in getattr(updated, field):
-                if param.name.value not in self.names:
-                    kept.append(param)
-                    continue
-                if has_comment(param.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
-                    raise CannotFix("a comment inside the parameter would be lost")
-                if kept:
-                    kept[-1] = kept[-1].with_changes(comma=param.comma)
-                elif isinstance(param.comma, cst.Comma) and has_comment(param.comma):
-                    raise CannotFix("a comment after the parameter would be lost")
-            groups[field] = kept
+            groups[field] = remove_items(getattr(updated, field), lambda _, param: param.name.value in self.names,
+                                         "parameter")
         updated = updated.with_changes(**groups)
         if not updated.kwonly_params and isinstance(updated.star_arg, cst.ParamStar):
             updated = updated.with_changes(star_arg=cst.MaybeSentinel.DEFAULT)  # a bare `*` needs a keyword after it
