@@ -13,6 +13,33 @@ from ._nest import indent
 from .parameter import Parameter
 
 
+def _current_name_manager():
+    # `NameManager.current` emits a DeprecationWarning on every read (an error under
+    # `-W error`); read the thread-local it wraps, as stock Gluon 1.9.1 does.
+    local = mx.name.NameManager._current
+    if not hasattr(local, 'value'):
+        local.value = mx.name.NameManager()
+    return local.value
+
+
+def _holds_unregistered_block(container, registered):
+    """Whether a (nested) list/tuple/dict holds a Block whose id is not in `registered`."""
+    todo, seen = [container], set()
+    while todo:
+        value = todo.pop()
+        if isinstance(value, (list, tuple, dict)):
+            if id(value) in seen:  # a container that holds itself
+                continue
+            seen.add(id(value))
+        if isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            todo.extend(value)
+        elif isinstance(value, Block) and id(value) not in registered:
+            return True
+    return False
+
+
 class Block:
     """Base class of all layers and models.
 
@@ -28,7 +55,7 @@ class Block:
         self._forward_pre_hooks = OrderedDict()
         # Weak, so that children never keep their parents (and their arrays) alive.
         self._parents = weakref.WeakSet()
-        self._name = mx.name.NameManager.current.get(None, self._alias())
+        self._name = _current_name_manager().get(None, self._alias())
 
     def _alias(self):
         return self.__class__.__name__.lower()
@@ -157,10 +184,9 @@ class Block:
             for attr, value in block.__dict__.items():
                 if attr == '_children' or (attr.startswith('__') and attr.endswith('__')):
                     continue
-                items = value.values() if isinstance(value, dict) else (
-                    value if isinstance(value, (list, tuple)) else ())
-                hidden = [v for v in items if isinstance(v, Block) and id(v) not in registered]
-                if hidden:
+                if not isinstance(value, (list, tuple, dict)):
+                    continue
+                if _holds_unregistered_block(value, registered):
                     warnings.warn(
                         '"{}.{}" is an unregistered container with Blocks. Note that Blocks '
                         'inside the list, tuple or dict will not be registered automatically. '

@@ -38,7 +38,17 @@ def save_parameters(block, filename, deduplicate):
     # Fused RNN layers are written under the keys stock 1.9.1 uses for them (`_unfused.0.i2h_weight`),
     # so that the file loads in stock 1.9.1 as well; our loading accepts both spellings (spec S7.5).
     stock_key = {canonical: alt for alt, canonical in _alias_map(block).items()}
-    _save(filename, {stock_key.get(key, key): p._reduce() for key, p in params.items()})
+    arrays = {}
+    for key, param in params.items():
+        try:
+            arrays[stock_key.get(key, key)] = param._reduce()
+        except RuntimeError as err:  # DeferredInitializationError included
+            # The Parameter's own message only has its uuid name: say which key it is.
+            hint = (' Initialize the block (and, for deferred shapes, run one forward pass) '
+                    'before save_parameters().' if param._data is None else '')
+            raise type(err)("Cannot save '%s': Parameter '%s' could not be read: %s%s"
+                            % (filename, key, err, hint)) from err
+    _save(filename, arrays)
 
 
 def load_parameters(block, filename, ctx, allow_missing, ignore_extra, cast_dtype,
@@ -137,6 +147,9 @@ def _explain(block, source, lines, missing, extra, mismatched, allow_missing, ig
         fixes.append('pass ignore_extra=True to skip the keys the model does not have')
     if any('dtype' in problem for _, problem in mismatched):
         fixes.append('pass cast_dtype=True to convert dtypes')
+    if any('requested ctx' in problem for _, problem in mismatched):
+        fixes.append('pass ctx=None to load onto the contexts the parameters already live on, '
+                     'or call reset_ctx(ctx) before loading')
     if any('shape' in problem for _, problem in mismatched):
         fixes.append('shape mismatches mean the checkpoint is for a different architecture '
                      '(check layer sizes)')

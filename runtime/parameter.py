@@ -476,10 +476,18 @@ class Constant(Parameter):
         if not isinstance(value, ndarray.NDArray):
             value = (mx.np.array if is_np_array() else ndarray.array)(value)
         self.value = value
+        # The registered initializer class lives for the whole process in MXNet's registry: it
+        # must reach the value through a weak reference to this Constant, or every Constant's
+        # array would stay alive forever (stock 1.9.1 leaks it that way).
+        constant = weakref.ref(self)
 
         class _CopyValue(initializer.Initializer):
             def _init_weight(self, _, arr):
-                value.copyto(arr)
+                owner = constant()
+                if owner is None:
+                    raise RuntimeError('The Constant this initializer was created for no '
+                                       'longer exists; create a new Constant instead.')
+                owner.value.copyto(arr)
 
         # Unique for the process: an id() could be reused and re-register the alias.
         init_name = 'Constant_{}'.format(uuid.uuid4().hex)

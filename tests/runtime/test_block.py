@@ -1,13 +1,15 @@
 """Block registration, collect_params, sharing and block-level operations (sections 2-5, 10-12)."""
 import gc
 import re
+import warnings
 import weakref
 
 import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_runtime import Block, Parameter
+import gluon_runtime as gluon
+from gluon_runtime import Block, Parameter, nn
 
 
 class Holder(Block):
@@ -255,3 +257,47 @@ def test_s12_1_block_freed_without_gc(tiny):
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_building_layers_emits_no_deprecation_warning():
+    """S2.2: block names come from the current NameManager without using the deprecated
+    `NameManager.current` accessor (a DeprecationWarning per block, an error under -W error)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', DeprecationWarning)
+        first, second = nn.Dense(2), nn.Dense(2)
+    assert first.name.startswith('dense') and second.name.startswith('dense')
+    assert first.name != second.name
+    with mx.name.NameManager():
+        # inside a fresh manager the counter restarts, as for any mxnet naming
+        assert nn.Dense(2).name == 'dense0'
+
+
+@pytest.mark.parametrize('container', [
+    lambda: [[nn.Dense(2)]],
+    lambda: {'a': (nn.Dense(2),)},
+    lambda: ({'deep': [nn.Dense(2)]},),
+])
+def test_blocks_in_nested_containers_are_warned_about(container):
+    """S2.8: Blocks hidden in nested lists/tuples/dicts are not registered and collect_params()
+    warns about them (cb54a4a searches containers recursively)."""
+    class Holder(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = container()
+
+    with pytest.warns(UserWarning, match=r'"Holder\.layers" is an unregistered container'):
+        assert Holder().collect_params() == {}
+
+
+def test_registered_blocks_in_nested_containers_do_not_warn():
+    """S2.8: no warning when every Block of the container is registered."""
+
+    class Holder(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.first = nn.Dense(2)
+            self.layers = [[self.first]]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        assert list(Holder().collect_params()) == ['first.weight', 'first.bias']

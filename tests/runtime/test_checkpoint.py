@@ -3,7 +3,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_runtime import Block, HybridBlock, Parameter
+import gluon_runtime as gluon
+from gluon_runtime import Block, HybridBlock, Parameter, nn
 from gluon_runtime._checkpoint import ParameterLoadError
 
 
@@ -199,3 +200,31 @@ def test_s2_1_forgetting_super_init_is_explained():
 
     with pytest.raises(RuntimeError, match='call super\\(\\).__init__\\(\\) first'):
         Broken()
+
+
+@pytest.mark.parametrize('prepare, error', [
+    (lambda net: None, RuntimeError),
+    (lambda net: net.initialize(), gluon.DeferredInitializationError),
+])
+def test_save_parameters_names_the_uninitialized_key(tmp_path, prepare, error):
+    """S7.1: saving uninitialized parameters fails with the same exception types, and the
+    message names the structural key (the Parameter's own message only has its uuid name)."""
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3), nn.Dense(2))
+    prepare(net)
+    with pytest.raises(error, match=r"Parameter '0\.weight' could not be read"):
+        net.save_parameters(str(tmp_path / 'net.params'))
+
+
+def test_load_context_mismatch_says_how_to_fix(tmp_path):
+    """S1.21 / S7.4: a ctx mismatch is reported with a fix, not an empty 'To fix: .'."""
+    net = nn.Dense(2, in_units=3)
+    net.initialize(ctx=mx.cpu(1))
+    path = str(tmp_path / 'dense.params')
+    net.save_parameters(path)
+    with pytest.raises(ValueError) as info:
+        net.load_parameters(path, ctx=mx.cpu(0))
+    message = str(info.value)
+    assert "Parameter 'weight'" in message and "Parameter 'bias'" in message
+    assert 'To fix: .' not in message
+    assert 'reset_ctx' in message

@@ -1,4 +1,5 @@
 """Parameter and Constant (spec section 1) and the package surface (section 0)."""
+import gc
 import re
 import weakref
 
@@ -260,3 +261,39 @@ def test_s9_3_trainer_updates_with_lr_mult():
     loss.backward()
     trainer.step(1)
     assert p.data().asnumpy().tolist() == [-0.5, -1.0]
+
+
+def _live_ndarray_handles():
+    return {arr.handle.value for arr in gc.get_objects() if isinstance(arr, mx.nd.NDArray)}
+
+
+def test_constant_value_is_freed_with_the_constant():
+    """S1.23 / S12.1: the initializer alias a Constant registers must not keep its value alive.
+
+    MXNet's initializer registry lives for the whole process; a closure over the value there
+    kept every Constant's array forever.
+    """
+    value = mx.nd.ones((7, 3))
+    handle = value.handle.value
+    const = gluon.Constant(value)
+    del value
+    gc.collect()
+    assert handle in _live_ndarray_handles()  # held by the Constant itself
+    del const
+    gc.collect()
+    assert handle not in _live_ndarray_handles()
+
+
+def test_constant_still_initializes_from_its_value():
+    """S1.23: the value is copied in at initialization (through the registered alias)."""
+    class WithConstant(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.scale = gluon.Constant([[1.0, 2.0, 3.0]])
+
+        def hybrid_forward(self, F, x, scale):
+            return F.broadcast_mul(x, scale)
+
+    net = WithConstant()
+    net.initialize()
+    assert net(mx.nd.ones((2, 3))).asnumpy().tolist() == [[1, 2, 3], [1, 2, 3]]
