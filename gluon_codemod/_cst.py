@@ -7,7 +7,7 @@ import libcst as cst
 
 from ._rule import CannotFix
 
-_Listed = TypeVar("_Listed", bound=Union[cst.Arg, cst.Param])
+_Listed = TypeVar("_Listed", bound=Union[cst.Arg, cst.Param, cst.WithItem])
 
 
 class _CommentFinder(cst.CSTVisitor):
@@ -25,13 +25,17 @@ def has_comment(node: cst.CSTNode) -> bool:
     return finder.found
 
 
-def remove_items(items: Sequence[_Listed], drop: Callable[[int, _Listed], bool], what: str) -> List[_Listed]:
-    """The comma-separated `items` (call arguments, function parameters) less those `drop` selects,
-    keeping the commas, line breaks and comments of the rest.
+def _commented(comma) -> bool:
+    return isinstance(comma, cst.Comma) and has_comment(comma)
 
-    A removed item's comma (with the comment and line break after it) replaces the comma of the item
-    kept before it, so `f(a,\\n  prefix='x',  # c\\n  b)` becomes `f(a,  # c\\n  b)`. A comment that would
-    go with a removed item raises `CannotFix` (`what` names the item in its message).
+
+def remove_items(items: Sequence[_Listed], drop: Callable[[int, _Listed], bool], what: str) -> List[_Listed]:
+    """The comma-separated `items` less those `drop` selects, keeping every comment of the rest.
+
+    A removed item's comma (with the comment and line break after it) replaces the comma of the item kept
+    before it, unless that comma carries a comment itself: then it stays (the result may end in a trailing
+    comma, which calls, signatures and `with` items accept). A comment that would go with a removed item
+    raises `CannotFix` (`what` names the item in its message).
     """
     kept: List[_Listed] = []
     for index, item in enumerate(items):
@@ -40,9 +44,9 @@ def remove_items(items: Sequence[_Listed], drop: Callable[[int, _Listed], bool],
             continue
         if has_comment(item.with_changes(comma=cst.MaybeSentinel.DEFAULT)):
             raise CannotFix(f"a comment inside the {what} would be lost")
-        if kept:
+        if kept and not _commented(kept[-1].comma):
             kept[-1] = kept[-1].with_changes(comma=item.comma)
-        elif isinstance(item.comma, cst.Comma) and has_comment(item.comma):
+        elif _commented(item.comma):
             raise CannotFix(f"a comment after the {what} would be lost")
     return kept
 

@@ -21,15 +21,17 @@ self.dense = nn.Dense(10)
 
 ## Fix safety
 Safe: unwrapping only changes prefixed names, which the new API no longer has. A comment on the `with`
-line moves to the first statement of the body. `name_scope()` used any other way (stored, entered by
-hand, `with ... as scope`) is reported and left alone.
+line moves to the first statement of the body; every `name_scope()` item of a multi-item `with` goes,
+the other items stay, and a comment among the items that would be lost leaves the `with` as it is
+(reported). `name_scope()` used any other way (stored, entered by hand, `with ... as scope`) is
+reported and left alone.
 """
 import ast
 
 import libcst as cst
 
-from gluon_codemod._cst import comment_lines, with_leading_lines
-from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod._cst import comment_lines, has_comment, remove_items, with_leading_lines
+from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
 
 
 def _is_name_scope_call(node) -> bool:
@@ -38,6 +40,9 @@ def _is_name_scope_call(node) -> bool:
 
 
 def _unwrap(node: cst.With, fix):
+    if any(has_comment(item) for item in node.items) or (
+            isinstance(node.lpar, cst.LeftParen) and has_comment(node.lpar)):
+        raise CannotFix("a comment inside the `with` items would be lost")
     if isinstance(node.body, cst.SimpleStatementSuite):  # `with self.name_scope(): x = 1`
         return cst.SimpleStatementLine(
             body=node.body.body, leading_lines=node.leading_lines, trailing_whitespace=node.body.trailing_whitespace)
@@ -48,13 +53,10 @@ def _unwrap(node: cst.With, fix):
     return cst.FlattenSentinel(statements)
 
 
-def _drop_item(index: int):
+def _drop_items(indices):
+    """Remove the `name_scope()` items at `indices` from a `with` that keeps other items."""
     def apply(node: cst.With, fix):
-        items = list(node.items)
-        removed = items.pop(index)
-        if index == len(items):  # the removed item was last: its comma (or none) goes to the new last
-            items[-1] = items[-1].with_changes(comma=removed.comma)
-        return node.with_changes(items=items)
+        return node.with_changes(items=remove_items(node.items, lambda index, _: index in indices, "`with` item"))
     return apply
 
 
@@ -134,21 +136,35 @@ class NameScope(Rule):
         self._in_with = set()
 
     def visit_With(self, node: ast.With) -> None:
+        # Every `name_scope()` item of one `with` is removed by one edit: two edits on the same node would
+        # each count the items of the original (`with self.name_scope(), self.body.name_scope():`).
+        removable = []
         for index, item in enumerate(node.items):
             call = item.context_expr
             if not _is_name_scope_call(call) or not self._is_block(call.func.value):
                 continue
             self._in_with.add(id(call))
-            receiver = ast.unparse(call.func.value)
             if item.optional_vars is not None:
                 self.report(call, "`{receiver}.name_scope()` bound with `as` is removed in the new Block API; "
-                            "remove the `with` and any use of its target", receiver=receiver)
-            elif len(node.items) == 1:
-                self.report(node, receiver=receiver, edit=Edit(cst.With, _unwrap),
-                            fix_title=self.fix_title.format(receiver=receiver))
+                            "remove the `with` and any use of its target", receiver=ast.unparse(call.func.value))
             else:
-                self.report(call, receiver=receiver, edit=Edit(cst.With, _drop_item(index), span=_span(node)),
-                            fix_title=f"Remove `{receiver}.name_scope()` from the `with` items")
+                removable.append((index, call, ast.unparse(call.func.value)))
+        if not removable:
+            return
+        if len(removable) == len(node.items):
+            edit = Edit(cst.With, _unwrap, span=_span(node))
+            title = (self.fix_title.format(receiver=removable[0][2]) if len(removable) == 1
+                     else "Remove the `with` and dedent its body")
+        else:
+            edit = Edit(cst.With, _drop_items({index for index, _, _ in removable}), span=_span(node))
+            title = f"Remove `{removable[0][2]}.name_scope()` from the `with` items"
+        where = node if len(node.items) == 1 else removable[0][1]
+        if len(removable) == 1:
+            self.report(where, receiver=removable[0][2], edit=edit, fix_title=title)
+        else:  # one finding for the one edit that removes them all
+            calls = "`, `".join(f"{receiver}.name_scope()" for _, _, receiver in removable)
+            self.report(where, "`{calls}` are removed in the new Block API; children are named by attribute",
+                        calls=calls, edit=edit, fix_title=title)
 
     def visit_Call(self, node: ast.Call) -> None:
         if _is_name_scope_call(node) and id(node) not in self._in_with and self._is_block(node.func.value):

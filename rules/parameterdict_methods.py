@@ -62,6 +62,8 @@ _SIGNATURES = {
     "save": ("filename", "strip_prefix"),
     "load": ("filename", "ctx", "allow_missing", "ignore_extra", "restore_prefix", "cast_dtype", "dtype_source"),
 }
+_SELECTION_MESSAGE = ("`{shown}.{method}(...)` calls a ParameterDict method on a selection, but "
+                      "`collect_params()` now returns a dict")
 _NEW_NAME = {"save": "save_parameters", "load": "load_parameters"}
 _PREFIX_ARG = {"save": "strip_prefix", "load": "restore_prefix", "load_dict": "restore_prefix"}
 
@@ -239,7 +241,9 @@ class ParameterDictMethods(Rule):
         bound = _bind(node.args, node.keywords, _SIGNATURES[method])
         reason = self._not_fixable(node, block, method, bound, collect, variable)
         if reason:
-            self.report(node, self.message + "; not rewritten: " + reason, **fmt)
+            # With a selection, moving the call to the Block would reach every parameter: do not suggest it.
+            base = self.message if select_arg(collect) is None else _SELECTION_MESSAGE
+            self.report(node, base + "; not rewritten: " + reason, **fmt)
         elif select_arg(collect) is None:
             safe = method not in ("save", "load", "load_dict")
             text = receiver if variable else None
@@ -250,8 +254,7 @@ class ParameterDictMethods(Rule):
                         fix_title=self.fix_title.format(**fmt), **fmt)
         else:
             var = next(n for n in ("param", "p", "_param", "param_") if n not in self._names())
-            self.report(node, "`{shown}.{method}(...)` calls a ParameterDict method on a selection, but "
-                        "`collect_params()` now returns a dict; loop over its `.values()`",
+            self.report(node, _SELECTION_MESSAGE + "; loop over its `.values()`",
                         edit=Edit(cst.SimpleStatementLine, _loop(method, var)),
                         fix_title="Loop over the selected Parameters", **fmt)
 
@@ -278,9 +281,20 @@ class ParameterDictMethods(Rule):
         if method in ("save", "load", "load_dict"):
             return "a selection cannot be saved or loaded by the Block; save `{k: p.data() for k, p in ...}`"
         parents = self.ctx.parents
-        if not (isinstance(parents[-1], ast.Expr) and len(parents) > 1 and parents[-2].lineno != parents[-1].lineno):
+        # A statement on its parent's line (`if c: params.setattr(...)`) cannot become a loop; the module
+        # itself has no line.
+        if not (isinstance(parents[-1], ast.Expr) and len(parents) > 1
+                and getattr(parents[-2], "lineno", None) != parents[-1].lineno
+                and self._alone_on_its_lines(parents[-1])):
             return "its value is used or it shares a line; loop over `.values()` instead"
         return None
+
+    def _alone_on_its_lines(self, statement: ast.stmt) -> bool:
+        """Not one of several `;`-separated statements (`x = 1; params.setattr(...)`)."""
+        first, last = self.ctx.lines[statement.lineno - 1], self.ctx.lines[statement.end_lineno - 1]
+        before = first.encode("utf-8")[:statement.col_offset].decode("utf-8", "ignore")
+        after = last.encode("utf-8")[statement.end_col_offset:].decode("utf-8", "ignore")
+        return not before.strip() and not after.strip().startswith(";")
 
     def _assigned_collect(self, name: str, call: ast.Call):
         """The `collect_params()` call `name` was assigned from, if that is its only binding before `call`."""

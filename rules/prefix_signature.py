@@ -745,8 +745,10 @@ class PrefixSignature(Rule):
             if not values:
                 continue
             safe = all(pure(v) or (isinstance(v, ast.Name) and v.id in names) for v in values)
-            self.report(values[0], "{shown} no longer a Block constructor argument; the call passes it to "
-                        "`{func}`, whose parameter is removed", shown=_shown(passed), func=label,
+            self.report(values[0], "{shown} no longer accepted by `{func}`, which loses {those} with the "
+                        "Block prefix; remove {it} from the call", shown=_shown(passed), func=label,
+                        those="that parameter" if len(set(passed)) == 1 else "those parameters",
+                        it="the argument" if len(set(passed)) == 1 else "the arguments",
                         fix_title="Remove the argument", edit=Edit(
                             cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call), safe=safe))
 
@@ -786,7 +788,8 @@ class PrefixSignature(Rule):
         if not values:
             return
         safe = all(pure(v) for _, v in values)
-        self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove it from the "
+        self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove {it} from the "
                     "base constructor call", shown=_shown([n for n, _ in values]), fix_title="Remove the argument",
+                    it="it" if len(values) == 1 else "them",
                     edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call),
                               safe=safe))
