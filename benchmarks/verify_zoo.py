@@ -5,9 +5,11 @@ user code has them), runs `verify --all` on each file with an input the family a
 seconds per model and per phase: rewrite (engine), import, build (construct + initialize), forward
 (first and eager forwards), init (initial-value comparison), copy (weights), grad (backward), hybridize
 (hybridize + two calls), checkpoint (perturb, save, load, forward, both directions), compare (numpy).
-Phases sum both sides (stock and runtime). Single process, one run; not a timed test.
+Phases sum both sides (stock and runtime). Single process, one run; not a timed test. As the command
+does by default, oneDNN is turned off before MXNet is imported (its max-pooling gradients are not
+reproducible outside training mode); `--onednn` keeps it on.
 
-    python benchmarks/verify_zoo.py [--files resnet,vgg] [--json out.json]
+    python benchmarks/verify_zoo.py [--files resnet,vgg] [--json out.json] [--onednn]
 """
 import argparse
 import json
@@ -31,7 +33,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", default=",".join(FILES), help="zoo files to verify (default: all)")
     parser.add_argument("--json", help="write every report here")
+    parser.add_argument("--onednn", action="store_true", help="keep MXNet's oneDNN kernels on")
     args = parser.parse_args()
+    if not args.onednn:
+        # the zoo builds no fused RNN layer, the one case where the command keeps oneDNN on
+        os.environ.setdefault("MXNET_MKLDNN_ENABLED", "0")
+        os.environ.setdefault("MXNET_STORAGE_FALLBACK_LOG_VERBOSE", "0")
     names = [n for n in args.files.split(",") if n]
     reports, phases, status = {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
