@@ -2,7 +2,7 @@
 which expressions are `collect_params()` results, and which names hold Parameters."""
 import ast
 import re
-from typing import Dict, Optional, Set
+from typing import Dict, Optional, Set, Tuple
 
 from gluon_codemod._names import dotted
 
@@ -235,6 +235,11 @@ LAYER_ALIASES = tuple(sorted(set(_ALIAS_KEYS) | {
 # An alias plus its counter and the separator, as written in a string or a regex: `dense0_`, `conv\d+_`.
 _PREFIX_IN_PATTERN = re.compile(r"(?<![A-Za-z])(?:%s)(?:\d+|\\d[+*]?|\[0-9\][+*]?)_" % "|".join(
     re.escape(a) for a in LAYER_ALIASES))
+
+
+def keys_of_layer(alias: str) -> Tuple[str, ...]:
+    """The parameter keys a layer of this 1.x alias owns: `'batchnorm'` -> `('gamma', 'beta', ...)`."""
+    return _ALIAS_KEYS.get(alias, ())
 
 
 def names_a_layer_prefix(text: str) -> bool:

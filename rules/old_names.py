@@ -6,7 +6,8 @@ Reports, with the structural replacement where one is known:
 - a Block's `.name` used to build a parameter or op name (`net.name + '_weight'`, `f'{net.name}_w'`);
 - prefixed string keys into `collect_params()`, a `collect_params()` variable or `block.params`
   (`params['dense0_weight']`, `'conv0_bias' in params`);
-- regexes and `startswith` over parameter keys written for prefixes (`re.match('dense0_', k)`), and
+- regexes, `startswith` and substring tests over parameter keys written for prefixes
+  (`re.match('dense0_', k)`, `'batchnorm' in k`), and
   `collect_params(select)` whose regex means something else on structural keys (outside the
   ParameterDict method calls GLN006 handles);
 - Block internals built on prefixes: `_collect_params_with_prefix`, `_reg_params`, `_params`, `_unfuse()`.
@@ -46,10 +47,12 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import MOVED_METHODS, assigned_values, is_collect_params, layer_prefix_tail, \
-    literal, looks_prefixed, names_a_layer_prefix, parameter_key, prefixed_key_hint, receiver_role, scope_of, \
-    select_arg, select_problem
+from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, is_collect_params, \
+    keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, parameter_key, prefixed_key_hint, \
+    receiver_role, scope_of, select_arg, select_problem
 
+# A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
+_LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
 _REGEX_FUNCTIONS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split", "compile"}
 _INTERNALS = {
     "_reg_params": "is private Block state; use `{receiver}.params` (in the new API a dict of the block's own "
@@ -175,9 +178,21 @@ class OldNames(Rule):
 
     def visit_Compare(self, node: ast.Compare) -> None:
         key = literal(node.left)
-        if (key is not None and looks_prefixed(key) and len(node.ops) == 1
-                and isinstance(node.ops[0], (ast.In, ast.NotIn)) and self._keyed_by_parameter(node.comparators[0])):
-            self._report_key(node, key, node.comparators[0])
+        if key is None or len(node.ops) != 1 or not isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            return
+        container = node.comparators[0]
+        if looks_prefixed(key) and self._keyed_by_parameter(container):
+            self._report_key(node, key, container)
+        elif _LAYER_NAME.match(key) and self._is_key(container) \
+                and not any(key.rstrip("_") in attr for attr in self._self_attrs):
+            # `'batchnorm' in k`: 1.x keys held the layer's alias; structural keys hold attribute names only
+            # (unless the file names its children so: `self.dense` gives `'dense.weight'`).
+            keys = keys_of_layer(re.sub(r"\d*_?$", "", key))
+            ends = ", ".join(f"'.{k}'" for k in keys)
+            by_key = f" (`k.endswith(({ends}{',' if len(keys) == 1 else ''}))`)" if keys else ""
+            self.report(node, "`{shown}` looks for a 1.x layer name in a parameter key, but keys are now attribute "
+                        "paths such as `'features.1.gamma'`, without layer names: test the parameter's own key"
+                        "{by_key} or the type of the child that holds it", shown=ast.unparse(node), by_key=by_key)
 
     def _report_key(self, node, key: str, container) -> None:
         if key in self._self_attrs:

@@ -86,6 +86,31 @@ def test_regexes_left_alone(code):
     assert gln009("import re\n" + NET + f"x = {code}\n") == []
 
 
+@pytest.mark.parametrize("code,words", [
+    ("[v for k, v in net.collect_params().items() if 'batchnorm' in k]", "`k.endswith(('.gamma', '.beta',"),
+    ("[k for k in net.collect_params() if 'conv0_' not in k]", "`k.endswith(('.weight', '.bias'))`"),
+    ("[k for k in net.collect_params().keys() if 'prelu' in k]", "`k.endswith(('.alpha',))`"),
+    ("[k for k in net.collect_params() if 'pool' in k]", "the type of the child"),
+])
+def test_layer_names_looked_for_in_parameter_keys(code, words):
+    (finding,) = gln009(NET + f"x = {code}\n")
+    assert "looks for a 1.x layer name" in finding.message and words in finding.message
+
+
+@pytest.mark.parametrize("source", [
+    # not parameter keys: a checkpoint from another framework
+    NET + "x = [n for n in torch_state if 'batchnorm' in n]\n",
+    # no layer name: a parameter's own key, a structural path
+    NET + "x = [k for k in net.collect_params() if 'gamma' in k or 'features.' in k]\n",
+    # the file names its children after the layer: `'dense.weight'` contains it under the new API too
+    "from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.dense = gluon.nn.Dense(2)\n"
+    "    def frozen(self):\n        return [k for k in self.collect_params() if 'dense' in k]\n",
+])
+def test_substring_tests_left_alone(source):
+    assert gln009(source) == []
+
+
 def test_collect_params_selection_outside_gln006():
     source = NET + "trainer = gluon.Trainer(net.collect_params('dense0_.*'), 'sgd')\n"
     (finding,) = gln009(source)
