@@ -34,8 +34,9 @@ is why GLN004 reports sharing into blocks with children.
 Left alone: `prefix=` on calls that are not Gluon Blocks (`tempfile.mkdtemp(prefix=...)`, a class of
 the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base constructor calls
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
-GLN003's. Reported, not rewritten: a class of the file that uses its `prefix` argument for more than
-the Block prefix, and a positional `params` after a positional prefix (share with `share_parameters`).
+GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, a class of the file
+that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
+positional prefix (share with `share_parameters`).
 """
 import ast
 from typing import Optional
@@ -59,6 +60,23 @@ def _drop(keywords, slots):
             return node.with_changes(func=node.func.with_changes(value=apply(node.func.value, fix)))
         return inner(node, fix)
     return apply
+
+
+def _unpacked_prefix(node: ast.Call):
+    """The `'prefix'` key of `**{'prefix': ...}` or the keyword of `**dict(prefix=...)` in the call."""
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Dict):
+            for key in value.keys:
+                if isinstance(key, ast.Constant) and key.value == "prefix":
+                    return key
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+            for inner in value.keywords:
+                if inner.arg == "prefix":
+                    return inner
+    return None
 
 
 class PrefixArgument(Rule):
@@ -187,6 +205,11 @@ class PrefixArgument(Rule):
                 self.report(keyword, "`{callee}` uses its `prefix` argument for more than the Block prefix, which "
                             "the new API removes; pass that value under another name", callee=callee)
             return
+        unpacked = _unpacked_prefix(node)
+        if unpacked is not None:
+            self.report(unpacked, "`{callee}` is given a `prefix` inside `**{{...}}`, which the new API removes; "
+                        "delete the `'prefix'` entry",
+                        callee=callee)
         slots, values = [], []
         if keyword is not None:
             values.append(keyword.value)

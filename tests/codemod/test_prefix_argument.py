@@ -116,6 +116,20 @@ def test_applies_after_params_sharing_chained_share_parameters():
     assert result.code.splitlines()[2] == "b = nn.Dense(8).share_parameters(a.collect_params())"
 
 
+def test_prefix_unpacked_from_a_dict_is_reported_not_fixed():
+    source = """\
+        import tempfile
+        from mxnet.gluon import nn
+        a = nn.Dense(3, **{'use_bias': False, 'prefix': 'fc_'})
+        b = nn.HybridSequential(**dict(prefix='s_'))
+        d = tempfile.mkdtemp(**{'prefix': 'run_'})
+        """
+    found = findings(source)
+    assert [(f.line, f.col) for f in found] == [(3, 38), (4, 31)]
+    assert all("inside `**{...}`" in f.message and not f.fix_available for f in found)
+    assert fix(source).code == textwrap.dedent(source)
+
+
 def test_class_using_its_prefix_for_something_else_is_reported_not_fixed():
     source = textwrap.dedent("""\
         from mxnet import gluon
