@@ -53,8 +53,9 @@ class Block:
         self._reg_params = {}
         self._forward_hooks = OrderedDict()
         self._forward_pre_hooks = OrderedDict()
-        # Weak, so that children never keep their parents (and their arrays) alive.
-        self._parents = weakref.WeakSet()
+        # Weak, so that children never keep their parents (and their arrays) alive; keyed by id() since
+        # a user Block may define `__eq__` without `__hash__` and so be unhashable.
+        self._parents = weakref.WeakValueDictionary()
         self._name = _current_name_manager().get(None, self._alias())
 
     def _alias(self):
@@ -105,16 +106,16 @@ class Block:
         if name is None:
             name = str(len(self._children))
         self._children[name] = block
-        block._parents.add(self)
+        block._parents[id(self)] = self
 
     def _ancestors(self):
-        seen, todo = set(), list(self._parents)
+        seen, todo = set(), list(self._parents.values())
         while todo:
             block = todo.pop()
             if id(block) not in seen:
                 seen.add(id(block))
                 yield block
-                todo.extend(block._parents)
+                todo.extend(block._parents.values())
 
     def _invalidate_ancestor_graphs(self):
         """A change in this subtree makes every ancestor's cached graph stale."""

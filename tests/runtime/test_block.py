@@ -259,6 +259,41 @@ def test_s12_1_block_freed_without_gc(tiny):
         gc.enable()
 
 
+def test_s2_4_unhashable_block_as_child(x):
+    # a user Block defining __eq__ without __hash__ is unhashable; stock 1.9.1 takes it as a child
+    class Same(gluon.HybridBlock):
+        __eq__ = lambda self, other: True  # noqa: E731
+
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Dense(2)
+
+        def hybrid_forward(self, F, x):
+            return self.dense(x)
+
+    class Pair(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.left, self.right = Same(), Same()
+
+        def hybrid_forward(self, F, x):
+            return self.left(x) + self.right(x)
+
+    net = Pair()
+    net.initialize()
+    eager = net(x).asnumpy()
+    net.hybridize()
+    np.testing.assert_allclose(net(x).asnumpy(), eager, rtol=1e-6)
+    with pytest.warns(UserWarning, match="deactivate the hybridization"):  # the parents' graphs are found
+        net.left.dense.weight = net.right.dense.weight
+    assert not np.allclose(net(x).asnumpy(), eager)
+    assert list(net.collect_params()) == ['left.dense.weight', 'left.dense.bias', 'right.dense.weight',
+                                          'right.dense.bias']
+    ref = weakref.ref(net)
+    del net
+    assert ref() is None
+
+
 def test_building_layers_emits_no_deprecation_warning():
     """S2.2: block names come from the current NameManager without using the deprecated
     `NameManager.current` accessor (a DeprecationWarning per block, an error under -W error)."""
