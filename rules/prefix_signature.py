@@ -214,7 +214,23 @@ class PrefixFlow:
         if self.ctx.is_block_class_expr(func) and qualified:
             last = qualified.rsplit(".", 1)[-1]
             return None if last in _NOT_PREFIXED else ("gluon", last)
+        if isinstance(func, ast.Name) and self._block_class_parameter(func.id, method):
+            return ("unknown", None)
         return None
+
+    def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
+        """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
+        Block class (and that the body never rebinds) is called to build a Block."""
+        arg = _declares(func, name) if func is not None else None
+        default = _default_of(func, arg) if arg is not None else None
+        if default is None:
+            return False
+        if not (self.ctx.is_block_class_expr(default) or (
+                isinstance(default, ast.Name) and default.id in self.classes
+                and self.is_block_class(self.classes[default.id]))):
+            return False
+        return not any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                       for n in self.ctx.walk_all(func.body))
 
     @staticmethod
     def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
@@ -314,7 +330,10 @@ class PrefixFlow:
         return [n for n in self.ctx.walk_all(func.body) if isinstance(n, ast.Name) and n.id == name]
 
     def forward_of(self, use: ast.Name, name: str):
-        """The call that hands `use` on as a Block's `name`, or None."""
+        """The call that hands `use` on as a Block's `name`, or None. A prefix may be handed on inside
+        a child's prefix (`prefix='%s_fc1_' % prefix`): that value names nothing in the new API either."""
+        if name == "prefix":
+            use = self._composed_prefix(use)
         parent = self.parent.get(id(use))
         keyword = None
         if isinstance(parent, ast.keyword):
@@ -334,6 +353,14 @@ class PrefixFlow:
             if index >= _leading_positional(parent) or slot is None or index - skip != slot:
                 return None
         return parent if self.status(kind, name) == "gluon" else None
+
+    def _composed_prefix(self, use: ast.Name) -> ast.AST:
+        """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""
+        top = use
+        parent = self.parent.get(id(top))
+        while isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple)):
+            top, parent = parent, self.parent.get(id(parent))
+        return top if pure(top) else use
 
     def kwargs_pops(self, func: ast.AST, name: str) -> List[ast.Expr]:
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
@@ -786,6 +813,14 @@ class PrefixSignature(Rule):
                 slots.append(slot)
             values.append((name, value))
         if not values:
+            return
+        kept_after = [a for i, a in enumerate(call.args[:_leading_positional(call)])
+                      if slots and i - skip > min(slots) and i - skip not in slots]
+        if kept_after:  # `__init__(prefix, params)` with `params` reported: dropping `prefix` would shift it
+            self.report(values[0][1], "{shown} no longer accepted by the Block constructor, but removing {it} "
+                        "would move `{after}` into its place; remove the positional arguments by hand",
+                        shown=_shown([n for n, _ in values]), it="it" if len(values) == 1 else "them",
+                        after=ast.unparse(kept_after[0]))
             return
         safe = all(pure(v) for _, v in values)
         self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove {it} from the "

@@ -91,6 +91,60 @@ def test_both_rules_together_give_valid_idempotent_code():
     assert result.code.endswith("a = Net(3)\nb = Net(3)\nc = Net.small()\nd = make(3)\nf = Sub()\n")
 
 
+def test_prefix_composed_into_child_prefixes_goes_in_one_pass():
+    # gluoncv model_zoo/mobilenetv3.py: `prefix` only builds the children's prefixes, some of them through
+    # a `norm_layer` parameter whose default is a Gluon Block class
+    source = textwrap.dedent("""\
+        from mxnet.gluon import nn
+        from mxnet.gluon.nn import BatchNorm
+        class SE(nn.HybridBlock):
+            def __init__(self, num_out, prefix='', **kwargs):
+                super(SE, self).__init__(**kwargs)
+                self.conv1 = nn.Conv2D(num_out, 1, prefix=('%s_fc1_' % prefix))
+                self.conv2 = nn.Conv2D(num_out, 1, prefix=f'{prefix}_fc2_')
+        class Unit(nn.HybridBlock):
+            def __init__(self, num_out, prefix='', norm_layer=BatchNorm, **kwargs):
+                super(Unit, self).__init__(**kwargs)
+                self.conv = nn.Conv2D(num_out, 3, prefix='%s-conv2d_' % prefix)
+                self.bn = norm_layer(prefix='%s-batchnorm_' % prefix)
+                self.se = SE(num_out, prefix=prefix + '-se')
+        unit = Unit(8, prefix='u_')
+        """)
+    result = fix_code(source)
+    assert "prefix" not in result.code, result.code
+    assert "self.bn = norm_layer()" in result.code and result.code.endswith("unit = Unit(8)\n")
+    assert all(f.fixed for f in result.findings)
+    assert fix_code(result.code).code == result.code
+
+
+def test_a_parameter_rebound_or_without_a_block_default_is_not_a_block_class():
+    source = textwrap.dedent("""\
+        from mxnet.gluon import nn
+        class Unit(nn.HybridBlock):
+            def __init__(self, make=print, norm_layer=nn.BatchNorm):
+                super().__init__()
+                norm_layer = pick(norm_layer)
+                make(prefix='x')
+                self.bn = norm_layer(prefix='bn_')
+        """)
+    assert fix_code(source, select=["GLN002"]).code == source
+
+
+def test_positional_prefix_kept_before_a_reported_params_is_not_shifted():
+    # gluoncv model_zoo/yolo/darknet.py: removing the prefix alone would pass `params` as the prefix
+    source = textwrap.dedent("""\
+        from mxnet.gluon import HybridBlock
+        class DarknetV3(HybridBlock):
+            def __init__(self, **kwargs):
+                super(DarknetV3, self).__init__(kwargs.get('prefix', None), kwargs.get('params', None))
+        """)
+    result = fix_code(source, unsafe_fixes=True)
+    assert result.code == source
+    messages = sorted(f.message for f in result.findings if f.code == "GLN003")
+    assert "would move `kwargs.get('params', None)` into its place" in messages[1]
+    assert "share_parameters" in messages[0]
+
+
 def test_resnet_factory_forwarding_kwargs_needs_nothing():
     # model_zoo/vision/resnet.py: get_resnet(..., **kwargs) has no prefix parameter of its own
     assert gln003("""\
