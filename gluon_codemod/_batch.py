@@ -63,8 +63,10 @@ def _engine(options: Options, module_name: Optional[str]):
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
                                       ignore=options.ignore, module_name=module_name)
+        # Written, the file is the new code; with --diff it is still the old one, which the lines name.
         result = fix_code(source, target=options.target, select=options.select, ignore=options.ignore,
-                          unsafe_fixes=options.unsafe_fixes, module_name=module_name)
+                          unsafe_fixes=options.unsafe_fixes, module_name=module_name,
+                          positions="original" if options.mode == DIFF else "fixed")
         return result.code, result.findings
     return run
 

@@ -134,7 +134,10 @@ class _Fixer(cst.CSTTransformer):
         # holds the edit that carried it).
         if self.positions is None:
             return super().on_visit(node)
-        line, column, end_line, end_column = self.positions[node]
+        where = self.positions.get(node)
+        if where is None:
+            return False  # the header of a class or function whose body statements hold the edits
+        line, column, end_line, end_column = where
         index = bisect.bisect_left(self.starts, (line, column))
         return index < len(self.starts) and self.starts[index] <= (end_line, end_column)
 
@@ -144,7 +147,10 @@ class _Fixer(cst.CSTTransformer):
         if type(original_node) not in self.types:
             return updated_node
         if self.positions is not None:
-            key = (type(original_node),) + self.positions[original_node]
+            where = self.positions.get(original_node)
+            if where is None:
+                return updated_node
+            key = (type(original_node),) + where
         else:
             pos = self.get_metadata(PositionProvider, original_node)
             key = (type(original_node), pos.start.line, pos.start.column, pos.end.line, pos.end.column)
@@ -181,47 +187,28 @@ def _transform_statements(module: cst.Module, tree: ast.Module, edits: Sequence[
                           fixer: _Fixer) -> Optional[cst.Module]:
     """Apply `fixer` to the top-level statements that hold an edit only, or return None if it cannot.
 
-    Node positions cost a code generation pass over the whole tree, and the transform another traversal;
-    most of a file needs neither. Each statement of `module.body` is lined up with the `ast` statements
-    it holds (a simple statement line holds one per `;`-separated statement); a statement that holds an
-    edit gets its positions computed on its own (they only shift by whole lines: a top-level statement
-    starts at column 0), checked against the `ast` lines of its first and last statement, and is
-    transformed alone. Anything that does not line up returns None.
+    Node positions cost a code generation pass over the code they cover, and the transform another
+    traversal; most of a file needs neither. Each statement of `module.body` is lined up with the `ast`
+    statements it holds (a simple statement line holds one per `;`-separated statement); a statement
+    that holds an edit gets its positions computed on its own (they only shift by whole lines: a
+    top-level statement starts at column 0), checked against the `ast` lines of its first and last
+    statement, and is transformed alone. In a class or function whose edits all lie in statements of its
+    body (a model class's `__init__`), only those statements get positions, and so on inward
+    (`_narrowed`). Anything that does not line up returns None.
     """
-    groups: List[List[ast.stmt]] = []
-    taken = 0
-    for statement in module.body:
-        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-        group = tree.body[taken:taken + count]
-        if len(group) != count:
-            return None
-        groups.append(group)
-        taken += count
-    if taken != len(tree.body):
+    groups = _line_up(module.body, tree.body)
+    if groups is None:
         return None
-    starts = [min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", ())])
-              for group in groups]
-    affected = set()
-    for edit in edits:
-        index = bisect.bisect_right(starts, edit.span[0]) - 1
-        if index < 0 or edit.span[0] > groups[index][-1].end_lineno:
-            return None  # not inside a statement (the module itself?): let the whole-tree pass decide
-        affected.add(index)
+    affected = _holding(groups, [edit.span for edit in edits])
+    if affected is None:
+        return None  # not inside a statement (the module itself?): let the whole-tree pass decide
     positions: Dict[cst.CSTNode, Tuple[int, int, int, int]] = {}
-    for index in affected:
-        statement, group = module.body[index], groups[index]
-        alone = cst.Module(body=[statement], default_indent=module.default_indent,
-                           default_newline=module.default_newline, encoding=module.encoding)
-        found = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        first, last = (statement.body[0], statement.body[-1]) if isinstance(
-            statement, cst.SimpleStatementLine) else (statement, statement)
-        shift = group[0].lineno - found[first].start.line
-        if (found[first].start.column != group[0].col_offset
-                or found[last].end.line + shift != group[-1].end_lineno):
+    for index, held in affected.items():
+        leaves: List[Tuple[cst.CSTNode, List[ast.stmt]]] = []
+        narrowed = _narrowed(module.body[index], groups[index], held, positions, leaves)
+        found = _positions_alone(narrowed, module)
+        if not all(_add_shifted(positions, found, leaf, group) for leaf, group in leaves):
             return None
-        for node, where in found.items():
-            positions[node] = (where.start.line + shift, where.start.column, where.end.line + shift,
-                               where.end.column)
     fixer.positions = positions
     body: List[cst.CSTNode] = []
     for index, statement in enumerate(module.body):
@@ -236,6 +223,104 @@ def _transform_statements(module: cst.Module, tree: ast.Module, edits: Sequence[
     new_module = module.with_changes(body=body)
     # What the whole-tree pass does on leaving the module: comments carried past a top-level statement.
     return fixer._place_carried(new_module) if fixer.fix_context.carried else new_module
+
+
+def _line_up(statements: Sequence[cst.CSTNode], body: List[ast.stmt]) -> Optional[List[List[ast.stmt]]]:
+    """The `ast` statements each libcst statement holds, or None if they do not line up."""
+    groups: List[List[ast.stmt]] = []
+    taken = 0
+    for statement in statements:
+        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        group = body[taken:taken + count]
+        if len(group) != count:
+            return None
+        groups.append(group)
+        taken += count
+    return groups if taken == len(body) else None
+
+
+def _holding(groups: List[List[ast.stmt]], spans) -> Optional[Dict[int, list]]:
+    """Index of the statement group that holds each span -> those spans; None if one is outside all."""
+    starts = [min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", ())])
+              for group in groups]
+    held: Dict[int, list] = {}
+    for span in spans:
+        index = bisect.bisect_right(starts, span[0]) - 1
+        if index < 0 or span[0] > groups[index][-1].end_lineno:
+            return None
+        held.setdefault(index, []).append(span)
+    return held
+
+
+def _narrowed(statement: cst.CSTNode, group: List[ast.stmt], spans, positions, leaves) -> cst.CSTNode:
+    """`statement` cut down to what its positions are needed for: in a class or function whose edits all
+    start in statements of its body (a model class's `__init__`, the statements of `__init__` that hold
+    an edit), only those statements, narrowed in turn. The statements kept whole go to `leaves`; the
+    enclosing ones, their blocks and the statements left out get their `ast` spans, enough to decide
+    where to descend (their headers get no positions, and are not visited)."""
+    inner = _inner_statements(statement, group, spans)
+    if inner is None:
+        leaves.append((statement, group))
+        return statement
+    body_groups, held = inner
+    statements = statement.body.body
+    kept = [_narrowed(statements[i], body_groups[i], held[i], positions, leaves) for i in sorted(held)]
+    positions[statement] = positions[statement.body] = _group_span(group)
+    for i, body_statement in enumerate(statements):
+        if i not in held:
+            positions[body_statement] = _group_span(body_groups[i])
+    return statement.with_changes(body=statement.body.with_changes(body=kept))
+
+
+def _inner_statements(statement: cst.CSTNode, group: List[ast.stmt], spans):
+    """For a class or function whose edits all start in statements of its (indented) body: the body's
+    statement groups and the indices holding edits; otherwise None."""
+    compound = isinstance(statement, (cst.ClassDef, cst.FunctionDef))
+    if not compound or not isinstance(statement.body, cst.IndentedBlock):
+        return None
+    groups = _line_up(statement.body.body, group[0].body)
+    if not groups:
+        return None
+    held = _holding(groups, spans)
+    first = groups[0][0]
+    if held is None or any(span[:2] < (first.lineno, 0) for span in spans):
+        return None  # an edit of the header (a decorator, a base class, a parameter)
+    return groups, held
+
+
+def _positions_alone(statement: cst.CSTNode, module: cst.Module):
+    alone = cst.Module(body=[statement], default_indent=module.default_indent,
+                       default_newline=module.default_newline, encoding=module.encoding)
+    return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def _add_shifted(positions, found, statement: cst.CSTNode, group: List[ast.stmt]) -> bool:
+    """Positions of `statement`'s subtree, moved by whole lines to where the `ast` statements are; False
+    if its first and last statements do not land on their `ast` lines and column."""
+    first, last = (statement.body[0], statement.body[-1]) if isinstance(
+        statement, cst.SimpleStatementLine) else (statement, statement)
+    shift = group[0].lineno - found[first].start.line
+    if found[first].start.column != group[0].col_offset or found[last].end.line + shift != group[-1].end_lineno:
+        return False
+    for node in _subtree(statement):
+        where = found[node]
+        positions[node] = (where.start.line + shift, where.start.column, where.end.line + shift,
+                           where.end.column)
+    return True
+
+
+def _subtree(node: cst.CSTNode):
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(node.children)
+
+
+def _group_span(group: List[ast.stmt]) -> Tuple[int, int, int, int]:
+    first = group[0]
+    line = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())])
+    return (line, 0 if line < first.lineno else first.col_offset, group[-1].end_lineno, group[-1].end_col_offset)
 
 
 def _add_imports(module: cst.Module, imports) -> cst.Module:
@@ -274,11 +359,15 @@ def check_code(source: Source, *, target: str = "mxnet", select=None, ignore=Non
 
 
 def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None, unsafe_fixes: bool = False,
-             module_name: Optional[str] = None) -> FixResult:
+             module_name: Optional[str] = None, positions: str = "fixed") -> FixResult:
     """Apply the safe fixes (and the unsafe ones with `unsafe_fixes=True`); returns code and findings.
 
-    The code has the input's type; bytes keep their encoding, BOM and line endings.
+    The code has the input's type; bytes keep their encoding, BOM and line endings. The findings left are
+    those a check of the new code reports (a construct a fix removed is gone); fixed findings point into
+    `source`, the ones left into the new code, or into `source` with `positions="original"`.
     """
+    if positions not in ("fixed", "original"):
+        raise ValueError(f"unknown positions {positions!r}: expected 'fixed' or 'original'")
     text, how = _decode(source)
     results, tree = _analyze(text, tree=None, select=select, ignore=ignore, target=target, module_name=module_name)
     edits = [edit for finding, edit in results if edit is not None and (edit.safe or unsafe_fixes)]
@@ -298,10 +387,11 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
         new_module = _add_imports(new_module, fix_context.imports)
     new_text = new_module.code
     try:
-        ast.parse(new_text)
+        new_tree = ast.parse(new_text)
     except SyntaxError as exc:  # never hand back code that no longer compiles
         raise SourceError(f"internal error: the rewrite would not compile ({exc.msg} at line {exc.lineno}); "
                           "file left unchanged, please report this", 1)
+    detected = {id(finding): finding.message for finding in findings}
     for finding, edit in results:
         if edit is None:
             continue
@@ -310,4 +400,34 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
         elif id(edit) in fixer.refused:
             finding.fix_available = False
             finding.message += f" (not fixed: {fixer.refused[id(edit)]})"
+    if new_text != text:
+        findings = _restate_left(findings, detected, new_text, new_tree, positions == "fixed", select=select,
+                                 ignore=ignore, target=target, module_name=module_name)
     return FixResult(_encode(new_text, how) if new_text != text else source, findings)
+
+
+def _restate_left(findings: List[Finding], detected: Dict[int, str], new_text: str, new_tree: ast.Module,
+                  move: bool, **analysis) -> List[Finding]:
+    """The findings not fixed, as a check of the rewritten code reports them: one whose code a fix removed
+    (a `.prefix` read inside a removed `prefix=` argument) is gone; with `move`, the others point into the
+    rewritten code. Only the rules with findings left run again: most rewritten files have none."""
+    left_codes = sorted({finding.code for finding in findings if not finding.fixed})
+    if not left_codes:
+        return findings
+    again, _ = _analyze(new_text, tree=new_tree, **dict(analysis, select=left_codes))
+    pending: Dict[Tuple[str, str], List[Finding]] = {}
+    for finding, _ in again:
+        pending.setdefault((finding.code, finding.message), []).append(finding)
+    restated = []
+    for finding in findings:
+        if not finding.fixed:
+            matches = pending.get((finding.code, detected[id(finding)]))
+            if not matches:
+                continue
+            now = matches.pop(0)
+            if move:
+                finding.line, finding.col = now.line, now.col
+        restated.append(finding)
+    # A finding only the rewritten code has (a fix that does not settle in one pass) is added; it can only
+    # point into the rewritten code.
+    return restated + [finding for left in pending.values() for finding in left]

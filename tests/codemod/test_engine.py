@@ -83,6 +83,33 @@ def test_noqa_suppresses_finding_and_fix():
     assert [f.code for f in check_code(other)] == ["GLN001"]
 
 
+RETRAINED = (
+    "from mxnet.gluon import nn\n"
+    "class Head(nn.HybridBlock):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        with self.name_scope():\n"
+    "            self.fc = nn.Dense(2)\n"
+    "    def reset(self, classes):\n"
+    "        self.fc = nn.Dense(classes, prefix=self.fc.prefix)\n"
+    "        scope = self.name_scope()\n"
+)
+
+
+def test_findings_left_are_those_of_the_fixed_code():
+    # gluoncv rcnn.py's reset_class: the `.prefix` read (GLN009) goes with the removed `prefix=`
+    detected = sorted((f.line, f.code) for f in check_code(RETRAINED))
+    assert detected == [(5, "GLN001"), (8, "GLN002"), (8, "GLN009"), (9, "GLN001")]
+    result = fix_code(RETRAINED)
+    left = [(f.line, f.code) for f in result.findings if not f.fixed]
+    assert left == [(8, "GLN001")] == [(f.line, f.code) for f in check_code(result.code)]
+    original = fix_code(RETRAINED, positions="original")
+    assert original.code == result.code
+    assert [(f.line, f.code) for f in original.findings if not f.fixed] == [(9, "GLN001")]
+    with pytest.raises(ValueError, match="positions"):
+        fix_code(RETRAINED, positions="new")
+
+
 def test_unknown_target_is_an_error():
     with pytest.raises(ValueError, match="unknown target"):
         check_code(OLD, target="tensorflow")

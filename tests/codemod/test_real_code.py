@@ -73,3 +73,27 @@ def test_mxnet_sources_compile_are_idempotent_and_fully_reported(path):
               if not (statements.get(line, {line}) & reported)]
     assert not missed, "old API left unreported at lines " + ", ".join(
         f"{line}: {text.splitlines()[line - 1].strip()}" for line in missed)
+
+
+@pytest.mark.skipif(not FILES, reason="mxnet is not installed")
+def test_narrowed_rewrite_equals_whole_tree_rewrite(monkeypatch):
+    # The fast path gives positions only to the statements that hold edits (down to a method's statements);
+    # it must give exactly what transforming the whole tree gives, findings included (with the unsafe fixes:
+    # every edit).
+    from gluon_codemod import _engine
+
+    original, lined_up = _engine._transform_statements, []
+
+    def recording(*args):
+        lined_up.append(original(*args))
+        return lined_up[-1]
+    for path in FILES:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        monkeypatch.setattr(_engine, "_transform_statements", recording)
+        fast = fix_code(source, unsafe_fixes=True, module_name=module_name_for(path))
+        monkeypatch.setattr(_engine, "_transform_statements", lambda *args: None)
+        whole = fix_code(source, unsafe_fixes=True, module_name=module_name_for(path))
+        assert fast.code == whole.code, path
+        assert [vars(f) for f in fast.findings] == [vars(f) for f in whole.findings], path
+    assert len(lined_up) >= 10 and all(result is not None for result in lined_up)

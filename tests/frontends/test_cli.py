@@ -204,6 +204,16 @@ def test_stdin_diff_and_remaining_findings_go_to_stderr(project):
     assert b"GLN001" not in done.stdout and b"net.py:15:17: GLN001" in done.stderr
 
 
+def test_findings_left_after_a_rewrite_name_lines_of_the_rewritten_file(project):
+    # the unwrapped `with` above moves the unfixable `name_scope()` up one line in the written file
+    path = project / "net.py"
+    path.write_text(OLD_NET + UNFIXABLE.split("\n", 1)[1])
+    done = run_process(["fix", "net.py"], project)
+    assert done.returncode == 1
+    assert b"net.py:14:17: GLN001" in done.stdout and b"    net.py:14:17\n" in done.stderr
+    assert "scope = self.name_scope()" in path.read_text().splitlines()[13]
+
+
 def test_dash_with_other_paths_is_a_usage_error(cli, project, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "-", "x.py"])
