@@ -241,8 +241,7 @@ def _line_up(statements: Sequence[cst.CSTNode], body: List[ast.stmt]) -> Optiona
 
 def _holding(groups: List[List[ast.stmt]], spans) -> Optional[Dict[int, list]]:
     """Index of the statement group that holds each span -> those spans; None if one is outside all."""
-    starts = [min([group[0].lineno] + [d.lineno for d in getattr(group[0], "decorator_list", ())])
-              for group in groups]
+    starts = [_first_line(group[0]) for group in groups]
     held: Dict[int, list] = {}
     for span in spans:
         index = bisect.bisect_right(starts, span[0]) - 1
@@ -317,9 +316,14 @@ def _subtree(node: cst.CSTNode):
         todo.extend(node.children)
 
 
+def _first_line(statement: ast.stmt) -> int:
+    """A statement's first line, its decorators included."""
+    return min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
+
+
 def _group_span(group: List[ast.stmt]) -> Tuple[int, int, int, int]:
     first = group[0]
-    line = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())])
+    line = _first_line(first)
     return (line, 0 if line < first.lineno else first.col_offset, group[-1].end_lineno, group[-1].end_col_offset)
 
 
@@ -391,23 +395,20 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     except SyntaxError as exc:  # never hand back code that no longer compiles
         raise SourceError(f"internal error: the rewrite would not compile ({exc.msg} at line {exc.lineno}); "
                           "file left unchanged, please report this", 1)
-    detected = {id(finding): finding.message for finding in findings}
     for finding, edit in results:
-        if edit is None:
-            continue
-        if id(edit) in fixer.applied:
-            finding.fixed = True
-        elif id(edit) in fixer.refused:
+        finding.fixed = edit is not None and id(edit) in fixer.applied
+    if new_text != text:
+        findings = _restate_left(findings, new_text, new_tree, positions == "fixed", select=select,
+                                 ignore=ignore, target=target, module_name=module_name)
+    for finding, edit in results:  # after restating, which matches findings by their messages as detected
+        if edit is not None and id(edit) in fixer.refused:
             finding.fix_available = False
             finding.message += f" (not fixed: {fixer.refused[id(edit)]})"
-    if new_text != text:
-        findings = _restate_left(findings, detected, new_text, new_tree, positions == "fixed", select=select,
-                                 ignore=ignore, target=target, module_name=module_name)
     return FixResult(_encode(new_text, how) if new_text != text else source, findings)
 
 
-def _restate_left(findings: List[Finding], detected: Dict[int, str], new_text: str, new_tree: ast.Module,
-                  move: bool, **analysis) -> List[Finding]:
+def _restate_left(findings: List[Finding], new_text: str, new_tree: ast.Module, move: bool,
+                  **analysis) -> List[Finding]:
     """The findings not fixed, as a check of the rewritten code reports them: one whose code a fix removed
     (a `.prefix` read inside a removed `prefix=` argument) is gone; with `move`, the others point into the
     rewritten code. Only the rules with findings left run again: most rewritten files have none."""
@@ -421,7 +422,7 @@ def _restate_left(findings: List[Finding], detected: Dict[int, str], new_text: s
     restated = []
     for finding in findings:
         if not finding.fixed:
-            matches = pending.get((finding.code, detected[id(finding)]))
+            matches = pending.get((finding.code, finding.message))
             if not matches:
                 continue
             now = matches.pop(0)

@@ -208,8 +208,7 @@ class PrefixArgument(Rule):
         unpacked = _unpacked_prefix(node)
         if unpacked is not None:
             self.report(unpacked, "`{callee}` is given a `prefix` inside `**{{...}}`, which the new API removes; "
-                        "delete the `'prefix'` entry",
-                        callee=callee)
+                        "delete the `'prefix'` entry", callee=callee)
         slots, values = [], []
         if keyword is not None:
             values.append(keyword.value)

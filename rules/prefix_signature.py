@@ -223,14 +223,9 @@ class PrefixFlow:
         Block class (and that the body never rebinds) is called to build a Block."""
         arg = _declares(func, name) if func is not None else None
         default = _default_of(func, arg) if arg is not None else None
-        if default is None:
+        if default is None or not self.ctx.is_block_class_expr(default):  # a Gluon class or one of the file's
             return False
-        if not (self.ctx.is_block_class_expr(default) or (
-                isinstance(default, ast.Name) and default.id in self.classes
-                and self.is_block_class(self.classes[default.id]))):
-            return False
-        return not any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
-                       for n in self.ctx.walk_all(func.body))
+        return all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name))
 
     @staticmethod
     def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
