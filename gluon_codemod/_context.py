@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
 from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class
+from .analysis.scopes import Scopes
+
+if TYPE_CHECKING:
+    from .analysis.plan import ProjectView
 
 # Field types of the `ast` grammar that never hold a node; `expr_context` holds the shared `Load()`/`Store()`/
 # `Del()` singletons, which carry nothing their parent's `ctx` attribute does not.
@@ -101,10 +105,17 @@ _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)
 class FileContext:
     """State of the single `ast` traversal, handed to every rule's `visit_*` method."""
 
-    def __init__(self, tree: ast.Module, lines: List[str], module_name: Optional[str] = None):
+    def __init__(self, tree: ast.Module, lines: List[str], module_name: Optional[str] = None,
+                 project: "Optional[ProjectView]" = None, is_package: bool = False):
         self.lines = lines
-        self.imports = ImportTable(module_name)
+        self.imports = ImportTable(module_name, is_package=is_package)
+        self.module_name = module_name
+        #: The project this file belongs to (other modules' classes, the plan of signature changes), or
+        #: None for a file analysed on its own.
+        self.project = project
+        #: Names of the file's Block classes (in any scope); `block_class_ids` tells which definitions.
         self.block_classes: Set[str] = set()
+        self.block_class_ids: Set[int] = set()
         self.block_vars: Set[str] = set()
         # Innermost last; the traversal pushes and pops these.
         self.class_stack: List[ast.ClassDef] = []
@@ -112,7 +123,9 @@ class FileContext:
         self.parents: List[ast.AST] = []
         self.tree = tree
         self._index: Optional[FileIndex] = None
+        self._scopes: Optional[Scopes] = None
         self._shared: Dict[object, object] = {}
+        self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
         self._prescan(tree.body, top=True)
 
     # -- the whole tree, indexed once (see FileIndex) ------------------------------------------
@@ -121,6 +134,25 @@ class FileContext:
         if self._index is None:
             self._index = FileIndex(self.tree)
         return self._index
+
+    @property
+    def scopes(self) -> Scopes:
+        """Which class definition a name stands for at a place (see `analysis.scopes`)."""
+        if self._scopes is None:
+            self._scopes = Scopes(self.tree, self.index.parent)
+        return self._scopes
+
+    def local_classes(self, name: str, at: ast.AST) -> Optional[List[ast.ClassDef]]:
+        """The file's class definitions `name` stands for at node `at` (None: not a class of the file)."""
+        if name not in self._class_names:
+            return None
+        return self.scopes.lookup(name, at)
+
+    def project_class(self, expr: ast.AST):
+        """The class of another module of the project that `expr` names (through imports), or None."""
+        if self.project is None:
+            return None
+        return self.project.resolve(self.imports.qualify(expr))
 
     @property
     def nodes(self) -> List[ast.AST]:
@@ -172,7 +204,8 @@ class FileContext:
         while changed:  # a class deriving from a Block of the same file is a Block, at any depth
             changed = False
             for cls in classes:
-                if cls.name not in self.block_classes and self._looks_like_block(cls):
+                if id(cls) not in self.block_class_ids and self._looks_like_block(cls):
+                    self.block_class_ids.add(id(cls))
                     self.block_classes.add(cls.name)
                     changed = True
 
@@ -183,10 +216,23 @@ class FileContext:
         # `hybrid_forward` is a Gluon block all the same.
         return any(isinstance(n, ast.FunctionDef) and n.name == "hybrid_forward" for n in cls.body)
 
+    def is_block_class(self, cls: ast.ClassDef) -> bool:
+        return id(cls) in self.block_class_ids
+
     def is_block_class_expr(self, expr: ast.AST) -> bool:
-        if isinstance(expr, ast.Name) and expr.id in self.block_classes:
+        """Whether `expr`, where it stands, names a Block class: one of the file's (in scope), one of
+        another module of the project, or Gluon's."""
+        if isinstance(expr, ast.Name):
+            local = self.local_classes(expr.id, expr)
+            if local is not None:
+                return any(self.is_block_class(cls) for cls in local)
+        qualified = self.imports.qualify(expr)
+        if is_gluon_block_class(qualified):
             return True
-        return is_gluon_block_class(self.imports.qualify(expr))
+        if self.project is not None:
+            info = self.project.resolve(qualified)
+            return info is not None and info.is_block
+        return False
 
     def is_block_constructor(self, call: ast.AST) -> bool:
         return isinstance(call, ast.Call) and self.is_block_class_expr(call.func)
@@ -218,7 +264,7 @@ class FileContext:
 
     @property
     def in_block_class(self) -> bool:
-        return bool(self.class_stack) and self.class_stack[-1].name in self.block_classes
+        return bool(self.class_stack) and id(self.class_stack[-1]) in self.block_class_ids
 
     @property
     def current_function(self) -> Optional[ast.AST]:

@@ -1,7 +1,7 @@
 """Small libcst helpers shared by the rules' edits: comment-safe removals and comment carrying."""
 from __future__ import annotations
 
-from typing import Callable, List, Sequence, TypeVar, Union
+from typing import Callable, List, Sequence, Tuple, TypeVar, Union
 
 import libcst as cst
 
@@ -67,3 +67,17 @@ def with_leading_lines(statement: cst.CSTNode, lines: Sequence[cst.EmptyLine]) -
     if not lines:
         return statement
     return statement.with_changes(leading_lines=list(lines) + list(statement.leading_lines))
+
+
+def drop_call_args(names: Tuple[str, ...], slots: Tuple[int, ...], skip: int = 0):
+    """Remove the keyword arguments `names` and the positional arguments at `slots` (counted after `skip`
+    leading ones, the explicit `self` of `Base.__init__(self, ...)`) of a call."""
+    def apply(node: cst.Call, fix):
+        positional = [a for a in node.args if a.keyword is None and not a.star][skip:]
+
+        def drop(index, arg):
+            if arg.keyword is not None:
+                return arg.keyword.value in names
+            return not arg.star and arg in positional and positional.index(arg) in slots
+        return remove_args(node, drop)
+    return apply

@@ -38,9 +38,10 @@ def dotted(expr: ast.AST) -> Optional[str]:
 class ImportTable:
     """Maps each name a file binds by import to the qualified name it stands for."""
 
-    def __init__(self, module_name: Optional[str] = None):
-        # The package is needed to resolve relative imports (mxnet's own sources use them).
-        self.package = module_name.rpartition(".")[0] if module_name else None
+    def __init__(self, module_name: Optional[str] = None, is_package: bool = False):
+        # The package is needed to resolve relative imports (mxnet's own sources use them); a package's
+        # `__init__` is its own package.
+        self.package = (module_name if is_package else module_name.rpartition(".")[0] or None) if module_name else None
         self.names: Dict[str, str] = {}
         self.star_from: list = []
 

@@ -51,6 +51,10 @@ class Edit:
     apply: Callable[[cst.CSTNode, "FixContext"], Any]
     span: Tuple[int, int, int, int] = (0, 0, 0, 0)
     safe: bool = True
+    #: For an edit of a call that removes arguments: (keywords, positional slots, leading arguments
+    #: skipped before counting slots). The project's consistency check reads it: a signature may lose a
+    #: parameter only where every call passing it gets an edit that drops it.
+    drops: Optional[Tuple[Tuple[str, ...], Tuple[int, ...], int]] = None
 
 
 @dataclass

@@ -44,7 +44,8 @@ from typing import Optional
 import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules.prefix_signature import PrefixFlow, _declares, _leading_positional, _span, drop_call_args, pure
+from gluon_codemod._cst import drop_call_args
+from gluon_codemod.analysis.prefix_flow import PrefixFlow, _declares, _leading_positional, _span, pure
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -179,7 +180,7 @@ class PrefixArgument(Rule):
         self.flow: Optional[PrefixFlow] = None
 
     def visit_Module(self, node: ast.Module) -> None:
-        self.flow = PrefixFlow(self.ctx, node)
+        self.flow = self.ctx.shared(PrefixFlow, lambda: PrefixFlow(self.ctx, node))
 
     def visit_Call(self, node: ast.Call) -> None:
         flow = self.flow

@@ -40,442 +40,19 @@ cannot be matched up (`Net(*args)`, `params` passed by position); `params=` with
 the forwarded parameter or `None` in a base call (share after construction instead).
 """
 import ast
-import re
-from typing import Dict, List, Optional, Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
-from gluon_codemod._cst import has_comment, remove_args, remove_items
-from gluon_codemod._names import dotted
+from gluon_codemod._cst import drop_call_args, has_comment, remove_items
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
-
-# Where 1.9.1 Gluon constructors take `prefix` by position (`params` follows it, except for the Lambdas).
-GLUON_PREFIX_SLOT = {
-    "Block": 0, "HybridBlock": 0, "Sequential": 0, "HybridSequential": 0, "SequentialRNNCell": 0,
-    "HybridSequentialRNNCell": 0, "RecurrentCell": 0, "HybridRecurrentCell": 0, "Identity": 0,
-    "Concurrent": 1, "HybridConcurrent": 1, "Lambda": 1, "HybridLambda": 1, "DropoutCell": 2,
-    "GroupNorm": 6, "GRUCell": 6, "LSTMCell": 6, "LayerNorm": 7, "RNNCell": 7, "LSTMPCell": 8,
-    **{f"Conv{d}D{kind}Cell": 13 for d in (1, 2, 3) for kind in ("RNN", "LSTM", "GRU")},
-}
-_NO_PARAMS = {"Lambda", "HybridLambda"}
-_NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
-ARGS = ("prefix", "params")
-
-
-def pure(expr: ast.AST) -> bool:
-    """No call inside: evaluating it cannot have a side effect that removing it would lose."""
-    return not any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
-                   for n in ast.walk(expr))
-
-
-def _span(node: ast.AST) -> Tuple[int, int, int, int]:
-    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
-
-
-def _positional(func: ast.AST) -> List[str]:
-    return [a.arg for a in func.args.posonlyargs + func.args.args]
-
-
-def _declares(func: ast.AST, name: str) -> Optional[ast.arg]:
-    return next((a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs if a.arg == name), None)
-
-
-def _leading_positional(call: ast.Call) -> int:
-    """How many positional arguments come before the first `*args` (their slots are known)."""
-    for index, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
-            return index
-    return len(call.args)
-
-
-def _is_kwargs_pop(stmt: ast.AST, kwargs: Optional[str], name: str) -> bool:
-    """`kwargs.pop('prefix')` / `kwargs.pop('prefix', None)` as a statement of its own."""
-    if not (kwargs and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
-        return False
-    call = stmt.value
-    return (isinstance(call.func, ast.Attribute) and call.func.attr == "pop" and isinstance(call.func.value, ast.Name)
-            and call.func.value.id == kwargs and call.args and isinstance(call.args[0], ast.Constant)
-            and call.args[0].value == name and not call.keywords and len(call.args) <= 2
-            and all(pure(a) for a in call.args))
-
-
-def _shown(names) -> str:
-    """"`prefix` is" / "`prefix` and `params` are"."""
-    names = list(dict.fromkeys(names))
-    return " and ".join(f"`{n}`" for n in names) + (" are" if len(names) > 1 else " is")
-
-
-def _default_of(func: ast.AST, arg: ast.arg) -> Optional[ast.AST]:
-    positional = func.args.posonlyargs + func.args.args
-    if arg in positional:
-        offset = len(positional) - len(func.args.defaults)
-        index = positional.index(arg)
-        return func.args.defaults[index - offset] if index >= offset else None
-    return func.args.kw_defaults[func.args.kwonlyargs.index(arg)]
-
-
-class PrefixFlow:
-    """Where the file's classes and functions send their `prefix`/`params` arguments.
-
-    A callee is described by a kind: `("gluon", name)` for a Gluon Block class, `("class", ClassDef)`
-    for a Block class of the file (also `cls(...)` and `type(self)(...)` inside it), `("factory",
-    FunctionDef)` for a module-level function or a classmethod of the file, `("unknown", None)` for a
-    Block base that cannot be resolved (imported from a sibling module).
-    """
-
-    def __init__(self, ctx, module: ast.Module):
-        self.ctx = ctx
-        self.lines = ctx.lines
-        self.classes: Dict[str, ast.ClassDef] = {}
-        self.functions: Dict[str, ast.FunctionDef] = {}
-        self.owner: Dict[int, ast.ClassDef] = {}
-        # The file's index (built once, shared by every rule): all nodes in `ast.walk` order, parents.
-        self.parent: Dict[int, ast.AST] = ctx.index.parent
-        self.nodes = ctx.nodes
-        for node in ctx.nodes_of(ast.ClassDef):
-            self.classes.setdefault(node.name, node)
-            for stmt in node.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    self.owner[id(stmt)] = node
-        for stmt in module.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.setdefault(stmt.name, stmt)
-        self._status: Dict[Tuple[int, str], Optional[str]] = {}
-        self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
-
-    # -- what a call calls ----------------------------------------------------------------------
-    def is_block_class(self, cls: ast.ClassDef) -> bool:
-        return cls.name in self.ctx.block_classes
-
-    def enclosing(self, node: ast.AST, kinds) -> Optional[ast.AST]:
-        node = self.parent.get(id(node))
-        while node is not None and not isinstance(node, kinds):
-            node = self.parent.get(id(node))
-        return node
-
-    def method_class(self, func: Optional[ast.AST]) -> Optional[ast.ClassDef]:
-        return self.owner.get(id(func)) if func is not None else None
-
-    def base_of(self, cls: ast.ClassDef):
-        """The kind of the class `super().__init__` reaches: the first Block base."""
-        for base in cls.bases:
-            if isinstance(base, ast.Name) and base.id in self.classes and self.is_block_class(self.classes[base.id]):
-                return ("class", self.classes[base.id])
-            qualified = self.ctx.imports.qualify(base)
-            if self.ctx.is_block_class_expr(base) and qualified:
-                return ("gluon", qualified.rsplit(".", 1)[-1])
-        return ("unknown", None) if self.is_block_class(cls) else None
-
-    def base_init(self, call: ast.Call):
-        """(kind of the base, how many leading arguments are `self`) for a base constructor call, else None."""
-        func = call.func
-        if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
-            return None
-        method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        cls = self.method_class(method)
-        if cls is None or not self.is_block_class(cls):
-            return None
-        receiver = func.value
-        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super":
-            return self.base_of(cls), 0
-        if any(ast.dump(receiver) == ast.dump(base) for base in cls.bases):
-            if isinstance(receiver, ast.Name) and receiver.id in self.classes:
-                return ("class", self.classes[receiver.id]), 1
-            qualified = self.ctx.imports.qualify(receiver) or ""
-            return ("gluon", qualified.rsplit(".", 1)[-1]) if qualified else ("unknown", None), 1
-        return None
-
-    def callee(self, call: ast.Call):
-        """The kind of what `call` constructs or calls (not base constructor calls), or None."""
-        func = call.func
-        if isinstance(func, ast.Name) and func.id in self.classes:
-            cls = self.classes[func.id]
-            return ("class", cls) if self.is_block_class(cls) else None
-        if isinstance(func, ast.Name) and func.id in self.functions:
-            return ("factory", self.functions[func.id])
-        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.classes
-                and self.is_block_class(self.classes[func.value.id])):  # `Net.small(...)`: a classmethod factory
-            target = self.classmethod_of(self.classes[func.value.id], func.attr)
-            if target is not None:
-                return ("factory", target)
-        method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
-        cls = self.method_class(method)
-        if cls is not None and self.is_block_class(cls):
-            if isinstance(func, ast.Name) and func.id == "cls" and _positional(method)[:1] == ["cls"]:
-                return ("class", cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
-            if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
-                    and len(func.args) == 1 and dotted(func.args[0]) == "self") or dotted(func) == "self.__class__":
-                return ("class", cls)
-            if isinstance(func, ast.Attribute) and dotted(func.value) in ("cls", "self"):
-                target = self.classmethod_of(cls, func.attr)
-                if target is not None:
-                    return ("factory", target)
-        qualified = self.ctx.imports.qualify(func)
-        if self.ctx.is_block_class_expr(func) and qualified:
-            last = qualified.rsplit(".", 1)[-1]
-            return None if last in _NOT_PREFIXED else ("gluon", last)
-        if isinstance(func, ast.Name) and self._block_class_parameter(func.id, method):
-            return ("unknown", None)
-        return None
-
-    def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
-        """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
-        Block class (and that the body never rebinds) is called to build a Block."""
-        arg = _declares(func, name) if func is not None else None
-        default = _default_of(func, arg) if arg is not None else None
-        if default is None or not self.ctx.is_block_class_expr(default):  # a Gluon class or one of the file's
-            return False
-        return all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name))
-
-    @staticmethod
-    def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
-        return next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == name
-                     and any(dotted(d) == "classmethod" for d in s.decorator_list)), None)
-
-    # -- signatures -------------------------------------------------------------------------------
-    def signature(self, kind):
-        """The function whose parameters the call binds, and how many leading parameters it fills itself."""
-        what, target = kind
-        if what == "factory":
-            return target, 1 if self.method_class(target) is not None else 0
-        if what == "class":
-            seen = set()
-            cls = target
-            while cls is not None and cls.name not in seen:
-                seen.add(cls.name)
-                init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
-                if init is not None:
-                    return init, 1
-                base = self.base_of(cls)
-                cls = base[1] if base and base[0] == "class" else None
-        return None, 0
-
-    def gluon_of(self, kind) -> Optional[str]:
-        """The Gluon class name a (class) kind ends at when no class of the file defines `__init__`."""
-        while kind is not None and kind[0] == "class":
-            func, _ = self.signature(kind)
-            if func is not None:
-                return None
-            kind = self.base_of(kind[1])
-        return kind[1] if kind and kind[0] == "gluon" else None
-
-    def slot(self, kind, name: str) -> Optional[int]:
-        """The positional index at which a call of `kind` passes `name`, if it can."""
-        func, skip = self.signature(kind)
-        if func is not None:
-            names = _positional(func)[skip:]
-            return names.index(name) if name in names else None
-        gluon = self.gluon_of(kind) if kind[0] == "class" else (kind[1] if kind[0] == "gluon" else None)
-        if gluon not in GLUON_PREFIX_SLOT:
-            return None
-        if name == "params":
-            return None if gluon in _NO_PARAMS else GLUON_PREFIX_SLOT[gluon] + 1
-        return GLUON_PREFIX_SLOT[gluon]
-
-    # -- what a function does with its arguments --------------------------------------------------------
-    def status(self, kind, name: str = "prefix") -> Optional[str]:
-        """'gluon' when `name` given to a call of `kind` only ever reaches Gluon, 'own' when user code
-        reads it, None when it is not accepted (or, for a factory, does not reach a Block)."""
-        if kind is None:
-            return None
-        if kind[0] in ("gluon", "unknown"):
-            return "gluon"
-        func, _ = self.signature(kind)
-        if func is None:
-            return "gluon" if kind[0] == "class" else None
-        return self.param_status(func, name, is_init=kind[0] == "class")
-
-    def param_status(self, func: ast.AST, name: str, is_init: bool = False) -> Optional[str]:
-        key = (id(func), name)
-        if key in self._status:
-            return self._status[key]
-        self._status[key] = "own"  # a cycle of forwards proves nothing
-        self._status[key] = result = self._param_status(func, name, is_init)
-        return result
-
-    def _param_status(self, func, name, is_init) -> Optional[str]:
-        if _declares(func, name) is not None:
-            uses = self.uses(func, name)
-            forwards = [u for u in uses if isinstance(u.ctx, ast.Load) and self.forward_of(u, name) is not None]
-            if not forwards and not is_init:
-                return None  # a function whose argument never reaches a Block is not a Block factory
-            return "gluon" if len(forwards) == len(uses) else "own"
-        kwargs = func.args.kwarg.arg if func.args.kwarg else None
-        if kwargs is None:
-            return None
-        nodes = self.ctx.walk(func)
-        for node in nodes:
-            if isinstance(node, ast.Constant) and node.value == name and not self._in_kwargs_pop(node, kwargs, name):
-                return "own"  # `kwargs['prefix']`, `kwargs.get('prefix')`: read by user code
-        splats = [k for node in nodes if isinstance(node, ast.Call) for k in node.keywords
-                  if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwargs]
-        for splat in splats:
-            call = self.parent[id(splat)]
-            target = self.base_init(call)
-            target = target[0] if target else self.callee(call)
-            if target is None or self.status(target, name) != "gluon":
-                return None if not is_init else "own"
-        return "gluon" if splats or is_init else None
-
-    def _in_kwargs_pop(self, constant, kwargs, name) -> bool:
-        call = self.parent.get(id(constant))
-        return call is not None and _is_kwargs_pop(self.parent.get(id(call)), kwargs, name)
-
-    def uses(self, func: ast.AST, name: str) -> List[ast.Name]:
-        return [n for n in self.ctx.walk_all(func.body) if isinstance(n, ast.Name) and n.id == name]
-
-    def forward_of(self, use: ast.Name, name: str):
-        """The call that hands `use` on as a Block's `name`, or None. A prefix may be handed on inside
-        a child's prefix (`prefix='%s_fc1_' % prefix`): that value names nothing in the new API either."""
-        if name == "prefix":
-            use = self._composed_prefix(use)
-        parent = self.parent.get(id(use))
-        keyword = None
-        if isinstance(parent, ast.keyword):
-            keyword, parent = parent, self.parent.get(id(parent))
-        if not isinstance(parent, ast.Call) or (keyword is None and use not in parent.args):
-            return None
-        base = self.base_init(parent)
-        kind, skip = base if base else (self.callee(parent), 0)
-        if kind is None or (name == "params" and base is None):
-            return None  # `params=params` to another Block is sharing: GLN004 reports it
-        if keyword is not None:
-            if keyword.arg != name:
-                return None
-        else:
-            index = parent.args.index(use)
-            slot = self.slot(kind, name) if kind[0] != "unknown" else None
-            if index >= _leading_positional(parent) or slot is None or index - skip != slot:
-                return None
-        return parent if self.status(kind, name) == "gluon" else None
-
-    def _composed_prefix(self, use: ast.Name) -> ast.AST:
-        """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""
-        top = use
-        parent = self.parent.get(id(top))
-        while isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple)):
-            top, parent = parent, self.parent.get(id(parent))
-        return top if pure(top) else use
-
-    def kwargs_pops(self, func: ast.AST, name: str) -> List[ast.Expr]:
-        kwargs = func.args.kwarg.arg if func.args.kwarg else None
-        if kwargs is None:
-            return []  # nothing to pop from
-        return [s for s in self.ctx.walk(func) if _is_kwargs_pop(s, kwargs, name)
-                and self.enclosing(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) is func]
-
-    def calls_of(self, func: ast.AST) -> List[Tuple[ast.Call, int]]:
-        """Every call in the file that binds the parameters of `func`, with the number of leading
-        positional arguments that are `self`."""
-        if self._calls is None:
-            self._calls = {}
-            for node in self.nodes:
-                if not isinstance(node, ast.Call):
-                    continue
-                base = self.base_init(node)
-                kind, skip = base if base else (self.callee(node), 0)
-                if kind is None or kind[0] in ("gluon", "unknown"):
-                    continue
-                target, _ = self.signature(kind)
-                if target is not None:
-                    self._calls.setdefault(id(target), []).append((node, skip))
-        return self._calls.get(id(func), [])
-
-    # -- whether removal can be done consistently -----------------------------------------------------
-    def slot_in(self, func, name: str, skip: int) -> int:
-        """Index of `name` among the positional arguments of a call that binds `func` (`skip`: explicit self)."""
-        implicit = 1 if self.method_class(func) is not None else 0
-        return _positional(func).index(name) - implicit + skip
-
-    def label(self, func) -> str:
-        cls = self.method_class(func)
-        return f"{cls.name}.{func.name}" if cls is not None else func.name
-
-    def problem(self, func, name: str) -> Optional[str]:
-        """Why `name` cannot be removed from `func` together with every argument that passes it, or None."""
-        key = (id(func), "problem:" + name)
-        if key in self._status:
-            return self._status[key]
-        self._status[key] = None  # inside a cycle each member's other checks decide
-        self._status[key] = result = self._problem(func, name)
-        return result
-
-    def _problem(self, func, name: str) -> Optional[str]:
-        arg = _declares(func, name)
-        default = _default_of(func, arg)
-        if self.comment_inside(arg, default if default is not None else arg):
-            return "a comment sits inside the parameter"
-        if name in _positional(func):
-            for call, skip in self.calls_of(func):
-                index = self.slot_in(func, name, skip)
-                if index >= _leading_positional(call) and len(call.args) > _leading_positional(call):
-                    return f"the call at line {call.lineno} passes `*args`, whose `{name}` cannot be told apart"
-                if index >= len(call.args):
-                    continue
-                value = call.args[index]
-                caller = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
-                forwarded = (isinstance(value, ast.Name) and value.id == name and caller is not None
-                             and _declares(caller, name) is not None)
-                if name == "params" and not forwarded and not (isinstance(value, ast.Constant) and value.value is None):
-                    return f"the call at line {call.lineno} shares parameters by position (use `share_parameters`)"
-                following = [a for a in call.args[index + 1:]] + [k.value for k in call.keywords]
-                following = [a for a in following if (a.lineno, a.col_offset) > (value.lineno, value.col_offset)]
-                end = min(following, key=lambda a: (a.lineno, a.col_offset), default=None)
-                if self.comment_inside(value, value) or self.comment_between(value, end or call):
-                    return f"a comment sits inside or after the argument at line {call.lineno}"
-        for use in self.uses(func, name):  # a function it hands the argument to must drop it as well
-            call = self.forward_of(use, name)
-            base = self.base_init(call) if call is not None else None
-            kind = base[0] if base else (self.callee(call) if call is not None else None)
-            target = self.signature(kind)[0] if kind is not None and kind[0] in ("class", "factory") else None
-            if target is not None and target is not func and _declares(target, name) is not None:
-                reason = self.problem(target, name)
-                if reason is not None:
-                    return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
-        return None
-
-    def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
-        """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""
-        encloses = (follower.lineno, follower.col_offset) <= (node.lineno, node.col_offset)
-        end = (follower.end_lineno, follower.end_col_offset) if encloses else (follower.lineno, follower.col_offset)
-        return self._has_comment((node.end_lineno, node.end_col_offset), end)
-
-    def comment_inside(self, start: ast.AST, end: ast.AST) -> bool:
-        return self._has_comment((start.lineno, start.col_offset), (end.end_lineno, end.end_col_offset))
-
-    def _has_comment(self, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
-        lines = self.lines[start[0] - 1:end[0]]
-        if not lines:
-            return False
-        if len(lines) == 1:
-            text = lines[0][start[1]:end[1]]
-        else:
-            text = "\n".join([lines[0][start[1]:], *lines[1:-1], lines[-1][:end[1]]])
-        return "#" in _code_of(text)
-
-
-def _code_of(text: str) -> str:
-    """`text` with string literals blanked, so that a `#` inside a string is not taken for a comment."""
-    return re.sub(r"(?s)('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")", "''", text)
+from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \
+    _shown, _span, pure
 
 
 # -- edits -----------------------------------------------------------------------------------------------
 def _is_name(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
-
-
-def drop_call_args(names: Tuple[str, ...], slots: Tuple[int, ...], skip: int = 0):
-    """Remove the keyword arguments `names` and the positional arguments at `slots` (counted after `skip`
-    leading ones, the explicit `self` of `Base.__init__(self, ...)`) of a call."""
-    def apply(node: cst.Call, fix):
-        positional = [a for a in node.args if a.keyword is None and not a.star][skip:]
-
-        def drop(index, arg):
-            if arg.keyword is not None:
-                return arg.keyword.value in names
-            return not arg.star and arg in positional and positional.index(arg) in slots
-        return remove_args(node, drop)
-    return apply
 
 
 class _DropParams(cst.CSTTransformer):
@@ -510,10 +87,9 @@ class _DropParams(cst.CSTTransformer):
         for field in ("posonly_params", "params", "kwonly_params"):
             groups[field] = remove_items(getattr(updated, field), lambda _, param: param.name.value in self.names,
                                          "parameter")
-        updated = updated.with_changes(**groups)
-        if not updated.kwonly_params and isinstance(updated.star_arg, cst.ParamStar):
-            updated = updated.with_changes(star_arg=cst.MaybeSentinel.DEFAULT)  # a bare `*` needs a keyword after it
-        return _fix_last_comma(updated)
+        if not groups["kwonly_params"] and isinstance(updated.star_arg, cst.ParamStar):
+            groups["star_arg"] = cst.MaybeSentinel.DEFAULT  # a bare `*` needs a keyword after it
+        return _fix_last_comma(updated.with_changes(**groups))
 
     def leave_SimpleStatementLine(self, original, updated):
         if self.depth != 1 or not self.kwargs or len(updated.body) < 2:
@@ -677,6 +253,43 @@ class PrefixSignature(Rule):
             why="a `kwargs.pop` statement goes; the comment above it stays; an emptied body gets `pass`; CRLF kept",
         ),
         Invalid(
+            "from mxnet import gluon\n"
+            "def test_a():\n"
+            "    class Layer(gluon.HybridBlock):\n"
+            "        def __init__(self, step, prefix=None, params=None):\n"
+            "            super(Layer, self).__init__(prefix=prefix, params=params)\n"
+            "    Layer(1)\n"
+            "def test_b():\n"
+            "    class Layer(gluon.HybridBlock):\n"
+            "        def __init__(self, step, use_list, nested=False, prefix=None, params=None):\n"
+            "            super(Layer, self).__init__(prefix=prefix, params=params)\n"
+            "    Layer(1, False, True)\n",
+            "from mxnet import gluon\n"
+            "def test_a():\n"
+            "    class Layer(gluon.HybridBlock):\n"
+            "        def __init__(self, step):\n"
+            "            super(Layer, self).__init__()\n"
+            "    Layer(1)\n"
+            "def test_b():\n"
+            "    class Layer(gluon.HybridBlock):\n"
+            "        def __init__(self, step, use_list, nested=False):\n"
+            "            super(Layer, self).__init__()\n"
+            "    Layer(1, False, True)\n",
+            why="two local classes of one name are two callees: each call binds the class of its own scope "
+                "(`Layer(1, False, True)` keeps its third argument, which is `nested`)",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.HybridBlock):\n"
+            "    def __init__(self, *, prefix=None, params=None):\n"
+            "        super().__init__(prefix=prefix, params=params)\n",
+            "from mxnet import gluon\n"
+            "class Net(gluon.HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n",
+            why="keyword-only parameters: the bare `*` goes when no keyword-only parameter is left",
+        ),
+        Invalid(
             "import mxnet as mx\n"
             "class Net(mx.gluon.nn.HybridBlock):\n"
             "    def __init__(self, prefix=None, **kwargs):\n"
@@ -694,7 +307,7 @@ class PrefixSignature(Rule):
         self.nodes: list = []
 
     def visit_Module(self, node: ast.Module) -> None:
-        self.flow = PrefixFlow(self.ctx, node)
+        self.flow = self.ctx.shared(PrefixFlow, lambda: PrefixFlow(self.ctx, node))
         self.nodes = self.ctx.nodes
 
     # -- signatures ----------------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""The project's plan: which signatures lose `prefix`/`params`, and which keep them and why.
+
+A signature change is safe for the project only together with the fix of every call that passes the
+removed parameter. The plan is settled before any file is rewritten (see `gluon_codemod._project`):
+each module that defines Blocks or factories says which parameters its rules would remove and what its
+callables do with the ones they receive (`Facts`); the calls of the whole project are then checked
+against those removals, and a removal that some call would not follow is withdrawn (`kept`, with the
+reason) until nothing changes. Every file is then analysed once more with the settled plan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Set, Tuple
+
+from .project import ClassInfo, ModuleInfo, ProjectIndex
+
+Key = Tuple[str, str]  # (callable key `module:qualname`, parameter name)
+
+
+@dataclass
+class Plan:
+    #: What a callable does with `prefix`/`params` it receives: "gluon" (only hands it to Blocks),
+    #: "own" (user code reads it), None (not accepted, or it reaches no Block).
+    statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
+    #: Parameters the rules remove from a callable's signature.
+    removed: Set[Key] = field(default_factory=set)
+    #: Parameters that stay because a call would not follow their removal: the reason.
+    kept: Dict[Key, str] = field(default_factory=dict)
+
+
+@dataclass
+class Facts:
+    """What one module's analysis tells the plan."""
+
+    statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
+    removed: Set[Key] = field(default_factory=set)
+    #: Calls passing a parameter whose removal is planned, and that no edit of this run drops:
+    #: (callable key, parameter) -> "line: why".
+    unfollowed: Dict[Key, str] = field(default_factory=dict)
+
+
+class ProjectView:
+    """What a file's analysis sees of its project: the index, the plan, and which module it is."""
+
+    def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = ""):
+        self.index = index
+        self.plan = plan if plan is not None else Plan()
+        self.module = module
+        self.path = path
+        self.facts = Facts()
+
+    def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
+        return self.index.resolve(qualified, self.module)
+
+    def key(self, qualname: str) -> str:
+        return f"{self.module.name if self.module else '<file>'}:{qualname}"
+
+    def status(self, key: str, name: str) -> Optional[str]:
+        return self.plan.statuses.get((key, name), "unknown")

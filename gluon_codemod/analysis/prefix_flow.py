@@ -1,0 +1,484 @@
+"""Where a module's classes and functions send their `prefix`/`params` arguments (shared by GLN002, GLN003).
+
+Built once per file (`FileContext.shared`) on the `ast` tree. Names are resolved by scope (two local
+classes of the same name in different functions are different callees) and, through the project index,
+across modules (`from .layers import PosEmbed`).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, List, Optional, Tuple  # noqa: F401
+
+from .._names import dotted
+
+# Where 1.9.1 Gluon constructors take `prefix` by position (`params` follows it, except for the Lambdas).
+GLUON_PREFIX_SLOT = {
+    "Block": 0, "HybridBlock": 0, "Sequential": 0, "HybridSequential": 0, "SequentialRNNCell": 0,
+    "HybridSequentialRNNCell": 0, "RecurrentCell": 0, "HybridRecurrentCell": 0, "Identity": 0,
+    "Concurrent": 1, "HybridConcurrent": 1, "Lambda": 1, "HybridLambda": 1, "DropoutCell": 2,
+    "GroupNorm": 6, "GRUCell": 6, "LSTMCell": 6, "LayerNorm": 7, "RNNCell": 7, "LSTMPCell": 8,
+    **{f"Conv{d}D{kind}Cell": 13 for d in (1, 2, 3) for kind in ("RNN", "LSTM", "GRU")},
+}
+_NO_PARAMS = {"Lambda", "HybridLambda"}
+_NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
+ARGS = ("prefix", "params")
+
+
+def pure(expr: ast.AST) -> bool:
+    """No call inside: evaluating it cannot have a side effect that removing it would lose."""
+    return not any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr))
+                   for n in ast.walk(expr))
+
+
+def _span(node: ast.AST) -> Tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
+def _positional(func: ast.AST) -> List[str]:
+    return [a.arg for a in func.args.posonlyargs + func.args.args]
+
+
+def _declares(func: ast.AST, name: str) -> Optional[ast.arg]:
+    return next((a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs if a.arg == name), None)
+
+
+def _leading_positional(call: ast.Call) -> int:
+    """How many positional arguments come before the first `*args` (their slots are known)."""
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return index
+    return len(call.args)
+
+
+def _is_kwargs_pop(stmt: ast.AST, kwargs: Optional[str], name: str) -> bool:
+    """`kwargs.pop('prefix')` / `kwargs.pop('prefix', None)` as a statement of its own."""
+    if not (kwargs and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    call = stmt.value
+    return (isinstance(call.func, ast.Attribute) and call.func.attr == "pop" and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == kwargs and call.args and isinstance(call.args[0], ast.Constant)
+            and call.args[0].value == name and not call.keywords and len(call.args) <= 2
+            and all(pure(a) for a in call.args))
+
+
+def _shown(names) -> str:
+    """"`prefix` is" / "`prefix` and `params` are"."""
+    names = list(dict.fromkeys(names))
+    return " and ".join(f"`{n}`" for n in names) + (" are" if len(names) > 1 else " is")
+
+
+def _default_of(func: ast.AST, arg: ast.arg) -> Optional[ast.AST]:
+    positional = func.args.posonlyargs + func.args.args
+    if arg in positional:
+        offset = len(positional) - len(func.args.defaults)
+        index = positional.index(arg)
+        return func.args.defaults[index - offset] if index >= offset else None
+    return func.args.kw_defaults[func.args.kwonlyargs.index(arg)]
+
+
+class PrefixFlow:
+    """Where the file's classes and functions send their `prefix`/`params` arguments.
+
+    A callee is described by a kind: `("gluon", name)` for a Gluon Block class, `("class", ClassDef)`
+    for a Block class of the file (also `cls(...)` and `type(self)(...)` inside it), `("factory",
+    FunctionDef)` for a module-level function or a classmethod of the file, `("project", ClassInfo)`
+    for a Block class of another module of the project, `("unknown", None)` for a Block whose class
+    cannot be known (a base that cannot be resolved, two same-named classes of one scope).
+    """
+
+    def __init__(self, ctx, module: ast.Module):
+        self.ctx = ctx
+        self.lines = ctx.lines
+        self.functions: Dict[str, ast.FunctionDef] = {}
+        self.owner: Dict[int, ast.ClassDef] = {}
+        # The file's index (built once, shared by every rule): all nodes in `ast.walk` order, parents.
+        self.parent: Dict[int, ast.AST] = ctx.index.parent
+        self.nodes = ctx.nodes
+        for node in ctx.nodes_of(ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.owner[id(stmt)] = node
+        for stmt in module.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.setdefault(stmt.name, stmt)
+        self._status: Dict[Tuple[int, str], Optional[str]] = {}
+        self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
+
+    # -- what a call calls ----------------------------------------------------------------------
+    def is_block_class(self, cls: ast.ClassDef) -> bool:
+        return self.ctx.is_block_class(cls)
+
+    def class_at(self, expr: ast.AST):
+        """The kind of class `expr` names where it stands: ("class", ClassDef) for one of the file's
+        (in scope), ("project", ClassInfo) for another module's Block, ("unknown", None) for a name
+        that stands for several of the file's classes, None otherwise (not a class of the project)."""
+        if isinstance(expr, ast.Name):
+            local = self.ctx.local_classes(expr.id, expr)
+            if local is not None:
+                return ("class", local[0]) if len(local) == 1 else ("unknown", None)
+        info = self.ctx.project_class(expr)
+        return ("project", info) if info is not None else None
+
+    def key_of(self, kind) -> Optional[str]:
+        """The project-wide key of a class or factory kind (`module:qualname`)."""
+        what, target = kind
+        if what == "project":
+            return target.key
+        view = self.ctx.project
+        if what == "class":
+            qualname = self.ctx.scopes.qualname(target)
+        elif what == "factory":
+            cls = self.method_class(target)
+            qualname = f"{self.ctx.scopes.qualname(cls)}.{target.name}" if cls is not None else target.name
+        else:
+            return None
+        return view.key(qualname) if view is not None else f"<file>:{qualname}"
+
+    def _function_named(self, func: ast.Name) -> Optional[ast.FunctionDef]:
+        """A module-level function of the file that `func` names, unless a nearer scope rebinds it."""
+        target = self.functions.get(func.id)
+        if target is None:
+            return None
+        scopes = self.ctx.scopes
+        return target if scopes.binding_scope(func.id, func) is self.ctx.tree else None
+
+    def enclosing(self, node: ast.AST, kinds) -> Optional[ast.AST]:
+        node = self.parent.get(id(node))
+        while node is not None and not isinstance(node, kinds):
+            node = self.parent.get(id(node))
+        return node
+
+    def method_class(self, func: Optional[ast.AST]) -> Optional[ast.ClassDef]:
+        return self.owner.get(id(func)) if func is not None else None
+
+    def base_of(self, cls: ast.ClassDef):
+        """The kind of the class `super().__init__` reaches: the first Block base."""
+        for base in cls.bases:
+            kind = self.class_at(base)
+            if kind is not None and kind[0] == "class" and self.is_block_class(kind[1]):
+                return kind
+            if kind is not None and kind[0] == "project" and kind[1].is_block:
+                return kind
+            qualified = self.ctx.imports.qualify(base)
+            if self.ctx.is_block_class_expr(base) and qualified:
+                return ("gluon", qualified.rsplit(".", 1)[-1])
+        return ("unknown", None) if self.is_block_class(cls) else None
+
+    def base_init(self, call: ast.Call):
+        """(kind of the base, how many leading arguments are `self`) for a base constructor call, else None."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
+            return None
+        method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        cls = self.method_class(method)
+        if cls is None or not self.is_block_class(cls):
+            return None
+        receiver = func.value
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super":
+            return self.base_of(cls), 0
+        if any(ast.dump(receiver) == ast.dump(base) for base in cls.bases):
+            kind = self.class_at(receiver)
+            if kind is not None:
+                return kind, 1
+            qualified = self.ctx.imports.qualify(receiver) or ""
+            return ("gluon", qualified.rsplit(".", 1)[-1]) if qualified else ("unknown", None), 1
+        return None
+
+    def callee(self, call: ast.Call):
+        """The kind of what `call` constructs or calls (not base constructor calls), or None."""
+        func = call.func
+        kind = self.class_at(func)
+        if kind is not None:
+            if kind[0] == "class":
+                return kind if self.is_block_class(kind[1]) else None
+            if kind[0] == "project":
+                return kind if kind[1].is_block else None
+            return kind
+        if isinstance(func, ast.Name):
+            factory = self._function_named(func)
+            if factory is not None:
+                return ("factory", factory)
+        if isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
+            owner = self.class_at(func.value)
+            if owner is not None and owner[0] == "class" and self.is_block_class(owner[1]):
+                target = self.classmethod_of(owner[1], func.attr)
+                if target is not None:
+                    return ("factory", target)
+        method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
+        cls = self.method_class(method)
+        if cls is not None and self.is_block_class(cls):
+            if isinstance(func, ast.Name) and func.id == "cls" and _positional(method)[:1] == ["cls"]:
+                return ("class", cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
+            if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
+                    and len(func.args) == 1 and dotted(func.args[0]) == "self") or dotted(func) == "self.__class__":
+                return ("class", cls)
+            if isinstance(func, ast.Attribute) and dotted(func.value) in ("cls", "self"):
+                target = self.classmethod_of(cls, func.attr)
+                if target is not None:
+                    return ("factory", target)
+        qualified = self.ctx.imports.qualify(func)
+        if self.ctx.is_block_class_expr(func) and qualified:
+            last = qualified.rsplit(".", 1)[-1]
+            return None if last in _NOT_PREFIXED else ("gluon", last)
+        if isinstance(func, ast.Name) and self._block_class_parameter(func.id, method):
+            return ("unknown", None)
+        return None
+
+    def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
+        """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
+        Block class (and that the body never rebinds) is called to build a Block."""
+        arg = _declares(func, name) if func is not None else None
+        default = _default_of(func, arg) if arg is not None else None
+        if default is None or not self.ctx.is_block_class_expr(default):  # a Gluon class or one of the file's
+            return False
+        return all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name))
+
+    @staticmethod
+    def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
+        return next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == name
+                     and any(dotted(d) == "classmethod" for d in s.decorator_list)), None)
+
+    # -- signatures -------------------------------------------------------------------------------
+    def signature(self, kind):
+        """The function whose parameters the call binds, and how many leading parameters it fills itself."""
+        what, target = kind
+        if what == "factory":
+            return target, 1 if self.method_class(target) is not None else 0
+        if what == "class":
+            seen = set()
+            cls = target
+            while cls is not None and cls.name not in seen:
+                seen.add(cls.name)
+                init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+                if init is not None:
+                    return init, 1
+                base = self.base_of(cls)
+                cls = base[1] if base and base[0] == "class" else None
+        return None, 0
+
+    def gluon_of(self, kind) -> Optional[str]:
+        """The Gluon class name a (class) kind ends at when no class of the project defines `__init__`."""
+        while kind is not None and kind[0] == "class":
+            func, _ = self.signature(kind)
+            if func is not None:
+                return None
+            kind = self.base_of(kind[1])
+        if kind is not None and kind[0] == "project":
+            _, _, gluon = self.ctx.project.index.init_of(kind[1])
+            return gluon.rsplit(".", 1)[-1] if gluon else None
+        return kind[1] if kind and kind[0] == "gluon" else None
+
+    def project_init(self, kind):
+        """(the `__init__` Signature, the ClassInfo defining it) a call of a project kind binds."""
+        if kind is None or kind[0] != "project":
+            return None, None
+        signature, owner, _ = self.ctx.project.index.init_of(kind[1])
+        return signature, owner
+
+    def slot(self, kind, name: str) -> Optional[int]:
+        """The positional index at which a call of `kind` passes `name`, if it can."""
+        func, skip = self.signature(kind)
+        if func is not None:
+            names = _positional(func)[skip:]
+            return names.index(name) if name in names else None
+        signature, _ = self.project_init(kind)
+        if signature is not None:
+            return signature.positional.index(name) if name in signature.positional else None
+        gluon = self.gluon_of(kind) if kind[0] == "class" else (kind[1] if kind[0] == "gluon" else None)
+        if gluon not in GLUON_PREFIX_SLOT:
+            return None
+        if name == "params":
+            return None if gluon in _NO_PARAMS else GLUON_PREFIX_SLOT[gluon] + 1
+        return GLUON_PREFIX_SLOT[gluon]
+
+    # -- what a function does with its arguments --------------------------------------------------------
+    def status(self, kind, name: str = "prefix") -> Optional[str]:
+        """'gluon' when `name` given to a call of `kind` only ever reaches Gluon, 'own' when user code
+        reads it, None when it is not accepted (or, for a factory, does not reach a Block)."""
+        if kind is None:
+            return None
+        if kind[0] in ("gluon", "unknown"):
+            return "gluon"
+        if kind[0] == "project":
+            signature, owner = self.project_init(kind)
+            if owner is None:
+                return "gluon"  # no class of the project on the way defines `__init__`: Gluon's takes it
+            return self.ctx.project.status(owner.key, name)
+        func, _ = self.signature(kind)
+        if func is None:
+            return "gluon" if kind[0] == "class" else None
+        return self.param_status(func, name, is_init=kind[0] == "class")
+
+    def param_status(self, func: ast.AST, name: str, is_init: bool = False) -> Optional[str]:
+        key = (id(func), name)
+        if key in self._status:
+            return self._status[key]
+        self._status[key] = "own"  # a cycle of forwards proves nothing
+        self._status[key] = result = self._param_status(func, name, is_init)
+        return result
+
+    def _param_status(self, func, name, is_init) -> Optional[str]:
+        if _declares(func, name) is not None:
+            uses = self.uses(func, name)
+            forwards = [u for u in uses if isinstance(u.ctx, ast.Load) and self.forward_of(u, name) is not None]
+            if not forwards and not is_init:
+                return None  # a function whose argument never reaches a Block is not a Block factory
+            return "gluon" if len(forwards) == len(uses) else "own"
+        kwargs = func.args.kwarg.arg if func.args.kwarg else None
+        if kwargs is None:
+            return None
+        nodes = self.ctx.walk(func)
+        for node in nodes:
+            if isinstance(node, ast.Constant) and node.value == name and not self._in_kwargs_pop(node, kwargs, name):
+                return "own"  # `kwargs['prefix']`, `kwargs.get('prefix')`: read by user code
+        splats = [k for node in nodes if isinstance(node, ast.Call) for k in node.keywords
+                  if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwargs]
+        for splat in splats:
+            call = self.parent[id(splat)]
+            target = self.base_init(call)
+            target = target[0] if target else self.callee(call)
+            if target is None or self.status(target, name) != "gluon":
+                return None if not is_init else "own"
+        return "gluon" if splats or is_init else None
+
+    def _in_kwargs_pop(self, constant, kwargs, name) -> bool:
+        call = self.parent.get(id(constant))
+        return call is not None and _is_kwargs_pop(self.parent.get(id(call)), kwargs, name)
+
+    def uses(self, func: ast.AST, name: str) -> List[ast.Name]:
+        return [n for n in self.ctx.walk_all(func.body) if isinstance(n, ast.Name) and n.id == name]
+
+    def forward_of(self, use: ast.Name, name: str):
+        """The call that hands `use` on as a Block's `name`, or None. A prefix may be handed on inside
+        a child's prefix (`prefix='%s_fc1_' % prefix`): that value names nothing in the new API either."""
+        if name == "prefix":
+            use = self._composed_prefix(use)
+        parent = self.parent.get(id(use))
+        keyword = None
+        if isinstance(parent, ast.keyword):
+            keyword, parent = parent, self.parent.get(id(parent))
+        if not isinstance(parent, ast.Call) or (keyword is None and use not in parent.args):
+            return None
+        base = self.base_init(parent)
+        kind, skip = base if base else (self.callee(parent), 0)
+        if kind is None or (name == "params" and base is None):
+            return None  # `params=params` to another Block is sharing: GLN004 reports it
+        if keyword is not None:
+            if keyword.arg != name:
+                return None
+        else:
+            index = parent.args.index(use)
+            slot = self.slot(kind, name) if kind[0] != "unknown" else None
+            if index >= _leading_positional(parent) or slot is None or index - skip != slot:
+                return None
+        return parent if self.status(kind, name) == "gluon" else None
+
+    def _composed_prefix(self, use: ast.Name) -> ast.AST:
+        """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""
+        top = use
+        parent = self.parent.get(id(top))
+        while isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple)):
+            top, parent = parent, self.parent.get(id(parent))
+        return top if pure(top) else use
+
+    def kwargs_pops(self, func: ast.AST, name: str) -> List[ast.Expr]:
+        kwargs = func.args.kwarg.arg if func.args.kwarg else None
+        if kwargs is None:
+            return []  # nothing to pop from
+        return [s for s in self.ctx.walk(func) if _is_kwargs_pop(s, kwargs, name)
+                and self.enclosing(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) is func]
+
+    def calls_of(self, func: ast.AST) -> List[Tuple[ast.Call, int]]:
+        """Every call in the file that binds the parameters of `func`, with the number of leading
+        positional arguments that are `self`."""
+        if self._calls is None:
+            self._calls = {}
+            for node in self.nodes:
+                if not isinstance(node, ast.Call):
+                    continue
+                base = self.base_init(node)
+                kind, skip = base if base else (self.callee(node), 0)
+                if kind is None or kind[0] in ("gluon", "unknown"):
+                    continue
+                target, _ = self.signature(kind)
+                if target is not None:
+                    self._calls.setdefault(id(target), []).append((node, skip))
+        return self._calls.get(id(func), [])
+
+    # -- whether removal can be done consistently -----------------------------------------------------
+    def slot_in(self, func, name: str, skip: int) -> int:
+        """Index of `name` among the positional arguments of a call that binds `func` (`skip`: explicit self)."""
+        implicit = 1 if self.method_class(func) is not None else 0
+        return _positional(func).index(name) - implicit + skip
+
+    def label(self, func) -> str:
+        cls = self.method_class(func)
+        return f"{cls.name}.{func.name}" if cls is not None else func.name
+
+    def problem(self, func, name: str) -> Optional[str]:
+        """Why `name` cannot be removed from `func` together with every argument that passes it, or None."""
+        key = (id(func), "problem:" + name)
+        if key in self._status:
+            return self._status[key]
+        self._status[key] = None  # inside a cycle each member's other checks decide
+        self._status[key] = result = self._problem(func, name)
+        return result
+
+    def _problem(self, func, name: str) -> Optional[str]:
+        arg = _declares(func, name)
+        default = _default_of(func, arg)
+        if self.comment_inside(arg, default if default is not None else arg):
+            return "a comment sits inside the parameter"
+        if name in _positional(func):
+            for call, skip in self.calls_of(func):
+                index = self.slot_in(func, name, skip)
+                if index >= _leading_positional(call) and len(call.args) > _leading_positional(call):
+                    return f"the call at line {call.lineno} passes `*args`, whose `{name}` cannot be told apart"
+                if index >= len(call.args):
+                    continue
+                value = call.args[index]
+                caller = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
+                forwarded = (isinstance(value, ast.Name) and value.id == name and caller is not None
+                             and _declares(caller, name) is not None)
+                if name == "params" and not forwarded and not (isinstance(value, ast.Constant) and value.value is None):
+                    return f"the call at line {call.lineno} shares parameters by position (use `share_parameters`)"
+                following = [a for a in call.args[index + 1:]] + [k.value for k in call.keywords]
+                following = [a for a in following if (a.lineno, a.col_offset) > (value.lineno, value.col_offset)]
+                end = min(following, key=lambda a: (a.lineno, a.col_offset), default=None)
+                if self.comment_inside(value, value) or self.comment_between(value, end or call):
+                    return f"a comment sits inside or after the argument at line {call.lineno}"
+        for use in self.uses(func, name):  # a function it hands the argument to must drop it as well
+            call = self.forward_of(use, name)
+            base = self.base_init(call) if call is not None else None
+            kind = base[0] if base else (self.callee(call) if call is not None else None)
+            target = self.signature(kind)[0] if kind is not None and kind[0] in ("class", "factory") else None
+            if target is not None and target is not func and _declares(target, name) is not None:
+                reason = self.problem(target, name)
+                if reason is not None:
+                    return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
+        return None
+
+    def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
+        """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""
+        encloses = (follower.lineno, follower.col_offset) <= (node.lineno, node.col_offset)
+        end = (follower.end_lineno, follower.end_col_offset) if encloses else (follower.lineno, follower.col_offset)
+        return self._has_comment((node.end_lineno, node.end_col_offset), end)
+
+    def comment_inside(self, start: ast.AST, end: ast.AST) -> bool:
+        return self._has_comment((start.lineno, start.col_offset), (end.end_lineno, end.end_col_offset))
+
+    def _has_comment(self, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
+        lines = self.lines[start[0] - 1:end[0]]
+        if not lines:
+            return False
+        if len(lines) == 1:
+            text = lines[0][start[1]:end[1]]
+        else:
+            text = "\n".join([lines[0][start[1]:], *lines[1:-1], lines[-1][:end[1]]])
+        return "#" in _code_of(text)
+
+
+def _code_of(text: str) -> str:
+    """`text` with string literals blanked, so that a `#` inside a string is not taken for a comment."""
+    return re.sub(r"(?s)('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")", "''", text)

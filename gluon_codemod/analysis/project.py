@@ -1,0 +1,255 @@
+"""The project index: every module of a run, its imports, its classes per lexical scope and which are Blocks.
+
+Built by a cheap first pass over all files (stdlib `ast` only) and made of plain data, so that it
+pickles to worker processes and caches to disk. The rules ask it what a name imported from another
+module is: `from .layers import PosEmbed` in `pkg/model.py` resolves, through re-exports in
+`__init__.py` files, to the class `PosEmbed` of `pkg/layers.py`, a Block whose constructor takes
+`(self, units, prefix=None, params=None)`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from .._names import ImportTable, is_gluon_block_class
+from .modules import is_package_init
+from .scopes import Scopes
+
+#: Parameters the new Block API removes from constructors (and that forwarders hand on).
+OLD_ARGUMENTS = ("prefix", "params")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a call binds a function's parameters (after the implicit `self`/`cls`)."""
+
+    positional: Tuple[str, ...]
+    keyword_only: Tuple[str, ...] = ()
+    varargs: bool = False
+    varkw: bool = False
+    line: int = 0
+
+    @classmethod
+    def of(cls, func: ast.AST, skip_first: bool) -> "Signature":
+        args = func.args
+        positional = tuple(a.arg for a in args.posonlyargs + args.args)
+        return cls(positional[1:] if skip_first else positional, tuple(a.arg for a in args.kwonlyargs),
+                   args.vararg is not None, args.kwarg is not None, func.lineno)
+
+    def accepts(self, name: str) -> bool:
+        return name in self.positional or name in self.keyword_only or self.varkw
+
+    def declares(self, name: str) -> bool:
+        return name in self.positional or name in self.keyword_only
+
+    def without(self, names: Iterable[str]) -> "Signature":
+        names = set(names)
+        return Signature(tuple(n for n in self.positional if n not in names),
+                         tuple(n for n in self.keyword_only if n not in names), self.varargs, self.varkw, self.line)
+
+
+@dataclass
+class ClassInfo:
+    """A class of the project: where it is, what it derives from, how it is constructed."""
+
+    module: str
+    qualname: str
+    line: int
+    #: Each base as ("local", qualname of a class of the same module), ("name", qualified dotted name
+    #: through the module's imports) or ("unknown", source text).
+    bases: Tuple[Tuple[str, str], ...]
+    init: Optional[Signature]
+    defines_forward: bool
+    classmethods: Dict[str, Signature] = field(default_factory=dict)
+    is_block: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.module}:{self.qualname}"
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass
+class ModuleInfo:
+    name: str
+    path: str
+    package: Optional[str]
+    #: What each name bound at module level by import stands for (`PosEmbed` -> `pkg.layers.PosEmbed`).
+    imports: Dict[str, str]
+    star_imports: List[str]
+    classes: Dict[str, ClassInfo]  # by qualname
+    functions: Dict[str, Signature]  # module-level functions
+
+
+def _package_of(name: Optional[str], path: str) -> Optional[str]:
+    if name is None:
+        return None
+    return name if is_package_init(path) else name.rpartition(".")[0] or None
+
+
+def index_module(tree: ast.Module, name: str, path: str, parents: Optional[Dict[int, ast.AST]] = None,
+                 scopes: Optional[Scopes] = None) -> ModuleInfo:
+    """What the project needs to know of one module, from its `ast` tree."""
+    package = _package_of(name, path)
+    table = ImportTable(None)
+    table.package = package
+    for node in _module_level(tree.body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            table.add(node)
+    if parents is None:
+        parents = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+    if scopes is None:
+        scopes = Scopes(tree, parents)
+    classes: Dict[str, ClassInfo] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        qualname = scopes.qualname(node)
+        bases = []
+        for base in node.bases:
+            local = scopes.lookup(base.id, base) if isinstance(base, ast.Name) else None
+            if local and len(local) == 1:
+                bases.append(("local", scopes.qualname(local[0])))
+                continue
+            qualified = table.qualify(base)
+            bases.append(("name", qualified) if qualified else ("unknown", ast.unparse(base)))
+        init = next((s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and s.name == "__init__"), None)
+        methods = {s.name: Signature.of(s, True) for s in node.body if isinstance(s, ast.FunctionDef)
+                   and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in s.decorator_list)}
+        classes.setdefault(qualname, ClassInfo(
+            name, qualname, node.lineno, tuple(bases), Signature.of(init, True) if init is not None else None,
+            any(isinstance(s, ast.FunctionDef) and s.name == "hybrid_forward" for s in node.body), methods))
+    functions = {s.name: Signature.of(s, False) for s in tree.body
+                 if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions)
+
+
+def _module_level(body: list):
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.Try)):
+            yield from _module_level(node.body)
+            yield from _module_level(node.orelse)
+            for handler in getattr(node, "handlers", ()):
+                yield from _module_level(handler.body)
+            yield from _module_level(getattr(node, "finalbody", ()))
+
+
+class ProjectIndex:
+    """Every module of a run by name, with name resolution across them and Block classes marked."""
+
+    def __init__(self, modules: Iterable[ModuleInfo]):
+        self.modules: Dict[str, ModuleInfo] = {}
+        self.by_path: Dict[str, ModuleInfo] = {}
+        for module in modules:
+            self.modules.setdefault(module.name, module)
+            self.by_path[module.path] = module
+        self._suffixes: Dict[str, List[str]] = {}
+        for module_name in self.modules:
+            parts = module_name.split(".")
+            for start in range(1, len(parts)):
+                self._suffixes.setdefault(".".join(parts[start:]), []).append(module_name)
+        self._mark_blocks()
+
+    # -- modules -----------------------------------------------------------------------------------
+    def find_module(self, name: str, importer: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
+        """The module `name` means, seen from `importer`: exact, then a sibling of a script folder
+        (`import layers` beside it), then the one module of the project whose name ends so."""
+        module = self.modules.get(name)
+        if module is not None:
+            return module
+        if importer is not None and importer.package:
+            module = self.modules.get(f"{importer.package}.{name}")
+            if module is not None:
+                return module
+        candidates = self._suffixes.get(name, ())
+        return self.modules[candidates[0]] if len(candidates) == 1 else None
+
+    # -- names -------------------------------------------------------------------------------------
+    def resolve(self, qualified: Optional[str], importer: Optional[ModuleInfo] = None,
+                _seen: Optional[set] = None) -> Optional[ClassInfo]:
+        """The project class a qualified dotted name (`pkg.layers.PosEmbed`) stands for, if any."""
+        if not qualified:
+            return None
+        seen = _seen if _seen is not None else set()
+        if qualified in seen or len(seen) > 32:
+            return None
+        seen.add(qualified)
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.find_module(".".join(parts[:cut]), importer)
+            if module is None:
+                continue
+            rest = parts[cut:]
+            info = module.classes.get(".".join(rest))
+            if info is not None:
+                return info
+            target = module.imports.get(rest[0])  # a re-export: `from .layers import PosEmbed` in __init__
+            if target is not None:
+                return self.resolve(".".join([target] + rest[1:]), module, seen)
+            for star in module.star_imports:
+                found = self.resolve(".".join([star] + rest), module, seen)
+                if found is not None:
+                    return found
+            return None
+        return None
+
+    def base_class(self, info: ClassInfo, base: Tuple[str, str]) -> Optional[ClassInfo]:
+        kind, value = base
+        module = self.modules.get(info.module)
+        if kind == "local":
+            return module.classes.get(value) if module else None
+        if kind == "name":
+            return self.resolve(value, module)
+        return None
+
+    def _mark_blocks(self) -> None:
+        classes = [info for module in self.modules.values() for info in module.classes.values()]
+        changed = True
+        while changed:  # a class deriving from a Block of any module is a Block, through any chain
+            changed = False
+            for info in classes:
+                if not info.is_block and self._looks_like_block(info):
+                    info.is_block = changed = True
+
+    def _looks_like_block(self, info: ClassInfo) -> bool:
+        for base in info.bases:
+            if base[0] == "name" and is_gluon_block_class(base[1]):
+                return True
+            parent = self.base_class(info, base)
+            if parent is not None and parent.is_block:
+                return True
+        return info.defines_forward
+
+    def init_of(self, info: ClassInfo) -> Tuple[Optional[Signature], Optional[ClassInfo], Optional[str]]:
+        """(the `__init__` signature a call of `info` binds, the class defining it, or the Gluon class
+        whose constructor it reaches when no project class on the way defines one)."""
+        seen = set()
+        current: Optional[ClassInfo] = info
+        while current is not None and current.key not in seen:
+            seen.add(current.key)
+            if current.init is not None:
+                return current.init, current, None
+            following = None
+            for base in current.bases:
+                parent = self.base_class(current, base)
+                if parent is not None and parent.is_block:
+                    following = parent
+                    break
+                if base[0] == "name" and is_gluon_block_class(base[1]):
+                    return None, None, base[1]
+            current = following
+        return None, None, None
+
+
+def build_index(entries: Iterable[Tuple[str, str, ast.Module]]) -> ProjectIndex:
+    """The index of (path, module name, tree) entries; files without a module name are left out."""
+    return ProjectIndex(index_module(tree, name, path) for path, name, tree in entries if name)
