@@ -57,16 +57,28 @@ def _error_dict(message: str, line: int = 1, col: int = 0, cell: Optional[int] =
     return {"line": line, "col": col + 1, "cell": cell, "message": message}
 
 
-def _engine(options: Options, module_name: Optional[str]):
+#: The project the files of this run belong to (set in the parent, and in each worker by its initializer).
+_PROJECT = None
+
+
+def use_project(project) -> None:
+    """Analyse the files of the following runs as modules of `project` (a `_project.Project`), or alone."""
+    global _PROJECT
+    _PROJECT = project
+
+
+def _engine(options: Options, module_name: Optional[str], path: Optional[str] = None):
     """source -> (new source, findings) for the chosen mode; raises SourceError."""
+    view = _PROJECT.view(path) if _PROJECT is not None and path and path.endswith(".py") else None
+
     def run(source):
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
-                                      ignore=options.ignore, module_name=module_name)
+                                      ignore=options.ignore, module_name=module_name, project=view)
         # Written, the file is the new code; with --diff it is still the old one, which the lines name.
         result = fix_code(source, target=options.target, select=options.select, ignore=options.ignore,
                           unsafe_fixes=options.unsafe_fixes, module_name=module_name,
-                          positions="original" if options.mode == DIFF else "fixed")
+                          positions="original" if options.mode == DIFF else "fixed", project=view)
         return result.code, result.findings
     return run
 
@@ -92,10 +104,10 @@ def unified_diff(path: str, old: bytes, new: bytes) -> bytes:
 
 
 def process_source(data: bytes, display: str, options: Options, module_name: Optional[str] = None,
-                   notebook: bool = False) -> Tuple[FileResult, bytes]:
+                   notebook: bool = False, path: Optional[str] = None) -> Tuple[FileResult, bytes]:
     """Run the engine on `data`; returns the result and the new bytes (`data` when unchanged)."""
     result = FileResult(display)
-    run = _engine(options, module_name)
+    run = _engine(options, module_name, path)
     try:
         if notebook:
             from ._notebook import process_notebook
@@ -124,7 +136,7 @@ def process_file(path: str, options: Options) -> FileResult:
     except OSError as exc:
         return FileResult(path, errors=[_error_dict(f"cannot read: {exc.strerror or exc}")])
     try:
-        result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"))
+        result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"), path)
         if result.changed and options.mode == DIFF:
             result.diff = unified_diff(path, data, new)
         elif result.changed and options.mode == FIX:
@@ -167,7 +179,8 @@ def run_files(paths: Sequence[str], options: Options, jobs: int,
                 on_done()
             yield result
         return
-    with ProcessPoolExecutor(max_workers=jobs) as executor:
+    project = _PROJECT.without_sources() if _PROJECT is not None else None
+    with ProcessPoolExecutor(max_workers=jobs, initializer=use_project, initargs=(project,)) as executor:
         # One file per task: a path costs nothing to send, and single tasks balance best.
         futures = {}
         for index in _largest_first(paths):

@@ -9,6 +9,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ._context import FileContext
+from .analysis import consistency
+from .analysis.plan import ProjectView
 from ._finding import Finding, FixResult, SourceError
 from ._rule import CannotFix, Edit, FixContext, selected_rules
 from ._source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
@@ -54,17 +56,22 @@ def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children:
 
 
 def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
-            module_name: Optional[str] = None, noqa: bool = True) -> List[Tuple[Finding, Optional[Edit]]]:
+            module_name: Optional[str] = None, noqa: bool = True, project: Optional[ProjectView] = None,
+            unsafe_fixes: bool = False) -> List[Tuple[Finding, Optional[Edit]]]:
     """Findings (each with its edit, if the rule can fix it) for decoded source `text`.
 
     `noqa=False` reports findings on `# noqa` lines too, for callers that apply `noqa` themselves (flake8).
+    With `project`, names imported from other modules of the project resolve, the project's plan of
+    signature changes is followed, and what this module tells the plan is left in `project.facts`
+    (`unsafe_fixes` says which edits a fix would apply, for that).
     """
     return _analyze(text, tree=tree, select=select, ignore=ignore, target=target, module_name=module_name,
-                    noqa=noqa)[0]
+                    noqa=noqa, project=project, unsafe_fixes=unsafe_fixes)[0]
 
 
 def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: str, module_name: Optional[str],
-             noqa: bool = True) -> Tuple[List[Tuple[Finding, Optional[Edit]]], Optional[ast.Module]]:
+             noqa: bool = True, project: Optional[ProjectView] = None, unsafe_fixes: bool = False,
+             ) -> Tuple[List[Tuple[Finding, Optional[Edit]]], Optional[ast.Module]]:
     """`analyze`, and the `ast` tree it worked on (None when the text pre-filter ruled the file out)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
@@ -76,7 +83,10 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
         except SyntaxError as exc:
             raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
     lines = _lines(text)
-    ctx = FileContext(tree, lines, module_name)
+    if project is not None and project.module is not None:
+        module_name = project.module.name
+    ctx = FileContext(tree, lines, module_name, project=project,
+                      is_package=bool(project and project.path.endswith("__init__.py")))
     results: List[Tuple[Finding, Optional[Edit]]] = []
 
     def sink(finding: Finding, edit: Optional[Edit]) -> None:
@@ -84,12 +94,15 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
             results.append((finding, edit))
 
     dispatch: Dict[type, list] = {}
-    for rule_class in selected_rules(select, ignore, target):
+    rules = selected_rules(select, ignore, target)
+    for rule_class in rules:
         rule = rule_class(sink, ctx)
         for node_type, method in rule_class.handlers().items():
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     if dispatch:
         _walk(tree, ctx, dispatch, ctx.index.children)
+    if project is not None:
+        consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
     results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))
     if not text.isascii():
         _to_character_columns(results, lines)
@@ -355,15 +368,19 @@ def _encode(text: str, how) -> Source:
 
 
 def check_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
-               module_name: Optional[str] = None) -> List[Finding]:
-    """Findings for `source` (str, or bytes decoded as Python would). Raises SourceError if it cannot parse."""
+               module_name: Optional[str] = None, project: Optional[ProjectView] = None,
+               tree: Optional[ast.Module] = None) -> List[Finding]:
+    """Findings for `source` (str, or bytes decoded as Python would). Raises SourceError if it cannot parse.
+
+    With `project`, the findings are those of a check of the whole project (see `gluon_codemod.project`)."""
     text, _ = _decode(source)
     return [finding for finding, _ in analyze(text, select=select, ignore=ignore, target=target,
-                                              module_name=module_name)]
+                                              module_name=module_name, project=project, tree=tree)]
 
 
 def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None, unsafe_fixes: bool = False,
-             module_name: Optional[str] = None, positions: str = "fixed") -> FixResult:
+             module_name: Optional[str] = None, positions: str = "fixed", project: Optional[ProjectView] = None,
+             tree: Optional[ast.Module] = None) -> FixResult:
     """Apply the safe fixes (and the unsafe ones with `unsafe_fixes=True`); returns code and findings.
 
     The code has the input's type; bytes keep their encoding, BOM and line endings. The findings left are
@@ -373,7 +390,8 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     if positions not in ("fixed", "original"):
         raise ValueError(f"unknown positions {positions!r}: expected 'fixed' or 'original'")
     text, how = _decode(source)
-    results, tree = _analyze(text, tree=None, select=select, ignore=ignore, target=target, module_name=module_name)
+    results, tree = _analyze(text, tree=tree, select=select, ignore=ignore, target=target, module_name=module_name,
+                             project=project, unsafe_fixes=unsafe_fixes)
     edits = [edit for finding, edit in results if edit is not None and (edit.safe or unsafe_fixes)]
     findings = [finding for finding, _ in results]
     if not edits:
@@ -399,7 +417,8 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
         finding.fixed = edit is not None and id(edit) in fixer.applied
     if new_text != text:
         findings = _restate_left(findings, new_text, new_tree, positions == "fixed", select=select,
-                                 ignore=ignore, target=target, module_name=module_name)
+                                 ignore=ignore, target=target, module_name=module_name,
+                                 project=project.after_fix() if project is not None else None)
     for finding, edit in results:  # after restating, which matches findings by their messages as detected
         if edit is not None and id(edit) in fixer.refused:
             finding.fix_available = False

@@ -14,10 +14,11 @@ import sys
 from typing import List, Optional, Sequence
 
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
-    progress_bar, run_files, unified_diff
+    progress_bar, run_files, unified_diff, use_project
 from ._config import Config, ConfigError, discover
 from ._engine import TARGETS
 from ._files import Excluder, collect_files, module_name_for
+from ._project_cache import project_for
 from ._report import format_error, format_finding, format_summary, write_report
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -238,6 +239,11 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
 
 def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: _Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
+    if any(path.endswith(".py") for path in files):
+        # Every file is analysed as a module of its project: the classes other modules call are known, and
+        # a signature changes only together with every call of the project (see `_project_cache`).
+        use_project(project_for(files, whole=options.mode == CHECK, select=options.select, ignore=options.ignore,
+                                target=options.target, unsafe_fixes=options.unsafe_fixes))
     jobs = args.jobs or available_cores()
     bar = progress_bar(len(files), enabled=not args.quiet)
     results = []

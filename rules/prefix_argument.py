@@ -213,7 +213,8 @@ class PrefixArgument(Rule):
         slots, values = [], []
         if keyword is not None:
             values.append(keyword.value)
-        if flow.signature(kind)[0] is None and kind[0] != "unknown":  # a Gluon signature: positional slots
+        if flow.signature(kind)[0] is None and kind[0] != "unknown" and flow.gluon_of(kind) is not None:
+            # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
             if slot is not None and slot < _leading_positional(node):
                 params_slot = flow.slot(kind, "params")
@@ -232,8 +233,9 @@ class PrefixArgument(Rule):
         safe = all(pure(v) for v in values)
         where = keyword if keyword is not None else values[0]
         title = self.fix_title if safe else self.fix_title + " (its value calls something)"
-        self.report(where, edit=Edit(cst.Call, _drop(("prefix",) if keyword is not None else (), tuple(slots)),
-                                     span=_span(node), safe=safe), fix_title=title)
+        keywords = ("prefix",) if keyword is not None else ()
+        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=_span(node), safe=safe,
+                                     drops=(keywords, tuple(slots), 0)), fix_title=title)
 
     def _handed_to_block(self, node: ast.Call) -> bool:
         """Built to be a child: `seq.add(block(..., prefix=''))`, `BidirectionalCell(get_cell(prefix='l0_'), ...)`."""

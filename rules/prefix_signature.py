@@ -348,6 +348,8 @@ class PrefixSignature(Rule):
             self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
                         edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=_span(func)))
             removed.append(name)
+            if self.ctx.project is not None:
+                self.ctx.project.facts.removed.add((flow.function_key(func), name))
         if removed:
             self._fix_call_sites(func, tuple(removed), label)
 
@@ -385,12 +387,47 @@ class PrefixSignature(Rule):
                         those="that parameter" if len(set(passed)) == 1 else "those parameters",
                         it="the argument" if len(set(passed)) == 1 else "the arguments",
                         fix_title="Remove the argument", edit=Edit(
-                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call), safe=safe))
+                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call), safe=safe,
+                            drops=(tuple(keywords), tuple(slots), skip)))
+
+    def _other_module_callee(self, call: ast.Call) -> None:
+        """A call of a class of another module whose `__init__` loses parameters in this run: drop the
+        positional arguments that pass them (their keywords are GLN002's and GLN004's; a call passing a
+        parameter the plan keeps is reported by `analysis.consistency`)."""
+        view = self.ctx.project
+        kind = self.flow.callee(call) if view is not None else None
+        if kind is not None and kind[0] == "class":
+            kind = self.flow.beyond_file(kind)
+        if kind is None or kind[0] != "project":
+            return
+        signature, owner = self.flow.project_init(kind)
+        if signature is None:
+            return
+        slots, values, names = [], [], []
+        for name in ARGS:
+            key = (owner.key, name)
+            keyword = next((k for k in call.keywords if k.arg == name), None)
+            slot = signature.positional.index(name) if name in signature.positional else None
+            if keyword is None and (slot is None or slot >= _leading_positional(call)):
+                continue
+            if key in view.plan.removed and key not in view.plan.kept and keyword is None and not view.applied:
+                slots.append(slot)
+                values.append(call.args[slot])
+                names.append(name)
+        if values:
+            single = len(values) == 1
+            self.report(values[0], "{shown} no longer accepted by `{func}`, which loses {those} with the Block "
+                        "prefix; remove {it} from the call", shown=_shown(names), func=f"{owner.qualname}.__init__",
+                        those="that parameter" if single else "those parameters",
+                        it="the argument" if single else "the arguments", fix_title="Remove the argument",
+                        edit=Edit(cst.Call, drop_call_args((), tuple(slots)), span=_span(call),
+                                  safe=all(pure(v) for v in values), drops=((), tuple(slots), 0)))
 
     # -- base constructor calls that reach Gluon ---------------------------------------------------------
     def visit_Call(self, call: ast.Call) -> None:
         base = self.flow.base_init(call)
         if base is None:
+            self._other_module_callee(call)
             return
         kind, skip = base
         if kind[0] == "class":
@@ -435,4 +472,4 @@ class PrefixSignature(Rule):
                     "base constructor call", shown=_shown([n for n, _ in values]), fix_title="Remove the argument",
                     it="it" if len(values) == 1 else "them",
                     edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call),
-                              safe=safe))
+                              safe=safe, drops=(tuple(keywords), tuple(slots), skip)))

@@ -42,12 +42,25 @@ class Facts:
 class ProjectView:
     """What a file's analysis sees of its project: the index, the plan, and which module it is."""
 
-    def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = ""):
+    def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = "",
+                 applied: bool = False, rewritten: bool = True):
         self.index = index
         self.plan = plan if plan is not None else Plan()
         self.module = module
         self.path = path
+        #: The plan's removals are already applied to this code (the check of a rewritten file).
+        self.applied = applied
+        #: This run rewrites the file (a fix over other files leaves its calls as they are).
+        self.rewritten = rewritten
         self.facts = Facts()
+
+    @property
+    def display(self) -> str:
+        return self.path or (self.module.path if self.module else "<file>")
+
+    def after_fix(self) -> "ProjectView":
+        """The view of this module once rewritten: the planned removals are done."""
+        return ProjectView(self.index, self.plan, self.module, self.path, applied=True, rewritten=self.rewritten)
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)

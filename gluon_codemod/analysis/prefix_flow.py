@@ -282,6 +282,10 @@ class PrefixFlow:
         if func is not None:
             names = _positional(func)[skip:]
             return names.index(name) if name in names else None
+        if kind[0] == "class":
+            beyond = self.beyond_file(kind)
+            if beyond is not None and beyond[0] == "project":
+                return self.slot(beyond, name)
         signature, _ = self.project_init(kind)
         if signature is not None:
             return signature.positional.index(name) if name in signature.positional else None
@@ -307,8 +311,22 @@ class PrefixFlow:
             return self.ctx.project.status(owner.key, name)
         func, _ = self.signature(kind)
         if func is None:
-            return "gluon" if kind[0] == "class" else None
+            if kind[0] != "class":
+                return None
+            beyond = self.beyond_file(kind)
+            return self.status(beyond, name) if beyond is not None and beyond[0] == "project" else "gluon"
         return self.param_status(func, name, is_init=kind[0] == "class")
+
+    def beyond_file(self, kind):
+        """For a class of the file that defines no `__init__` on the way to its bases: the first base
+        kind that is not a class of the file (a project class, a Gluon class), or None."""
+        seen = set()
+        while kind is not None and kind[0] == "class" and id(kind[1]) not in seen:
+            seen.add(id(kind[1]))
+            if self.signature(kind)[0] is not None:
+                return None
+            kind = self.base_of(kind[1])
+        return kind if kind is not None and kind[0] != "class" else None
 
     def param_status(self, func: ast.AST, name: str, is_init: bool = False) -> Optional[str]:
         key = (id(func), name)
@@ -412,6 +430,13 @@ class PrefixFlow:
         implicit = 1 if self.method_class(func) is not None else 0
         return _positional(func).index(name) - implicit + skip
 
+    def function_key(self, func) -> str:
+        """The project-wide key of a function's signature: its class's for `__init__`."""
+        cls = self.method_class(func)
+        if cls is not None and func.name == "__init__":
+            return self.key_of(("class", cls))
+        return self.key_of(("factory", func))
+
     def label(self, func) -> str:
         cls = self.method_class(func)
         return f"{cls.name}.{func.name}" if cls is not None else func.name
@@ -426,6 +451,11 @@ class PrefixFlow:
         return result
 
     def _problem(self, func, name: str) -> Optional[str]:
+        view = self.ctx.project
+        if view is not None:
+            reason = view.plan.kept.get((self.function_key(func), name))
+            if reason is not None:
+                return reason
         arg = _declares(func, name)
         default = _default_of(func, arg)
         if self.comment_inside(arg, default if default is not None else arg):
@@ -457,6 +487,13 @@ class PrefixFlow:
                 reason = self.problem(target, name)
                 if reason is not None:
                     return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
+            if kind is not None and kind[0] == "class" and target is None:
+                kind = self.beyond_file(kind)
+            if kind is not None and kind[0] == "project":
+                signature, owner = self.project_init(kind)
+                if signature is not None and signature.declares(name) and (
+                        (owner.key, name) not in view.plan.removed or (owner.key, name) in view.plan.kept):
+                    return f"it hands `{name}` to `{owner.qualname}` of `{owner.module}`, which keeps it"
         return None
 
     def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:

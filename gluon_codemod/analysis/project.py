@@ -202,6 +202,31 @@ class ProjectIndex:
             return None
         return None
 
+    def resolve_function(self, qualified: Optional[str],
+                         importer: Optional[ModuleInfo] = None) -> Optional[Tuple[str, Signature]]:
+        """(key, signature) of the module-level function or classmethod of the project a qualified name
+        stands for (`pkg.factory.make_block`, `pkg.model.Net.small`), if any."""
+        if not qualified or "." not in qualified:
+            return None
+        owner, _, name = qualified.rpartition(".")
+        info = self.resolve(owner, importer)
+        if info is not None:
+            method = info.classmethods.get(name)
+            return (f"{info.key}.{name}", method) if method is not None else None
+        for cut in range(len(owner.split(".")), 0, -1):
+            parts = owner.split(".")
+            module = self.find_module(".".join(parts[:cut]), importer)
+            if module is None:
+                continue
+            if cut != len(parts):
+                return None
+            signature = module.functions.get(name)
+            if signature is not None:
+                return f"{module.name}:{name}", signature
+            target = module.imports.get(name)  # re-exported
+            return self.resolve_function(target, module) if target and target != qualified else None
+        return None
+
     def base_class(self, info: ClassInfo, base: Tuple[str, str]) -> Optional[ClassInfo]:
         kind, value = base
         module = self.modules.get(info.module)

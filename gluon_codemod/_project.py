@@ -1,0 +1,158 @@
+"""Whole-project runs: index every file of the run, settle the plan, then check or fix each file with it.
+
+`Project.load(paths)` reads and parses the files once (stdlib `ast`), builds the index and keeps the
+trees; `project.settle(...)` decides which signature changes the whole project can follow (see
+`analysis.plan`); `project.view(path)` is what each file's analysis then gets. The findings of a file
+are the same whichever way it is reached: the CLI over a folder, or flake8 and the pre-commit hooks
+one file at a time (they load the file's whole project, cached: see `_project_cache`).
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from ._finding import SourceError
+from ._rule import selected_rules
+from ._source import decode_source, might_contain_gluon
+from .analysis.modules import find_root, module_name
+from .analysis.plan import Plan, ProjectView
+from .analysis.project import ProjectIndex, index_module
+
+#: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
+#: plan settles, usually in one or two.
+_MAX_ROUNDS = 8
+#: Rounds for the statuses of classes that hand `prefix` on to classes of other modules.
+_MAX_STATUS_ROUNDS = 6
+
+
+@dataclass
+class ProjectSource:
+    path: str
+    module: Optional[str]
+    text: str
+    tree: ast.Module
+
+
+def _module_names(paths: Iterable[str]) -> Dict[str, Optional[str]]:
+    roots: Dict[str, str] = {}
+    names = {}
+    for path in paths:
+        folder = os.path.dirname(os.path.abspath(path))
+        root = roots.get(folder)
+        if root is None:
+            root = roots[folder] = find_root(folder)
+        names[path] = module_name(path, root)
+    return names
+
+
+class Project:
+    """The Python files of one run (or one repository), indexed, with the plan settled on demand."""
+
+    def __init__(self, sources: Dict[str, ProjectSource], index: ProjectIndex,
+                 in_run: Optional[Iterable[str]] = None):
+        self.sources = sources
+        self.index = index
+        self.plan = Plan()
+        #: The files this run rewrites (None: all). A call in another file keeps what it passes.
+        self.in_run = None if in_run is None else {os.path.abspath(p) for p in in_run}
+
+    def without_sources(self) -> "Project":
+        """The index and the plan only (what worker processes and the cache need)."""
+        light = Project({}, self.index)
+        light.plan, light.in_run = self.plan, self.in_run
+        return light
+
+    @classmethod
+    def load(cls, paths: Sequence[str], read=None, in_run: Optional[Iterable[str]] = None) -> "Project":
+        """Index the `.py` files among `paths`; files that cannot be read, decoded or parsed are left
+        out here (each file's own run reports them)."""
+        sources: Dict[str, ProjectSource] = {}
+        names = _module_names(p for p in paths if p.endswith(".py"))
+        modules = []
+        for path, name in names.items():
+            try:
+                data = read(path) if read is not None else _read(path)
+                text = decode_source(data).text
+                tree = ast.parse(text)
+            except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            sources[path] = ProjectSource(path, name, text, tree)
+            if name:
+                modules.append(index_module(tree, name, os.path.abspath(path)))
+        return cls(sources, ProjectIndex(modules), in_run)
+
+    def view(self, path: str) -> ProjectView:
+        absolute = os.path.abspath(path)
+        module = self.index.by_path.get(absolute)
+        return ProjectView(self.index, self.plan, module, path,
+                           rewritten=self.in_run is None or absolute in self.in_run)
+
+    def tree(self, path: str, text: str) -> Optional[ast.Module]:
+        """The tree indexed for `path`, if it was parsed from exactly `text`."""
+        source = self.sources.get(path)
+        return source.tree if source is not None and source.text == text else None
+
+    # -- the plan ------------------------------------------------------------------------------------
+    def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False) -> Plan:
+        """Decide which `prefix`/`params` removals every call of the project follows in this run."""
+        from ._engine import analyze
+
+        plan = self.plan = Plan()
+        gluon = [s for s in self.sources.values() if might_contain_gluon(s.text, s.module)]
+        definers = [s for s in gluon if self._defines_callables(s)]
+        if not definers:
+            return plan
+        removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
+
+        def run(source: ProjectSource, **options):
+            view = self.view(source.path)
+            try:
+                analyze(source.text, tree=source.tree, target=target, unsafe_fixes=unsafe_fixes, project=view,
+                        **options)
+            except (SourceError, RecursionError):
+                pass
+            return view.facts
+
+        for _ in range(_MAX_ROUNDS):
+            removed = set()
+            for _ in range(_MAX_STATUS_ROUNDS):
+                statuses, removed = {}, set()
+                for source in definers:
+                    facts = run(source, select=["GLN003"])
+                    statuses.update(facts.statuses)
+                    removed |= facts.removed
+                if statuses == plan.statuses:
+                    break
+                plan.statuses = statuses
+            plan.removed = removed if removes else set()
+            if not plan.removed:
+                break
+            names = {key.rsplit(":", 1)[1].split(".")[0] for key, _ in plan.removed} | {"cls", "self", "super"}
+            unfollowed: Dict = {}
+            for source in gluon:
+                if any(name in source.text for name in names):
+                    for key, why in run(source, select=select, ignore=ignore).unfollowed.items():
+                        unfollowed.setdefault(key, why)
+            new = {key: why for key, why in unfollowed.items() if key not in plan.kept}
+            if not new:
+                break
+            plan.kept.update(new)
+        return plan
+
+    def _defines_callables(self, source: ProjectSource) -> bool:
+        module = self.index.by_path.get(os.path.abspath(source.path))
+        return module is None or bool(module.classes) or bool(module.functions)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def project_files(root: str) -> List[str]:
+    """The `.py` files of the project at `root`, as the CLI would find them (its exclusions apply)."""
+    from ._files import collect_files
+
+    return collect_files([root], extensions=(".py",))

@@ -1,0 +1,101 @@
+"""The project of the files of a run, found from their roots and cached between runs.
+
+flake8 and the pre-commit hooks see one file (or a few) at a time, yet a file's findings must be those
+of a check of its whole project: a class it defines may be called from a module they were not given.
+So each run finds the project root of its files (nearest `pyproject.toml`, `setup.cfg`, `setup.py` or
+`.git`), indexes every Python file under it (ast only) and settles the plan. The result is kept in the
+user's cache folder, keyed by every file's path, size and modification time and by the run's options,
+so that the next hook run on one file of a large repository reads it back instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from typing import Iterable, Optional, Sequence
+
+from . import __version__
+from ._files import SKIP_DIRS
+from ._project import Project
+from .analysis.modules import find_root
+
+#: Above this many files a root is taken not to be one project (a home folder): only the run is indexed.
+_MAX_PROJECT_FILES = 20000
+
+
+def cache_folder() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "gluon-codemod")
+
+
+def _python_files(root: str):
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs
+                         if d not in SKIP_DIRS and not d.endswith(".egg-info") and not d.startswith("."))
+        found.extend(os.path.join(folder, name) for name in sorted(files) if name.endswith(".py"))
+        if len(found) > _MAX_PROJECT_FILES:
+            return None
+    return found
+
+
+def project_paths(run: Sequence[str]) -> list:
+    """The run's `.py` files and every `.py` file of their projects (absolute paths for the others)."""
+    paths = {os.path.abspath(p): p for p in run if p.endswith(".py")}
+    for root in sorted({find_root(os.path.dirname(os.path.abspath(p))) for p in paths}):
+        for path in _python_files(root) or ():
+            paths.setdefault(os.path.abspath(path), path)
+    return sorted(paths.values())
+
+
+def _key(paths: Iterable[str], run: Optional[Sequence[str]], options: tuple) -> str:
+    digest = hashlib.sha256(repr((__version__, options)).encode())
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        digest.update(f"{os.path.abspath(path)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    digest.update(repr(sorted(os.path.abspath(p) for p in run) if run is not None else None).encode())
+    return digest.hexdigest()
+
+
+def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, target: str = "mxnet",
+                unsafe_fixes: bool = False, use_cache: bool = True) -> Project:
+    """The settled project of the files `run`. `whole`: the plan of a run over the whole project (a
+    check: what would `fix` do); otherwise only `run`'s files are rewritten, so a call elsewhere keeps
+    every argument it passes."""
+    paths = project_paths(run)
+    in_run = None if whole else list(run)
+    options = (tuple(select or ()), tuple(ignore or ()), target, unsafe_fixes)
+    key = _key(paths, in_run, options) if use_cache else None
+    cached = _load(key) if key else None
+    if cached is not None:
+        return cached
+    project = Project.load(paths, in_run=in_run)
+    project.settle(select=select, ignore=ignore, target=target, unsafe_fixes=unsafe_fixes)
+    if key:
+        _save(key, project)
+    return project
+
+
+def _load(key: str) -> Optional[Project]:
+    try:
+        with open(os.path.join(cache_folder(), key + ".pickle"), "rb") as handle:
+            project = pickle.load(handle)
+    except Exception:  # a missing, partial or outdated cache entry is rebuilt
+        return None
+    return project if isinstance(project, Project) else None
+
+
+def _save(key: str, project: Project) -> None:
+    folder = cache_folder()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(project.without_sources(), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, os.path.join(folder, key + ".pickle"))
+    except OSError:
+        pass  # a cache that cannot be written only costs time
