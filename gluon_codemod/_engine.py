@@ -75,7 +75,7 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
     """`analyze`, and the `ast` tree it worked on (None when the text pre-filter ruled the file out)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
-    if tree is None and not might_contain_gluon(text, module_name):
+    if tree is None and not might_contain_gluon(text, module_name) and not (project and project.concerns(text)):
         return [], None
     if tree is None:
         try:

@@ -116,22 +116,24 @@ class Project:
             return view.facts
 
         for _ in range(_MAX_ROUNDS):
-            removed = set()
+            # A factory that hands `prefix` to a class of another module can drop it once that class does:
+            # statuses and removals are recomputed until neither changes.
             for _ in range(_MAX_STATUS_ROUNDS):
                 statuses, removed = {}, set()
                 for source in definers:
                     facts = run(source, select=["GLN003"])
                     statuses.update(facts.statuses)
                     removed |= facts.removed
-                if statuses == plan.statuses:
+                removed = removed if removes else set()
+                stable = statuses == plan.statuses and removed == plan.removed
+                plan.statuses, plan.removed = statuses, removed
+                if stable:
                     break
-                plan.statuses = statuses
-            plan.removed = removed if removes else set()
             if not plan.removed:
                 break
-            names = {key.rsplit(":", 1)[1].split(".")[0] for key, _ in plan.removed} | {"cls", "self", "super"}
+            names = plan.callable_names() | {"cls", "self", "super"}
             unfollowed: Dict = {}
-            for source in gluon:
+            for source in self.sources.values():
                 if any(name in source.text for name in names):
                     for key, why in run(source, select=select, ignore=ignore).unfollowed.items():
                         unfollowed.setdefault(key, why)

@@ -24,6 +24,10 @@ from .analysis.modules import find_root
 _MAX_PROJECT_FILES = 20000
 
 
+#: Projects already settled by this process (a flake8 worker checks many files of one project).
+_LOADED: dict = {}
+
+
 def cache_folder() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "gluon-codemod")
@@ -45,8 +49,14 @@ def project_paths(run: Sequence[str]) -> list:
     paths = {os.path.abspath(p): p for p in run if p.endswith(".py")}
     for root in sorted({find_root(os.path.dirname(os.path.abspath(p))) for p in paths}):
         for path in _python_files(root) or ():
-            paths.setdefault(os.path.abspath(path), path)
+            paths.setdefault(os.path.abspath(path), _shown(path))
     return sorted(paths.values())
+
+
+def _shown(path: str) -> str:
+    """A path below the current folder as a relative path (as the run's own files are usually given)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _key(paths: Iterable[str], run: Optional[Sequence[str]], options: tuple) -> str:
@@ -70,13 +80,16 @@ def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, ta
     in_run = None if whole else list(run)
     options = (tuple(select or ()), tuple(ignore or ()), target, unsafe_fixes)
     key = _key(paths, in_run, options) if use_cache else None
-    cached = _load(key) if key else None
-    if cached is not None:
-        return cached
-    project = Project.load(paths, in_run=in_run)
-    project.settle(select=select, ignore=ignore, target=target, unsafe_fixes=unsafe_fixes)
+    if key in _LOADED:  # flake8 asks once per file of the project
+        return _LOADED[key]
+    project = _load(key) if key else None
+    if project is None:
+        project = Project.load(paths, in_run=in_run)
+        project.settle(select=select, ignore=ignore, target=target, unsafe_fixes=unsafe_fixes)
+        if key:
+            _save(key, project)
     if key:
-        _save(key, project)
+        _LOADED[key] = project
     return project
 
 

@@ -49,14 +49,27 @@ class GluonChecker:
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         text = "".join(self.lines)
         module_name = self._module_name() if "mxnet" in self.filename else None
+        view = None
         if not might_contain_gluon(text, module_name):
-            return
+            # A script that never names Gluon may still call a Block class of its project
+            view = self._project_view()
+            if view is None or not view.concerns(text):
+                return
         engine = _engine()
         if module_name is None:
             module_name = self._module_name()
         for finding, _edit in engine.analyze(text, tree=self.tree, target=self.target, module_name=module_name,
-                                             **_NO_ENGINE_NOQA):
+                                             project=view or self._project_view(), **_NO_ENGINE_NOQA):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+    def _project_view(self):
+        """This file as a module of its whole project (indexed once, then read from the cache), so that
+        its findings are those of `gluon-codemod check` over the project."""
+        if self.filename in _STDIN_NAMES or not self.filename.endswith(".py"):
+            return None
+        from ._project_cache import project_for
+
+        return project_for([self.filename], whole=True, target=self.target).view(self.filename)
 
     def _module_name(self) -> Optional[str]:
         if self.filename in _STDIN_NAMES:

@@ -327,7 +327,7 @@ class PrefixSignature(Rule):
                     self._pops(func, name, label, kwargs)
                 continue
             status = flow.param_status(func, name, is_init=is_init) if (
-                is_init or (is_factory and name == "prefix")) else None
+                is_init or is_factory) else None
             if status is None:
                 if name == "prefix" and cls is not None and flow.is_block_class(cls):
                     self.report(arg, "`{func}` takes a `prefix`, and the new Block API has no prefixed names; if it "
@@ -348,10 +348,25 @@ class PrefixSignature(Rule):
             self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
                         edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=_span(func)))
             removed.append(name)
+            if name == "params" and not is_init:
+                self._drop_forwarded_params(func)
             if self.ctx.project is not None:
                 self.ctx.project.facts.removed.add((flow.function_key(func), name))
         if removed:
             self._fix_call_sites(func, tuple(removed), label)
+
+    def _drop_forwarded_params(self, func) -> None:
+        """`return cls(units, params=params)` in a factory that loses `params`: the keyword goes too
+        (a factory's `prefix=prefix` forwards are GLN002's)."""
+        for use in self.flow.uses(func, "params"):
+            call = self.flow.forward_of(use, "params")
+            keyword = self.flow.parent.get(id(use))
+            if call is None or self.flow.base_init(call) is not None or not isinstance(keyword, ast.keyword):
+                continue
+            self.report(use, "`params` is no longer accepted by Block constructors; the factory no longer takes "
+                        "it: remove the argument", fix_title="Remove the argument",
+                        edit=Edit(cst.Call, drop_call_args(("params",), ()), span=_span(call),
+                                  drops=(("params",), (), 0)))
 
     def _pops(self, func, name, label, kwargs) -> None:
         for pop in self.flow.kwargs_pops(func, name):
@@ -391,37 +406,51 @@ class PrefixSignature(Rule):
                             drops=(tuple(keywords), tuple(slots), skip)))
 
     def _other_module_callee(self, call: ast.Call) -> None:
-        """A call of a class of another module whose `__init__` loses parameters in this run: drop the
-        positional arguments that pass them (their keywords are GLN002's and GLN004's; a call passing a
-        parameter the plan keeps is reported by `analysis.consistency`)."""
+        """A call of a class or factory of another module whose signature loses parameters in this run:
+        drop the arguments that pass them (a class's `prefix=`/`params=` keywords are GLN002's and
+        GLN004's; a call passing a parameter the plan keeps is reported by `analysis.consistency`)."""
         view = self.ctx.project
-        kind = self.flow.callee(call) if view is not None else None
+        if view is None or view.applied:
+            return
+        kind = self.flow.callee(call)
         if kind is not None and kind[0] == "class":
             kind = self.flow.beyond_file(kind)
-        if kind is None or kind[0] != "project":
+        if kind is not None and kind[0] == "project":
+            signature, owner = self.flow.project_init(kind)
+            if signature is None:
+                return
+            key, label, keywords_too = owner.key, f"{owner.qualname}.__init__", False
+        elif kind is None:
+            found = view.index.resolve_function(self.ctx.imports.qualify(call.func), view.module)
+            if found is None:
+                return
+            key, signature = found
+            label, keywords_too = key.split(":", 1)[1], True
+        else:
             return
-        signature, owner = self.flow.project_init(kind)
-        if signature is None:
-            return
-        slots, values, names = [], [], []
+        slots, keywords, values, names = [], [], [], []
         for name in ARGS:
-            key = (owner.key, name)
+            if (key, name) not in view.plan.removed or (key, name) in view.plan.kept:
+                continue
             keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = signature.positional.index(name) if name in signature.positional else None
-            if keyword is None and (slot is None or slot >= _leading_positional(call)):
-                continue
-            if key in view.plan.removed and key not in view.plan.kept and keyword is None and not view.applied:
+            if keyword is not None and keywords_too:
+                keywords.append(name)
+                values.append(keyword.value)
+            elif keyword is None and slot is not None and slot < _leading_positional(call):
                 slots.append(slot)
                 values.append(call.args[slot])
-                names.append(name)
+            else:
+                continue
+            names.append(name)
         if values:
             single = len(values) == 1
             self.report(values[0], "{shown} no longer accepted by `{func}`, which loses {those} with the Block "
-                        "prefix; remove {it} from the call", shown=_shown(names), func=f"{owner.qualname}.__init__",
+                        "prefix; remove {it} from the call", shown=_shown(names), func=label,
                         those="that parameter" if single else "those parameters",
                         it="the argument" if single else "the arguments", fix_title="Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args((), tuple(slots)), span=_span(call),
-                                  safe=all(pure(v) for v in values), drops=((), tuple(slots), 0)))
+                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots)), span=_span(call),
+                                  safe=all(pure(v) for v in values), drops=(tuple(keywords), tuple(slots), 0)))
 
     # -- base constructor calls that reach Gluon ---------------------------------------------------------
     def visit_Call(self, call: ast.Call) -> None:

@@ -27,6 +27,11 @@ class Plan:
     #: Parameters that stay because a call would not follow their removal: the reason.
     kept: Dict[Key, str] = field(default_factory=dict)
 
+    def callable_names(self) -> Set[str]:
+        """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
+        keys = {key for key, _ in self.removed} | {key for key, _ in self.kept}
+        return {key.rsplit(":", 1)[1].replace(".__init__", "").split(".")[0] for key in keys}
+
 
 @dataclass
 class Facts:
@@ -61,6 +66,11 @@ class ProjectView:
     def after_fix(self) -> "ProjectView":
         """The view of this module once rewritten: the planned removals are done."""
         return ProjectView(self.index, self.plan, self.module, self.path, applied=True, rewritten=self.rewritten)
+
+    def concerns(self, text: str) -> bool:
+        """Whether code that never mentions Gluon may still call a callable whose signature the plan
+        changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
+        return any(name in text for name in self.plan.callable_names())
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)

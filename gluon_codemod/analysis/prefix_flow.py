@@ -380,7 +380,7 @@ class PrefixFlow:
             return None
         base = self.base_init(parent)
         kind, skip = base if base else (self.callee(parent), 0)
-        if kind is None or (name == "params" and base is None):
+        if kind is None or (name == "params" and base is None and not self._factory_pass_through(use, keyword)):
             return None  # `params=params` to another Block is sharing: GLN004 reports it
         if keyword is not None:
             if keyword.arg != name:
@@ -391,6 +391,13 @@ class PrefixFlow:
             if index >= _leading_positional(parent) or slot is None or index - skip != slot:
                 return None
         return parent if self.status(kind, name) == "gluon" else None
+
+    def _factory_pass_through(self, use: ast.Name, keyword: Optional[ast.keyword]) -> bool:
+        """`cls(..., params=params)` in a factory (not an `__init__`): it hands its own `params` on, as
+        it does its `prefix`; the two travel together."""
+        func = self.enclosing(use, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return (keyword is not None and keyword.arg == "params" and func is not None and func.name != "__init__"
+                and _declares(func, "params") is not None)
 
     def _composed_prefix(self, use: ast.Name) -> ast.AST:
         """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""

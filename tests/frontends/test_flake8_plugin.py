@@ -161,7 +161,8 @@ def test_files_that_cannot_contain_gluon_give_nothing(tmp_path):
     assert completed.returncode == 0 and completed.stdout == ""
 
 
-def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch):
+def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch, tmp_path):
+    # (a project with Gluon code is settled once, for all its files: here the project is this file alone)
     import ast
 
     from gluon_codemod import _engine
@@ -173,6 +174,8 @@ def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch):
     monkeypatch.setattr(_engine, "analyze", fail)
     source = "import os\nprint(os.sep)\n"
     lines = source.splitlines(keepends=True)
+    (tmp_path / "plain.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
     assert list(GluonChecker(ast.parse(source), lines, "plain.py").run()) == []
 
 

@@ -1,0 +1,119 @@
+"""Does every call of a project still match the signature it calls? (A checker for the tests.)
+
+Walks the `.py` files of a tree, indexes them as `gluon_codemod` does, and binds each call of a class or
+function of the project (resolved by scope and through imports) to the callee's current signature, as
+Python would: too many positional arguments, a keyword the callee does not take, or an argument given
+twice are mismatches. Calls of Gluon Block classes must not pass `prefix=`/`params=` any more.
+Calls through `*args`/`**kwargs` are bound as far as they can be.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from typing import List, Optional, Tuple
+
+from gluon_codemod._names import ImportTable, is_gluon_block_class
+from gluon_codemod._project import Project
+from gluon_codemod.analysis.project import Signature
+from gluon_codemod.analysis.scopes import Scopes
+
+
+def _parents(tree):
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _local_signature(cls: ast.ClassDef, scopes: Scopes, project, module) -> Tuple[Optional[Signature], str]:
+    seen = set()
+    while cls is not None and id(cls) not in seen:
+        seen.add(id(cls))
+        init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+        if init is not None:
+            return Signature.of(init, True), cls.name
+        following = None
+        for base in cls.bases:
+            local = scopes.lookup(base.id, base) if isinstance(base, ast.Name) else None
+            if local and len(local) == 1:
+                following = local[0]
+                break
+            info = project.index.resolve(_qualify(module, base), project.index.modules.get(module.name))
+            if info is not None:
+                signature, owner, _ = project.index.init_of(info)
+                return signature, owner.qualname if owner else info.qualname
+        cls = following
+    return None, ""
+
+
+def _qualify(module, expr) -> Optional[str]:
+    table = ImportTable(None)
+    table.package = module.package
+    table.names = module.imports
+    table.star_from = module.star_imports
+    return table.qualify(expr)
+
+
+def mismatches(root: str) -> List[str]:
+    """`path:line: what` for every call in the `.py` files under `root` that does not bind."""
+    paths = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
+                   if name.endswith(".py"))
+    project = Project.load(paths)
+    found = []
+    for path, source in project.sources.items():
+        module = project.index.by_path.get(os.path.abspath(path))
+        if module is None:
+            continue
+        parents = _parents(source.tree)
+        scopes = Scopes(source.tree, parents)
+        functions = {s.name: Signature.of(s, False) for s in source.tree.body if isinstance(s, ast.FunctionDef)}
+        for call in ast.walk(source.tree):
+            if not isinstance(call, ast.Call):
+                continue
+            signature, label = None, ""
+            func = call.func
+            local = scopes.lookup(func.id, func) if isinstance(func, ast.Name) else None
+            if local and len(local) == 1:
+                signature, label = _local_signature(local[0], scopes, project, module)
+            elif isinstance(func, ast.Name) and func.id in functions and scopes.binding_scope(
+                    func.id, func) is source.tree:
+                signature, label = functions[func.id], func.id
+            elif not local:
+                qualified = _qualify(module, func)
+                if is_gluon_block_class(qualified):
+                    last = qualified.rsplit(".", 1)[-1]
+                    for keyword in call.keywords:
+                        shared = last == "SymbolBlock" and keyword.arg == "params"
+                        if keyword.arg in ("prefix", "params") and not shared:
+                            found.append(f"{path}:{call.lineno}: `{keyword.arg}=` given to Gluon `{last}`")
+                    continue
+                info = project.index.resolve(qualified, module)
+                if info is not None:
+                    signature, owner, _ = project.index.init_of(info)
+                    label = owner.qualname if owner else info.qualname
+                else:
+                    resolved = project.index.resolve_function(qualified, module)
+                    if resolved is not None:
+                        label, signature = resolved
+            if signature is not None:
+                problem = _bind(call, signature)
+                if problem:
+                    found.append(f"{path}:{call.lineno}: `{label}` {problem}")
+    return found
+
+
+def _bind(call: ast.Call, signature: Signature) -> Optional[str]:
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    starred = any(isinstance(a, ast.Starred) for a in call.args)
+    if not starred and len(positional) > len(signature.positional) and not signature.varargs:
+        return f"takes {len(signature.positional)} positional arguments but the call passes {len(positional)}"
+    filled = set(signature.positional[:len(positional)]) if not starred else set()
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        if keyword.arg in filled:
+            return f"gets `{keyword.arg}` twice"
+        if not signature.declares(keyword.arg) and not signature.varkw:
+            return f"does not take `{keyword.arg}=`"
+    return None

@@ -1,0 +1,25 @@
+from mxnet.gluon import nn
+
+from . import layers
+from .factory import Tower, make_embed
+from .layers import Gate
+from shop import PosEmbed, Scale
+
+
+class Model(nn.HybridBlock):
+    def __init__(self, units=8, **kwargs):
+        super(Model, self).__init__(**kwargs)
+        self.pos = PosEmbed(units)
+        self.pos2 = layers.PosEmbed(units)
+        self.scale = Scale(2.0)
+        self.tower = Tower.from_cfg(None)
+        self.extra = make_embed(units)
+        self.gates = nn.HybridSequential()
+        for i in range(2):
+            self.gates.add(Gate(units, prefix='gate{}_'.format(i)))
+
+    def hybrid_forward(self, F, x):
+        h = self.pos(x) + self.pos2(x) + self.extra(x)
+        for gate in self.gates:
+            h = h * gate(h)
+        return self.scale(h)

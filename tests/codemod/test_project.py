@@ -1,0 +1,143 @@
+"""Whole-project safety (issue 10): a multi-module package is fixed as a whole, every call still matches
+the signature it calls, and what is not fixed carries a finding, whichever front end looks at a file."""
+import ast
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from gluon_codemod import check_code
+from gluon_codemod._project_cache import project_for
+from gluon_codemod.cli import main
+
+from _call_checker import mismatches
+
+PROJECTS = os.path.join(os.path.dirname(__file__), "projects")
+
+
+def _copy(tmp_path, name):
+    target = tmp_path / name
+    shutil.copytree(os.path.join(PROJECTS, name, "before"), target)
+    return target
+
+
+def _tree(root):
+    return {os.path.relpath(os.path.join(folder, f), root): open(os.path.join(folder, f)).read()
+            for folder, dirs, files in os.walk(root) for f in files if f.endswith(".py")
+            and "__pycache__" not in folder}
+
+
+def test_shop_is_fixed_as_a_whole_into_the_expected_tree(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    assert main(["fix", "--quiet", "."]) == 1  # findings are left: Gate keeps its prefix
+    assert _tree(root) == _tree(os.path.join(PROJECTS, "shop", "after"))
+
+
+def test_shop_fixed_still_binds_every_call(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    assert mismatches(str(root)) == []  # the 1.x code is consistent to start with
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "."])
+    assert mismatches(str(root)) == []
+
+
+def test_the_checker_finds_a_call_left_behind(tmp_path):
+    # what the tool did before issue 10: the signature changed in one module, the call in another did not
+    root = _copy(tmp_path, "shop")
+    layers = root / "src" / "shop" / "layers.py"
+    layers.write_text(layers.read_text().replace("def __init__(self, units, prefix=None, params=None):\n"
+                                                 "        super(PosEmbed, self)",
+                                                 "def __init__(self, units):\n        super(PosEmbed, self)"))
+    found = mismatches(str(root))
+    assert any("model.py:13: `PosEmbed` does not take `prefix=`" in line for line in found), found
+    assert any("model.py:14: `PosEmbed` takes 1 positional arguments but the call passes 2" in line
+               for line in found), found
+
+
+def test_a_call_that_cannot_follow_keeps_the_parameter_and_both_are_reported(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "."])
+    layers = (root / "src" / "shop" / "layers.py").read_text()
+    assert "def __init__(self, units, prefix=None):" in layers  # Gate keeps `prefix`, drops `params`
+    findings = check_code(layers)
+    assert any(f.code == "GLN003" and f.line == 26 for f in findings)
+    model = project_for(["src/shop/model.py"], whole=True, use_cache=False)
+    left = check_code((root / "src" / "shop" / "model.py").read_text(), project=model.view("src/shop/model.py"))
+    messages = [f.message for f in left if f.line == 19]
+    assert any("`Gate.__init__` keeps its `prefix` parameter for now because the call at src/shop/model.py:19"
+               in m for m in messages), messages
+
+
+def test_unsafe_fixes_migrate_the_computed_prefix_too(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    assert main(["fix", "--quiet", "--unsafe-fixes", "."]) == 1  # files changed
+    assert main(["check", "--quiet", "--unsafe-fixes", "."]) == 0  # nothing left
+    layers = (root / "src" / "shop" / "layers.py").read_text()
+    assert "prefix=" not in layers and "params=" not in layers
+    assert mismatches(str(root)) == []
+
+
+def test_fixing_twice_changes_nothing(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "."])
+    first = _tree(root)
+    main(["fix", "--quiet", "."])
+    assert _tree(root) == first
+
+
+@pytest.mark.parametrize("name", ["src/shop/layers.py", "src/shop/model.py", "scripts/train.py",
+                                  "tests/test_layers.py"])
+def test_one_file_at_a_time_sees_the_same_project(tmp_path, monkeypatch, capsys, name):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["check", "--quiet", "."])
+    whole = [line for line in capsys.readouterr().out.splitlines() if line.startswith(name + ":")]
+    main(["check", "--quiet", name])  # as the pre-commit hook runs it
+    alone = capsys.readouterr().out.splitlines()
+    assert alone == whole
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "GLN", name], capture_output=True,
+                            text=True, cwd=root)
+    assert flake8.stdout.splitlines() == whole, flake8.stderr
+
+
+def test_a_script_that_never_mentions_gluon_is_fixed_with_the_class_it_calls(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "."])
+    assert (root / "scripts" / "train.py").read_text().splitlines()[2] == "net = Head(8, 3)"
+
+
+def test_fixing_only_some_files_keeps_what_calls_elsewhere_pass(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "src/shop/layers.py"])  # model.py is not rewritten by this run
+    assert "def __init__(self, units, prefix=None, params=None):" in (root / "src/shop/layers.py").read_text()
+    assert mismatches(str(root)) == []
+
+
+def test_fixed_project_builds_on_gluon_runtime(tmp_path, monkeypatch):
+    pytest.importorskip("mxnet")
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "--unsafe-fixes", "--target", "runtime", "."])
+    script = ("import sys; sys.path[:0] = ['src', 'scripts']\n"
+              "import mxnet as mx\n"
+              "from shop.model import Model\n"
+              "net = Model(); net.initialize(); net.hybridize()\n"
+              "y = net(mx.nd.ones((2, 8)))\n"
+              "print(sorted(net.collect_params())[:3], y.shape)\n")
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert "(2, 8)" in completed.stdout
+    assert "'gates.0.dense.bias'" in completed.stdout
+
+
+def test_expected_tree_compiles():
+    for path, text in _tree(os.path.join(PROJECTS, "shop", "after")).items():
+        ast.parse(text, path)
