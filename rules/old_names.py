@@ -47,9 +47,9 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, is_collect_params, \
-    keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, parameter_key, prefixed_key_hint, \
-    receiver_role, scope_of, select_arg, select_problem
+from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
+    is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
+    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
@@ -258,6 +258,8 @@ class OldNames(Rule):
         if (len(parents) >= 2 and isinstance(parents[-1], ast.Attribute) and parents[-1].attr in MOVED_METHODS
                 and isinstance(parents[-2], ast.Call) and parents[-2].func is parents[-1]):
             return  # `collect_params(select).initialize(...)`: GLN006 reports it with its rewrite
+        if feeds_params_argument(self.ctx, node):
+            return  # `Block(..., params=net.collect_params(select))`: GLN004 reports the tie itself
         problem = select_problem(pattern)
         if problem:
             self.report(node, "`collect_params({pattern!r})` selects by 1.x prefixed names, but the regex is now "
