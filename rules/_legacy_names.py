@@ -162,11 +162,12 @@ class ScopeBlocks:
     def looks_legacy(self, name: str, outputs: bool = False) -> bool:
         """A 1.x name: a literal prefix of the file or an alias-and-counter prefix, then a parameter key
         (or an op output); not a symbol variable the file names itself (`rnn_t0_data`)."""
-        if any(v.fullmatch(name) for v in self.variables):
-            return False
+        if name in self.keys or any(v.fullmatch(name) for v in self.variables):
+            return False  # the file's own parameter name (`params.get('layer1_weight')`), or its own variable
         rests = [name[len(p):] for p in self.prefixes if name.startswith(p)]
         rests += [m.group(1) for m in [re.match(r"(?:[A-Za-z_]*?[A-Za-z]\d+_)+(.+)$", name)] if m]
-        return any((_OUTPUT.match(r) if outputs else r in self.keys) for r in rests)
+        return any((_OUTPUT.match(r) if outputs else r in self.keys) for r in rests) or \
+            self.trace(name, outputs=outputs) is not None  # nested literal prefixes: `model_fc_weight`
 
 
 def _alias(cls: str, call: ast.Call) -> str:

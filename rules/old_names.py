@@ -371,6 +371,8 @@ class OldNames(Rule):
             if kind is None:
                 continue
             strings, ordered = listed
+            ordered = ordered or (isinstance(source, ast.Call) and isinstance(source.func, ast.Name)
+                                  and source.func.id == "sorted")
             blocks = self._blocks()
             outputs = kind == "outputs"
             if not any(blocks.looks_legacy(s, outputs) for s in strings):
@@ -388,8 +390,8 @@ class OldNames(Rule):
                             "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver),
                             keys=_bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
             else:
-                build = output_expression if outputs else parameter_expression
-                mapped = [build(s, blocks)[0] if blocks.looks_legacy(s, outputs) else repr(s) for s in strings]
+                mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
+                          if blocks.looks_legacy(s, outputs) else repr(s) for s in strings]
                 self._report_symbol_names(node, shown, mapped, outputs)
             return
 
