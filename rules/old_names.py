@@ -29,6 +29,9 @@ or matches prefixed names silently finds nothing.
 w = net.collect_params()['dense0_weight']
 name = net.prefix + 'weight'
 keys = [k[len(net.prefix):] for k in net.collect_params()]
+cell = gluon.rnn.RNNCell(100, prefix='rnn_')
+assert sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias', 'rnn_i2h_weight']
+out = sym.eval(data=x, rnn_i2h_weight=w)
 ```
 
 ## Use instead
@@ -36,6 +39,9 @@ keys = [k[len(net.prefix):] for k in net.collect_params()]
 w = net.collect_params()['0.weight']  # or net[0].weight
 name = 'weight'
 keys = list(net.collect_params())
+cell = gluon.rnn.RNNCell(100)
+assert sorted(cell.collect_params().keys()) == ['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']
+out = sym.eval(data=x, **{cell.i2h_weight.name: w})  # a Parameter's symbol variable is its unique name
 ```
 
 ## Fix safety
