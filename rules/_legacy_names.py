@@ -83,19 +83,25 @@ class Traced:
 class ScopeBlocks:
     """The Blocks one scope (function or module) builds, and the literal names that scope's file uses."""
 
-    def __init__(self, ctx, scope: ast.AST, file_keys: set, prefixes: set, variables: List[re.Pattern]):
+    def __init__(self, ctx, scope: ast.AST, file_keys: set, prefixes: set, variables: List[re.Pattern],
+                 owner: Optional[BlockNode] = None, depth: int = 0):
         self.ctx = ctx
         self.by_name: Dict[str, BlockNode] = {}
         self.nodes: List[BlockNode] = []
         self.keys = file_keys
         self.prefixes = prefixes
         self.variables = variables
+        self._depth = depth
+        if owner is not None:  # a Block class's `__init__`: `self` is the Block being built
+            self.by_name["self"] = owner
         walked = ctx.walk(scope)
         for node in sorted((n for n in walked if isinstance(n, ast.Assign) and len(n.targets) == 1),
                            key=_position):
             name = dotted(node.targets[0])
             if name and self._is_block_call(node.value):
                 self.by_name[name] = self._build(node.value, name)
+                if owner is not None and re.fullmatch(r"self\.\w+", name):
+                    self._attach(owner, self.by_name[name], name[len("self."):])
         calls = sorted((n for n in walked if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                         and n.func.attr == "add" and dotted(n.func.value) in self.by_name), key=_position)
         for call in calls:
@@ -131,6 +137,33 @@ class ScopeBlocks:
             child = self._child(arg)
             if child is not None:
                 self._attach(node, child, attr)
+        template = self._class_template(call.func)
+        if template is not None:  # a Block class of the file: its `__init__`'s children, for this instance
+            node.scoped = template.scoped
+            for child in template.children:
+                self._attach(node, self._copy(child), child.step)
+        return node
+
+    def _class_template(self, func) -> Optional[BlockNode]:
+        """The children a Block class of the file builds in `__init__` (`self.fc = nn.Dense(2)`), if one
+        class of that name has an `__init__`; not followed deeper than three classes."""
+        classes = [c for c in self.ctx.nodes_of(ast.ClassDef) if isinstance(func, ast.Name) and c.name == func.id]
+        init = next((f for f in classes[0].body if isinstance(f, ast.FunctionDef) and f.name == "__init__"),
+                    None) if len(classes) == 1 else None
+        if init is None or self._depth >= 3:
+            return None
+
+        def build():
+            root = BlockNode(alias=func.id.lower(), prefix=None)
+            ScopeBlocks(self.ctx, init, self.keys, self.prefixes, self.variables, owner=root, depth=self._depth + 1)
+            return root
+        return self.ctx.shared(("legacy-class", id(init), self._depth), build)
+
+    def _copy(self, template: BlockNode) -> BlockNode:
+        node = BlockNode(alias=template.alias, prefix=template.prefix, scoped=template.scoped)
+        self.nodes.append(node)
+        for child in template.children:
+            self._attach(node, self._copy(child), child.step)
         return node
 
     @staticmethod

@@ -241,7 +241,7 @@ class OldNames(Rule):
     # -- prefixed keys ---------------------------------------------------------------------------
     def visit_Subscript(self, node: ast.Subscript) -> None:
         key = literal(node.slice)
-        if key is not None and self._is_legacy_key(key) and self._keyed_by_parameter(node.value):
+        if key is not None and self._keyed_by_parameter(node.value) and self._is_legacy_key(key):
             self._report_key(node, key, node.value)
 
     def visit_Compare(self, node: ast.Compare) -> None:
@@ -251,7 +251,7 @@ class OldNames(Rule):
         if key is None or len(node.ops) != 1 or not isinstance(node.ops[0], (ast.In, ast.NotIn)):
             return
         container = node.comparators[0]
-        if self._is_legacy_key(key) and self._keyed_by_parameter(container):
+        if self._keyed_by_parameter(container) and self._is_legacy_key(key):
             self._report_key(node, key, container)
         elif _LAYER_NAME.match(key) and self._is_key(container) \
                 and not any(key.rstrip("_") in attr for attr in self._self_attrs):

@@ -31,6 +31,20 @@ BUILDS = {
     "prefixed sequential": ("net = gluon.nn.HybridSequential(prefix='model_')\nwith net.name_scope():\n"
                             "    net.add(gluon.nn.Dense(3, in_units=2, prefix='fc_'))\n"
                             "    net.add(gluon.nn.Dense(3, in_units=3))\n"),
+    "unscoped sequential": "net = gluon.nn.Sequential()\nnet.add(gluon.nn.Dense(3, in_units=2))\n",
+    "bidirectional": ("cell = gluon.rnn.BidirectionalCell(gluon.rnn.LSTMCell(4, prefix='l0_', input_size=3),\n"
+                      "                                  gluon.rnn.LSTMCell(4, prefix='r0_', input_size=3))\n"),
+    "zoneout": "cell = gluon.rnn.ZoneoutCell(gluon.rnn.RNNCell(4, input_size=3), zoneout_states=0.5)\n",
+    "file class": ("class Net(gluon.HybridBlock):\n"
+                   "    def __init__(self, **kwargs):\n"
+                   "        super().__init__(**kwargs)\n"
+                   "        with self.name_scope():\n"
+                   "            self.embed = gluon.nn.Embedding(10, 4)\n"
+                   "            self.body = gluon.nn.HybridSequential()\n"
+                   "            with self.body.name_scope():\n"
+                   "                self.body.add(gluon.nn.Dense(4, in_units=4), gluon.nn.Dense(4, in_units=4))\n"
+                   "            self.out = gluon.nn.Dense(2, in_units=4, prefix='out_')\n"
+                   "net = Net(prefix='net_')\n"),
     "stack": ("stack = gluon.rnn.SequentialRNNCell()\n"
               "stack.add(gluon.rnn.LSTMCell(6, prefix='l0_', input_size=4))\n"
               "stack.add(gluon.rnn.LSTMCell(6, prefix='l1_', input_size=6))\n"),
@@ -46,7 +60,7 @@ def test_derived_keys_are_the_keys_gluon_runtime_gives_the_migrated_blocks(name)
     import warnings
 
     build = HEAD + BUILDS[name]
-    receiver = build.splitlines()[2].split(" = ")[0]
+    receiver = next(line for line in build.splitlines() if re.match(r"\w+ = ", line)).split(" = ")[0]
     old = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
