@@ -2,7 +2,7 @@
 which expressions are `collect_params()` results, and which names hold Parameters."""
 import ast
 import re
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from gluon_codemod._names import dotted
 
@@ -52,7 +52,7 @@ def select_problem(pattern: str) -> Optional[str]:
     """Why a `collect_params(select)` regex written for 1.x prefixed names selects something else on
     structural keys (`re.match` anchored at `'features.0.weight'`, spec S3.3), or None if it is fine."""
     problems = []
-    for alternative in pattern.split("|"):
+    for alternative in alternatives(pattern):
         alt = alternative.strip()
         core = alt[1:] if alt.startswith("^") else alt
         core = core[:-1] if core.endswith("$") and not core.endswith("\\$") else core
@@ -81,6 +81,66 @@ def select_problem(pattern: str) -> Optional[str]:
             problems.append(f"`'{alt}'` now matches only a key that starts with it (attribute paths such as "
                             f"`'0.{core}'` do not); use `'.*{core}'`")
     return "; ".join(problems) or None
+
+
+def alternatives(pattern: str) -> List[str]:
+    """The top-level `|` alternatives of a regex, a group around the whole pattern unwrapped:
+    `'(.*_embed|.*_inter_proj)'` -> `['.*_embed', '.*_inter_proj']`; `'a(b|c)'` -> `['a(b|c)']`."""
+    whole = _top_level_group(pattern)
+    if whole is not None:
+        pattern = whole
+    parts, depth, start, index, in_class = [], 0, 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _top_level_group(pattern: str) -> Optional[str]:
+    """`'(a|b)'` / `'(?:a|b)'` -> `'a|b'` when that group spans the whole pattern, else None."""
+    core = pattern[1:] if pattern.startswith("^") else pattern
+    core = core[:-1] if core.endswith("$") and not core.endswith("\\$") else core
+    if not (core.startswith("(") and core.endswith(")")) or core.startswith("(?") and not core.startswith("(?:"):
+        return None
+    depth, index = 0, 0
+    while index < len(core):
+        char = core[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(core) - 1:
+            return None  # `(a)|(b)`: the first group closes before the end
+        index += 1
+    inner = core[3:-1] if core.startswith("(?:") else core[1:-1]
+    return inner
+
+
+def feeds_params_argument(ctx, call: ast.Call) -> bool:
+    """`X(..., params=<call>)`, or `<name> = <call>` with `<name>` given as some call's `params=`."""
+    parent = ctx.parent_of(call)
+    if isinstance(parent, ast.keyword):
+        return parent.arg == "params"
+    if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        return False
+    name = parent.targets[0].id
+    return any(k.arg == "params" and isinstance(k.value, ast.Name) and k.value.id == name
+               for k in ctx.nodes_of(ast.keyword))
 
 
 def scope_of(ctx, fallback: ast.AST) -> ast.AST:

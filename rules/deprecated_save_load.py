@@ -23,8 +23,9 @@ net.load_params('model.params', ctx=ctx)
 net.save_parameters('model.params')
 net.load_parameters('model.params', ctx=ctx)
 ```
-Convert files written by `save_params` once, with MXNet 1.x: `net.load_parameters('old.params')`
-(1.x still reads prefixed keys) then `net.save_parameters('new.params')` (structural keys).
+Convert files written by `save_params` once: `gluon-codemod convert-params OLD.params NEW.params
+--model FILE --build EXPR` (or, with MXNet 1.x, `net.load_parameters('old.params')` then
+`net.save_parameters('new.params')`).
 
 ## Fix safety
 `load_params` -> `load_parameters` is safe: in 1.9.1 `load_params(filename, ctx, allow_missing,
@@ -35,13 +36,18 @@ method is called (convert them as shown above).
 structural names, so anything else that reads the file by key (a 1.x `load_params` in another
 program, `mx.nd.load(...)['dense0_weight']`, a C++ predictor) breaks.
 A reference that is not called (`f = net.save_params`) is renamed the same way. A receiver that may be
-a Module-API object (the file uses `mx.mod`) is reported without a fix.
+a Module-API object (the file uses `mx.mod`) is reported without a fix. Files of other formats are
+reported, not rewritten: `load_params` of a file in the `export()` format (`model-0000.params`, a
+`'%s-%04d.params'` name, a path given to `export()` in the file; keys `arg:`/`aux:` plus 1.x names),
+which `SymbolBlock.imports` keeps reading, and `save_params` of a file that a `SymbolBlock` of the
+same file reads (its keys must stay the symbol's argument names).
 """
 import ast
 
 import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.rules._checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
 from gluon_codemod.rules._old_api import receiver_role, uses_module_api
 
 _NEW_NAME = {"save_params": "save_parameters", "load_params": "load_parameters"}
@@ -49,8 +55,8 @@ _WHY = {
     "save_params": ("unsafe: the file's keys become structural names such as `'0.weight'` instead of the 1.x "
                     "prefixed names such as `'dense0_weight'`, so readers of the file by key must change"),
     "load_params": ("files written by `save_params` have 1.x prefixed keys such as `'dense0_weight'`, which the "
-                    "new `load_parameters` does not read: convert them once with MXNet 1.x "
-                    "(`net.load_parameters(old)` then `net.save_parameters(new)`)"),
+                    f"new `load_parameters` does not read: convert them once with `{CONVERT}` (or, with MXNet 1.x, "
+                    "`net.load_parameters(old)` then `net.save_parameters(new)`)"),
 }
 
 
@@ -113,6 +119,17 @@ class DeprecatedSaveLoad(Rule):
             None,
             why="the file also uses the Module API, which has its own `save_params`: reported, not rewritten",
         ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
+            "def deploy(net, ctx):\n"
+            "    net.save_params('deploy.params')\n"
+            "    sb = gluon.SymbolBlock.imports('deploy-symbol.json', ['data'], 'deploy.params', ctx=ctx)\n"
+            "    net.load_params('deploy-0000.params', ctx=ctx)\n",
+            None,
+            unsafe_fixes=True,
+            why="a file a SymbolBlock reads, and an `export()` checkpoint: other formats, reported, not rewritten",
+        ),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -128,9 +145,32 @@ class DeprecatedSaveLoad(Rule):
             return
         receiver, new = ast.unparse(node.value), _NEW_NAME[node.attr]
         fmt = dict(receiver=receiver, old=node.attr, new=new, why=_WHY[node.attr])
+        other_format = self._other_file_format(node, receiver)
+        if other_format:
+            self.report(node, "`{receiver}.{old}(...)` {problem}", problem=other_format, **fmt)
+            return
         if role == "unknown" and self._module_api:
             self.report(node, self.message + "; not rewritten: this file also uses the Module API, whose "
                         "`save_params`/`load_params` stay; rename it by hand if `{receiver}` is a Gluon Block", **fmt)
             return
         self.report(node, edit=Edit(cst.Attribute, _rename(new), safe=node.attr == "load_params"),
                     fix_title=self.fix_title.format(**fmt), **fmt)
+
+    def _other_file_format(self, node: ast.Attribute, receiver: str):
+        """Why the call's file is not one that `save_parameters`/`load_parameters` may take over."""
+        call = self.ctx.parent_of(node)
+        if not (isinstance(call, ast.Call) and call.func is node):
+            return None
+        filename = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filename"), None)
+        if node.attr == "load_params" and is_export_file(self.ctx, filename):
+            return (f"reads `{ast.unparse(filename)}`, a file in {EXPORT_FORMAT}, which the new "
+                    f"`load_parameters` cannot read, so it is not rewritten; keep reading it with "
+                    f"`gluon.SymbolBlock.imports(symbol_file, input_names, param_file)`, or convert it once "
+                    f"(`{CONVERT}`) and load the result with `{receiver}.load_parameters(...)`")
+        reader = symbol_block_read(self.ctx, filename) if node.attr == "save_params" else None
+        if reader is not None:
+            return (f"writes `{ast.unparse(filename)}`, which a `SymbolBlock` reads at line {reader.lineno}; "
+                    f"`save_parameters` would write structural keys (`'0.weight'`) that do not match the symbol's "
+                    f"argument names, so it is not rewritten; write the file with `{receiver}.export(path)` "
+                    f"(symbol and parameters) for `SymbolBlock.imports`")
+        return None

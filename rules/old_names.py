@@ -10,7 +10,13 @@ Reports, with the structural replacement where one is known:
   (`re.match('dense0_', k)`, `'batchnorm' in k`), and
   `collect_params(select)` whose regex means something else on structural keys (outside the
   ParameterDict method calls GLN006 handles);
-- Block internals built on prefixes: `_collect_params_with_prefix`, `_reg_params`, `_params`, `_unfuse()`.
+- Block internals built on prefixes: `_collect_params_with_prefix`, `_reg_params`, `_params`, `_unfuse()`;
+- literal 1.x names where code compares them with names the new API builds differently: a list, set or
+  tuple of prefixed names compared with (or `assertEqual`ed to) parameter keys
+  (`sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', ...]`), with a symbol's
+  `list_arguments()` or `list_outputs()`; symbol argument names given to `eval`/`bind`/`simple_bind`/
+  `infer_shape`/`infer_type` (`rnn_i2h_weight=...`, `args={'dense0_weight': ...}`); and 1.x output names
+  (`'dense_dense0_fwd_output'`) handed to a helper together with a Block (`check_name(net, [...])`).
 
 ## Why is this bad?
 The new API names parameters by attribute path (`'features.0.weight'`, spec S3.2): there is no
@@ -23,6 +29,9 @@ or matches prefixed names silently finds nothing.
 w = net.collect_params()['dense0_weight']
 name = net.prefix + 'weight'
 keys = [k[len(net.prefix):] for k in net.collect_params()]
+cell = gluon.rnn.RNNCell(100, prefix='rnn_')
+assert sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias', 'rnn_i2h_weight']
+out = sym.eval(data=x, rnn_i2h_weight=w)
 ```
 
 ## Use instead
@@ -30,6 +39,9 @@ keys = [k[len(net.prefix):] for k in net.collect_params()]
 w = net.collect_params()['0.weight']  # or net[0].weight
 name = 'weight'
 keys = list(net.collect_params())
+cell = gluon.rnn.RNNCell(100)
+assert sorted(cell.collect_params().keys()) == ['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']
+out = sym.eval(data=x, **{cell.i2h_weight.name: w})  # a Parameter's symbol variable is its unique name
 ```
 
 ## Fix safety
@@ -40,6 +52,14 @@ your own classes are left alone; the Gluon-only internals (`._prefix`, `_reg_par
 `_collect_params_with_prefix`, `_unfuse`) also on unresolved receivers in a file that uses MXNet.
 Regexes are reported only when they spell a layer prefix (`dense0_`, `conv\\d+_`) and run over
 parameter keys.
+Literal names are traced to the Block that owns them through the Blocks the same scope builds
+(`cell = RNNCell(..., prefix='rnn_')`, `net.add(...)` in order, `with net.name_scope():`, the cell a
+`ResidualCell` wraps): `'rnn_i2h_weight'` of `cell.collect_params()` is `'i2h_weight'` (`cell.i2h_weight`),
+`'hybridsequential0_dense1_bias'` of `net.collect_params()` is `'1.bias'`; a name that cannot be traced
+is shown with a `<path>` placeholder and the parameter's own key. A string counts as a 1.x name only
+after a literal `prefix=` of the file or an alias-and-counter prefix (`dense0_`), and only when a
+parameter key (of Gluon's layers or the file's own `params.get` names) or an op output follows; the
+symbol variables the file names itself (`mx.sym.Variable('rnn_t%d_data' % i)`) are not 1.x names.
 """
 import ast
 import re
@@ -47,12 +67,23 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, is_collect_params, \
-    keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, parameter_key, prefixed_key_hint, \
-    receiver_role, scope_of, select_arg, select_problem
+from gluon_codemod.rules._legacy_names import output_expression, parameter_expression, scope_blocks, \
+    structural_key
+from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
+    is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
+    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
+_ASSERT_EQUAL = {"assertEqual", "assertListEqual", "assertSetEqual", "assertCountEqual", "assertItemsEqual",
+                 "assertSequenceEqual", "assert_equal", "assert_array_equal"}
+# Symbol methods that take arguments by name (keywords, or dicts of name -> array).
+_SYMBOL_CALLS = {"eval", "bind", "simple_bind", "infer_shape", "infer_type", "infer_shape_partial",
+                 "infer_type_partial"}
+_SYMBOL_DICTS = {"args", "args_grad", "aux_states", "shared_arg_names", "type_dict", "grad_req"}
+_WRAPPERS = {"sorted", "list", "set", "tuple", "frozenset"}
+_PATH_NOTE = (" (`<path>`: the attribute path, from that Block, of the child that owned the parameter, "
+              "e.g. `'0.weight'`; nothing for its own parameters)")
 _REGEX_FUNCTIONS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split", "compile"}
 _INTERNALS = {
     "_reg_params": "is private Block state; use `{receiver}.params` (in the new API a dict of the block's own "
@@ -77,6 +108,20 @@ class OldNames(Rule):
         Valid("import re\nfrom mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
               "w = net.collect_params()['weight']\nfiles = [f for f in names if re.match('dense0_', f)]\n",
               why="a structural key; a regex over something that is not parameter keys"),
+        Valid("import logging\nimport mxnet as mx\nfrom mxnet import gluon\n"
+              "cell = gluon.rnn.RNNCell(100, prefix='rnn_')\n"
+              "data = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]\n"
+              "out, _ = cell.unroll(2, data)\n"
+              "args, outs, auxs = mx.sym.Group(out).infer_shape(rnn_t0_data=(10, 50), rnn_t1_data=(10, 50))\n"
+              "lr = {'dense0_weight': 0.1, 'rnn_i2h_bias': 0.0}\n"
+              "assert sorted(lr.keys()) == ['dense0_weight', 'rnn_i2h_bias']\n"
+              "logging.info('dense0_weight grew: %s', ['dense0_weight'])\n"
+              "assert sorted(cell.collect_params().keys()) == ['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']\n",
+              why="symbol variables the file names itself, a dict of config values, logging text, structural keys"),
+        Valid("def test_keys(params):\n"
+              "    assert sorted(params.keys()) == ['rnn_h2h_bias', 'rnn_i2h_bias']\n"
+              "    return sym.eval(dense0_weight=1)\n",
+              why="a file without MXNet: nothing says these are parameter keys or symbols"),
     ]
     INVALID = [
         Invalid(
@@ -101,6 +146,29 @@ class OldNames(Rule):
             "    return layer._unfuse()._collect_params_with_prefix()\n",
             None,
             why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys",
+        ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
+            "def test_residual():\n"
+            "    cell = gluon.rnn.ResidualCell(gluon.rnn.GRUCell(50, prefix='rnn_'))\n"
+            "    inputs = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]\n"
+            "    outputs, _ = cell.unroll(2, inputs)\n"
+            "    outputs = mx.sym.Group(outputs)\n"
+            "    assert sorted(cell.collect_params().keys()) == \\\n"
+            "        ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias', 'rnn_i2h_weight']\n"
+            "    outputs = outputs.eval(rnn_t0_data=mx.nd.ones((10, 50)), rnn_t1_data=mx.nd.ones((10, 50)),\n"
+            "                           rnn_i2h_weight=mx.nd.zeros((150, 50)), rnn_i2h_bias=mx.nd.zeros((150,)))\n"
+            "def check_name(net, names):\n"
+            "    assert net(mx.sym.var('data')).list_outputs() == names\n"
+            "def test_names():\n"
+            "    net = gluon.nn.HybridSequential(prefix='dense_')\n"
+            "    with net.name_scope():\n"
+            "        net.add(gluon.nn.Dense(3))\n"
+            "    check_name(net, ['dense_dense0_fwd_output'])\n",
+            None,
+            why="literal 1.x names compared with parameter keys, given as symbol arguments and as output names: "
+                "reported with the structural names traced through the cells and the Sequential",
         ),
     ]
 
@@ -173,15 +241,17 @@ class OldNames(Rule):
     # -- prefixed keys ---------------------------------------------------------------------------
     def visit_Subscript(self, node: ast.Subscript) -> None:
         key = literal(node.slice)
-        if key is not None and looks_prefixed(key) and self._keyed_by_parameter(node.value):
+        if key is not None and self._keyed_by_parameter(node.value) and self._is_legacy_key(key):
             self._report_key(node, key, node.value)
 
     def visit_Compare(self, node: ast.Compare) -> None:
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            self._compared_names(node, node.left, node.comparators[0])
         key = literal(node.left)
         if key is None or len(node.ops) != 1 or not isinstance(node.ops[0], (ast.In, ast.NotIn)):
             return
         container = node.comparators[0]
-        if looks_prefixed(key) and self._keyed_by_parameter(container):
+        if self._keyed_by_parameter(container) and self._is_legacy_key(key):
             self._report_key(node, key, container)
         elif _LAYER_NAME.match(key) and self._is_key(container) \
                 and not any(key.rstrip("_") in attr for attr in self._self_attrs):
@@ -198,7 +268,12 @@ class OldNames(Rule):
         if key in self._self_attrs:
             return  # an attribute of the file's own Blocks: already a structural key
         own = isinstance(container, ast.Attribute) and container.attr == "params"
-        hint = f"`'{parameter_key(key)}'`" if own else prefixed_key_hint(key)
+        receiver = self._receiver_of(container)
+        within = self._blocks().by_name.get(dotted(receiver) or "") if receiver is not None else None
+        traced, known = structural_key(key, self._blocks(), within) if within is not None else (None, False)
+        attribute = parameter_expression(key, self._blocks(), within)[0] if known else None
+        hint = f"`{traced}` (`{attribute}`)" if known else f"`'{parameter_key(key)}'`" if own \
+            else prefixed_key_hint(key)
         self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                     "path: use {hint}", key=key, hint=hint)
 
@@ -216,6 +291,14 @@ class OldNames(Rule):
     # -- calls: regexes, selections, internals ---------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if called in _ASSERT_EQUAL and len(node.args) >= 2:
+            self._compared_names(node, node.args[0], node.args[1])
+        elif called in _SYMBOL_CALLS and isinstance(func, ast.Attribute) and self.ctx.imports.imports_gluon \
+                and not self.ctx.is_foreign(func.value):
+            self._symbol_arguments(node)
+        elif called not in _ASSERT_EQUAL:
+            self._output_names(node)
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
@@ -227,7 +310,7 @@ class OldNames(Rule):
         elif func.attr in ("get",) and node.args and self._keyed_by_parameter(receiver) \
                 and not (isinstance(receiver, ast.Attribute) and receiver.attr == "params"):
             key = literal(node.args[0])
-            if key is not None and looks_prefixed(key):
+            if key is not None and self._is_legacy_key(key):
                 self._report_key(node, key, receiver)
         elif func.attr in _REGEX_FUNCTIONS and self.ctx.imports.qualify(func) == f"re.{func.attr}":
             self._regex(node)
@@ -258,6 +341,8 @@ class OldNames(Rule):
         if (len(parents) >= 2 and isinstance(parents[-1], ast.Attribute) and parents[-1].attr in MOVED_METHODS
                 and isinstance(parents[-2], ast.Call) and parents[-2].func is parents[-1]):
             return  # `collect_params(select).initialize(...)`: GLN006 reports it with its rewrite
+        if feeds_params_argument(self.ctx, node):
+            return  # `Block(..., params=net.collect_params(select))`: GLN004 reports the tie itself
         problem = select_problem(pattern)
         if problem:
             self.report(node, "`collect_params({pattern!r})` selects by 1.x prefixed names, but the regex is now "
@@ -281,6 +366,113 @@ class OldNames(Rule):
         self.report(node, "the regex `{pattern!r}` matches 1.x prefixed names, but parameter keys are now attribute "
                     "paths such as `'0.weight'`: match the child's path (e.g. `'0\\.'`){by_key}",
                     pattern=pattern, by_key=by_key)
+
+    # -- literal 1.x names compared with keys or given as symbol arguments ------------------------
+    def _compared_names(self, node, first, second) -> None:
+        for source, names in ((first, second), (second, first)):
+            listed = _listed_strings(self.ctx, names)
+            if listed is None:
+                continue
+            kind, receiver = self._name_source(source)
+            if kind is None:
+                continue
+            strings, ordered = listed
+            ordered = ordered or (isinstance(source, ast.Call) and isinstance(source.func, ast.Name)
+                                  and source.func.id == "sorted")
+            blocks = self._blocks()
+            outputs = kind == "outputs"
+            if not any(blocks.looks_legacy(s, outputs) for s in strings):
+                continue
+            within = blocks.by_name.get(dotted(receiver) or "") if receiver is not None else None
+            shown = ast.unparse(names)
+            if kind == "keys":
+                mapped = [structural_key(s, blocks, within) if blocks.looks_legacy(s) else (repr(s), True)
+                          for s in strings]
+                keys = [m for m, _ in mapped]
+                if ordered and all(ok for _, ok in mapped):
+                    keys = sorted(keys, key=ast.literal_eval)
+                self.report(node, "`{shown}` lists 1.x prefixed parameter names, compared with the keys of "
+                            "`{receiver}.collect_params()`, which are now attribute paths: compare with "
+                            "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver),
+                            keys=_bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
+            else:
+                mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
+                          if blocks.looks_legacy(s, outputs) else repr(s) for s in strings]
+                self._report_symbol_names(node, shown, mapped, outputs)
+            return
+
+    def _report_symbol_names(self, node, shown: str, mapped: list, outputs: bool) -> None:
+        if outputs:
+            self.report(node, "`{shown}` lists 1.x output names, built from nested Block prefixes; in the new API "
+                        "an op is named after its own Block's `name` alone, with a process-wide counter "
+                        "(`dense3_fwd_output`): build the names from the Blocks (`[{mapped}]`)",
+                        shown=shown, mapped=", ".join(mapped))
+        else:
+            self.report(node, "`{shown}` lists 1.x parameter names as symbol arguments, but in the new API a "
+                        "Parameter's symbol variable is its unique `name` (`param_<uuid>_weight`): compare with "
+                        "`[{mapped}]`", shown=shown, mapped=", ".join(mapped))
+
+    def _name_source(self, expr):
+        """('keys', receiver) for parameter keys, ('arguments'|'outputs', None) for a symbol's names."""
+        expr = _unwrapped(expr)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and not expr.args:
+            if expr.func.attr in ("list_arguments", "list_auxiliary_states", "list_inputs"):
+                return "arguments", None
+            if expr.func.attr == "list_outputs":
+                return "outputs", None
+        if not self._keyed_by_parameter(expr):
+            return None, None
+        return "keys", self._receiver_of(expr)
+
+    def _receiver_of(self, keyed):
+        """The Block whose parameter keys `keyed` holds: `net` for `net.collect_params()`, `net.params` or a
+        variable assigned one of them."""
+        if is_collect_params(keyed):
+            return keyed.func.value
+        if isinstance(keyed, ast.Attribute) and keyed.attr == "params":
+            return keyed.value
+        values = assigned_values(self.ctx, dotted(keyed) or "")
+        if not values:
+            return None
+        return values[0].func.value if is_collect_params(values[0]) else getattr(values[0], "value", None)
+
+    def _is_legacy_key(self, key: str) -> bool:
+        return looks_prefixed(key) or self._blocks().looks_legacy(key)
+
+    def _symbol_arguments(self, node: ast.Call) -> None:
+        """`outputs.eval(rnn_i2h_weight=...)`, `sym.bind(ctx, args={'dense0_weight': ...})`."""
+        blocks = self._blocks()
+        names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg)]
+        dicts = [k.value for k in node.keywords if k.arg in _SYMBOL_DICTS] + node.args[1:3]
+        keyed = [literal(key) for d in dicts if isinstance(d, ast.Dict) for key in d.keys
+                 if literal(key) and blocks.looks_legacy(literal(key))]
+        if not names and not keyed:
+            return
+        pairs = [f"`{n}` -> `**{{{parameter_expression(n, blocks)[0]}.name: ...}}`" for n in names]
+        pairs += [f"`'{n}'` -> `{parameter_expression(n, blocks)[0]}.name`" for n in keyed]
+        self.report(node, "`{method}(...)` names symbol arguments after 1.x parameter names, but in the new API a "
+                    "Parameter's symbol variable is its unique `name` (`param_<uuid>_weight`): use {pairs}",
+                    method=ast.unparse(node.func), pairs=", ".join(pairs))
+
+    def _output_names(self, node: ast.Call) -> None:
+        """`check_name(net, ['dense_dense0_fwd_output'])`: 1.x output names handed over with a Block."""
+        lists = [(arg, _listed_strings(self.ctx, arg)) for arg in node.args
+                 if isinstance(arg, (ast.List, ast.Tuple, ast.Set))]
+        lists = [(arg, listed) for arg, listed in lists if listed is not None]
+        blocks_given = [a for a in node.args if self._role(a) == "block"] if lists else []
+        if not blocks_given:
+            return
+        blocks = self._blocks()
+        within = blocks.by_name.get(dotted(blocks_given[0]) or "")
+        for arg, listed in lists:
+            if not any(blocks.looks_legacy(s, outputs=True) for s in listed[0]):
+                continue
+            mapped = [output_expression(s, blocks, within)[0] if blocks.looks_legacy(s, outputs=True) else repr(s)
+                      for s in listed[0]]
+            self._report_symbol_names(arg, ast.unparse(arg), mapped, outputs=True)
+
+    def _blocks(self):
+        return scope_blocks(self.ctx, scope_of(self.ctx, self._module))
 
     # -- helpers ---------------------------------------------------------------------------------
     def _role(self, expr) -> str:
@@ -316,6 +508,43 @@ class OldNames(Rule):
             elif not items and isinstance(target, ast.Name):
                 names.add(target.id)
         return names
+
+
+def _unwrapped(expr):
+    """`sorted(list(x.keys()))` -> `x`: the collection under order- and type-only wrappers."""
+    while True:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPERS \
+                and len(expr.args) == 1 and not expr.keywords:
+            expr = expr.args[0]
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" \
+                and not expr.args:
+            expr = expr.func.value
+        else:
+            return expr
+
+
+def _bracketed(written, items: list) -> str:
+    """`items` in the brackets of the collection as written: `[...]`, `{...}` or `(...)`."""
+    written = _unwrapped(written)
+    if isinstance(written, ast.Set):
+        return "{" + ", ".join(items) + "}"
+    if isinstance(written, ast.Tuple):
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return "[" + ", ".join(items) + "]"
+
+
+def _listed_strings(ctx, expr) -> "Optional[tuple[list, bool]]":
+    """(the strings, whether compared sorted) of a list/tuple/set literal of strings, possibly wrapped in
+    `sorted`/`set`/... or held by a variable assigned only that literal."""
+    ordered = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "sorted"
+    expr = _unwrapped(expr)
+    if isinstance(expr, ast.Name):
+        values = assigned_values(ctx, expr.id)
+        expr = values[0] if len(values) == 1 else expr
+    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
+        return None
+    strings = [literal(e) for e in expr.elts]
+    return (strings, ordered) if all(s is not None for s in strings) else None
 
 
 def _iterated(expr) -> "tuple[Optional[ast.AST], bool]":

@@ -39,8 +39,14 @@ keys (suffix patterns such as `'.*weight'`); in the loop, the dict-level `init` 
 written before do not load (spec S7.6). `strip_prefix` / `restore_prefix` equal to the receiver's
 `.prefix` are dropped (structural keys are already relative); any other value is reported. A
 selection in an expression, `verbose=`, a `select` regex written for prefixed names or computed at
-run time, and save/load of a selection are reported, not rewritten. The receiver must be a Block as
-far as the file tells, or any non-foreign name in a file that imports MXNet.
+run time, and save/load of a selection are reported, not rewritten. So are files of other formats:
+`load` of a file in the `export()` format (`model-0000.params`, a `'%s-%04d.params'` name, a path
+given to `export()` in the file: keys `arg:`/`aux:` plus 1.x names, which `SymbolBlock.imports`
+keeps reading), `load_dict` of what `mx.model.load_checkpoint` returned, and `save` of a file that a
+`SymbolBlock` of the same file reads (its keys must stay the symbol's argument names). Convert legacy
+checkpoints with `gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`.
+The receiver must be a Block as far as the file tells, or any non-foreign name in a file that
+imports MXNet.
 """
 import ast
 from typing import Dict, Optional
@@ -50,6 +56,8 @@ import libcst as cst
 from gluon_codemod._cst import has_comment, remove_args
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
+from gluon_codemod.rules._checkpoint_files import CONVERT, EXPORT_FORMAT, is_checkpoint_dict, is_export_file, \
+    symbol_block_read
 from gluon_codemod.rules._old_api import MOVED_METHODS, all_names, is_collect_params, literal, scope_of, select_arg, \
     select_problem, stores
 
@@ -223,6 +231,19 @@ class ParameterDictMethods(Rule):
             None,
             why="prefixed regex, a value used, a foreign restore_prefix: reported, not rewritten",
         ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
+            "def finetune(net, prefix, epoch, ctx):\n"
+            "    net.collect_params().load('%s-%04d.params' % (prefix, epoch), ctx=ctx)\n"
+            "    sym, arg_params, aux_params = mx.model.load_checkpoint(prefix, epoch)\n"
+            "    net.collect_params().load_dict(arg_params, ctx=ctx)\n"
+            "    net.collect_params().save('net.params')\n"
+            "    return gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], 'net.params')\n",
+            None,
+            unsafe_fixes=True,
+            why="export-format checkpoints and a file a SymbolBlock reads: not `save/load_parameters` files",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -240,10 +261,15 @@ class ParameterDictMethods(Rule):
                    new=_NEW_NAME.get(method, method))
         bound = _bind(node.args, node.keywords, _SIGNATURES[method])
         reason = self._not_fixable(node, block, method, bound, collect, variable)
-        if reason:
+        other_format = None if reason or bound is None or select_arg(collect) is not None else \
+            self._other_file_format(method, bound, receiver)
+        if other_format:
+            self.report(node, "`{shown}.{method}(...)` {problem}", problem=other_format, **fmt)
+        elif reason:
             # With a selection, moving the call to the Block would reach every parameter: do not suggest it.
             base = self.message if select_arg(collect) is None else _SELECTION_MESSAGE
-            self.report(node, base + "; not rewritten: " + reason, **fmt)
+            # `reason` goes in as a value: it may hold braces (`{k: p.data() ...}`, a regex's `{4}`).
+            self.report(node, base + "; not rewritten: {reason}", reason=reason, **fmt)
         elif select_arg(collect) is None:
             safe = method not in ("save", "load", "load_dict")
             text = receiver if variable else None
@@ -287,6 +313,25 @@ class ParameterDictMethods(Rule):
                 and getattr(parents[-2], "lineno", None) != parents[-1].lineno
                 and self._alone_on_its_lines(parents[-1])):
             return "its value is used or it shares a line; loop over `.values()` instead"
+        return None
+
+    def _other_file_format(self, method: str, bound: Dict[str, object], receiver: str) -> Optional[str]:
+        """Why the file (or dict) is not one that `save_parameters`/`load_parameters` may take over."""
+        if method == "load" and is_export_file(self.ctx, bound.get("filename")):
+            return (f"reads `{ast.unparse(bound['filename'])}`, a file in {EXPORT_FORMAT}, which "
+                    f"`{receiver}.load_parameters` cannot read, so it is not rewritten; keep reading it with "
+                    f"`gluon.SymbolBlock.imports(symbol_file, input_names, param_file)`, or convert it once "
+                    f"(`{CONVERT}`) and load the result with `{receiver}.load_parameters(...)`")
+        if method == "load_dict" and is_checkpoint_dict(self.ctx, bound.get("param_dict")):
+            return (f"loads `{ast.unparse(bound['param_dict'])}`, read from a file in {EXPORT_FORMAT}, which "
+                    f"`{receiver}.load_dict` would match against structural names, so it is not rewritten; convert "
+                    f"the file once (`{CONVERT}`) and load the result with `{receiver}.load_parameters(...)`")
+        reader = symbol_block_read(self.ctx, bound.get("filename")) if method == "save" else None
+        if reader is not None:
+            return (f"writes `{ast.unparse(bound['filename'])}`, which a `SymbolBlock` reads at line "
+                    f"{reader.lineno}; `{receiver}.save_parameters` would write structural keys (`'0.weight'`) that "
+                    f"do not match the symbol's argument names, so it is not rewritten; write the file with "
+                    f"`{receiver}.export(path)` (symbol and parameters) for `SymbolBlock.imports`")
         return None
 
     def _alone_on_its_lines(self, statement: ast.stmt) -> bool:

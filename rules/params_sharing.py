@@ -40,18 +40,23 @@ Reported, not rewritten: a new block with children and a `.params` source (1.x a
 whose prefixed names match the source's own names, as `rnn` layers' `_unfuse` does with
 `prefix='l0_'`), other `collect_params()` sources (structure not known to match: a tie by structural
 key can silently tie nothing or something else), `collect_params(regex)` (selects on the old prefixed
-names), conditional and unknown sources. `SymbolBlock(outputs, inputs, params=...)` keeps
+names), conditional and unknown sources. A regex selection given to a block of another class (directly
+or through a variable, and also for a class imported from a module the file cannot see) is reported
+as a tie that no regex can restore: the two classes name the shared Parameters by different
+structural keys, so the remedy is to assign the Parameters by attribute after construction
+(`self.crit.proj[0].weight = self.embed.embed_0.weight`). `SymbolBlock(outputs, inputs, params=...)` keeps
 `params` in the new API and is left alone, as are classes of the file that use a `params` argument
 for something else.
 """
 import ast
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
 from gluon_codemod._cst import remove_args
 from gluon_codemod._names import dotted, is_gluon
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.rules._old_api import assigned_values, literal, select_arg, select_problem
 
 # Gluon layers that own parameters but no children: their `params` and `collect_params()` coincide.
 _LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm",
@@ -112,6 +117,9 @@ class ParamsSharing(Rule):
               why="not a Gluon call"),
         Valid("from mxnet.gluon import nn\nb = nn.Dense(8).share_parameters(a.collect_params())\n",
               why="already migrated"),
+        Valid("from mxnet import gluon\nfrom .optim import Lookahead\n"
+              "def make(net):\n    return Lookahead(params=net.collect_params('.*weight'))\n",
+              why="an unresolved class that is not built as a Block's attribute: nothing says it is a Block"),
     ]
     INVALID = [
         Invalid(
@@ -170,6 +178,19 @@ class ParamsSharing(Rule):
             why="children outside name_scope, a composite source, a regex, a condition, a `.params` source for "
                 "a block with children: reported, not rewritten",
         ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "from .adaptive import AdaptiveEmbedding, ProjectedAdaptiveLogSoftmaxWithLoss\n"
+            "class TransformerXL(gluon.Block):\n"
+            "    def __init__(self, vocab_size, units, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.embed = AdaptiveEmbedding(vocab_size, units)\n"
+            "        self.crit = ProjectedAdaptiveLogSoftmaxWithLoss(\n"
+            "            vocab_size, units, params=self.embed.collect_params('(.*_embed|.*_inter_proj)'))\n",
+            None,
+            why="a regex tie between two classes (imported from a module the file cannot see): no regex can "
+                "restore it under structural keys; reported with the attribute-assignment remedy",
+        ),
     ]
 
     def __init__(self, sink, ctx):
@@ -184,7 +205,12 @@ class ParamsSharing(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         keyword = next((k for k in node.keywords if k.arg == "params"), None)
-        if keyword is None or not self.ctx.is_block_constructor(node) or not self._takes_gluon_params(node.func):
+        if keyword is None:
+            return
+        if not (self.ctx.is_block_constructor(node) and self._takes_gluon_params(node.func)):
+            selections = self._selections(keyword.value)
+            if selections and self._builds_unresolved_block(node):
+                self._regex_tie(keyword, node, selections)
             return
         value = keyword.value
         if isinstance(value, ast.Constant) and value.value is None:
@@ -207,8 +233,7 @@ class ParamsSharing(Rule):
               and value.func.attr == "collect_params"):
             source = ast.unparse(value)
             if value.args or value.keywords:
-                self.report(keyword, "`params={source}` selects by the old prefixed names; pick the parameters "
-                            "by structural name and chain `.share_parameters(...)`", source=source)
+                self._regex_tie(keyword, node, [value])
                 return
             built = self._construction(value.func.value)
             if (receiver_leaf and self._is_leaf(built)) or self._same_structure(node, built):
@@ -221,6 +246,8 @@ class ParamsSharing(Rule):
                 self.report(keyword, "`params={source}` cannot be shown to tie the same parameters once keyed by "
                             "structural name; if both blocks have the same structure chain "
                             "`.share_parameters({source})`", source=source)
+        elif self._selections(value):
+            self._regex_tie(keyword, node, self._selections(value))
         else:
             self.report(keyword, "`params={source}` is removed from Block constructors in the new API and this "
                         "source cannot be rewritten; chain `.share_parameters(<block>.collect_params())` where "
@@ -229,6 +256,53 @@ class ParamsSharing(Rule):
     def _fix(self, keyword, call, source, as_collect):
         self.report(keyword, source=source, edit=Edit(cst.Call, _share(as_collect), span=_span(call)),
                     fix_title=self.fix_title.format(source=source))
+
+    # -- sharing through a regex selection --------------------------------------------------------
+    def _selections(self, value: ast.AST) -> List[ast.Call]:
+        """The `collect_params(regex)` calls that `value` is, or that a variable holding it was assigned
+        (`crit_params = self.embed.collect_params('.*_embed')`); empty unless one of them has a regex."""
+        calls = [value]
+        if isinstance(value, ast.Name):
+            calls = [v for v in assigned_values(self.ctx, value.id)
+                     if not (isinstance(v, ast.Constant) and v.value is None)]
+        if not calls or not all(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                                and c.func.attr == "collect_params" for c in calls):
+            return []
+        return calls if any(select_arg(c) is not None for c in calls) else []
+
+    def _builds_unresolved_block(self, call: ast.Call) -> bool:
+        """`self.crit = ProjectedSoftmax(..., params=...)` in a Block whose class the file imports from a
+        module it cannot see: a class (CamelCase) that no import resolves, assigned to a Block's attribute."""
+        name = dotted(call.func)
+        parent = self.ctx.parent_of(call)
+        return (name is not None and name.rsplit(".", 1)[-1][:1].isupper()
+                and self.ctx.imports.qualify(call.func) is None and self.ctx.in_block_class
+                and isinstance(parent, ast.Assign) and (dotted(parent.targets[0]) or "").startswith("self."))
+
+    def _regex_tie(self, keyword: ast.keyword, call: ast.Call, selections: List[ast.Call]) -> None:
+        cls = ast.unparse(call.func)
+        regexes = [literal(select_arg(s)) or ast.unparse(select_arg(s)) for s in selections if select_arg(s)]
+        owners = sorted({ast.unparse(s.func.value) for s in selections})
+        built = [self._construction(s.func.value, any_class=True) for s in selections]
+        fmt = dict(shown=ast.unparse(keyword.value), cls=cls, regex="`, `".join(regexes), owner=owners[0])
+        if built and all(b is not None and ast.dump(b.func) == ast.dump(call.func) for b in built):
+            problems = [select_problem(r) for r in regexes if select_problem(r)]
+            self.report(keyword, "`params={shown}` selects by the regex `{regex}`, written for 1.x prefixed names; "
+                        "both blocks are `{cls}`, so the same Parameters have the same structural keys: chain "
+                        "`.share_parameters({owner}.collect_params(...))` with a regex over those keys{hint}",
+                        hint=f" ({'; '.join(problems)})" if problems else "", **fmt)
+            return
+        sources = sorted({ast.unparse(b.func) for b in built if b is not None})
+        parent = self.ctx.parent_of(call)
+        target = ast.unparse(parent.targets[0]) if isinstance(parent, ast.Assign) and len(parent.targets) == 1 \
+            else f"<the {cls}>"
+        self.report(keyword, "`params={shown}` ties the Parameters that the regex `{regex}` picked by 1.x prefixed "
+                    "name to a `{cls}`, {other}: the two name those Parameters by different structural keys, so "
+                    "no regex can restore this tie; drop `params=` and assign each shared Parameter by attribute "
+                    "after construction (`{target}.<child>.<param> = {owner}.<child>.<param>`)",
+                    other=(f"a class other than `{owners[0]}`'s (`{'`/`'.join(sources)}`)" if sources
+                           else f"not known to have the structure of `{owners[0]}`"),
+                    target=target, **fmt)
 
     # -- what the blocks are --------------------------------------------------------------------
     def _takes_gluon_params(self, func: ast.AST) -> bool:
@@ -267,8 +341,9 @@ class ParamsSharing(Rule):
                     return True
         return False
 
-    def _construction(self, expr: ast.AST) -> Optional[ast.Call]:
-        """The Block constructor call that the only assignment to `expr` in this scope stores, if any."""
+    def _construction(self, expr: ast.AST, any_class: bool = False) -> Optional[ast.Call]:
+        """The Block constructor call that the only assignment to `expr` in this scope stores, if any
+        (`any_class`: any call of a CamelCase name, such as a Block class imported from a sibling module)."""
         name = dotted(expr)
         if name is None:
             return None
@@ -280,7 +355,9 @@ class ParamsSharing(Rule):
         values += [e for n in assignments for t in n.targets
                    if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts)
                    for d, e in zip(t.elts, n.value.elts) if dotted(d) == name]
-        if len(values) == 1 and self.ctx.is_block_constructor(values[0]):
+        if len(values) == 1 and (self.ctx.is_block_constructor(values[0]) or (
+                any_class and isinstance(values[0], ast.Call)
+                and (dotted(values[0].func) or "").rsplit(".", 1)[-1][:1].isupper())):
             return values[0]
         return None
 

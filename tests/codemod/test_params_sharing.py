@@ -140,3 +140,66 @@ def test_1x_leaf_params_and_collect_params_tie_the_same():
     a = nn1.Dense(3)
     assert nn1.Dense(3, params=a.params).weight is a.weight
     assert nn1.Dense(3, params=a.collect_params()).bias is a.bias
+
+
+# -- a regex selection shared with a block of another class (GluonNLP's Transformer-XL) ---------------
+TRANSFORMER_XL = """\
+    from mxnet import gluon
+    from .adaptive import AdaptiveEmbedding, ProjectedAdaptiveLogSoftmaxWithLoss
+
+    class TransformerXL(gluon.Block):
+        def __init__(self, vocab_size, units, tie_embeddings, tie_projections, **kwargs):
+            super(TransformerXL, self).__init__(**kwargs)
+            with self.name_scope():
+                self.embed = AdaptiveEmbedding(vocab_size, units)
+                if tie_embeddings and tie_projections:
+                    self.crit = ProjectedAdaptiveLogSoftmaxWithLoss(
+                        vocab_size, units, params=self.embed.collect_params('(.*_embed|.*_inter_proj)'))
+                elif tie_embeddings:
+                    crit_params = self.embed.collect_params(r'.*_embed\\d+_weight')
+                    self.crit = ProjectedAdaptiveLogSoftmaxWithLoss(vocab_size, units, params=crit_params)
+    """
+
+
+def test_regex_tie_between_classes_says_no_regex_can_restore_it():
+    direct, through_variable = findings(TRANSFORMER_XL)
+    assert direct.line == 11 and through_variable.line == 14  # the `params=` arguments themselves
+    assert "`(.*_embed|.*_inter_proj)`" in direct.message  # the alternation shown intact
+    assert "no regex can restore this tie" in direct.message
+    assert "`self.crit.<child>.<param> = self.embed.<child>.<param>`" in direct.message
+    assert "(`AdaptiveEmbedding`)" in direct.message and not direct.fix_available
+    # the raw string's regex as written, single backslash
+    assert "`.*_embed\\d+_weight`" in through_variable.message
+    assert "`params=crit_params`" in through_variable.message
+
+
+def test_regex_tie_is_not_reported_again_as_a_selection_by_gln009():
+    codes = [f.code for f in check_code(textwrap.dedent(TRANSFORMER_XL))]
+    assert "GLN009" not in codes
+
+
+def test_regex_tie_between_blocks_of_the_same_class_points_at_a_structural_regex():
+    (finding,) = findings("""\
+        from mxnet import gluon
+        class Enc(gluon.Block):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                with self.name_scope():
+                    self.fc = gluon.nn.Dense(2)
+        a = Enc()
+        b = Enc(params=a.collect_params('enc0_dense0_.*|.*_bias'))
+        """)
+    assert "both blocks are `Enc`" in finding.message
+    assert "`enc0_dense0_.*|.*_bias`" in finding.message
+    assert "`'enc0_dense0_.*'` matched the 1.x prefix" in finding.message
+    assert "`'.*_bias'` expects an underscore" in finding.message
+
+
+def test_regex_tie_to_an_unknown_source_does_not_claim_its_class():
+    (finding,) = findings("""\
+        from mxnet.gluon import nn
+        def tied(encoder):
+            return nn.Dense(4, params=encoder.collect_params('.*dense0_weight'))
+        """)
+    assert "not known to have the structure of `encoder`" in finding.message
+    assert "`<the nn.Dense>.<child>.<param> = encoder.<child>.<param>`" in finding.message

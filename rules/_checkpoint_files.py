@@ -1,0 +1,132 @@
+"""Which parameter files a call reads or writes, as far as the file tells (GLN006, GLN007).
+
+`load_parameters` reads only files keyed by structural names. Two other 1.x formats must not be
+handed to it by a fix: files written by `export()` / `mx.model.save_checkpoint` (`prefix-0000.params`,
+keys `arg:`/`aux:` plus 1.x prefixed names), and files that a `SymbolBlock` reads (its Parameters are
+named after the symbol's arguments, so the file must keep 1.x names).
+"""
+import ast
+import re
+from typing import List, Optional
+
+from gluon_codemod._names import dotted
+from gluon_codemod.rules._old_api import assigned_values, literal
+
+# `model-0000.params`, `'%s-%04d.params' % (...)`, `'{}-{:04d}.params'.format(...)`, f'{p}-{e:04d}.params'.
+_EXPORT_NAME = re.compile(r"-(?:\d{4}|%04d|\{[^{}]*:04d\})\.params$")
+_SYMBOL_LOADS = ("load_parameters", "load_params")
+CONVERT = "gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR"
+EXPORT_FORMAT = "the `export()` checkpoint format (keys `arg:`/`aux:` plus 1.x prefixed names)"
+
+
+def _text(ctx, expr, seen=()) -> List[str]:
+    """The literal spellings `expr` can have, with formatted parts kept as written (`%04d`, `{:04d}`)."""
+    if literal(expr) is not None:
+        return [literal(expr)]
+    if isinstance(expr, ast.JoinedStr):
+        parts = []
+        for value in expr.values:
+            spec = literal(value.format_spec.values[0]) if isinstance(value, ast.FormattedValue) and \
+                value.format_spec is not None and value.format_spec.values else None
+            parts.append(literal(value) if literal(value) is not None else "{:%s}" % spec if spec else "{}")
+        return ["".join(parts)]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mod)):
+        if isinstance(expr.op, ast.Mod):
+            return _text(ctx, expr.left, seen)
+        rights = _text(ctx, expr.right, seen) or ["{}"]
+        lefts = _text(ctx, expr.left, seen) or ["{}"]
+        return [left + right for left in lefts for right in rights]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+        if expr.func.attr == "format":
+            return _text(ctx, expr.func.value, seen)
+        if expr.func.attr == "join" and expr.args:  # `os.path.join(root, 'model-0000.params')`
+            return _text(ctx, expr.args[-1], seen)
+    if isinstance(expr, ast.Name) and expr.id not in seen:
+        return [t for v in assigned_values(ctx, expr.id) for t in _text(ctx, v, seen + (expr.id,))]
+    return []
+
+
+def _exported_names(ctx) -> set:
+    """Names given to `export(path)` as the path, or bound to what `export()` returned (new API)."""
+    names = set()
+    for call in ctx.nodes_of(ast.Call):
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "export" and call.args:
+            name = dotted(call.args[0])
+            if name:
+                names.add(name)
+    for node in ctx.nodes_of(ast.Assign):
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "export":
+            names.update(n for t in node.targets for n in _target_names(t))
+    return names
+
+
+def _target_names(target) -> List[str]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _target_names(e)]
+    name = dotted(target)
+    return [name] if name else []
+
+
+def is_export_file(ctx, expr) -> bool:
+    """`expr` names a file in the `export()` format: its name, or a name `export()` was given or returned."""
+    if expr is None:
+        return False
+    if any(_EXPORT_NAME.search(text) for text in _text(ctx, expr)):
+        return True
+    exported = ctx.shared(_exported_names, lambda: _exported_names(ctx))
+    used = {dotted(n) for n in ast.walk(expr) if dotted(n)}
+    return bool(used & exported) and (isinstance(expr, ast.Name) or any(
+        t.endswith(".params") for t in _text(ctx, expr)))
+
+
+def is_checkpoint_dict(ctx, expr) -> bool:
+    """A dict read from an export-format file: `arg_params` of `mx.model.load_checkpoint(...)`, or
+    `mx.nd.load(<export file>)`."""
+    if isinstance(expr, ast.Call) and (ctx.imports.qualify(expr.func) or "") in ("mxnet.nd.load", "mxnet.ndarray.load"):
+        return bool(expr.args) and is_export_file(ctx, expr.args[0])
+    if not isinstance(expr, ast.Name):
+        return False
+    for node in ctx.nodes_of(ast.Assign):
+        if any(expr.id in _target_names(t) for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Call) and (ctx.imports.qualify(value.func) or "").endswith("load_checkpoint"):
+                return True
+            if is_checkpoint_dict(ctx, value):
+                return True
+    return False
+
+
+def symbol_block_read(ctx, expr) -> Optional[ast.AST]:
+    """The call that reads file `expr` into a `SymbolBlock` in this file (`SymbolBlock.imports(sym, inputs,
+    expr)` or `<SymbolBlock>.load_parameters(expr)`), matched by its text or by its literal value."""
+    if expr is None:
+        return None
+    wanted = {ast.dump(expr)} | set(_text(ctx, expr))
+    for call in ctx.nodes_of(ast.Call):
+        read = _symbol_block_file(ctx, call)
+        if read is not None and read is not expr and (ast.dump(read) in wanted or set(_text(ctx, read)) & wanted):
+            return call
+    return None
+
+
+def _symbol_block_file(ctx, call: ast.Call) -> Optional[ast.AST]:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if func.attr == "imports" and (ctx.imports.qualify(func.value) or dotted(func.value) or "").endswith("SymbolBlock"):
+        if len(call.args) >= 3:
+            return call.args[2]
+        return next((k.value for k in call.keywords if k.arg == "param_file"), None)
+    receiver = func.value
+    if func.attr == "load" and isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) \
+            and receiver.func.attr == "collect_params":
+        receiver = receiver.func.value
+    elif func.attr not in _SYMBOL_LOADS:
+        return None
+    name = dotted(receiver)
+    built = assigned_values(ctx, name) if name else []
+    if call.args and built and all(isinstance(v, ast.Call) and (
+            ctx.imports.qualify(v.func) or dotted(v.func) or "").endswith("SymbolBlock") for v in built):
+        return call.args[0]
+    return None
