@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from ._engine import check_code, fix_code
 from ._files import module_name_for, write_atomic
 from ._finding import Finding, SourceError
-from ._source import decode_source
+from ._lines import split_patch_lines
+from ._source import decode_source, might_contain_gluon
+from ._workers import Interrupted, parallel_map
 
 CHECK, FIX, DIFF = "check", "fix", "diff"
 
@@ -38,6 +39,7 @@ class FileResult:
     written: bool = False
     diff: Optional[bytes] = None  # in the file's own encoding, so that `patch` applies it
     output: Optional[bytes] = None  # the fixed bytes, kept only for stdin
+    skipped: Optional[str] = None  # why the path was not read (not a regular file)
 
 
 def available_cores() -> int:
@@ -57,9 +59,19 @@ def _error_dict(message: str, line: int = 1, col: int = 0, cell: Optional[int] =
     return {"line": line, "col": col + 1, "cell": cell, "message": message}
 
 
+def _cannot_contain_gluon(source, module_name: Optional[str]) -> bool:
+    """The engine's own text pre-filter, applied before the engine (and libcst with it) is imported."""
+    text = source if isinstance(source, str) else decode_source(source).text
+    return not might_contain_gluon(text, module_name)
+
+
 def _engine(options: Options, module_name: Optional[str]):
     """source -> (new source, findings) for the chosen mode; raises SourceError."""
     def run(source):
+        if _cannot_contain_gluon(source, module_name):
+            return source, []
+        from ._engine import check_code, fix_code
+
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
                                       ignore=options.ignore, module_name=module_name)
@@ -83,8 +95,9 @@ def unified_diff(path: str, old: bytes, new: bytes) -> bytes:
         encoding = "utf-8"
         old_text, new_text = old.decode("utf-8"), new.decode("utf-8")
     lines = []
-    for line in difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+    # Split where `patch` splits (at `\n` only): a form feed or a `\r`-only ending is inside a line to it.
+    for line in difflib.unified_diff(split_patch_lines(old_text), split_patch_lines(new_text),
+                                     fromfile=f"a/{path}", tofile=f"b/{path}", lineterm="\n"):
         if not line.endswith("\n"):  # a last line without newline needs patch's marker
             line += "\n\\ No newline at end of file\n"
         lines.append(line)
@@ -112,17 +125,50 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
     except SourceError as err:
         result.errors.append(_error_dict(err.message, err.line, err.col))
         return result, data
+    except (RecursionError, MemoryError) as exc:
+        # Python's own parser gives up on these too (`python -c 'compile(...)'` fails the same way)
+        result.errors.append(_error_dict(
+            f"too deeply nested for Python's parser ({type(exc).__name__}): Python cannot compile this file "
+            "either; split the nested expression into smaller ones. File left unchanged"))
+        return result, data
+    except Exception as exc:  # a bug of ours on one file must not stop thousands of others
+        result.errors.append(_error_dict(
+            f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this"))
+        return result, data
     result.changed = new != data
     return result, new
+
+
+def _not_regular(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]
+    return next((what for test, what in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(path: str) -> Tuple[Optional[bytes], Optional[str]]:
+    """(bytes, None), or (None, why it was skipped) for a FIFO, a device or a link to one: opened without
+    blocking (a FIFO with no writer would wait forever) and checked before a byte is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None, f"skipped: {_not_regular(mode)}, not a regular file"
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(), None
+    finally:
+        os.close(fd)
 
 
 def process_file(path: str, options: Options) -> FileResult:
     """Everything for one file, in whichever process runs it; never raises for a file's own trouble."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data, skipped = read_regular(path)
     except OSError as exc:
         return FileResult(path, errors=[_error_dict(f"cannot read: {exc.strerror or exc}")])
+    if data is None:
+        return FileResult(path, skipped=skipped)
     try:
         result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"))
         if result.changed and options.mode == DIFF:
@@ -158,24 +204,21 @@ def run_files(paths: Sequence[str], options: Options, jobs: int,
     """Results in the order of `paths`, computed by `jobs` processes (in this process for 1).
 
     `on_done()` is called as each file finishes, in whatever order the workers finish them (a progress
-    bar counts these, not the ordered results, which may wait behind one large file)."""
+    bar counts these, not the ordered results, which may wait behind one large file).
+    Ctrl-C raises `Interrupted` carrying the results finished but not yet yielded: no file is left half
+    written (each is replaced by one rename), and no queued file is started after the signal."""
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
-        for path in paths:
-            result = process_file(path, options)
-            if on_done is not None:
-                on_done()
-            yield result
+        for index, path in enumerate(paths):
+            try:
+                result = process_file(path, options)
+                if on_done is not None:
+                    on_done()
+                yield result
+            except KeyboardInterrupt:  # in the file's processing, or in the caller's loop (thrown in)
+                raise Interrupted([], len(paths) - index - 1) from None
         return
-    with ProcessPoolExecutor(max_workers=jobs) as executor:
-        # One file per task: a path costs nothing to send, and single tasks balance best.
-        futures = {}
-        for index in _largest_first(paths):
-            futures[index] = executor.submit(process_file, paths[index], options)
-            if on_done is not None:
-                futures[index].add_done_callback(lambda _future: on_done())
-        for index in range(len(paths)):
-            yield futures.pop(index).result()
+    yield from parallel_map(process_file, paths, (options,), jobs, _largest_first(paths), on_done)
 
 
 def progress_bar(total: int, enabled: bool):

@@ -51,6 +51,9 @@ def _section(path: str) -> Optional[Dict[str, Any]]:
             document = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the syntax or pass --no-config") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); TOML "
+                          "files must be UTF-8: re-save it as UTF-8, or pass --config FILE or --no-config") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     tool = document.get("tool")

@@ -16,11 +16,14 @@ from typing import List, Optional, Sequence
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
     progress_bar, run_files, unified_diff
 from ._config import Config, ConfigError, discover
-from ._engine import TARGETS
 from ._files import Excluder, collect_files, module_name_for
 from ._report import format_error, format_finding, format_summary, write_report
+from ._workers import Interrupted
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The engine's TARGETS, repeated so that start-up does not import the engine (and libcst); a test
+# checks that both agree.
+TARGETS = ("mxnet", "runtime")
 
 
 class UsageError(Exception):
@@ -87,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Migrate MXNet Gluon 1.x code to the simplified Block API (apache/mxnet#18412).",
         epilog="Exit status: 0 nothing to report or change; 1 findings remain or files were (or would be) "
                "changed; 2 usage error or a file that could not be read or parsed.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"gluon-codemod {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser("check", help="report old-API constructs; writes nothing")
     fix = commands.add_parser("fix", help="apply safe fixes in place (or print a diff with --diff)")
@@ -107,6 +113,12 @@ def _known_codes() -> List[str]:
 
 
 def _check_codes(codes: Sequence[str], where: str) -> None:
+    if not codes:
+        return
+    if any(not code.strip() for code in codes):
+        # an empty prefix would select nothing (or, matched as a prefix, everything): never what was meant
+        raise UsageError(f"{where}: an empty rule code {list(codes)!r}; give codes or prefixes such as "
+                         "GLN001 or GLN0, or leave the setting out to select every rule")
     known = _known_codes()
     for code in codes:
         if not any(k.startswith(code) for k in known):
@@ -125,6 +137,8 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     _check_codes(config_ignore, where)
     select = args.select if args.select is not None else config_select
     ignore = args.ignore if args.ignore is not None else config_ignore
+    if args.select == []:
+        raise UsageError("--select: no rule code given; give codes or prefixes such as GLN001,GLN0")
     _check_codes(select or (), "--select")
     _check_codes(ignore, "--ignore")
     mode = CHECK if args.command == "check" else (DIFF if args.diff else FIX)
@@ -147,10 +161,12 @@ def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
 
 class _Stdout:
     """Writes to stdout that survive `| head`: after a broken pipe, output stops and the work goes on
-    (files are still fixed), and the interpreter's final flush is pointed at /dev/null."""
+    (files are still fixed), and the interpreter's final flush is pointed at /dev/null. Any other write
+    error (a full disk, `> /dev/full`) is kept in `error` and reported once, with status 2."""
 
     def __init__(self):
         self.broken = False
+        self.error: Optional[OSError] = None
 
     def text(self, text: str) -> None:
         self._write(lambda: sys.stdout.write(text))
@@ -173,12 +189,16 @@ class _Stdout:
             write()
         except BrokenPipeError:
             self.broken = True
+        except OSError as exc:
+            self.broken, self.error = True, exc
 
     def close(self) -> None:
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             self.broken = True
+        except OSError as exc:
+            self.broken, self.error = True, self.error or exc
         if self.broken:
             try:
                 devnull = os.open(os.devnull, os.O_WRONLY)
@@ -200,6 +220,8 @@ def _status(results: Sequence[FileResult], mode: str) -> int:
 def _emit(result: FileResult, options: Options, out: _Stdout, to_stdout: bool, bar) -> None:
     lines = [format_finding(result.path, f) for f in result.findings if not f["fixed"]]
     errors = [format_error(result.path, e) for e in result.errors]
+    if result.skipped:
+        errors.append(f"{result.path}: {result.skipped}")
     if not (lines or errors or result.diff):
         return
     write_mode = bar.external_write_mode() if bar is not None else _nothing()
@@ -228,11 +250,17 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
     display = args.stdin_filename or "-"
     module_name = module_name_for(args.stdin_filename) if args.stdin_filename else None
     result, new = process_source(data, display, options, module_name, display.endswith(".ipynb"))
+    if result.errors and new != data:
+        # An editor replaces its buffer with stdout: on any error it gets the input back, untouched.
+        new, result.changed = data, False
+        for finding in result.findings:
+            finding["fixed"] = False
     if options.mode == DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
     _emit(result, options, out, to_stdout=options.mode == CHECK, bar=None)
     if options.mode == FIX:
         out.bytes(new)  # stdout is the file's content: always written, unchanged on error
+        result.written = result.changed and not result.errors and out.error is None
     return [result]
 
 
@@ -240,18 +268,46 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     jobs = args.jobs or available_cores()
     bar = progress_bar(len(files), enabled=not args.quiet)
-    results = []
+    results: List[FileResult] = []
+    running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None)
     try:
-        for result in run_files(files, options, jobs, on_done=bar.update if bar is not None else None):
+        try:
+            for result in running:
+                results.append(result)
+                _emit(result, options, out, to_stdout=options.mode != DIFF, bar=bar)
+        except KeyboardInterrupt:  # between two results: the workers still hold the files they started
+            try:
+                running.throw(KeyboardInterrupt)
+            except KeyboardInterrupt:  # every file had been handed out already
+                raise Interrupted([], 0) from None
+    except Interrupted as stop:
+        for result in stop.done:
             results.append(result)
-            _emit(result, options, out, to_stdout=options.mode != DIFF, bar=bar)
+            _emit(result, options, out, to_stdout=options.mode != DIFF, bar=None)
+        raise _Stopped(results, stop.skipped) from None
     finally:
         if bar is not None:
             bar.close()
     return results
 
 
+class _Stopped(Exception):
+    """Ctrl-C: the results of the files that were processed, and how many were never started."""
+
+    def __init__(self, results: List[FileResult], skipped: int):
+        super().__init__(skipped)
+        self.results, self.skipped = results, skipped
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before or after the files were processed: nothing was being written
+        print("gluon-codemod: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "verify":
@@ -265,23 +321,30 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"gluon-codemod: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     out = _Stdout()
+    interrupted: Optional[int] = None
     try:
         if args.paths == ["-"]:
             results = _run_stdin(args, options, out)
         else:
             results = _run_paths(args, options, config, out)
+    except _Stopped as stop:
+        results, interrupted = stop.results, stop.skipped
     finally:
         out.close()
-    status = _status(results, options.mode)
-    if not args.quiet:
-        sys.stderr.write(format_summary(results, options))
+    status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
+    if out.error is not None:
+        print(f"gluon-codemod: error: cannot write to standard output: {out.error.strerror or out.error}; "
+              "the output is incomplete", file=sys.stderr)
+        status = EXIT_ERROR if interrupted is None else status
+    if not args.quiet or interrupted is not None:
+        sys.stderr.write(format_summary(results, options, interrupted))
     if args.report:
         try:
             write_report(args.report, results, options)
         except OSError as exc:
             print(f"gluon-codemod: error: cannot write the report {args.report}: {exc.strerror or exc}",
                   file=sys.stderr)
-            status = EXIT_ERROR
+            status = EXIT_ERROR if interrupted is None else status
     return status
 
 
