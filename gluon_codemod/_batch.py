@@ -28,6 +28,7 @@ class Options:
     select: Optional[Tuple[str, ...]] = None
     ignore: Tuple[str, ...] = ()
     unsafe_fixes: bool = False
+    fix_edits: bool = False  # compute each finding's replacements (for --output-format sarif)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class FileResult:
     diff: Optional[bytes] = None  # in the file's own encoding, so that `patch` applies it
     output: Optional[bytes] = None  # the fixed bytes, kept only for stdin
     skipped: Optional[str] = None  # why the path was not read (not a regular file)
+    edits: Optional[dict] = None  # finding index -> replacements, with Options.fix_edits
 
 
 def available_cores() -> int:
@@ -122,6 +124,10 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
         else:
             new, findings = run(data)
             result.findings = [_finding_dict(f) for f in findings]
+            if options.fix_edits and options.mode == CHECK and any(f.fix_available for f in findings):
+                from ._fix_edits import fix_edits
+
+                result.edits = fix_edits(data, result.findings, options, module_name)
     except SourceError as err:
         result.errors.append(_error_dict(err.message, err.line, err.col))
         return result, data

@@ -48,6 +48,31 @@ def summarize(results: Sequence[FileResult], options: Options) -> dict:
     }
 
 
+def statistics(results: Sequence[FileResult], fmt: str = "text") -> str:
+    """`--statistics`: per rule, the findings left, and whether `fix` can fix them: `[*]` some safely,
+    `[-]` only with --unsafe-fixes; most frequent first."""
+    counts: Counter = Counter()
+    fixes: Dict[str, set] = defaultdict(set)
+    for result in results:
+        for finding in result.findings:
+            if not finding["fixed"]:
+                counts[finding["code"]] += 1
+                if finding["fix_available"]:
+                    fixes[finding["code"]].add(finding["safety"])
+    names = _rule_names() if counts else {}
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        applicability = "safe" if "safe" in fixes[code] else ("unsafe" if fixes[code] else "none")
+        rows.append({"code": code, "name": names.get(code, ""), "count": count,
+                     "fixable": applicability != "none", "applicability": applicability})
+    if fmt in ("json", "json-lines", "sarif", "gitlab", "junit", "github"):
+        return json.dumps(rows, indent=2) + "\n"
+    width = max((len(str(row["count"])) for row in rows), default=1)
+    marker = {"safe": "[*]", "unsafe": "[-]", "none": "   "}
+    return "".join(f"{row['count']:>{width}}  {row['code']}  {marker[row['applicability']]} {row['name']}\n"
+                   for row in rows)
+
+
 def _rule_names() -> Dict[str, str]:
     from ._rule import all_rules
 

@@ -16,8 +16,9 @@ from typing import List, Optional, Sequence
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
     progress_bar, run_files, unified_diff
 from ._config import Config, ConfigError, discover
-from ._files import Excluder, collect_files, module_name_for
-from ._report import format_error, format_finding, format_summary, write_report
+from ._files import Excluder, collect_files, module_name_for, write_new_atomic
+from ._formats import FORMATS, STREAMING, document, rule_names, stream
+from ._report import format_error, format_summary, statistics, write_report
 from ._workers import Interrupted
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -82,6 +83,15 @@ def _add_common(sub: argparse.ArgumentParser, fixing: bool) -> None:
     sub.add_argument("--stdin-filename", metavar="NAME",
                      help="with `-`: the name to report and to resolve relative imports with")
     sub.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress bar")
+    sub.add_argument("--output-format", choices=FORMATS, default=None,
+                     help="how findings are printed: text (default), concise (with [*] safe / [-] unsafe fix "
+                          "markers), grouped (by file), json, json-lines, github (workflow annotations), gitlab "
+                          "(Code Quality), sarif (2.1.0) or junit")
+    sub.add_argument("--output-file", metavar="FILE",
+                     help="write the findings there (replaced in one rename at the end) instead of stdout")
+    sub.add_argument("--statistics", action="store_true",
+                     help="instead of each finding, one line per rule: count, fixability ([*] safe, [-] unsafe "
+                          "only), code and name, most frequent first")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,7 +155,7 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else bool(config.unsafe_fixes)
     return Options(mode=mode, target=args.target or config.target or "mxnet",
                    select=tuple(select) if select is not None else None, ignore=tuple(ignore),
-                   unsafe_fixes=unsafe)
+                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode == CHECK)
 
 
 def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
@@ -217,24 +227,55 @@ def _status(results: Sequence[FileResult], mode: str) -> int:
     return EXIT_CLEAN
 
 
-def _emit(result: FileResult, options: Options, out: _Stdout, to_stdout: bool, bar) -> None:
-    lines = [format_finding(result.path, f) for f in result.findings if not f["fixed"]]
-    errors = [format_error(result.path, e) for e in result.errors]
-    if result.skipped:
-        errors.append(f"{result.path}: {result.skipped}")
-    if not (lines or errors or result.diff):
-        return
-    write_mode = bar.external_write_mode() if bar is not None else _nothing()
-    with write_mode:
-        if result.diff:
-            out.bytes(result.diff)
-        if lines:
-            if to_stdout:
-                out.text("".join(line + "\n" for line in lines))
-            else:
-                sys.stderr.write("".join(line + "\n" for line in lines))
-        if errors:
-            sys.stderr.write("".join(line + "\n" for line in errors))
+class _Findings:
+    """Where findings go, in the chosen format: streamed per file, or one document at the end; to stdout,
+    to stderr (when stdout carries a diff or fixed code), or collected for --output-file."""
+
+    def __init__(self, args: argparse.Namespace, out: _Stdout, to_stdout: bool):
+        self.fmt = args.output_format or "text"
+        self.statistics = args.statistics
+        self.file = args.output_file
+        self.out, self.to_stdout = out, to_stdout
+        self.collected: List[str] = []
+        self.names = {}
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self.file is not None:
+            self.collected.append(text)
+        elif self.to_stdout:
+            self.out.text(text)
+        else:
+            sys.stderr.write(text)
+
+    def file_done(self, result: FileResult, bar) -> None:
+        text = ""
+        if self.fmt in STREAMING and not self.statistics:
+            if not self.names and any(f["code"] for f in result.findings) and self.fmt != "text":
+                self.names = rule_names()
+            text = stream(self.fmt, result, self.names)
+        errors = [format_error(result.path, e) for e in result.errors]
+        if result.skipped:
+            errors.append(f"{result.path}: {result.skipped}")
+        if not (text or errors or result.diff):
+            return
+        write_mode = bar.external_write_mode() if bar is not None else _nothing()
+        with write_mode:
+            if result.diff:
+                self.out.bytes(result.diff)
+            self.write(text)
+            if errors:
+                sys.stderr.write("".join(line + "\n" for line in errors))
+
+    def finish(self, results: Sequence[FileResult]) -> None:
+        """The end-of-run document (whole-document formats, --statistics), and the --output-file."""
+        if self.statistics:
+            self.write(statistics(results, self.fmt))
+        elif self.fmt not in STREAMING:
+            self.write(document(self.fmt, results, rule_names()))
+        if self.file is not None:
+            write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
 
 
 class _nothing:
@@ -257,7 +298,9 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
             finding["fixed"] = False
     if options.mode == DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
-    _emit(result, options, out, to_stdout=options.mode == CHECK, bar=None)
+    sink = _Findings(args, out, to_stdout=options.mode == CHECK)
+    sink.file_done(result, bar=None)
+    sink.finish([result])
     if options.mode == FIX:
         out.bytes(new)  # stdout is the file's content: always written, unchanged on error
         result.written = result.changed and not result.errors and out.error is None
@@ -268,13 +311,14 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     jobs = args.jobs or available_cores()
     bar = progress_bar(len(files), enabled=not args.quiet)
+    sink = _Findings(args, out, to_stdout=options.mode != DIFF)
     results: List[FileResult] = []
     running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None)
     try:
         try:
             for result in running:
                 results.append(result)
-                _emit(result, options, out, to_stdout=options.mode != DIFF, bar=bar)
+                sink.file_done(result, bar)
         except KeyboardInterrupt:  # between two results: the workers still hold the files they started
             try:
                 running.throw(KeyboardInterrupt)
@@ -283,11 +327,13 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
     except Interrupted as stop:
         for result in stop.done:
             results.append(result)
-            _emit(result, options, out, to_stdout=options.mode != DIFF, bar=None)
+            sink.file_done(result, None)
+        sink.finish(results)
         raise _Stopped(results, stop.skipped) from None
     finally:
         if bar is not None:
             bar.close()
+    sink.finish(results)
     return results
 
 
@@ -329,6 +375,10 @@ def _main(argv: Optional[List[str]]) -> int:
             results = _run_paths(args, options, config, out)
     except _Stopped as stop:
         results, interrupted = stop.results, stop.skipped
+    except OSError as exc:  # --output-file cannot be written
+        out.close()
+        print(f"gluon-codemod: error: cannot write {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
     finally:
         out.close()
     status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
