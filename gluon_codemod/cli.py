@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence
 
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
     progress_bar, run_files, unified_diff
+from . import _rule_docs
 from ._config import Config, ConfigError, discover
 from ._files import Excluder, collect_files, module_name_for, write_new_atomic
 from ._formats import FORMATS, STREAMING, document, rule_names, stream
@@ -110,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_common(fix, fixing=True)
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
+    _rule_docs.add_parser(commands)
     from . import verify
 
     verify.add_parser(commands)
@@ -356,7 +358,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "verify":
+    if args.command in ("verify", "rule"):
         return args.handler(args)
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("`-` (stdin) cannot be combined with other paths")
