@@ -29,6 +29,8 @@ class Options:
     ignore: Tuple[str, ...] = ()
     unsafe_fixes: bool = False
     fix_edits: bool = False  # compute each finding's replacements (for --output-format sarif)
+    #: ((glob, folder it is relative to, codes), ...): `per-file-ignores` of the configuration
+    per_file_ignores: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -167,8 +169,22 @@ def read_regular(path: str) -> Tuple[Optional[bytes], Optional[str]]:
         os.close(fd)
 
 
+def options_for(path: str, options: Options) -> Options:
+    """`options` with the codes `per-file-ignores` adds for `path`."""
+    if not options.per_file_ignores:
+        return options
+    from dataclasses import replace
+
+    from ._files import Excluder
+
+    extra = tuple(code for pattern, base, codes in options.per_file_ignores
+                  if Excluder([(pattern, base)]).excluded(path) for code in codes)
+    return replace(options, ignore=options.ignore + extra) if extra else options
+
+
 def process_file(path: str, options: Options) -> FileResult:
     """Everything for one file, in whichever process runs it; never raises for a file's own trouble."""
+    options = options_for(path, options)
     try:
         data, skipped = read_regular(path)
     except OSError as exc:

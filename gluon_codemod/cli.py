@@ -13,11 +13,12 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, process_source, \
+from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
     progress_bar, run_files, unified_diff
 from . import _rule_docs
 from ._config import Config, ConfigError, discover
-from ._files import Excluder, collect_files, module_name_for, write_new_atomic
+from ._files import Excluder, collect_files, module_name_for, write_atomic, write_new_atomic
+from ._finding import SourceError
 from ._formats import FORMATS, STREAMING, document, rule_names, stream
 from ._report import format_error, format_summary, statistics, write_report
 from ._workers import Interrupted
@@ -109,6 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     fix = commands.add_parser("fix", help="apply safe fixes in place (or print a diff with --diff)")
     _add_common(check, fixing=False)
     _add_common(fix, fixing=True)
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: CODE` to every reported line (merged into existing noqa comments); "
+                            "`--add-noqa=REASON` also writes REASON after new comments")
+    check.add_argument("--add-noqa-reason", help=argparse.SUPPRESS)
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
     _rule_docs.add_parser(commands)
@@ -147,6 +152,11 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     config_ignore = [c.upper() for c in config.ignore]
     _check_codes(config_select or (), where)
     _check_codes(config_ignore, where)
+    per_file = []
+    for pattern, codes in config.per_file_ignores.items():
+        codes = [c.upper() for c in codes]
+        _check_codes(codes, f"{where}: per-file-ignores {pattern!r}")
+        per_file.append((pattern, config.base, tuple(codes)))
     select = args.select if args.select is not None else config_select
     ignore = args.ignore if args.ignore is not None else config_ignore
     if args.select == []:
@@ -157,7 +167,8 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else bool(config.unsafe_fixes)
     return Options(mode=mode, target=args.target or config.target or "mxnet",
                    select=tuple(select) if select is not None else None, ignore=tuple(ignore),
-                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode == CHECK)
+                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode == CHECK,
+                   per_file_ignores=tuple(per_file))
 
 
 def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
@@ -236,6 +247,7 @@ class _Findings:
     def __init__(self, args: argparse.Namespace, out: _Stdout, to_stdout: bool):
         self.fmt = args.output_format or "text"
         self.statistics = args.statistics
+        self.silent = getattr(args, "add_noqa", False)  # the findings become comments instead
         self.file = args.output_file
         self.out, self.to_stdout = out, to_stdout
         self.collected: List[str] = []
@@ -253,7 +265,7 @@ class _Findings:
 
     def file_done(self, result: FileResult, bar) -> None:
         text = ""
-        if self.fmt in STREAMING and not self.statistics:
+        if self.fmt in STREAMING and not (self.statistics or self.silent):
             if not self.names and any(f["code"] for f in result.findings) and self.fmt != "text":
                 self.names = rule_names()
             text = stream(self.fmt, result, self.names)
@@ -272,7 +284,9 @@ class _Findings:
 
     def finish(self, results: Sequence[FileResult]) -> None:
         """The end-of-run document (whole-document formats, --statistics), and the --output-file."""
-        if self.statistics:
+        if self.silent:
+            pass
+        elif self.statistics:
             self.write(statistics(results, self.fmt))
         elif self.fmt not in STREAMING:
             self.write(document(self.fmt, results, rule_names()))
@@ -292,6 +306,8 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
     data = sys.stdin.buffer.read()
     display = args.stdin_filename or "-"
     module_name = module_name_for(args.stdin_filename) if args.stdin_filename else None
+    if args.stdin_filename:
+        options = options_for(args.stdin_filename, options)
     result, new = process_source(data, display, options, module_name, display.endswith(".ipynb"))
     if result.errors and new != data:
         # An editor replaces its buffer with stdout: on any error it gets the input back, untouched.
@@ -339,6 +355,38 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
     return results
 
 
+def _add_noqa(results: Sequence[FileResult], reason: Optional[str], status: int) -> int:
+    """After `check --add-noqa`: write the comments; status 0 unless a file failed."""
+    from ._noqa_add import add_noqa
+
+    comments = files = 0
+    failed = any(r.errors for r in results)
+    for result in results:
+        findings = [f for f in result.findings if not f["fixed"] and f["cell"] is None]
+        if not findings or result.errors:
+            continue
+        if result.path.endswith(".ipynb") or result.path == "-":
+            print(f"gluon-codemod: {result.path}: --add-noqa does not edit notebooks or stdin; findings left",
+                  file=sys.stderr)
+            failed = True
+            continue
+        try:
+            with open(result.path, "rb") as handle:
+                data = handle.read()
+            new = add_noqa(data, findings, reason)
+            if new != data:
+                write_atomic(result.path, new)
+                files += 1
+                comments += len({f["line"] for f in findings})
+        except (OSError, SourceError) as exc:
+            print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
+                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            failed = True
+    print(f"gluon-codemod: added noqa comments to {comments} line{'s' if comments != 1 else ''} in {files} "
+          f"file{'s' if files != 1 else ''}", file=sys.stderr)
+    return EXIT_ERROR if failed or status == EXIT_ERROR else EXIT_CLEAN
+
+
 class _Stopped(Exception):
     """Ctrl-C: the results of the files that were processed, and how many were never started."""
 
@@ -357,6 +405,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
+    # `--add-noqa=REASON` takes a reason only in this form: `--add-noqa src/` is the flag and a path
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [item for arg in argv for item in (
+        ["--add-noqa", "--add-noqa-reason", arg.split("=", 1)[1]] if arg.startswith("--add-noqa=") else [arg])]
     args = parser.parse_args(argv)
     if args.command in ("verify", "rule"):
         return args.handler(args)
@@ -384,6 +436,8 @@ def _main(argv: Optional[List[str]]) -> int:
     finally:
         out.close()
     status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
+    if getattr(args, "add_noqa", False) and interrupted is None:
+        return _add_noqa(results, args.add_noqa_reason, status)
     if out.error is not None:
         print(f"gluon-codemod: error: cannot write to standard output: {out.error.strerror or out.error}; "
               "the output is incomplete", file=sys.stderr)
