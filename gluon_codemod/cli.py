@@ -114,6 +114,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="add `# noqa: CODE` to every reported line (merged into existing noqa comments); "
                             "`--add-noqa=REASON` also writes REASON after new comments")
     check.add_argument("--add-noqa-reason", help=argparse.SUPPRESS)
+    fix.add_argument("--interactive", action="store_true",
+                     help="show each unsafe fix as a diff and ask before applying it; `--interactive=all` asks "
+                          "for safe fixes too")
+    fix.add_argument("--interactive-all", action="store_true", help=argparse.SUPPRESS)
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
     _rule_docs.add_parser(commands)
@@ -403,12 +407,26 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def _split_optional_value(arg: str) -> List[str]:
+    """`--add-noqa=REASON` and `--interactive=all` take a value only in this form, so that
+    `--add-noqa src/` stays the flag and a path."""
+    if arg.startswith("--add-noqa="):
+        return ["--add-noqa", "--add-noqa-reason", arg.split("=", 1)[1]]
+    if arg.startswith("--interactive="):
+        value = arg.split("=", 1)[1]
+        if value not in ("all", "unsafe"):
+            raise UsageError(f"--interactive={value}: expected --interactive (unsafe fixes) or --interactive=all")
+        return ["--interactive"] + (["--interactive-all"] if value == "all" else [])
+    return [arg]
+
+
 def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
-    # `--add-noqa=REASON` takes a reason only in this form: `--add-noqa src/` is the flag and a path
     argv = list(sys.argv[1:] if argv is None else argv)
-    argv = [item for arg in argv for item in (
-        ["--add-noqa", "--add-noqa-reason", arg.split("=", 1)[1]] if arg.startswith("--add-noqa=") else [arg])]
+    try:
+        argv = [item for arg in argv for item in _split_optional_value(arg)]
+    except UsageError as exc:
+        parser.error(str(exc))
     args = parser.parse_args(argv)
     if args.command in ("verify", "rule"):
         return args.handler(args)
@@ -420,6 +438,13 @@ def _main(argv: Optional[List[str]]) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"gluon-codemod: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if getattr(args, "interactive", False):
+        if args.paths == ["-"] or args.diff:
+            parser.error("--interactive asks about files in a terminal: it cannot be combined with `-` or --diff")
+        from ._interactive import run_interactive
+
+        files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
+        return run_interactive(files, options, ask_safe=args.interactive_all)
     out = _Stdout()
     interrupted: Optional[int] = None
     try:
