@@ -15,7 +15,6 @@ import ctypes
 import os
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 _PR_SET_PDEATHSIG = 1
@@ -61,6 +60,8 @@ def parallel_map(function: Callable, items: Sequence, extra: tuple, jobs: int, o
                  on_done: Optional[Callable[[], object]] = None) -> Iterator[object]:
     """`function(item, *extra)` for each item in `jobs` processes, submitted in `order` (indices), yielded
     in the order of `items`."""
+    from concurrent.futures import ProcessPoolExecutor  # not needed, nor imported, for one file
+
     executor = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
     futures: Dict[int, object] = {}
     next_index = 0
@@ -84,7 +85,7 @@ def parallel_map(function: Callable, items: Sequence, extra: tuple, jobs: int, o
         _stop(executor, futures.values())
 
 
-def _stop(executor: ProcessPoolExecutor, futures) -> None:
+def _stop(executor, futures) -> None:
     for future in futures:
         future.cancel()  # only queued ones can be; the handful already handed to a worker run to the end
     executor.shutdown(wait=True)

@@ -293,7 +293,8 @@ class _Findings:
         elif self.statistics:
             self.write(statistics(results, self.fmt))
         elif self.fmt not in STREAMING:
-            self.write(document(self.fmt, results, rule_names()))
+            names = rule_names() if any(r.findings for r in results) else {}  # rules import libcst
+            self.write(document(self.fmt, results, names))
         if self.file is not None:
             write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
 
@@ -331,7 +332,7 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
 
 def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: _Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
-    jobs = args.jobs or available_cores()
+    jobs = args.jobs or _default_jobs(files)
     bar = progress_bar(len(files), enabled=not args.quiet)
     sink = _Findings(args, out, to_stdout=options.mode != DIFF)
     results: List[FileResult] = []
@@ -389,6 +390,23 @@ def _add_noqa(results: Sequence[FileResult], reason: Optional[str], status: int)
     print(f"gluon-codemod: added noqa comments to {comments} line{'s' if comments != 1 else ''} in {files} "
           f"file{'s' if files != 1 else ''}", file=sys.stderr)
     return EXIT_ERROR if failed or status == EXIT_ERROR else EXIT_CLEAN
+
+
+# Below this much source, worker processes cost more than they save: each one imports the engine and
+# libcst again (~0.1 s) to do a few milliseconds of work. Hooks and editors pass a handful of files.
+SMALL_RUN_BYTES = 256 * 1024
+
+
+def _default_jobs(files: Sequence[str]) -> int:
+    total = 0
+    for path in files:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            pass
+        if total >= SMALL_RUN_BYTES:
+            return available_cores()
+    return 1
 
 
 class _Stopped(Exception):
