@@ -82,3 +82,33 @@ def test_cli_targets_are_the_engines():
     from gluon_codemod._engine import TARGETS
 
     assert cli.TARGETS == TARGETS
+
+
+# The engine decides `noqa` itself (gluon_codemod/_context.py: `_NOQA` on lines from `str.splitlines()`):
+# until it uses `_noqa.noqa_texts` and `_lines.split_lines`, the command line and flake8 disagree on these.
+# Strict: once the engine is switched these pass, and the marker must go.
+ENGINE_PENDING = pytest.mark.xfail(strict=True, reason="engine still uses _context._NOQA and str.splitlines()")
+
+
+@pytest.mark.parametrize("name, text", [
+    pytest.param("form_feed.py", "# page\x0c break\n" + OLD_NET.replace(
+        "with self.name_scope():", "with self.name_scope():  # noqa: GLN001"), marks=ENGINE_PENDING),
+    pytest.param("no_space.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  #noqa"),
+                 marks=ENGINE_PENDING),
+    pytest.param("lower_case.py", OLD_NET.replace("with self.name_scope():",
+                                                  "with self.name_scope():  # noqa: gln001"), marks=ENGINE_PENDING),
+    ("blanket.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # NOQA")),
+    ("prefix.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # noqa:GLN00")),
+    ("other.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # noqa: E501")),
+])
+def test_command_line_and_flake8_agree_on_noqa(project, name, text):
+    import subprocess
+    import sys
+
+    (project / name).write_text(text)
+    ours = subprocess.run([sys.executable, "-m", "gluon_codemod", "check", "-q", "--no-config", name],
+                          cwd=str(project), capture_output=True, text=True)
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "GLN", name],
+                            cwd=str(project), capture_output=True, text=True)
+    assert [line.split(" ")[:2] for line in ours.stdout.splitlines()] == \
+        [line.split(" ")[:2] for line in flake8.stdout.splitlines()]
