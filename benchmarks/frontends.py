@@ -13,7 +13,14 @@ the "with" time and none of it in the "without" time. The two outputs must agree
 Both wall time and CPU time (flake8 and its worker processes) are printed: on a shared machine the CPU
 ratio is the steadier measure of what the plugin costs; on an idle one the two agree.
 
-    python benchmarks/frontends.py [--only cli|flake8] [--flake8-jobs N] [--repeat N]
+(c) Start-up: `gluon-codemod check one_file.py` against `flake8 one_file.py` on a file with no Gluon code
+    (goal: at most 1.2x), medians of alternating runs (`--startup-runs`, default 15).
+(d) The pre-commit hooks' cost on a typical commit of 1, 3 and 5 files (half of them Gluon 1.x code):
+    `pre-commit run --files ...` in a throw-away git repository whose hooks are those of
+    `.pre-commit-hooks.yaml` run as `language: system` (the environment pre-commit would build is this
+    one), and the hook's command alone; medians of alternating runs.
+
+    python benchmarks/frontends.py [--only cli|flake8|startup|precommit] [--flake8-jobs N] [--repeat N]
 
 Each measurement is repeated (`--repeat`, default 3) with the two sides alternating (A B, B A, A B), and
 the best time of each side is kept: on a shared virtual machine a single run can be off by 30% either way.
@@ -218,15 +225,128 @@ def _plugin_alone(paths):
     return time.perf_counter() - start
 
 
+CLEAN_FILE = "import os\n\n\ndef main():\n    return os.getcwd()\n\n\nprint(main())\n"
+GLUON_FILE = ("from mxnet.gluon import nn\n\n\nclass Net(nn.HybridBlock):\n    def __init__(self, **kwargs):\n"
+              "        super(Net, self).__init__(**kwargs)\n        with self.name_scope():\n"
+              "            self.dense = nn.Dense(3)\n")
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _medians_alternating(commands, runs, cwd, env=None):
+    """{name: median wall seconds} of `commands` ({name: argv}), run in alternating order."""
+    times = {name: [] for name in commands}
+    names = tuple(commands)
+    for round_number in range(runs):
+        for name in _alternating(names, round_number):
+            start = time.perf_counter()
+            completed = subprocess.run(commands[name], cwd=cwd, capture_output=True, env=env)
+            times[name].append(time.perf_counter() - start)
+            if completed.returncode not in (0, 1):
+                raise RuntimeError(f"{name} exited {completed.returncode}: "
+                                   f"{completed.stderr.decode(errors='replace')[-2000:]}")
+    return {name: _median(values) for name, values in times.items()}
+
+
+def bench_startup(runs):
+    import tempfile
+
+    print(f"(c) start-up: one clean file, gluon-codemod check against flake8 (medians of {runs} alternating runs)")
+    print(f"    {_load_note()}")
+    bindir = os.path.dirname(sys.executable)
+    with tempfile.TemporaryDirectory() as folder:
+        with open(os.path.join(folder, "one_file.py"), "w") as handle:
+            handle.write(CLEAN_FILE)
+        medians = _medians_alternating({
+            "flake8": [os.path.join(bindir, "flake8"), "--isolated", "one_file.py"],
+            "gluon-codemod": [os.path.join(bindir, "gluon-codemod"), "check", "--no-config", "one_file.py"],
+        }, runs, folder)
+        probe = ("import sys; from gluon_codemod.cli import main; main(['check', '-q', '--no-config', "
+                 "'one_file.py']); print('libcst' in sys.modules)")
+        libcst = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True)
+    ratio = medians["gluon-codemod"] / medians["flake8"]
+    print(f"    flake8 {medians['flake8']:.3f} s, gluon-codemod check {medians['gluon-codemod']:.3f} s: "
+          f"{ratio:.2f}x (goal <= 1.2x)  {_verdict(ratio <= 1.2)}")
+    print(f"    libcst imported by a check of that file: {libcst.stdout.strip() or libcst.stderr[-500:]}")
+    return True
+
+
+def _hook_config(bindir):
+    """.pre-commit-hooks.yaml's hooks as a local `language: system` repository (nothing to install)."""
+    import yaml
+
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           ".pre-commit-hooks.yaml")) as handle:
+        hooks = yaml.safe_load(handle)
+    local = []
+    for hook in hooks:
+        entry = hook["entry"].split()
+        local.append({"id": hook["id"], "name": hook["name"], "language": "system",
+                      "entry": " ".join([os.path.join(bindir, entry[0])] + entry[1:]),
+                      "types_or": hook.get("types_or", ["python"]), "require_serial": True})
+    return {"repos": [{"repo": "local", "hooks": local}]}, hooks
+
+
+def bench_precommit(runs):
+    import shutil
+    import tempfile
+
+    import yaml
+
+    if shutil.which("git") is None:
+        print("(d) NOT MEASURED: git is not installed")
+        return False
+    print(f"(d) pre-commit hooks on a typical commit (medians of {runs} alternating runs)")
+    print(f"    {_load_note()}")
+    bindir = os.path.dirname(sys.executable)
+    config, _hooks = _hook_config(bindir)
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ, HOME=folder, GIT_CONFIG_NOSYSTEM="1", PRE_COMMIT_HOME=os.path.join(folder, ".cache"),
+                   PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+        repo = os.path.join(folder, "repo")
+        os.makedirs(repo)
+        subprocess.run(["git", "init", "-q", repo], check=True, env=env)
+        with open(os.path.join(repo, ".pre-commit-config.yaml"), "w") as handle:
+            yaml.safe_dump(config, handle)
+        check_entry = next(h["entry"] for h in config["repos"][0]["hooks"] if h["id"] == "gluon-codemod-check")
+        for count in (1, 3, 5):
+            names = [f"m{i}.py" for i in range(count)]
+            for i, name in enumerate(names):
+                with open(os.path.join(repo, name), "w") as handle:
+                    handle.write(GLUON_FILE if i % 2 == 0 else CLEAN_FILE)
+            # The fix hook rewrites the files, so runs would not be alike: its work is measured as
+            # `fix --diff` (the same analysis and rewrite, nothing written).
+            medians = _medians_alternating({
+                "pre-commit": [sys.executable, "-m", "pre_commit", "run", "gluon-codemod-check", "--files", *names],
+                "check alone": check_entry.split() + names,
+                "fix --diff alone": [os.path.join(bindir, "gluon-codemod"), "fix", "--diff", *names],
+            }, runs, repo, env)
+            print(f"    {count} file{'s' if count > 1 else ''}: `pre-commit run gluon-codemod-check` "
+                  f"{medians['pre-commit']:.3f} s (the hook's command alone {medians['check alone']:.3f} s); "
+                  f"gluon-codemod-fix's work {medians['fix --diff alone']:.3f} s")
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("cli", "flake8"), help="run one of the two measurements")
+    parser.add_argument("--only", choices=("cli", "flake8", "startup", "precommit"), help="run one measurement")
+    parser.add_argument("--startup-runs", type=int, default=15, help="runs of each side for (c) and (d)")
     parser.add_argument("--flake8-jobs", default="auto",
                         help="flake8's --jobs for (b) (default: auto, one process per core, as users run it)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side, alternating; the best counts")
     args = parser.parse_args()
-    gluoncv = gluoncv_sources()
     ok = True
+    if args.only in (None, "startup"):
+        ok &= bench_startup(args.startup_runs)
+    if args.only in (None, "precommit"):
+        ok &= bench_precommit(max(3, args.startup_runs // 3))
+    if args.only in ("startup", "precommit"):
+        return 0 if ok else 1
+    gluoncv = gluoncv_sources()
     if args.only in (None, "cli"):
         ok &= bench_cli_jobs(gluoncv, args.repeat)
     if args.only in (None, "flake8"):

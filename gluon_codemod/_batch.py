@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from ._engine import check_code, fix_code
 from ._files import module_name_for, write_atomic
 from ._finding import Finding, SourceError
-from ._source import decode_source
+from ._lines import split_patch_lines
+from ._source import decode_source, might_contain_gluon
+from ._workers import Interrupted, parallel_map
 
 CHECK, FIX, DIFF = "check", "fix", "diff"
 
@@ -27,6 +28,9 @@ class Options:
     select: Optional[Tuple[str, ...]] = None
     ignore: Tuple[str, ...] = ()
     unsafe_fixes: bool = False
+    fix_edits: bool = False  # compute each finding's replacements (for --output-format sarif)
+    #: ((glob, folder it is relative to, codes), ...): `per-file-ignores` of the configuration
+    per_file_ignores: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -38,6 +42,8 @@ class FileResult:
     written: bool = False
     diff: Optional[bytes] = None  # in the file's own encoding, so that `patch` applies it
     output: Optional[bytes] = None  # the fixed bytes, kept only for stdin
+    skipped: Optional[str] = None  # why the path was not read (not a regular file)
+    edits: Optional[dict] = None  # finding index -> replacements, with Options.fix_edits
 
 
 def available_cores() -> int:
@@ -67,11 +73,22 @@ def use_project(project) -> None:
     _PROJECT = project
 
 
+def _cannot_contain_gluon(source, module_name: Optional[str], view=None) -> bool:
+    """The engine's own text pre-filter, applied before the engine (and libcst with it) is imported. A
+    file that never names Gluon still counts when it calls a class whose signature the project changes."""
+    text = source if isinstance(source, str) else decode_source(source).text
+    return not might_contain_gluon(text, module_name) and not (view is not None and view.concerns(text))
+
+
 def _engine(options: Options, module_name: Optional[str], path: Optional[str] = None):
     """source -> (new source, findings) for the chosen mode; raises SourceError."""
     view = _PROJECT.view(path) if _PROJECT is not None and path and path.endswith(".py") else None
 
     def run(source):
+        if _cannot_contain_gluon(source, module_name, view):
+            return source, []
+        from ._engine import check_code, fix_code
+
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
                                       ignore=options.ignore, module_name=module_name, project=view)
@@ -95,8 +112,9 @@ def unified_diff(path: str, old: bytes, new: bytes) -> bytes:
         encoding = "utf-8"
         old_text, new_text = old.decode("utf-8"), new.decode("utf-8")
     lines = []
-    for line in difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+    # Split where `patch` splits (at `\n` only): a form feed or a `\r`-only ending is inside a line to it.
+    for line in difflib.unified_diff(split_patch_lines(old_text), split_patch_lines(new_text),
+                                     fromfile=f"a/{path}", tofile=f"b/{path}", lineterm="\n"):
         if not line.endswith("\n"):  # a last line without newline needs patch's marker
             line += "\n\\ No newline at end of file\n"
         lines.append(line)
@@ -121,20 +139,71 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
         else:
             new, findings = run(data)
             result.findings = [_finding_dict(f) for f in findings]
+            if options.fix_edits and options.mode == CHECK and any(f.fix_available for f in findings):
+                from ._fix_edits import fix_edits
+
+                result.edits = fix_edits(data, result.findings, options, module_name)
     except SourceError as err:
         result.errors.append(_error_dict(err.message, err.line, err.col))
+        return result, data
+    except (RecursionError, MemoryError) as exc:
+        # Python's own parser gives up on these too (`python -c 'compile(...)'` fails the same way)
+        result.errors.append(_error_dict(
+            f"too deeply nested for Python's parser ({type(exc).__name__}): Python cannot compile this file "
+            "either; split the nested expression into smaller ones. File left unchanged"))
+        return result, data
+    except Exception as exc:  # a bug of ours on one file must not stop thousands of others
+        result.errors.append(_error_dict(
+            f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this"))
         return result, data
     result.changed = new != data
     return result, new
 
 
+def _not_regular(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]
+    return next((what for test, what in kinds if test(mode)), "not a regular file")
+
+
+def read_regular(path: str) -> Tuple[Optional[bytes], Optional[str]]:
+    """(bytes, None), or (None, why it was skipped) for a FIFO, a device or a link to one: opened without
+    blocking (a FIFO with no writer would wait forever) and checked before a byte is read."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None, f"skipped: {_not_regular(mode)}, not a regular file"
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(), None
+    finally:
+        os.close(fd)
+
+
+def options_for(path: str, options: Options) -> Options:
+    """`options` with the codes `per-file-ignores` adds for `path`."""
+    if not options.per_file_ignores:
+        return options
+    from dataclasses import replace
+
+    from ._files import Excluder
+
+    extra = tuple(code for pattern, base, codes in options.per_file_ignores
+                  if Excluder([(pattern, base)]).excluded(path) for code in codes)
+    return replace(options, ignore=options.ignore + extra) if extra else options
+
+
 def process_file(path: str, options: Options) -> FileResult:
     """Everything for one file, in whichever process runs it; never raises for a file's own trouble."""
+    options = options_for(path, options)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data, skipped = read_regular(path)
     except OSError as exc:
         return FileResult(path, errors=[_error_dict(f"cannot read: {exc.strerror or exc}")])
+    if data is None:
+        return FileResult(path, skipped=skipped)
     try:
         result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"), path)
         if result.changed and options.mode == DIFF:
@@ -170,25 +239,23 @@ def run_files(paths: Sequence[str], options: Options, jobs: int,
     """Results in the order of `paths`, computed by `jobs` processes (in this process for 1).
 
     `on_done()` is called as each file finishes, in whatever order the workers finish them (a progress
-    bar counts these, not the ordered results, which may wait behind one large file)."""
+    bar counts these, not the ordered results, which may wait behind one large file).
+    Ctrl-C raises `Interrupted` carrying the results finished but not yet yielded: no file is left half
+    written (each is replaced by one rename), and no queued file is started after the signal."""
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
-        for path in paths:
-            result = process_file(path, options)
-            if on_done is not None:
-                on_done()
-            yield result
+        for index, path in enumerate(paths):
+            try:
+                result = process_file(path, options)
+                if on_done is not None:
+                    on_done()
+                yield result
+            except KeyboardInterrupt:  # in the file's processing, or in the caller's loop (thrown in)
+                raise Interrupted([], len(paths) - index - 1) from None
         return
     project = _PROJECT.without_sources() if _PROJECT is not None else None
-    with ProcessPoolExecutor(max_workers=jobs, initializer=use_project, initargs=(project,)) as executor:
-        # One file per task: a path costs nothing to send, and single tasks balance best.
-        futures = {}
-        for index in _largest_first(paths):
-            futures[index] = executor.submit(process_file, paths[index], options)
-            if on_done is not None:
-                futures[index].add_done_callback(lambda _future: on_done())
-        for index in range(len(paths)):
-            yield futures.pop(index).result()
+    yield from parallel_map(process_file, paths, (options,), jobs, _largest_first(paths), on_done, use_project,
+                            (project,))
 
 
 def progress_bar(total: int, enabled: bool):

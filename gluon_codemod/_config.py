@@ -22,6 +22,8 @@ KEYS = {
     "extend-exclude": _LIST_OF_STR,
     "target": ("a string", lambda v: isinstance(v, str)),
     "unsafe-fixes": ("true or false", lambda v: isinstance(v, bool)),
+    "per-file-ignores": ('a table of glob = ["CODE", ...] (e.g. "tests/*" = ["GLN001"])',
+                         lambda v: isinstance(v, dict) and all(_LIST_OF_STR[1](x) for x in v.values())),
 }
 
 
@@ -38,6 +40,7 @@ class Config:
     extend_exclude: List[str] = field(default_factory=list)
     target: Optional[str] = None
     unsafe_fixes: Optional[bool] = None
+    per_file_ignores: Dict[str, List[str]] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -51,6 +54,9 @@ def _section(path: str) -> Optional[Dict[str, Any]]:
             document = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the syntax or pass --no-config") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); TOML "
+                          "files must be UTF-8: re-save it as UTF-8, or pass --config FILE or --no-config") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     tool = document.get("tool")
@@ -93,7 +99,8 @@ def load_config(path: str) -> Config:
             raise ConfigError(f"{path}: [tool.{SECTION}] {key} must be {what}, got {value!r}")
     return Config(path=path, select=section.get("select"), ignore=list(section.get("ignore", [])),
                   exclude=list(section.get("exclude", [])), extend_exclude=list(section.get("extend-exclude", [])),
-                  target=section.get("target"), unsafe_fixes=section.get("unsafe-fixes"))
+                  target=section.get("target"), unsafe_fixes=section.get("unsafe-fixes"),
+                  per_file_ignores=dict(section.get("per-file-ignores", {})))
 
 
 def discover(explicit: Optional[str] = None, isolated: bool = False) -> Config:

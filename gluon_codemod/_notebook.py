@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ._finding import Finding, SourceError
+from ._lines import split_lines
 
 _MARK = "__gluon_codemod_magic_{}__"
 _CELL_MARK = "# __gluon_codemod_cell_boundary__"
@@ -51,7 +52,7 @@ def _at_statement_start(prefix: str) -> bool:
 
 def mask_magics(source: str) -> Tuple[str, Dict[int, str]]:
     """`source` with IPython lines replaced by numbered `pass` placeholders; marker -> original line."""
-    lines = source.splitlines(keepends=True)
+    lines = split_lines(source, keepends=True)
     out: List[str] = []
     originals: Dict[int, str] = {}
     continuing = False
@@ -79,7 +80,7 @@ def unmask_magics(text: str, originals: Dict[int, str]) -> Optional[str]:
         return text
     seen = set()
     out = []
-    for line in text.splitlines(keepends=True):
+    for line in split_lines(text, keepends=True):
         match = _MARK_RE.search(line)
         if match is None:
             out.append(line)
@@ -99,9 +100,12 @@ def unmask_magics(text: str, originals: Dict[int, str]) -> Optional[str]:
     return "".join(out) if seen == set(originals) else None
 
 
-def _cell_source(cell: dict) -> str:
+def _cell_source(cell: dict) -> Optional[str]:
+    """The cell's code, or None when `source` is neither a string nor a list of strings (nbformat 4)."""
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
 
 
 def _layout(raw: str) -> dict:
@@ -110,11 +114,14 @@ def _layout(raw: str) -> dict:
     first_break = raw.find("\n")
     if first_break != -1 and first_break + 1 < len(raw):
         following = raw[first_break + 1:]
-        stripped = following.lstrip(" ")
-        indent = len(following) - len(stripped) or None
-    non_ascii_escaped = raw.isascii() and re.search(r"\\u[0-9a-fA-F]{4}", raw) is not None
+        stripped = following.lstrip(" \t")
+        # one level of indentation (the first key is one level deep): a count of spaces, or tabs kept as text
+        whitespace = following[: len(following) - len(stripped)]
+        indent = (len(whitespace) if set(whitespace) == {" "} else whitespace) or None
+    body = raw[1:] if raw.startswith("\ufeff") else raw
+    non_ascii_escaped = body.isascii() and re.search(r"\\u[0-9a-fA-F]{4}", body) is not None
     return {"indent": indent, "ensure_ascii": non_ascii_escaped, "crlf": "\r\n" in raw,
-            "trailing_newline": raw.endswith("\n")}
+            "trailing_newline": raw.endswith("\n"), "bom": raw.startswith("\ufeff")}
 
 
 def _dump(notebook: dict, layout: dict) -> bytes:
@@ -123,13 +130,13 @@ def _dump(notebook: dict, layout: dict) -> bytes:
         text += "\n"
     if layout["crlf"]:
         text = text.replace("\n", "\r\n")
-    return text.encode("utf-8")
+    return (b"\xef\xbb\xbf" if layout["bom"] else b"") + text.encode("utf-8")
 
 
 def load_notebook(data: bytes) -> Tuple[dict, str]:
     try:
-        raw = data.decode("utf-8-sig")
-        notebook = json.loads(raw)
+        raw = data.decode("utf-8")  # a BOM stays in `raw`, for the layout to keep it
+        notebook = json.loads(raw[1:] if raw.startswith("\ufeff") else raw)
     except UnicodeDecodeError as exc:
         raise SourceError(f"cannot decode notebook as UTF-8: byte {data[exc.start]:#04x} is invalid") from None
     except json.JSONDecodeError as exc:
@@ -167,7 +174,7 @@ def _as_module(cells: List[_CodeCell]) -> Tuple[str, List[int]]:
 def _split_module(text: str, cells: List[_CodeCell]) -> Optional[List[str]]:
     """Back to one text per cell; None if the rewrite moved or dropped a cell boundary."""
     pieces: List[List[str]] = [[]]
-    for line in text.splitlines(keepends=True):
+    for line in split_lines(text, keepends=True):
         if line.strip() == _CELL_MARK:
             pieces.append([])
         else:
@@ -212,6 +219,11 @@ def process_notebook(data: bytes, transform: Callable[[str], Tuple[str, List[Fin
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = _cell_source(cell)
+        if source is None:
+            outcomes[index] = CellOutcome(index, error=SourceError(
+                f"`source` of this code cell is {json.dumps(cell.get('source'))[:40]}, expected a string or a "
+                "list of strings (nbformat 4); cell left unchanged"))
+            continue
         if source.lstrip().startswith("%%"):
             continue
         masked, originals = mask_magics(source)
@@ -251,7 +263,7 @@ def process_notebook(data: bytes, transform: Callable[[str], Tuple[str, List[Fin
         if new_source != cell.source:
             changed = True
             old = cell.cell.get("source")
-            cell.cell["source"] = new_source.splitlines(keepends=True) if isinstance(old, list) else new_source
+            cell.cell["source"] = split_lines(new_source, keepends=True) if isinstance(old, list) else new_source
     ordered = [outcomes[index] for index in sorted(outcomes)]
     return (_dump(notebook, _layout(raw)) if changed else data), ordered
 

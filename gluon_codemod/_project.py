@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import os
+import stat
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from ._finding import SourceError
-from ._rule import selected_rules
 from ._source import decode_source, might_contain_gluon
 from .analysis.modules import find_root, module_name
 from .analysis.plan import Plan, ProjectView
@@ -98,6 +98,7 @@ class Project:
     def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False) -> Plan:
         """Decide which `prefix`/`params` removals every call of the project follows in this run."""
         from ._engine import analyze
+        from ._rule import selected_rules
 
         plan = self.plan = Plan()
         gluon = [s for s in self.sources.values() if might_contain_gluon(s.text, s.module)]
@@ -149,6 +150,8 @@ class Project:
 
 
 def _read(path: str) -> bytes:
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a link to /dev/zero never end
+        raise OSError(f"{path}: not a regular file")
     with open(path, "rb") as handle:
         return handle.read()
 

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Sequence
 
 from ._batch import CHECK, DIFF, FIX, FileResult, Options
+from ._files import write_new_atomic
 
 REPORT_VERSION = 1
 SUMMARY_LISTING_LIMIT = 20  # file:line entries per rule on the terminal; the JSON report has them all
@@ -41,9 +42,35 @@ def summarize(results: Sequence[FileResult], options: Options) -> dict:
         "files_changed": sum(1 for r in results if (r.written if options.mode == FIX else r.changed)),
         "files_with_findings": sum(1 for r in results if any(not f["fixed"] for f in r.findings)),
         "files_failed": sum(1 for r in results if r.errors),
+        "files_skipped": sum(1 for r in results if r.skipped),
         "fixes_applied": dict(sorted(fixed.items())),
         "findings_remaining": dict(sorted(remaining.items())),
     }
+
+
+def statistics(results: Sequence[FileResult], fmt: str = "text") -> str:
+    """`--statistics`: per rule, the findings left, and whether `fix` can fix them: `[*]` some safely,
+    `[-]` only with --unsafe-fixes; most frequent first."""
+    counts: Counter = Counter()
+    fixes: Dict[str, set] = defaultdict(set)
+    for result in results:
+        for finding in result.findings:
+            if not finding["fixed"]:
+                counts[finding["code"]] += 1
+                if finding["fix_available"]:
+                    fixes[finding["code"]].add(finding["safety"])
+    names = _rule_names() if counts else {}
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        applicability = "safe" if "safe" in fixes[code] else ("unsafe" if fixes[code] else "none")
+        rows.append({"code": code, "name": names.get(code, ""), "count": count,
+                     "fixable": applicability != "none", "applicability": applicability})
+    if fmt in ("json", "json-lines", "sarif", "gitlab", "junit", "github"):
+        return json.dumps(rows, indent=2) + "\n"
+    width = max((len(str(row["count"])) for row in rows), default=1)
+    marker = {"safe": "[*]", "unsafe": "[-]", "none": "   "}
+    return "".join(f"{row['count']:>{width}}  {row['code']}  {marker[row['applicability']]} {row['name']}\n"
+                   for row in rows)
 
 
 def _rule_names() -> Dict[str, str]:
@@ -52,10 +79,14 @@ def _rule_names() -> Dict[str, str]:
     return {rule.code: rule.name for rule in all_rules()}
 
 
-def format_summary(results: Sequence[FileResult], options: Options) -> str:
+def format_summary(results: Sequence[FileResult], options: Options, interrupted: Optional[int] = None) -> str:
+    """`interrupted`: the number of files never started because of Ctrl-C (None: the run finished)."""
     summary = summarize(results, options)
-    names = _rule_names()
+    names = _rule_names() if any(r.findings for r in results) else {}
     out: List[str] = []
+    if interrupted is not None:
+        out.append(f"gluon-codemod: interrupted: {interrupted} file{'s' if interrupted != 1 else ''} not "
+                   "started, left as they were; each file below is either unchanged or fully fixed")
     scanned = summary["files_scanned"]
     head = f"gluon-codemod {options.mode if options.mode != DIFF else 'fix --diff'}: " \
            f"{scanned} file{'s' if scanned != 1 else ''} scanned"
@@ -65,6 +96,8 @@ def format_summary(results: Sequence[FileResult], options: Options) -> str:
         head += f", {summary['files_changed']} would be rewritten (nothing written)"
     left = "with findings" if options.mode == CHECK else "with findings left"
     head += f", {summary['files_with_findings']} {left}, {summary['files_failed']} failed"
+    if summary["files_skipped"]:
+        head += f", {summary['files_skipped']} skipped (not regular files)"
     out.append(head)
 
     if summary["fixes_applied"]:
@@ -99,9 +132,12 @@ def format_summary(results: Sequence[FileResult], options: Options) -> str:
 
     failed = [r for r in results if r.errors]
     if failed:
-        out.append("files that failed (left unchanged):")
+        out.append("files that failed:")
         for result in failed:
-            out += [f"  {format_error(result.path, error)}" for error in result.errors]
+            state = "the rest of it rewritten" if result.written else (
+                "the rest of it would be rewritten" if result.changed else "left unchanged")
+            out.append(f"  {result.path} ({state}):")
+            out += [f"    {format_error(result.path, error)}" for error in result.errors]
     return "\n".join(out) + "\n"
 
 
@@ -123,11 +159,12 @@ def build_report(results: Sequence[FileResult], options: Options) -> dict:
             "written": r.written,
             "findings": r.findings,
             "errors": r.errors,
+            "skipped": r.skipped,
         } for r in results],
     }
 
 
 def write_report(path: str, results: Sequence[FileResult], options: Options) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(build_report(results, options), handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    """Written in one rename: a full disk or a Ctrl-C leaves the previous report, never half of one."""
+    text = json.dumps(build_report(results, options), indent=2, ensure_ascii=False) + "\n"
+    write_new_atomic(path, text.encode("utf-8"))

@@ -27,8 +27,18 @@ class DecodedSource:
         return (b"\xef\xbb\xbf" + data) if self.bom else data
 
 
+# Byte order marks of encodings Python does not read source in (UTF-32 first: its LE mark starts with UTF-16's)
+_FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32-LE"), (b"\x00\x00\xfe\xff", "UTF-32-BE"),
+                 (b"\xff\xfe", "UTF-16-LE"), (b"\xfe\xff", "UTF-16-BE"))
+
+
 def decode_source(data: bytes) -> DecodedSource:
     """Decode file bytes as Python would, keeping `\\r\\n` as it is (no universal newlines)."""
+    for bom, name in _FOREIGN_BOMS:
+        if data.startswith(bom):
+            raise SourceError(f"cannot decode: the file starts with a {name} byte order mark; Python reads "
+                              f"source only in ASCII-compatible encodings: re-save it as UTF-8 (e.g. "
+                              f"`iconv -f {name[:6]} -t UTF-8 OLD > NEW`)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # a bad or unknown coding cookie

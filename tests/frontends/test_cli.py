@@ -302,7 +302,7 @@ def test_summary_counts_fixed_remaining_and_failed(cli, project):
     assert first_line == ("gluon-codemod fix: 4 files scanned, 2 rewritten, 1 with findings left, 1 failed")
     assert "fixes applied:\n  GLN001 name-scope: 2\n" in run.err
     assert "left for manual review:\n  GLN001 name-scope: 1\n    manual.py:5:17\n" in run.err
-    assert "files that failed (left unchanged):\n  broken.py:2:" in run.err
+    assert "files that failed:\n  broken.py (left unchanged):\n    broken.py:2:" in run.err
 
 
 REPORT_FINDING_KEYS = {"code", "line", "col", "cell", "message", "fix_title", "fix_available", "safety", "fixed"}
@@ -321,12 +321,12 @@ def test_json_report_schema(cli, project):
                            "files"}
     assert (report["version"], report["mode"], report["target"]) == (1, "fix", "mxnet")
     assert report["summary"] == {"files_scanned": 4, "files_changed": 1, "files_with_findings": 1,
-                                 "files_failed": 1, "fixes_applied": {"GLN001": 1},
+                                 "files_failed": 1, "files_skipped": 0, "fixes_applied": {"GLN001": 1},
                                  "findings_remaining": {"GLN001": 1}}
     files = {entry["path"]: entry for entry in report["files"]}
     assert list(files) == ["a.py", "broken.py", "clean.py", "manual.py"]  # sorted
     for entry in report["files"]:
-        assert set(entry) == {"path", "changed", "written", "findings", "errors"}
+        assert set(entry) == {"path", "changed", "written", "findings", "errors", "skipped"}
         for finding in entry["findings"]:
             assert set(finding) == REPORT_FINDING_KEYS
             assert finding["safety"] in ("safe", "unsafe", None)
@@ -338,7 +338,7 @@ def test_json_report_schema(cli, project):
     assert not files["manual.py"]["findings"][0]["fixed"] and not files["manual.py"]["written"]
     assert files["broken.py"]["errors"][0]["line"] == 2 and not files["broken.py"]["findings"]
     assert files["clean.py"] == {"path": "clean.py", "changed": False, "written": False, "findings": [],
-                                 "errors": []}
+                                 "errors": [], "skipped": None}
 
 
 def test_unwritable_report_is_an_error(cli, project):

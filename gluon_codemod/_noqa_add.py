@@ -1,0 +1,79 @@
+"""`check --add-noqa[=REASON]`: silence every reported finding with a `# noqa: CODE` comment, so a large
+repository can turn the hook on today and migrate module by module.
+
+An existing `noqa` comment gets the new codes merged into its list, in the list's own separator style;
+a line with another comment gets `  # noqa: CODE` after it; running it twice changes nothing (the
+second check finds nothing). The comment goes where flake8 looks for it: on the reported line, or, for
+a line inside a multi-line string or a backslash continuation, on the last line of that statement.
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from typing import Dict, List, Optional, Sequence
+
+from ._lines import split_lines
+from ._noqa import NOQA
+from ._source import decode_source
+
+
+def _comment_lines(text: str, count: int) -> Dict[int, int]:
+    """Reported line -> the line that can carry its comment (the last line of a multi-line token range)."""
+    target = {line: line for line in range(1, count + 1)}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text, newline="").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return target
+    first: Optional[int] = None
+    last = 0
+    for token in tokens:
+        if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        first = token.start[0] if first is None else min(first, token.start[0])
+        last = max(last, token.end[0])
+        if token.type in (tokenize.NL, tokenize.NEWLINE):
+            for line in range(first, last + 1):
+                target[line] = last
+            first, last = None, 0
+    return target
+
+
+def _separator(codes: str) -> str:
+    body = codes.rstrip(", \t")
+    if "," in body:
+        return ", " if ", " in body else ","
+    return " " if " " in body.strip() else ", "
+
+
+def with_codes(line: str, codes: Sequence[str], reason: Optional[str]) -> str:
+    """`line` (its ending kept) with `codes` silenced by its noqa comment."""
+    body = line.rstrip("\r\n")
+    ending = line[len(body):]
+    match = NOQA.search(body)
+    if match is not None and match.group("codes") is None:
+        return line  # a blanket `# noqa` silences everything already
+    if match is not None:
+        written = match.group("codes")
+        present = [c for c in written.replace(",", " ").split() if c]
+        new = [c for c in codes if not c.startswith(tuple(present))]
+        if not new:
+            return line
+        end = match.start("codes") + len(written.rstrip(", \t"))
+        return body[:end] + _separator(written) + _separator(written).join(new) + body[end:] + ending
+    comment = f"# noqa: {', '.join(codes)}" + (f" {reason}" if reason else "")
+    return body.rstrip(" \t") + "  " + comment + ending
+
+
+def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
+    """`data` with a noqa comment for each finding (file positions, not notebook cells)."""
+    decoded = decode_source(data)
+    lines = split_lines(decoded.text, keepends=True)
+    targets = _comment_lines(decoded.text, len(lines))
+    wanted: Dict[int, List[str]] = {}
+    for finding in findings:
+        line = targets.get(finding["line"], finding["line"])
+        if 1 <= line <= len(lines) and finding["code"] not in wanted.setdefault(line, []):
+            wanted[line].append(finding["code"])
+    for line, codes in wanted.items():
+        lines[line - 1] = with_codes(lines[line - 1], sorted(codes), reason)
+    return decoded.encode("".join(lines))

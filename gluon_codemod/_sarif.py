@@ -1,0 +1,109 @@
+"""SARIF 2.1.0 (`--output-format sarif`), as GitHub code scanning and IDEs read it.
+
+The `rules` section carries each rule's documentation (from its module docstring); a result whose fix
+was computed carries it as `fixes[].artifactChanges`: replacements by character offset into the file,
+which say exactly what the fix deletes and inserts, line endings included.
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import List, Sequence
+
+from ._batch import FileResult
+from ._formats import INFORMATION_URI, SARIF_SCHEMA, TOOL, applicability
+
+
+def _first_paragraph(doc: str) -> str:
+    return doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+
+
+def _section(doc: str, title: str) -> str:
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", doc, re.DOTALL | re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def fix_safety(rule) -> str:
+    """`safe`, `unsafe`, `safe / unsafe` or `none`, from the rule's examples (what its fixes do)."""
+    fixed = [ex for ex in rule.INVALID if ex.expected is not None]
+    if not fixed:
+        return "none"
+    return " / ".join(sorted({"unsafe" if ex.unsafe_fixes else "safe" for ex in fixed}))
+
+
+def rule_descriptor(rule) -> dict:
+    doc = rule.documentation()
+    what = _section(doc, "What it does") or _first_paragraph(doc)
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _first_paragraph(doc).replace("`", "")},
+        "fullDescription": {"text": what.replace("\n", " ")},
+        "help": {"text": doc, "markdown": doc},
+        "helpUri": INFORMATION_URI,
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"fixSafety": fix_safety(rule), "targets": list(rule.targets)},
+    }
+
+
+def _uri(path: str) -> str:
+    return path.replace(os.sep, "/")
+
+
+def _result(result: FileResult, index: int, finding: dict, rule_index: dict) -> dict:
+    region = {"startLine": finding["line"], "startColumn": finding["col"]}
+    message = finding["message"] if finding.get("cell") is None else f"cell {finding['cell']}: {finding['message']}"
+    location = {"artifactLocation": {"uri": _uri(result.path)}}
+    if finding.get("cell") is None:  # lines in a notebook count inside a cell, not in the file
+        location["region"] = region
+    out = {
+        "ruleId": finding["code"],
+        "ruleIndex": rule_index[finding["code"]],
+        "level": "warning",
+        "message": {"text": message},
+        "locations": [{"physicalLocation": location}],
+        "properties": {"rule": rule_names_cache.get(finding["code"], ""),
+                       "applicability": applicability(finding)},
+    }
+    edits = (result.edits or {}).get(index)
+    if edits:
+        out["fixes"] = [{
+            "description": {"text": finding["fix_title"] or "apply the fix"},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": _uri(result.path)},
+                "replacements": [{"deletedRegion": {"charOffset": e["offset"], "charLength": e["length"]},
+                                  "insertedContent": {"text": e["text"]}} for e in edits],
+            }],
+        }]
+    return out
+
+
+rule_names_cache: dict = {}
+
+
+def sarif(results: Sequence[FileResult], rules: List[type]) -> dict:
+    from . import __version__
+
+    rule_names_cache.clear()
+    rule_names_cache.update({rule.code: rule.name for rule in rules})
+    rule_index = {rule.code: number for number, rule in enumerate(rules)}
+    out_results = [_result(r, i, f, rule_index) for r in results for i, f in enumerate(r.findings)
+                   if not f["fixed"] and f["code"] in rule_index]
+    notifications = [{
+        "level": "error",
+        "message": {"text": e["message"]},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)},
+                                            **({"region": {"startLine": e["line"], "startColumn": e["col"]}}
+                                               if e.get("cell") is None else {})}}],
+    } for r in results for e in r.errors]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL, "version": __version__, "informationUri": INFORMATION_URI,
+                                "rules": [rule_descriptor(rule) for rule in rules]}},
+            "invocations": [{"executionSuccessful": not notifications,
+                             "toolExecutionNotifications": notifications}],
+            "results": out_results,
+        }],
+    }

@@ -1,0 +1,40 @@
+"""Start-up cost: a check of files without Gluon code never imports the engine or libcst (~0.1-0.4 s)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import CLEAN, OLD_NET, write
+
+PROBE = ("import sys; from gluon_codemod.cli import main; "
+         "status = main(['check', '-q', '--no-config', *sys.argv[1:]]); "
+         "print(status, 'libcst' in sys.modules, 'gluon_codemod._engine' in sys.modules, "
+         "'concurrent.futures.process' in sys.modules)")
+
+
+def _probe(project, *files):
+    completed = subprocess.run([sys.executable, "-c", PROBE, *files], cwd=str(project), capture_output=True,
+                               text=True, timeout=120)
+    return completed.stdout.splitlines()[-1].split()  # the findings come first
+
+
+def test_clean_files_never_import_libcst(project):
+    for name in ("a.py", "b.py", "c.py"):
+        write(project / name, CLEAN)
+    assert _probe(project, "a.py", "b.py", "c.py") == ["0", "False", "False", "False"]
+
+
+@pytest.mark.parametrize("formats", [["--output-format", "sarif"], ["--output-format", "junit"], ["--statistics"]])
+def test_formats_do_not_import_libcst_for_clean_files(project, formats):
+    write(project / "a.py", CLEAN)
+    completed = subprocess.run([sys.executable, "-c", PROBE.replace("'-q', ", "'-q', *%r, " % formats), "a.py"],
+                               cwd=str(project), capture_output=True, text=True, timeout=120)
+    # sarif lists every rule's documentation: that needs the rule modules (and so libcst); the others do not
+    assert completed.stdout.splitlines()[-1].split()[1] == ("True" if "sarif" in formats else "False")
+
+
+def test_a_gluon_file_does_use_the_engine(project):
+    write(project / "net.py", OLD_NET)
+    assert _probe(project, "net.py")[:3] == ["1", "True", "True"]
