@@ -139,7 +139,7 @@ class FileContext:
     def scopes(self) -> Scopes:
         """Which class definition a name stands for at a place (see `analysis.scopes`)."""
         if self._scopes is None:
-            self._scopes = Scopes(self.tree, self.index.parent)
+            self._scopes = Scopes(self.tree, self.index.parent, self.index.of_type)
         return self._scopes
 
     def local_classes(self, name: str, at: ast.AST) -> Optional[List[ast.ClassDef]]:

@@ -116,19 +116,23 @@ class Project:
                 pass
             return view.facts
 
+        facts_of: Dict[str, object] = {}
+        dirty = definers
         for _ in range(_MAX_ROUNDS):
             # A factory that hands `prefix` to a class of another module can drop it once that class does:
-            # statuses and removals are recomputed until neither changes.
+            # a module is analysed again while an entry of the plan that it read changes.
             for _ in range(_MAX_STATUS_ROUNDS):
+                for source in dirty:
+                    facts_of[source.path] = run(source, select=["GLN003"])
                 statuses, removed = {}, set()
                 for source in definers:
-                    facts = run(source, select=["GLN003"])
-                    statuses.update(facts.statuses)
-                    removed |= facts.removed
+                    statuses.update(facts_of[source.path].statuses)
+                    removed |= facts_of[source.path].removed
                 removed = removed if removes else set()
-                stable = statuses == plan.statuses and removed == plan.removed
+                changed = _changed_keys(plan.statuses, statuses, plan.removed, removed)
                 plan.statuses, plan.removed = statuses, removed
-                if stable:
+                dirty = [s for s in definers if facts_of[s.path].consulted & changed]
+                if not dirty:
                     break
             if not plan.removed:
                 break
@@ -142,11 +146,22 @@ class Project:
             if not new:
                 break
             plan.kept.update(new)
+            changed = {key for key, _ in new}
+            dirty = [s for s in definers if facts_of[s.path].consulted_kept & changed]
         return plan
 
     def _defines_callables(self, source: ProjectSource) -> bool:
         module = self.index.by_path.get(os.path.abspath(source.path))
         return module is None or bool(module.classes) or bool(module.functions)
+
+
+def _changed_keys(old_statuses, statuses, old_removed, removed) -> set:
+    """The callables whose status or removals differ between two versions of the plan."""
+    changed = {key for key, _ in old_removed ^ removed}
+    for entry in set(old_statuses) | set(statuses):
+        if old_statuses.get(entry, "unknown") != statuses.get(entry, "unknown"):
+            changed.add(entry[0])
+    return changed
 
 
 def _read(path: str) -> bytes:

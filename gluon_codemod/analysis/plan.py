@@ -42,6 +42,10 @@ class Facts:
     #: Calls passing a parameter whose removal is planned, and that no edit of this run drops:
     #: (callable key, parameter) -> "line: why".
     unfollowed: Dict[Key, str] = field(default_factory=dict)
+    #: The callables whose statuses or removals this analysis read (another module's), and those whose
+    #: kept parameters it read: it must run again if one of these entries of the plan changes.
+    consulted: Set[str] = field(default_factory=set)
+    consulted_kept: Set[str] = field(default_factory=set)
 
 
 class ProjectView:
@@ -79,4 +83,16 @@ class ProjectView:
         return f"{self.module.name if self.module else '<file>'}:{qualname}"
 
     def status(self, key: str, name: str) -> Optional[str]:
+        self.facts.consulted.add(key)
         return self.plan.statuses.get((key, name), "unknown")
+
+    def kept(self, key: str, name: str) -> Optional[str]:
+        """Why the plan keeps parameter `name` of callable `key`, or None."""
+        self.facts.consulted_kept.add(key)
+        return self.plan.kept.get((key, name))
+
+    def removes(self, key: str, name: str) -> bool:
+        """Whether this run removes parameter `name` from callable `key`'s signature."""
+        self.facts.consulted.add(key)
+        self.facts.consulted_kept.add(key)
+        return (key, name) in self.plan.removed and (key, name) not in self.plan.kept

@@ -460,7 +460,7 @@ class PrefixFlow:
     def _problem(self, func, name: str) -> Optional[str]:
         view = self.ctx.project
         if view is not None:
-            reason = view.plan.kept.get((self.function_key(func), name))
+            reason = view.kept(self.function_key(func), name)
             if reason is not None:
                 return reason
         arg = _declares(func, name)
@@ -498,8 +498,7 @@ class PrefixFlow:
                 kind = self.beyond_file(kind)
             if kind is not None and kind[0] == "project":
                 signature, owner = self.project_init(kind)
-                if signature is not None and signature.declares(name) and (
-                        (owner.key, name) not in view.plan.removed or (owner.key, name) in view.plan.kept):
+                if signature is not None and signature.declares(name) and not view.removes(owner.key, name):
                     return f"it hands `{name}` to `{owner.qualname}` of `{owner.module}`, which keeps it"
         return None
 

@@ -14,7 +14,6 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from .._names import ImportTable, is_gluon_block_class
 from .modules import is_package_init
-from .scopes import Scopes
 
 #: Parameters the new Block API removes from constructors (and that forwarders hand on).
 OLD_ARGUMENTS = ("prefix", "params")
@@ -91,45 +90,57 @@ def _package_of(name: Optional[str], path: str) -> Optional[str]:
     return name if is_package_init(path) else name.rpartition(".")[0] or None
 
 
-def index_module(tree: ast.Module, name: str, path: str, parents: Optional[Dict[int, ast.AST]] = None,
-                 scopes: Optional[Scopes] = None) -> ModuleInfo:
-    """What the project needs to know of one module, from its `ast` tree."""
+def index_module(tree: ast.Module, name: str, path: str) -> ModuleInfo:
+    """What the project needs to know of one module, from its `ast` tree (its statements only: the
+    expressions inside them are never walked)."""
     package = _package_of(name, path)
     table = ImportTable(None)
     table.package = package
     for node in _module_level(tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             table.add(node)
-    if parents is None:
-        parents = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-    if scopes is None:
-        scopes = Scopes(tree, parents)
     classes: Dict[str, ClassInfo] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
-        qualname = scopes.qualname(node)
-        bases = []
-        for base in node.bases:
-            local = scopes.lookup(base.id, base) if isinstance(base, ast.Name) else None
-            if local and len(local) == 1:
-                bases.append(("local", scopes.qualname(local[0])))
-                continue
-            qualified = table.qualify(base)
-            bases.append(("name", qualified) if qualified else ("unknown", ast.unparse(base)))
-        init = next((s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and s.name == "__init__"), None)
-        methods = {s.name: Signature.of(s, True) for s in node.body if isinstance(s, ast.FunctionDef)
-                   and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in s.decorator_list)}
-        classes.setdefault(qualname, ClassInfo(
-            name, qualname, node.lineno, tuple(bases), Signature.of(init, True) if init is not None else None,
-            any(isinstance(s, ast.FunctionDef) and s.name == "hybrid_forward" for s in node.body), methods))
+    _index_classes(tree.body, [], [{}], table, name, classes)
     functions = {s.name: Signature.of(s, False) for s in tree.body
                  if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
     return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions)
+
+
+def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], table: ImportTable,
+                   module: str, classes: Dict[str, ClassInfo]) -> None:
+    """Classes of a statement list, by qualname; `visible` holds, innermost last, the classes each
+    enclosing function scope (and the module) has defined so far, for bases named by a plain name."""
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            qualname = ".".join(path + [node.name])
+            bases = []
+            for base in node.bases:
+                local = next((scope[base.id] for scope in reversed(visible) if isinstance(base, ast.Name)
+                              and base.id in scope), None)
+                if local is not None:
+                    bases.append(("local", local))
+                    continue
+                qualified = table.qualify(base)
+                bases.append(("name", qualified) if qualified else ("unknown", ast.unparse(base)))
+            init = next((s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                         and s.name == "__init__"), None)
+            methods = {s.name: Signature.of(s, True) for s in node.body if isinstance(s, ast.FunctionDef)
+                       and any(isinstance(d, ast.Name) and d.id == "classmethod" for d in s.decorator_list)}
+            classes.setdefault(qualname, ClassInfo(
+                module, qualname, node.lineno, tuple(bases), Signature.of(init, True) if init is not None else None,
+                any(isinstance(s, ast.FunctionDef) and s.name == "hybrid_forward" for s in node.body), methods))
+            visible[-1][node.name] = qualname
+            # a class body sees the enclosing scopes; its methods do not see the class body's names
+            _index_classes(node.body, path + [node.name], visible + [{}], table, module, classes)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _index_classes(node.body, path + [node.name, "<locals>"], visible + [{}], table, module, classes)
+        else:
+            for block in ("body", "orelse", "finalbody"):
+                _index_classes(getattr(node, block, None) or [], path, visible, table, module, classes)
+            for handler in getattr(node, "handlers", ()):
+                _index_classes(handler.body, path, visible, table, module, classes)
+            for case in getattr(node, "cases", ()):
+                _index_classes(case.body, path, visible, table, module, classes)
 
 
 def _module_level(body: list):

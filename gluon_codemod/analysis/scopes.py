@@ -6,87 +6,93 @@ the lexical scopes from the innermost outwards (a class body is seen only by cod
 by its methods), and stops at the first scope that binds the name: to a class defined there, or to
 something else (a parameter, an assignment, an import), in which case the name is not a class of the
 file at that place.
+
+Only names that some class of the module is called matter, so only their bindings are collected: the
+parent links of the file's index place each one in its scope without walking the tree again.
 """
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set
 
 _FUNCTION_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _SCOPES = _FUNCTION_SCOPES + (ast.ClassDef, ast.Module)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda) + _COMPREHENSIONS
-
-
-class _Scope:
-    __slots__ = ("node", "classes", "bound", "assigned")
-
-    def __init__(self, node: ast.AST):
-        self.node = node
-        self.classes: Dict[str, List[ast.ClassDef]] = {}
-        self.bound: Set[str] = set()  # every name the scope binds, classes included
-        self.assigned: Optional[Set[str]] = None  # names bound by assignment or import (on first need)
 
 
 class Scopes:
-    """The classes and other bindings of each scope of a module, built in one walk."""
+    """The class definitions, and the other bindings of the same names, of each scope of a module."""
 
-    def __init__(self, tree: ast.Module, parent: Dict[int, ast.AST]):
+    def __init__(self, tree: ast.Module, parent: Dict[int, ast.AST],
+                 nodes_of: Optional[Callable[[type], List[ast.AST]]] = None):
+        self._tree = tree
         self._parent = parent
-        self._scopes: Dict[int, _Scope] = {}
-        self._build(tree)
+        if nodes_of is None:
+            everything = list(ast.walk(tree))
 
-    def _build(self, tree: ast.Module) -> None:
-        todo = [(tree, self._scope(tree))]
-        while todo:
-            node, scope = todo.pop()
-            for child in ast.iter_child_nodes(node):
-                inner = scope
-                if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                    scope.bound.add(child.name)
-                    if isinstance(child, ast.ClassDef):
-                        scope.classes.setdefault(child.name, []).append(child)
-                    inner = self._scope(child)
-                    # decorators, bases and defaults belong to the enclosing scope
-                    for outer in (*child.decorator_list, *getattr(child, "bases", ()),
-                                  *getattr(child, "keywords", ())):
-                        todo.append((outer, scope))
-                    if not isinstance(child, ast.ClassDef):
-                        self._bind_arguments(child.args, inner)
-                        for default in (*child.args.defaults, *child.args.kw_defaults):
-                            if default is not None:
-                                todo.append((default, scope))
-                    for statement in child.body:
-                        todo.append((statement, inner))
-                    continue
-                if isinstance(child, ast.Lambda):
-                    inner = self._scope(child)
-                    self._bind_arguments(child.args, inner)
-                    todo.append((child.body, inner))
-                    continue
-                if isinstance(child, _COMPREHENSIONS):
-                    continue  # their targets are their own; nothing in them defines a class
-                self._note_binding(child, scope)
-                todo.append((child, scope))
+            def nodes_of(kind):
+                return [node for node in everything if type(node) is kind]
+        self._classes: Dict[int, Dict[str, List[ast.ClassDef]]] = {}  # scope id -> name -> definitions
+        self._others: Dict[int, Set[str]] = {}  # scope id -> names bound otherwise (parameter, assignment...)
+        classes = nodes_of(ast.ClassDef)
+        names = {cls.name for cls in classes}
+        for cls in classes:
+            self._classes.setdefault(id(self.scope_of(cls)), {}).setdefault(cls.name, []).append(cls)
+        if names:
+            self._collect_other_bindings(names, nodes_of)
 
-    def _scope(self, node: ast.AST) -> _Scope:
-        scope = self._scopes[id(node)] = _Scope(node)
-        return scope
+    def _collect_other_bindings(self, names: Set[str], nodes_of) -> None:
+        def bind(name: str, scope: Optional[ast.AST]) -> None:
+            if scope is not None:
+                self._others.setdefault(id(scope), set()).add(name)
+
+        for node in nodes_of(ast.Name):
+            if node.id in names and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bind(node.id, self._binding_scope_of(node))
+        for node in nodes_of(ast.arg):
+            if node.arg in names:
+                arguments = self._parent.get(id(node))
+                bind(node.arg, self._parent.get(id(arguments)))  # the function (or lambda) that takes it
+        for node in nodes_of(ast.alias):
+            bound = (node.asname or node.name).split(".")[0]
+            if bound in names:
+                bind(bound, self._binding_scope_of(node))
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            for node in nodes_of(kind):
+                if node.name in names:
+                    bind(node.name, self.scope_of(node))
+        for node in nodes_of(ast.ExceptHandler):
+            if node.name in names:
+                bind(node.name, self._binding_scope_of(node))
+
+    def _binding_scope_of(self, node: ast.AST) -> Optional[ast.AST]:
+        """The scope a name bound at `node` belongs to (None inside a comprehension, which has its own)."""
+        child, current = node, self._parent.get(id(node))
+        while current is not None:
+            if isinstance(current, _COMPREHENSIONS):
+                return None
+            if isinstance(current, _SCOPES) and self._inside_body(current, child):
+                return current
+            child, current = current, self._parent.get(id(current))
+        return self._tree
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        """The scope in which a class or function definition binds its name."""
+        child, current = node, self._parent.get(id(node))
+        while current is not None:
+            if isinstance(current, _SCOPES) and self._inside_body(current, child):
+                return current
+            child, current = current, self._parent.get(id(current))
+        return self._tree
 
     @staticmethod
-    def _bind_arguments(args: ast.arguments, scope: _Scope) -> None:
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                scope.bound.add(arg.arg)
-
-    @staticmethod
-    def _note_binding(node: ast.AST, scope: _Scope) -> None:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            scope.bound.add(node.id)
-        elif isinstance(node, ast.alias):
-            scope.bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            scope.bound.add(node.name)
+    def _inside_body(scope: ast.AST, child: ast.AST) -> bool:
+        """Whether `child` (a direct child of `scope`) is evaluated in `scope`, not in the enclosing one."""
+        if isinstance(scope, ast.Module):
+            return True
+        if isinstance(scope, ast.Lambda):
+            return child is scope.body
+        return child in scope.body
 
     def enclosing_scopes(self, node: ast.AST) -> List[ast.AST]:
         """The scopes whose names are visible at `node`, innermost first (classes only when `node` is
@@ -103,62 +109,31 @@ class Scopes:
                     found.append(current)
                     crossed_function = crossed_function or isinstance(current, _FUNCTION_SCOPES)
             child, current = current, self._parent.get(id(current))
+        if not found or found[-1] is not self._tree:
+            found.append(self._tree)
         return found
 
-    @staticmethod
-    def _inside_body(scope: ast.AST, child: ast.AST) -> bool:
-        """Whether `child` (a direct child of `scope`) is evaluated in `scope`, not in the enclosing one."""
-        if isinstance(scope, ast.Module):
-            return True
-        if isinstance(scope, ast.Lambda):
-            return child is scope.body
-        return child in scope.body
-
     def binding_scope(self, name: str, node: ast.AST) -> Optional[ast.AST]:
-        """The innermost scope visible at `node` that binds `name` (None: a builtin or undefined)."""
-        for scope_node in self.enclosing_scopes(node):
-            scope = self._scopes.get(id(scope_node))
-            if scope is not None and name in scope.bound:
-                return scope_node
-        return None
+        """The innermost scope visible at `node` that binds `name` as a class or otherwise; the module
+        for names no scope binds as a class and no function binds otherwise (module-level functions,
+        imports: their own tables tell)."""
+        for scope in self.enclosing_scopes(node):
+            if name in self._classes.get(id(scope), ()) or name in self._others.get(id(scope), ()):
+                return scope
+        return self._tree
 
     def lookup(self, name: str, node: ast.AST) -> Optional[List[ast.ClassDef]]:
         """The class definitions `name` may stand for at `node`: a list (more than one when the scope
-        defines it conditionally), or None when the nearest binding is not a class of this file."""
-        for scope_node in self.enclosing_scopes(node):
-            scope = self._scopes.get(id(scope_node))
-            if scope is None or name not in scope.bound:
-                continue
-            classes = scope.classes.get(name)
-            if classes and not self._rebound_otherwise(scope, name):
-                return classes
-            return None
+        defines it conditionally), or None when the nearest binding is not a class of this file (or the
+        scope also binds the name otherwise: `class X: ...` then `X = wrap(X)`)."""
+        for scope in self.enclosing_scopes(node):
+            classes = self._classes.get(id(scope), {}).get(name)
+            others = name in self._others.get(id(scope), ())
+            if classes:
+                return None if others else classes
+            if others:
+                return None
         return None
-
-    @staticmethod
-    def _rebound_otherwise(scope: _Scope, name: str) -> bool:
-        """`class X: ...` then `X = wrap(X)`: the name no longer stands for the definition alone."""
-        if scope.assigned is None:
-            assigned: Set[str] = set()
-            todo = list(scope.node.body) if not isinstance(scope.node, ast.Lambda) else [scope.node.body]
-            while todo:
-                node = todo.pop()
-                if isinstance(node, _NESTED):
-                    continue
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    assigned.add(node.id)
-                elif isinstance(node, ast.alias):
-                    assigned.add((node.asname or node.name).split(".")[0])
-                todo.extend(ast.iter_child_nodes(node))
-            scope.assigned = assigned
-        return name in scope.assigned
-
-    def scope_of(self, cls: ast.ClassDef) -> ast.AST:
-        """The scope node that defines `cls` (the module, a function, or a class body)."""
-        current = self._parent.get(id(cls))
-        while current is not None and not isinstance(current, _SCOPES):
-            current = self._parent.get(id(current))
-        return current
 
     def qualname(self, cls: ast.ClassDef) -> str:
         """`Outer.Inner`, `test_a.<locals>.Layer`: the class's `__qualname__`."""
