@@ -381,12 +381,12 @@ class OldNames(Rule):
                                   and source.func.id == "sorted")
             blocks = self._blocks()
             outputs = kind == "outputs"
-            if not any(blocks.looks_legacy(s, outputs) for s in strings):
+            if not any(blocks.looks_legacy(s, outputs, loose=not outputs) for s in strings):
                 continue
             within = blocks.by_name.get(dotted(receiver) or "") if receiver is not None else None
             shown = ast.unparse(names)
             if kind == "keys":
-                mapped = [structural_key(s, blocks, within) if blocks.looks_legacy(s) else (repr(s), True)
+                mapped = [structural_key(s, blocks, within) if blocks.looks_legacy(s, loose=True) else (repr(s), True)
                           for s in strings]
                 keys = [m for m, _ in mapped]
                 if ordered and all(ok for _, ok in mapped):
@@ -397,7 +397,7 @@ class OldNames(Rule):
                             keys=_bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
             else:
                 mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
-                          if blocks.looks_legacy(s, outputs) else repr(s) for s in strings]
+                          if blocks.looks_legacy(s, outputs, loose=not outputs) else repr(s) for s in strings]
                 self._report_symbol_names(node, shown, mapped, outputs)
             return
 
@@ -437,15 +437,15 @@ class OldNames(Rule):
         return values[0].func.value if is_collect_params(values[0]) else getattr(values[0], "value", None)
 
     def _is_legacy_key(self, key: str) -> bool:
-        return looks_prefixed(key) or self._blocks().looks_legacy(key)
+        return looks_prefixed(key) or self._blocks().looks_legacy(key, loose=True)
 
     def _symbol_arguments(self, node: ast.Call) -> None:
         """`outputs.eval(rnn_i2h_weight=...)`, `sym.bind(ctx, args={'dense0_weight': ...})`."""
         blocks = self._blocks()
-        names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg)]
+        names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg, loose=True)]
         dicts = [k.value for k in node.keywords if k.arg in _SYMBOL_DICTS] + node.args[1:3]
         keyed = [literal(key) for d in dicts if isinstance(d, ast.Dict) for key in d.keys
-                 if literal(key) and blocks.looks_legacy(literal(key))]
+                 if literal(key) and blocks.looks_legacy(literal(key), loose=True)]
         if not names and not keyed:
             return
         pairs = [f"`{n}` -> `**{{{parameter_expression(n, blocks)[0]}.name: ...}}`" for n in names]
