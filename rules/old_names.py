@@ -71,7 +71,7 @@ from gluon_codemod.rules._legacy_names import output_expression, parameter_expre
     structural_key
 from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
-    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem
+    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
@@ -345,9 +345,9 @@ class OldNames(Rule):
             return  # `Block(..., params=net.collect_params(select))`: GLN004 reports the tie itself
         problem = select_problem(pattern)
         if problem:
-            self.report(node, "`collect_params({pattern!r})` selects by 1.x prefixed names, but the regex is now "
+            self.report(node, "`collect_params({written})` selects by 1.x prefixed names, but the regex is now "
                         "matched against structural keys (`re.match` from the start of `'0.weight'`): {problem}",
-                        pattern=pattern, problem=problem)
+                        written=written(self.ctx, select_arg(node)), problem=problem)
 
     def _regex(self, node: ast.Call) -> None:
         pattern = literal(node.args[0]) if node.args else None
@@ -363,9 +363,9 @@ class OldNames(Rule):
             return
         tail = layer_prefix_tail(pattern)
         by_key = f" or the parameter key (`'.*{tail}'`)" if tail else ""
-        self.report(node, "the regex `{pattern!r}` matches 1.x prefixed names, but parameter keys are now attribute "
+        self.report(node, "the regex `{written}` matches 1.x prefixed names, but parameter keys are now attribute "
                     "paths such as `'0.weight'`: match the child's path (e.g. `'0\\.'`){by_key}",
-                    pattern=pattern, by_key=by_key)
+                    written=written(self.ctx, node.args[0]), by_key=by_key)
 
     # -- literal 1.x names compared with keys or given as symbol arguments ------------------------
     def _compared_names(self, node, first, second) -> None:

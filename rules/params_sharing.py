@@ -56,7 +56,8 @@ import libcst as cst
 from gluon_codemod._cst import remove_args
 from gluon_codemod._names import dotted, is_gluon
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import assigned_values, literal, select_arg, select_problem
+from gluon_codemod.rules._old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
+    written
 
 # Gluon layers that own parameters but no children: their `params` and `collect_params()` coincide.
 _LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm",
@@ -284,7 +285,7 @@ class ParamsSharing(Rule):
         regexes = [literal(select_arg(s)) or ast.unparse(select_arg(s)) for s in selections if select_arg(s)]
         owners = sorted({ast.unparse(s.func.value) for s in selections})
         built = [self._construction(s.func.value, any_class=True) for s in selections]
-        fmt = dict(shown=ast.unparse(keyword.value), cls=cls, regex="`, `".join(regexes), owner=owners[0])
+        fmt = dict(shown=written(self.ctx, keyword.value), cls=cls, regex="`, `".join(regexes), owner=owners[0])
         if built and all(b is not None and ast.dump(b.func) == ast.dump(call.func) for b in built):
             problems = [select_problem(r) for r in regexes if select_problem(r)]
             self.report(keyword, "`params={shown}` selects by the regex `{regex}`, written for 1.x prefixed names; "
@@ -299,7 +300,8 @@ class ParamsSharing(Rule):
         self.report(keyword, "`params={shown}` ties the Parameters that the regex `{regex}` picked by 1.x prefixed "
                     "name to a `{cls}`, {other}: the two name those Parameters by different structural keys, so "
                     "no regex can restore this tie; drop `params=` and assign each shared Parameter by attribute "
-                    "after construction (`{target}.<child>.<param> = {owner}.<child>.<param>`)",
+                    "after construction (`{target}.<child>.{param} = {owner}.<child>.{param}`)",
+                    param=(regex_parameter_key("|".join(regexes)) or "<param>") if len(regexes) == 1 else "<param>",
                     other=(f"a class other than `{owners[0]}`'s (`{'`/`'.join(sources)}`)" if sources
                            else f"not known to have the structure of `{owners[0]}`"),
                     target=target, **fmt)

@@ -171,6 +171,8 @@ def test_regex_tie_between_classes_says_no_regex_can_restore_it():
     # the raw string's regex as written, single backslash
     assert "`.*_embed\\d+_weight`" in through_variable.message
     assert "`params=crit_params`" in through_variable.message
+    # the regex names the tied parameter key: it goes into the remedy
+    assert "`self.crit.<child>.weight = self.embed.<child>.weight`" in through_variable.message
 
 
 def test_regex_tie_is_not_reported_again_as_a_selection_by_gln009():
@@ -202,4 +204,5 @@ def test_regex_tie_to_an_unknown_source_does_not_claim_its_class():
             return nn.Dense(4, params=encoder.collect_params('.*dense0_weight'))
         """)
     assert "not known to have the structure of `encoder`" in finding.message
-    assert "`<the nn.Dense>.<child>.<param> = encoder.<child>.<param>`" in finding.message
+    assert "`params=encoder.collect_params('.*dense0_weight')`" in finding.message
+    assert "`<the nn.Dense>.<child>.weight = encoder.<child>.weight`" in finding.message
