@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from gluon_codemod._names import dotted
-from gluon_codemod.rules._old_api import LAYER_ALIASES, keys_of_layer, literal
+from gluon_codemod.rules._old_api import LAYER_ALIASES, assigned_values, keys_of_layer, literal
 
 # Parameter keys of Gluon layers (1.9.1 `params.get` names), extended by the file's own.
 _GLUON_KEYS = {key for alias in LAYER_ALIASES for key in keys_of_layer(alias)} | {
@@ -32,6 +32,15 @@ _LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "
            "LSTMCell", "GRUCell", "LSTMPCell", "RNN", "LSTM", "GRU"}
 # A 1.x alias and its counter inside a name: `dense0_` in `dense_dense0_fwd_output`.
 _COUNTED = re.compile(r"(?<![A-Za-z])(?:%s)\d+_" % "|".join(re.escape(a) for a in LAYER_ALIASES))
+# Assertions that compare their first two arguments.
+ASSERT_EQUAL = {"assertEqual", "assertListEqual", "assertSetEqual", "assertCountEqual", "assertItemsEqual",
+                "assertSequenceEqual", "assert_equal", "assert_array_equal"}
+# Symbol methods that take arguments by name (keywords, or dicts of name -> array).
+SYMBOL_CALLS = {"eval", "bind", "simple_bind", "infer_shape", "infer_type", "infer_shape_partial",
+                "infer_type_partial"}
+SYMBOL_DICTS = {"args", "args_grad", "aux_states", "shared_arg_names", "type_dict", "grad_req"}
+# Calls that change only the order or the type of a collection.
+_WRAPPERS = {"sorted", "list", "set", "tuple", "frozenset"}
 _SYMBOL_VARIABLES = ("mxnet.sym.Variable", "mxnet.sym.var", "mxnet.symbol.Variable", "mxnet.symbol.var")
 
 
@@ -328,3 +337,41 @@ def output_expression(name: str, blocks: ScopeBlocks, within: Optional[BlockNode
     after = [m.end() for m in _COUNTED.finditer(name)] or [len(max(literal_prefixes, key=len, default=""))]
     rest = name[after[-1]:] if after[-1] else "<op>_output"
     return f"<Block>.name + '_{rest}'", False
+
+
+# -- where literal names are written ---------------------------------------------------------
+def unwrapped(expr):
+    """`sorted(list(x.keys()))` -> `x`: the collection under order- and type-only wrappers."""
+    while True:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPERS \
+                and len(expr.args) == 1 and not expr.keywords:
+            expr = expr.args[0]
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" \
+                and not expr.args:
+            expr = expr.func.value
+        else:
+            return expr
+
+
+def bracketed(written, items: list) -> str:
+    """`items` in the brackets of the collection as written: `[...]`, `{...}` or `(...)`."""
+    written = unwrapped(written)
+    if isinstance(written, ast.Set):
+        return "{" + ", ".join(items) + "}"
+    if isinstance(written, ast.Tuple):
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return "[" + ", ".join(items) + "]"
+
+
+def listed_strings(ctx, expr) -> "Optional[tuple[list, bool]]":
+    """(the strings, whether compared sorted) of a list/tuple/set literal of strings, possibly wrapped in
+    `sorted`/`set`/... or held by a variable assigned only that literal."""
+    ordered = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "sorted"
+    expr = unwrapped(expr)
+    if isinstance(expr, ast.Name):
+        values = assigned_values(ctx, expr.id)
+        expr = values[0] if len(values) == 1 else expr
+    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
+        return None
+    strings = [literal(e) for e in expr.elts]
+    return (strings, ordered) if all(s is not None for s in strings) else None

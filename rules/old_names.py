@@ -67,21 +67,14 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._legacy_names import output_expression, parameter_expression, scope_blocks, \
-    structural_key
+from gluon_codemod.rules._legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
+    output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
     parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
-_ASSERT_EQUAL = {"assertEqual", "assertListEqual", "assertSetEqual", "assertCountEqual", "assertItemsEqual",
-                 "assertSequenceEqual", "assert_equal", "assert_array_equal"}
-# Symbol methods that take arguments by name (keywords, or dicts of name -> array).
-_SYMBOL_CALLS = {"eval", "bind", "simple_bind", "infer_shape", "infer_type", "infer_shape_partial",
-                 "infer_type_partial"}
-_SYMBOL_DICTS = {"args", "args_grad", "aux_states", "shared_arg_names", "type_dict", "grad_req"}
-_WRAPPERS = {"sorted", "list", "set", "tuple", "frozenset"}
 _PATH_NOTE = (" (`<path>`: the attribute path, from that Block, of the child that owned the parameter, "
               "e.g. `'0.weight'`; nothing for its own parameters)")
 _REGEX_FUNCTIONS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split", "compile"}
@@ -292,12 +285,12 @@ class OldNames(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if called in _ASSERT_EQUAL and len(node.args) >= 2:
+        if called in ASSERT_EQUAL and len(node.args) >= 2:
             self._compared_names(node, node.args[0], node.args[1])
-        elif called in _SYMBOL_CALLS and isinstance(func, ast.Attribute) and self.ctx.imports.imports_gluon \
+        elif called in SYMBOL_CALLS and isinstance(func, ast.Attribute) and self.ctx.imports.imports_gluon \
                 and not self.ctx.is_foreign(func.value):
             self._symbol_arguments(node)
-        elif called not in _ASSERT_EQUAL:
+        elif called not in ASSERT_EQUAL:
             self._output_names(node)
         if not isinstance(func, ast.Attribute):
             return
@@ -370,7 +363,7 @@ class OldNames(Rule):
     # -- literal 1.x names compared with keys or given as symbol arguments ------------------------
     def _compared_names(self, node, first, second) -> None:
         for source, names in ((first, second), (second, first)):
-            listed = _listed_strings(self.ctx, names)
+            listed = listed_strings(self.ctx, names)
             if listed is None:
                 continue
             kind, receiver = self._name_source(source)
@@ -394,7 +387,7 @@ class OldNames(Rule):
                 self.report(node, "`{shown}` lists 1.x prefixed parameter names, compared with the keys of "
                             "`{receiver}.collect_params()`, which are now attribute paths: compare with "
                             "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver),
-                            keys=_bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
+                            keys=bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
             else:
                 mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
                           if blocks.looks_legacy(s, outputs, loose=not outputs) else repr(s) for s in strings]
@@ -414,7 +407,7 @@ class OldNames(Rule):
 
     def _name_source(self, expr):
         """('keys', receiver) for parameter keys, ('arguments'|'outputs', None) for a symbol's names."""
-        expr = _unwrapped(expr)
+        expr = unwrapped(expr)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and not expr.args:
             if expr.func.attr in ("list_arguments", "list_auxiliary_states", "list_inputs"):
                 return "arguments", None
@@ -443,7 +436,7 @@ class OldNames(Rule):
         """`outputs.eval(rnn_i2h_weight=...)`, `sym.bind(ctx, args={'dense0_weight': ...})`."""
         blocks = self._blocks()
         names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg, loose=True)]
-        dicts = [k.value for k in node.keywords if k.arg in _SYMBOL_DICTS] + node.args[1:3]
+        dicts = [k.value for k in node.keywords if k.arg in SYMBOL_DICTS] + node.args[1:3]
         keyed = [literal(key) for d in dicts if isinstance(d, ast.Dict) for key in d.keys
                  if literal(key) and blocks.looks_legacy(literal(key), loose=True)]
         if not names and not keyed:
@@ -456,7 +449,7 @@ class OldNames(Rule):
 
     def _output_names(self, node: ast.Call) -> None:
         """`check_name(net, ['dense_dense0_fwd_output'])`: 1.x output names handed over with a Block."""
-        lists = [(arg, _listed_strings(self.ctx, arg)) for arg in node.args
+        lists = [(arg, listed_strings(self.ctx, arg)) for arg in node.args
                  if isinstance(arg, (ast.List, ast.Tuple, ast.Set))]
         lists = [(arg, listed) for arg, listed in lists if listed is not None]
         blocks_given = [a for a in node.args if self._role(a) == "block"] if lists else []
@@ -508,43 +501,6 @@ class OldNames(Rule):
             elif not items and isinstance(target, ast.Name):
                 names.add(target.id)
         return names
-
-
-def _unwrapped(expr):
-    """`sorted(list(x.keys()))` -> `x`: the collection under order- and type-only wrappers."""
-    while True:
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPERS \
-                and len(expr.args) == 1 and not expr.keywords:
-            expr = expr.args[0]
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" \
-                and not expr.args:
-            expr = expr.func.value
-        else:
-            return expr
-
-
-def _bracketed(written, items: list) -> str:
-    """`items` in the brackets of the collection as written: `[...]`, `{...}` or `(...)`."""
-    written = _unwrapped(written)
-    if isinstance(written, ast.Set):
-        return "{" + ", ".join(items) + "}"
-    if isinstance(written, ast.Tuple):
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    return "[" + ", ".join(items) + "]"
-
-
-def _listed_strings(ctx, expr) -> "Optional[tuple[list, bool]]":
-    """(the strings, whether compared sorted) of a list/tuple/set literal of strings, possibly wrapped in
-    `sorted`/`set`/... or held by a variable assigned only that literal."""
-    ordered = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "sorted"
-    expr = _unwrapped(expr)
-    if isinstance(expr, ast.Name):
-        values = assigned_values(ctx, expr.id)
-        expr = values[0] if len(values) == 1 else expr
-    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
-        return None
-    strings = [literal(e) for e in expr.elts]
-    return (strings, ordered) if all(s is not None for s in strings) else None
 
 
 def _iterated(expr) -> "tuple[Optional[ast.AST], bool]":
