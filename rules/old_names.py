@@ -386,24 +386,24 @@ class OldNames(Rule):
                     keys = sorted(keys, key=ast.literal_eval)
                 self.report(node, "`{shown}` lists 1.x prefixed parameter names, compared with the keys of "
                             "`{receiver}.collect_params()`, which are now attribute paths: compare with "
-                            "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver),
+                            "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver) if receiver else "<Block>",
                             keys=bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
             else:
                 mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
                           if blocks.looks_legacy(s, outputs, loose=not outputs) else repr(s) for s in strings]
-                self._report_symbol_names(node, shown, mapped, outputs)
+                self._report_symbol_names(node, names, mapped, outputs)
             return
 
-    def _report_symbol_names(self, node, shown: str, mapped: list, outputs: bool) -> None:
+    def _report_symbol_names(self, node, names, mapped: list, outputs: bool) -> None:
+        fmt = dict(shown=ast.unparse(names), mapped=bracketed(names, mapped))
         if outputs:
             self.report(node, "`{shown}` lists 1.x output names, built from nested Block prefixes; in the new API "
                         "an op is named after its own Block's `name` alone, with a process-wide counter "
-                        "(`dense3_fwd_output`): build the names from the Blocks (`[{mapped}]`)",
-                        shown=shown, mapped=", ".join(mapped))
+                        "(`dense3_fwd_output`): build the names from the Blocks (`{mapped}`)", **fmt)
         else:
             self.report(node, "`{shown}` lists 1.x parameter names as symbol arguments, but in the new API a "
                         "Parameter's symbol variable is its unique `name` (`param_<uuid>_weight`): compare with "
-                        "`[{mapped}]`", shown=shown, mapped=", ".join(mapped))
+                        "`{mapped}`", **fmt)
 
     def _name_source(self, expr):
         """('keys', receiver) for parameter keys, ('arguments'|'outputs', None) for a symbol's names."""
@@ -462,7 +462,7 @@ class OldNames(Rule):
                 continue
             mapped = [output_expression(s, blocks, within)[0] if blocks.looks_legacy(s, outputs=True) else repr(s)
                       for s in listed[0]]
-            self._report_symbol_names(arg, ast.unparse(arg), mapped, outputs=True)
+            self._report_symbol_names(arg, arg, mapped, outputs=True)
 
     def _blocks(self):
         return scope_blocks(self.ctx, scope_of(self.ctx, self._module))
