@@ -272,12 +272,13 @@ class ParamsSharing(Rule):
         return calls if any(select_arg(c) is not None for c in calls) else []
 
     def _builds_unresolved_block(self, call: ast.Call) -> bool:
-        """`self.crit = ProjectedSoftmax(..., params=...)` in a Block whose class the file imports from a
-        module it cannot see: a class (CamelCase) that no import resolves, assigned to a Block's attribute."""
+        """`self.crit = ProjectedSoftmax(..., params=...)` in a Block, of a class the file imports from a
+        module it cannot see (a sibling module, a package of the project): a class (CamelCase) from outside
+        MXNet, assigned to a Block's attribute."""
         name = dotted(call.func)
         parent = self.ctx.parent_of(call)
         return (name is not None and name.rsplit(".", 1)[-1][:1].isupper()
-                and self.ctx.imports.qualify(call.func) is None and self.ctx.in_block_class
+                and not (self.ctx.imports.qualify(call.func) or "").startswith("mxnet") and self.ctx.in_block_class
                 and isinstance(parent, ast.Assign) and (dotted(parent.targets[0]) or "").startswith("self."))
 
     def _regex_tie(self, keyword: ast.keyword, call: ast.Call, selections: List[ast.Call]) -> None:

@@ -206,3 +206,9 @@ def test_regex_tie_to_an_unknown_source_does_not_claim_its_class():
     assert "not known to have the structure of `encoder`" in finding.message
     assert "`params=encoder.collect_params('.*dense0_weight')`" in finding.message
     assert "`<the nn.Dense>.<child>.weight = encoder.<child>.weight`" in finding.message
+
+
+def test_regex_tie_is_reported_when_the_relative_import_resolves_to_a_project_module():
+    """flake8 and the hooks name the module (`pkg.model`): `.adaptive` then resolves to `pkg.adaptive`."""
+    found = [f for f in check_code(textwrap.dedent(TRANSFORMER_XL), module_name="pkg.model") if f.code == "GLN004"]
+    assert [f.line for f in found] == [11, 14]
