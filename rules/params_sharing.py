@@ -302,7 +302,7 @@ class ParamsSharing(Rule):
                     "name to a `{cls}`, {other}: the two name those Parameters by different structural keys, so "
                     "no regex can restore this tie; drop `params=` and assign each shared Parameter by attribute "
                     "after construction (`{target}.<child>.{param} = {owner}.<child>.{param}`)",
-                    param=(regex_parameter_key("|".join(regexes)) or "<param>") if len(regexes) == 1 else "<param>",
+                    param=(len(regexes) == 1 and regex_parameter_key(regexes[0])) or "<param>",
                     other=(f"a class other than `{owners[0]}`'s (`{'`/`'.join(sources)}`)" if sources
                            else f"not known to have the structure of `{owners[0]}`"),
                     target=target, **fmt)
