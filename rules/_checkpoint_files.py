@@ -47,13 +47,8 @@ def _text(ctx, expr, seen=()) -> List[str]:
 
 
 def _exported_names(ctx) -> set:
-    """Names given to `export(path)` as the path, or bound to what `export()` returned (new API)."""
+    """Names bound to what `export()` returned (`sym_file, params_file = net.export(path)`, new API)."""
     names = set()
-    for call in ctx.nodes_of(ast.Call):
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "export" and call.args:
-            name = dotted(call.args[0])
-            if name:
-                names.add(name)
     for node in ctx.nodes_of(ast.Assign):
         value = node.value
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "export":
@@ -69,15 +64,14 @@ def _target_names(target) -> List[str]:
 
 
 def is_export_file(ctx, expr) -> bool:
-    """`expr` names a file in the `export()` format: its name, or a name `export()` was given or returned."""
+    """`expr` names a file in the `export()` format: by its name (`prefix-0000.params`, also built from
+    the path given to `export()`), or as a name bound to what `export()` returned."""
     if expr is None:
         return False
     if any(_EXPORT_NAME.search(text) for text in _text(ctx, expr)):
         return True
     exported = ctx.shared(_exported_names, lambda: _exported_names(ctx))
-    used = {dotted(n) for n in ast.walk(expr) if dotted(n)}
-    return bool(used & exported) and (isinstance(expr, ast.Name) or any(
-        t.endswith(".params") for t in _text(ctx, expr)))
+    return isinstance(expr, ast.Name) and expr.id in exported
 
 
 def is_checkpoint_dict(ctx, expr) -> bool:
@@ -102,12 +96,22 @@ def symbol_block_read(ctx, expr) -> Optional[ast.AST]:
     expr)` or `<SymbolBlock>.load_parameters(expr)`), matched by its text or by its literal value."""
     if expr is None:
         return None
-    wanted = {ast.dump(expr)} | set(_text(ctx, expr))
+    texts = set(_text(ctx, expr))
     for call in ctx.nodes_of(ast.Call):
         read = _symbol_block_file(ctx, call)
-        if read is not None and read is not expr and (ast.dump(read) in wanted or set(_text(ctx, read)) & wanted):
+        if read is None or read is expr:
+            continue
+        # the same file name, or the same expression (`path`) in the same function
+        if set(_text(ctx, read)) & texts or (ast.dump(read) == ast.dump(expr)
+                                             and _function_of(ctx, read) is _function_of(ctx, expr)):
             return call
     return None
+
+
+def _function_of(ctx, node) -> Optional[ast.AST]:
+    while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        node = ctx.parent_of(node)
+    return node
 
 
 def _symbol_block_file(ctx, call: ast.Call) -> Optional[ast.AST]:

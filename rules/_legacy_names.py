@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from gluon_codemod._names import dotted
-from gluon_codemod.rules._old_api import LAYER_ALIASES, keys_of_layer, literal
+from gluon_codemod.rules._old_api import LAYER_ALIASES, assigned_values, keys_of_layer, literal
 
 # Parameter keys of Gluon layers (1.9.1 `params.get` names), extended by the file's own.
 _GLUON_KEYS = {key for alias in LAYER_ALIASES for key in keys_of_layer(alias)} | {
@@ -26,6 +26,21 @@ _ALIASES = {"RNNCell": "rnn", "LSTMCell": "lstm", "GRUCell": "gru", "DropoutCell
 # Modifier cells hold the cells they are built from as attributes; 1.x left those cells' names alone.
 _CELL_ARGUMENTS = {"ResidualCell": ("base_cell",), "ZoneoutCell": ("base_cell",), "DropoutCell": (),
                    "VariationalDropoutCell": ("base_cell",), "BidirectionalCell": ("l_cell", "r_cell")}
+# Gluon layers that own parameters but no children.
+_LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm", "PReLU",
+           "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "RNNCell",
+           "LSTMCell", "GRUCell", "LSTMPCell", "RNN", "LSTM", "GRU"}
+# A 1.x alias and its counter inside a name: `dense0_` in `dense_dense0_fwd_output`.
+_COUNTED = re.compile(r"(?<![A-Za-z])(?:%s)\d+_" % "|".join(re.escape(a) for a in LAYER_ALIASES))
+# Assertions that compare their first two arguments.
+ASSERT_EQUAL = {"assertEqual", "assertListEqual", "assertSetEqual", "assertCountEqual", "assertItemsEqual",
+                "assertSequenceEqual", "assert_equal", "assert_array_equal"}
+# Symbol methods that take arguments by name (keywords, or dicts of name -> array).
+SYMBOL_CALLS = {"eval", "bind", "simple_bind", "infer_shape", "infer_type", "infer_shape_partial",
+                "infer_type_partial"}
+SYMBOL_DICTS = {"args", "args_grad", "aux_states", "shared_arg_names", "type_dict", "grad_req"}
+# Calls that change only the order or the type of a collection.
+_WRAPPERS = {"sorted", "list", "set", "tuple", "frozenset"}
 _SYMBOL_VARIABLES = ("mxnet.sym.Variable", "mxnet.sym.var", "mxnet.symbol.Variable", "mxnet.symbol.var")
 
 
@@ -38,20 +53,26 @@ class BlockNode:
     name: Optional[str] = None             # the variable holding it (`cell`, `self.fc`)
     parent: Optional["BlockNode"] = None
     step: str = ""                         # from the parent: `0` (a Sequential's child) or `base_cell`
+    leaf: bool = False                     # a Gluon layer that owns parameters and no children
     scoped: bool = False                   # its children were created in its `name_scope()`
     children: List["BlockNode"] = field(default_factory=list)
 
-    def prefix_pattern(self) -> str:
-        """A regex for this Block's full 1.x prefix (`rnn_`, `hybridsequential\\d+_dense0_`)."""
+    def prefix_pattern(self, loose: Optional["BlockNode"] = None, scoped: bool = False) -> str:
+        """A regex for this Block's full 1.x prefix (`rnn_`, `hybridsequential\\d+_dense0_`); `loose`: a
+        Block whose prefix is not known (it was removed by a fix), matching any prefix; `scoped`: take
+        every parent as having built its children in its `name_scope()` (a fix removed the `with`)."""
+        if self is loose:
+            return r"(?:\w*?_)??"
+        in_scope = self.parent is not None and (self.parent.scoped or scoped)
         if self.prefix is not None:
             own = re.escape(self.prefix)
-        elif self.parent is not None and self.parent.scoped and self.step.isdigit():
+        elif in_scope and self.step.isdigit():
             same = [c for c in self.parent.children if c.alias == self.alias and c.prefix is None]
             own = f"{re.escape(self.alias)}{same.index(self)}_"  # counters restart in each name scope
         else:
             own = rf"{re.escape(self.alias)}\d+_"
-        if self.parent is not None and self.parent.scoped:
-            return self.parent.prefix_pattern() + own
+        if in_scope:
+            return self.parent.prefix_pattern(loose, scoped) + own
         return own
 
     def path_from(self, root: "BlockNode") -> Optional[List[str]]:
@@ -92,6 +113,7 @@ class ScopeBlocks:
         self.prefixes = prefixes
         self.variables = variables
         self._depth = depth
+        self._keys_pattern = "|".join(re.escape(k) for k in sorted(file_keys, key=len, reverse=True))
         if owner is not None:  # a Block class's `__init__`: `self` is the Block being built
             self.by_name["self"] = owner
         walked = ctx.walk(scope)
@@ -131,7 +153,8 @@ class ScopeBlocks:
         qualified = self.ctx.imports.qualify(call.func) or dotted(call.func) or ""
         cls = qualified.rsplit(".", 1)[-1]
         prefix = next((literal(k.value) for k in call.keywords if k.arg == "prefix"), None)
-        node = BlockNode(alias=_alias(cls, call), prefix=prefix, name=name)
+        node = BlockNode(alias=_alias(cls, call), prefix=prefix, name=name,
+                         leaf=cls in _LEAVES and self.ctx.imports.qualify(call.func) is not None)
         self.nodes.append(node)
         for attr, arg in zip(_CELL_ARGUMENTS.get(cls, ()), call.args):
             child = self._child(arg)
@@ -176,27 +199,39 @@ class ScopeBlocks:
     def trace(self, name: str, within: Optional[BlockNode] = None, outputs: bool = False) -> Optional[Traced]:
         """The Block (under `within`, if given) whose 1.x prefix starts `name` and leaves a parameter key
         (`outputs`: an op output such as `fwd_output`); None when no single Block fits."""
+        for scoped in (False, True):  # the names themselves show nesting a removed `name_scope()` made
+            traced = self._trace(name, within, outputs, scoped)
+            if traced is not None:
+                return traced
+        return None
+
+    def _trace(self, name: str, within: Optional[BlockNode], outputs: bool, scoped: bool) -> Optional[Traced]:
         best: List[Tuple[int, BlockNode, str]] = []
+        # A leaf receiver without a prefix (removed by a fix, or auto-named): its own names start with
+        # whatever prefix it had; a receiver with children could own them through a child, so not it.
+        loose = within if within is not None and within.prefix is None and within.leaf else None
+        rest = _OUTPUT.pattern[1:-1] if outputs else self._keys_pattern
         for node in self.nodes:
             if within is not None and node is not within and node.path_from(within) is None:
                 continue
-            match = re.match(node.prefix_pattern(), name)
-            if match is None:
-                continue
-            rest = name[match.end():]
-            if (_OUTPUT.match(rest) if outputs else rest in self.keys):
-                best.append((match.end(), node, rest))
+            match = re.match(f"(?:{node.prefix_pattern(loose, scoped)})(?P<rest>{rest})$", name)
+            if match is not None:
+                best.append((match.start("rest"), node, match.group("rest")))
         if not best:
             return None
         longest = max(length for length, _, _ in best)
         found = [(node, rest) for length, node, rest in best if length == longest]
         return Traced(*found[0]) if len(found) == 1 else None
 
-    def looks_legacy(self, name: str, outputs: bool = False) -> bool:
+    def looks_legacy(self, name: str, outputs: bool = False, loose: bool = False) -> bool:
         """A 1.x name: a literal prefix of the file or an alias-and-counter prefix, then a parameter key
-        (or an op output); not a symbol variable the file names itself (`rnn_t0_data`)."""
+        (or an op output); not a symbol variable the file names itself (`rnn_t0_data`). `loose`, where
+        only parameter names can be (keys of `collect_params()`, symbol arguments): any prefix ending in
+        `_` before a parameter key (`rnn_i2h_weight` once a fix removed `prefix='rnn_'`)."""
         if name in self.keys or any(v.fullmatch(name) for v in self.variables):
             return False  # the file's own parameter name (`params.get('layer1_weight')`), or its own variable
+        if loose and not outputs and "." not in name and any(name.endswith("_" + k) for k in self.keys):
+            return True
         rests = [name[len(p):] for p in self.prefixes if name.startswith(p)]
         rests += [m.group(1) for m in [re.match(r"(?:[A-Za-z_]*?[A-Za-z]\d+_)+(.+)$", name)] if m]
         return any((_OUTPUT.match(r) if outputs else r in self.keys) for r in rests) or \
@@ -298,5 +333,45 @@ def output_expression(name: str, blocks: ScopeBlocks, within: Optional[BlockNode
     reached = _reached(traced, within) if traced is not None else None
     if reached is not None:
         return f"{reached}.name + '_{traced.rest}'", True
-    rest = re.split(r"[A-Za-z]\d+_", name)[-1]
+    literal_prefixes = [p for p in blocks.prefixes if name.startswith(p)]
+    after = [m.end() for m in _COUNTED.finditer(name)] or [len(max(literal_prefixes, key=len, default=""))]
+    rest = name[after[-1]:] if after[-1] else "<op>_output"
     return f"<Block>.name + '_{rest}'", False
+
+
+# -- where literal names are written ---------------------------------------------------------
+def unwrapped(expr):
+    """`sorted(list(x.keys()))` -> `x`: the collection under order- and type-only wrappers."""
+    while True:
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPERS \
+                and len(expr.args) == 1 and not expr.keywords:
+            expr = expr.args[0]
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" \
+                and not expr.args:
+            expr = expr.func.value
+        else:
+            return expr
+
+
+def bracketed(written, items: list) -> str:
+    """`items` in the brackets of the collection as written: `[...]`, `{...}` or `(...)`."""
+    written = unwrapped(written)
+    if isinstance(written, ast.Set):
+        return "{" + ", ".join(items) + "}"
+    if isinstance(written, ast.Tuple):
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return "[" + ", ".join(items) + "]"
+
+
+def listed_strings(ctx, expr) -> "Optional[tuple[list, bool]]":
+    """(the strings, whether compared sorted) of a list/tuple/set literal of strings, possibly wrapped in
+    `sorted`/`set`/... or held by a variable assigned only that literal."""
+    ordered = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "sorted"
+    expr = unwrapped(expr)
+    if isinstance(expr, ast.Name):
+        values = assigned_values(ctx, expr.id)
+        expr = values[0] if len(values) == 1 else expr
+    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
+        return None
+    strings = [literal(e) for e in expr.elts]
+    return (strings, ordered) if all(s is not None for s in strings) else None

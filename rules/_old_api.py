@@ -143,6 +143,26 @@ def feeds_params_argument(ctx, call: ast.Call) -> bool:
                for k in ctx.nodes_of(ast.keyword))
 
 
+def regex_parameter_key(pattern: str) -> Optional[str]:
+    """The parameter key every alternative of a selection regex ends with (`'.*_embed\\d+_weight'` ->
+    `'weight'`), or None."""
+    found = set()
+    for alternative in alternatives(pattern):
+        core = alternative.rstrip("$")
+        ends = [k for k in _KEYS | {"weight", "bias"} if core.endswith(k)]
+        found.add(max(ends, key=len) if ends else None)
+    return found.pop() if len(found) == 1 else None
+
+
+def written(ctx, node: ast.AST) -> str:
+    """`node` as the file spells it (`r'conv\\d+_'` keeps its single backslash), for messages;
+    `ast.unparse` for a node over several lines."""
+    if node.lineno != node.end_lineno or not 1 <= node.lineno <= len(ctx.lines):
+        return ast.unparse(node)
+    line = ctx.lines[node.lineno - 1].encode("utf-8")
+    return line[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+
+
 def scope_of(ctx, fallback: ast.AST) -> ast.AST:
     return ctx.current_function or fallback
 

@@ -67,21 +67,14 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._legacy_names import output_expression, parameter_expression, scope_blocks, \
-    structural_key
+from gluon_codemod.rules._legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
+    output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
-    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem
+    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
-_ASSERT_EQUAL = {"assertEqual", "assertListEqual", "assertSetEqual", "assertCountEqual", "assertItemsEqual",
-                 "assertSequenceEqual", "assert_equal", "assert_array_equal"}
-# Symbol methods that take arguments by name (keywords, or dicts of name -> array).
-_SYMBOL_CALLS = {"eval", "bind", "simple_bind", "infer_shape", "infer_type", "infer_shape_partial",
-                 "infer_type_partial"}
-_SYMBOL_DICTS = {"args", "args_grad", "aux_states", "shared_arg_names", "type_dict", "grad_req"}
-_WRAPPERS = {"sorted", "list", "set", "tuple", "frozenset"}
 _PATH_NOTE = (" (`<path>`: the attribute path, from that Block, of the child that owned the parameter, "
               "e.g. `'0.weight'`; nothing for its own parameters)")
 _REGEX_FUNCTIONS = {"match", "search", "fullmatch", "findall", "finditer", "sub", "subn", "split", "compile"}
@@ -292,12 +285,12 @@ class OldNames(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if called in _ASSERT_EQUAL and len(node.args) >= 2:
+        if called in ASSERT_EQUAL and len(node.args) >= 2:
             self._compared_names(node, node.args[0], node.args[1])
-        elif called in _SYMBOL_CALLS and isinstance(func, ast.Attribute) and self.ctx.imports.imports_gluon \
+        elif called in SYMBOL_CALLS and isinstance(func, ast.Attribute) and self.ctx.imports.imports_gluon \
                 and not self.ctx.is_foreign(func.value):
             self._symbol_arguments(node)
-        elif called not in _ASSERT_EQUAL:
+        elif called not in ASSERT_EQUAL:
             self._output_names(node)
         if not isinstance(func, ast.Attribute):
             return
@@ -345,9 +338,9 @@ class OldNames(Rule):
             return  # `Block(..., params=net.collect_params(select))`: GLN004 reports the tie itself
         problem = select_problem(pattern)
         if problem:
-            self.report(node, "`collect_params({pattern!r})` selects by 1.x prefixed names, but the regex is now "
+            self.report(node, "`collect_params({written})` selects by 1.x prefixed names, but the regex is now "
                         "matched against structural keys (`re.match` from the start of `'0.weight'`): {problem}",
-                        pattern=pattern, problem=problem)
+                        written=written(self.ctx, select_arg(node)), problem=problem)
 
     def _regex(self, node: ast.Call) -> None:
         pattern = literal(node.args[0]) if node.args else None
@@ -363,14 +356,14 @@ class OldNames(Rule):
             return
         tail = layer_prefix_tail(pattern)
         by_key = f" or the parameter key (`'.*{tail}'`)" if tail else ""
-        self.report(node, "the regex `{pattern!r}` matches 1.x prefixed names, but parameter keys are now attribute "
+        self.report(node, "the regex `{written}` matches 1.x prefixed names, but parameter keys are now attribute "
                     "paths such as `'0.weight'`: match the child's path (e.g. `'0\\.'`){by_key}",
-                    pattern=pattern, by_key=by_key)
+                    written=written(self.ctx, node.args[0]), by_key=by_key)
 
     # -- literal 1.x names compared with keys or given as symbol arguments ------------------------
     def _compared_names(self, node, first, second) -> None:
         for source, names in ((first, second), (second, first)):
-            listed = _listed_strings(self.ctx, names)
+            listed = listed_strings(self.ctx, names)
             if listed is None:
                 continue
             kind, receiver = self._name_source(source)
@@ -381,40 +374,40 @@ class OldNames(Rule):
                                   and source.func.id == "sorted")
             blocks = self._blocks()
             outputs = kind == "outputs"
-            if not any(blocks.looks_legacy(s, outputs) for s in strings):
+            if not any(blocks.looks_legacy(s, outputs, loose=not outputs) for s in strings):
                 continue
             within = blocks.by_name.get(dotted(receiver) or "") if receiver is not None else None
             shown = ast.unparse(names)
             if kind == "keys":
-                mapped = [structural_key(s, blocks, within) if blocks.looks_legacy(s) else (repr(s), True)
+                mapped = [structural_key(s, blocks, within) if blocks.looks_legacy(s, loose=True) else (repr(s), True)
                           for s in strings]
                 keys = [m for m, _ in mapped]
                 if ordered and all(ok for _, ok in mapped):
                     keys = sorted(keys, key=ast.literal_eval)
                 self.report(node, "`{shown}` lists 1.x prefixed parameter names, compared with the keys of "
                             "`{receiver}.collect_params()`, which are now attribute paths: compare with "
-                            "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver),
-                            keys=_bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
+                            "`{keys}`{note}", shown=shown, receiver=ast.unparse(receiver) if receiver else "<Block>",
+                            keys=bracketed(names, keys), note=_PATH_NOTE if not all(ok for _, ok in mapped) else "")
             else:
                 mapped = [(output_expression(s, blocks)[0] if outputs else parameter_expression(s, blocks)[0] + ".name")
-                          if blocks.looks_legacy(s, outputs) else repr(s) for s in strings]
-                self._report_symbol_names(node, shown, mapped, outputs)
+                          if blocks.looks_legacy(s, outputs, loose=not outputs) else repr(s) for s in strings]
+                self._report_symbol_names(node, names, mapped, outputs)
             return
 
-    def _report_symbol_names(self, node, shown: str, mapped: list, outputs: bool) -> None:
+    def _report_symbol_names(self, node, names, mapped: list, outputs: bool) -> None:
+        fmt = dict(shown=ast.unparse(names), mapped=bracketed(names, mapped))
         if outputs:
             self.report(node, "`{shown}` lists 1.x output names, built from nested Block prefixes; in the new API "
                         "an op is named after its own Block's `name` alone, with a process-wide counter "
-                        "(`dense3_fwd_output`): build the names from the Blocks (`[{mapped}]`)",
-                        shown=shown, mapped=", ".join(mapped))
+                        "(`dense3_fwd_output`): build the names from the Blocks (`{mapped}`)", **fmt)
         else:
             self.report(node, "`{shown}` lists 1.x parameter names as symbol arguments, but in the new API a "
                         "Parameter's symbol variable is its unique `name` (`param_<uuid>_weight`): compare with "
-                        "`[{mapped}]`", shown=shown, mapped=", ".join(mapped))
+                        "`{mapped}`", **fmt)
 
     def _name_source(self, expr):
         """('keys', receiver) for parameter keys, ('arguments'|'outputs', None) for a symbol's names."""
-        expr = _unwrapped(expr)
+        expr = unwrapped(expr)
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and not expr.args:
             if expr.func.attr in ("list_arguments", "list_auxiliary_states", "list_inputs"):
                 return "arguments", None
@@ -437,15 +430,15 @@ class OldNames(Rule):
         return values[0].func.value if is_collect_params(values[0]) else getattr(values[0], "value", None)
 
     def _is_legacy_key(self, key: str) -> bool:
-        return looks_prefixed(key) or self._blocks().looks_legacy(key)
+        return looks_prefixed(key) or self._blocks().looks_legacy(key, loose=True)
 
     def _symbol_arguments(self, node: ast.Call) -> None:
         """`outputs.eval(rnn_i2h_weight=...)`, `sym.bind(ctx, args={'dense0_weight': ...})`."""
         blocks = self._blocks()
-        names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg)]
-        dicts = [k.value for k in node.keywords if k.arg in _SYMBOL_DICTS] + node.args[1:3]
+        names = [k.arg for k in node.keywords if k.arg and blocks.looks_legacy(k.arg, loose=True)]
+        dicts = [k.value for k in node.keywords if k.arg in SYMBOL_DICTS] + node.args[1:3]
         keyed = [literal(key) for d in dicts if isinstance(d, ast.Dict) for key in d.keys
-                 if literal(key) and blocks.looks_legacy(literal(key))]
+                 if literal(key) and blocks.looks_legacy(literal(key), loose=True)]
         if not names and not keyed:
             return
         pairs = [f"`{n}` -> `**{{{parameter_expression(n, blocks)[0]}.name: ...}}`" for n in names]
@@ -456,7 +449,7 @@ class OldNames(Rule):
 
     def _output_names(self, node: ast.Call) -> None:
         """`check_name(net, ['dense_dense0_fwd_output'])`: 1.x output names handed over with a Block."""
-        lists = [(arg, _listed_strings(self.ctx, arg)) for arg in node.args
+        lists = [(arg, listed_strings(self.ctx, arg)) for arg in node.args
                  if isinstance(arg, (ast.List, ast.Tuple, ast.Set))]
         lists = [(arg, listed) for arg, listed in lists if listed is not None]
         blocks_given = [a for a in node.args if self._role(a) == "block"] if lists else []
@@ -469,7 +462,7 @@ class OldNames(Rule):
                 continue
             mapped = [output_expression(s, blocks, within)[0] if blocks.looks_legacy(s, outputs=True) else repr(s)
                       for s in listed[0]]
-            self._report_symbol_names(arg, ast.unparse(arg), mapped, outputs=True)
+            self._report_symbol_names(arg, arg, mapped, outputs=True)
 
     def _blocks(self):
         return scope_blocks(self.ctx, scope_of(self.ctx, self._module))
@@ -508,43 +501,6 @@ class OldNames(Rule):
             elif not items and isinstance(target, ast.Name):
                 names.add(target.id)
         return names
-
-
-def _unwrapped(expr):
-    """`sorted(list(x.keys()))` -> `x`: the collection under order- and type-only wrappers."""
-    while True:
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _WRAPPERS \
-                and len(expr.args) == 1 and not expr.keywords:
-            expr = expr.args[0]
-        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys" \
-                and not expr.args:
-            expr = expr.func.value
-        else:
-            return expr
-
-
-def _bracketed(written, items: list) -> str:
-    """`items` in the brackets of the collection as written: `[...]`, `{...}` or `(...)`."""
-    written = _unwrapped(written)
-    if isinstance(written, ast.Set):
-        return "{" + ", ".join(items) + "}"
-    if isinstance(written, ast.Tuple):
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    return "[" + ", ".join(items) + "]"
-
-
-def _listed_strings(ctx, expr) -> "Optional[tuple[list, bool]]":
-    """(the strings, whether compared sorted) of a list/tuple/set literal of strings, possibly wrapped in
-    `sorted`/`set`/... or held by a variable assigned only that literal."""
-    ordered = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "sorted"
-    expr = _unwrapped(expr)
-    if isinstance(expr, ast.Name):
-        values = assigned_values(ctx, expr.id)
-        expr = values[0] if len(values) == 1 else expr
-    if not isinstance(expr, (ast.List, ast.Tuple, ast.Set)) or not expr.elts:
-        return None
-    strings = [literal(e) for e in expr.elts]
-    return (strings, ordered) if all(s is not None for s in strings) else None
 
 
 def _iterated(expr) -> "tuple[Optional[ast.AST], bool]":

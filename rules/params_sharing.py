@@ -56,7 +56,8 @@ import libcst as cst
 from gluon_codemod._cst import remove_args
 from gluon_codemod._names import dotted, is_gluon
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import assigned_values, literal, select_arg, select_problem
+from gluon_codemod.rules._old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
+    written
 
 # Gluon layers that own parameters but no children: their `params` and `collect_params()` coincide.
 _LEAVES = {"Dense", "Embedding", "BatchNorm", "SyncBatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm",
@@ -271,12 +272,13 @@ class ParamsSharing(Rule):
         return calls if any(select_arg(c) is not None for c in calls) else []
 
     def _builds_unresolved_block(self, call: ast.Call) -> bool:
-        """`self.crit = ProjectedSoftmax(..., params=...)` in a Block whose class the file imports from a
-        module it cannot see: a class (CamelCase) that no import resolves, assigned to a Block's attribute."""
+        """`self.crit = ProjectedSoftmax(..., params=...)` in a Block, of a class the file imports from a
+        module it cannot see (a sibling module, a package of the project): a class (CamelCase) from outside
+        MXNet, assigned to a Block's attribute."""
         name = dotted(call.func)
         parent = self.ctx.parent_of(call)
         return (name is not None and name.rsplit(".", 1)[-1][:1].isupper()
-                and self.ctx.imports.qualify(call.func) is None and self.ctx.in_block_class
+                and not (self.ctx.imports.qualify(call.func) or "").startswith("mxnet") and self.ctx.in_block_class
                 and isinstance(parent, ast.Assign) and (dotted(parent.targets[0]) or "").startswith("self."))
 
     def _regex_tie(self, keyword: ast.keyword, call: ast.Call, selections: List[ast.Call]) -> None:
@@ -284,7 +286,7 @@ class ParamsSharing(Rule):
         regexes = [literal(select_arg(s)) or ast.unparse(select_arg(s)) for s in selections if select_arg(s)]
         owners = sorted({ast.unparse(s.func.value) for s in selections})
         built = [self._construction(s.func.value, any_class=True) for s in selections]
-        fmt = dict(shown=ast.unparse(keyword.value), cls=cls, regex="`, `".join(regexes), owner=owners[0])
+        fmt = dict(shown=written(self.ctx, keyword.value), cls=cls, regex="`, `".join(regexes), owner=owners[0])
         if built and all(b is not None and ast.dump(b.func) == ast.dump(call.func) for b in built):
             problems = [select_problem(r) for r in regexes if select_problem(r)]
             self.report(keyword, "`params={shown}` selects by the regex `{regex}`, written for 1.x prefixed names; "
@@ -299,7 +301,8 @@ class ParamsSharing(Rule):
         self.report(keyword, "`params={shown}` ties the Parameters that the regex `{regex}` picked by 1.x prefixed "
                     "name to a `{cls}`, {other}: the two name those Parameters by different structural keys, so "
                     "no regex can restore this tie; drop `params=` and assign each shared Parameter by attribute "
-                    "after construction (`{target}.<child>.<param> = {owner}.<child>.<param>`)",
+                    "after construction (`{target}.<child>.{param} = {owner}.<child>.{param}`)",
+                    param=(len(regexes) == 1 and regex_parameter_key(regexes[0])) or "<param>",
                     other=(f"a class other than `{owners[0]}`'s (`{'`/`'.join(sources)}`)" if sources
                            else f"not known to have the structure of `{owners[0]}`"),
                     target=target, **fmt)

@@ -127,3 +127,22 @@ def test_mxnet_1x_export_files_are_not_save_parameters_files(tmp_path):
 def test_check_reports_what_fix_refuses():
     source = HEAD + "    net.collect_params().load('model-0000.params')\n"
     assert [f.code for f in check_code(source)] == ["GLN006"]
+
+
+def test_what_export_returned_is_an_export_checkpoint_and_its_path_alone_is_not():
+    source, result = fixed("""\
+        sym_file, params_file = net.export(prefix)
+        net.collect_params().load(params_file, ctx=ctx)
+        net.collect_params().load(prefix + '.params', ctx=ctx)
+        """)
+    exported, plain = [f for f in result.findings if f.code == "GLN006"]
+    assert "`params_file`, a file in the `export()` checkpoint format" in exported.message
+    assert plain.fixed and "net.load_parameters(prefix + '.params', ctx=ctx)" in result.code
+
+
+def test_the_same_variable_in_another_function_is_another_file():
+    source = HEAD + ("    net.save_params(path)\n"
+                     "def deploy(path):\n"
+                     "    return gluon.SymbolBlock.imports('net-symbol.json', ['data'], path)\n")
+    result = fix_code(source, unsafe_fixes=True)
+    assert "net.save_parameters(path)" in result.code

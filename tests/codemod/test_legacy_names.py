@@ -191,3 +191,49 @@ def test_prefixed_key_after_a_literal_prefix_names_the_attribute():
 ])
 def test_left_alone(body):
     assert gln009("import logging\n" + body) == []
+
+
+# -- after `fix --unsafe-fixes` removed the prefixes and name scopes, the names are still reported -------
+RNN_TESTS = """\
+    def test_rnn():
+        cell = gluon.rnn.RNNCell(100, prefix='rnn_')
+        assert sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias',
+                                                        'rnn_i2h_weight']
+        assert cell.collect_params()['rnn_i2h_bias'] is cell.i2h_bias
+    def test_residual():
+        cell = gluon.rnn.ResidualCell(gluon.rnn.GRUCell(50, prefix='rnn_'))
+        assert sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', 'rnn_h2h_weight']
+        mx.sym.Group(cell.unroll(2, data)[0]).eval(rnn_i2h_weight=w)
+    def test_sequential():
+        net = gluon.nn.HybridSequential()
+        with net.name_scope():
+            net.add(gluon.nn.Dense(10), gluon.nn.Dense(2))
+        assert sorted(net.collect_params()) == ['hybridsequential0_dense0_bias', 'hybridsequential0_dense1_weight']
+    """
+
+
+def test_literal_names_stay_reported_once_a_fix_removed_prefixes_and_name_scopes():
+    source = HEAD + textwrap.dedent(RNN_TESTS)
+    before = [f for f in check_code(source) if f.code == "GLN009"]
+    result = fix_code(source, unsafe_fixes=True)
+    assert "prefix=" not in result.code and "name_scope" not in result.code
+    after = [f for f in result.findings if f.code == "GLN009"]
+    assert len(after) == len(before) == 5
+    messages = {f.line: f.message for f in after}
+    # a leaf cell, and a Sequential whose names show the removed name scope: still derived
+    assert "`['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']`" in messages[5]
+    assert "use `'i2h_bias'` (`cell.i2h_bias`)" in messages[7]
+    assert "`['0.bias', '1.weight']`" in messages[15]  # lines of the rewritten file
+    # the cell inside the ResidualCell lost its prefix: which child owned the names is no longer known
+    assert "`['<path>.h2h_bias', '<path>.h2h_weight']`" in messages[10]
+    assert "`**{<Block>.i2h_weight.name: ...}`" in messages[11]
+
+
+@pytest.mark.parametrize("body", [
+    # names ending in a parameter key, but the dict holds no parameters
+    "d = {'fc_weight': 1}\nassert sorted(d.keys()) == ['fc_weight']\n",
+    # output-like strings with a Block, but no 1.x prefix in them
+    "net = gluon.nn.Dense(2)\nplot(net, ['fwd_output', 'loss_output'])\n",
+])
+def test_prefix_free_names_count_only_where_only_parameters_can_be(body):
+    assert gln009(body) == []

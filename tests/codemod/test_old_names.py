@@ -159,3 +159,16 @@ def test_report_only():
     source = NET + "w = net.collect_params()['dense0_weight']\nx = net.prefix\n"
     result = fix_code(source, unsafe_fixes=True, select=["GLN009"])
     assert result.code == source and not any(f.fix_available for f in result.findings)
+
+
+def test_selection_regex_is_shown_as_written_and_split_only_at_top_level_bars():
+    source = NET + "x = net.collect_params(r'conv\\d+_weight|dense0_(bias|weight)')\n"
+    (finding,) = gln009(source)
+    assert "`collect_params(r'conv\\d+_weight|dense0_(bias|weight)')`" in finding.message
+    assert "`'conv\\d+_weight'` matched" in finding.message and "`'dense0_(bias|weight)'` matched" in finding.message
+
+
+def test_selection_given_as_params_is_left_to_gln004():
+    source = NET + "tied = gluon.nn.Dense(2, params=net.collect_params('.*dense0_weight'))\n"
+    assert gln009(source) == []
+    assert [f.code for f in check_code(source)] == ["GLN004"]

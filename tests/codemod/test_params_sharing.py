@@ -171,6 +171,8 @@ def test_regex_tie_between_classes_says_no_regex_can_restore_it():
     # the raw string's regex as written, single backslash
     assert "`.*_embed\\d+_weight`" in through_variable.message
     assert "`params=crit_params`" in through_variable.message
+    # the regex names the tied parameter key: it goes into the remedy
+    assert "`self.crit.<child>.weight = self.embed.<child>.weight`" in through_variable.message
 
 
 def test_regex_tie_is_not_reported_again_as_a_selection_by_gln009():
@@ -202,4 +204,11 @@ def test_regex_tie_to_an_unknown_source_does_not_claim_its_class():
             return nn.Dense(4, params=encoder.collect_params('.*dense0_weight'))
         """)
     assert "not known to have the structure of `encoder`" in finding.message
-    assert "`<the nn.Dense>.<child>.<param> = encoder.<child>.<param>`" in finding.message
+    assert "`params=encoder.collect_params('.*dense0_weight')`" in finding.message
+    assert "`<the nn.Dense>.<child>.weight = encoder.<child>.weight`" in finding.message
+
+
+def test_regex_tie_is_reported_when_the_relative_import_resolves_to_a_project_module():
+    """flake8 and the hooks name the module (`pkg.model`): `.adaptive` then resolves to `pkg.adaptive`."""
+    found = [f for f in check_code(textwrap.dedent(TRANSFORMER_XL), module_name="pkg.model") if f.code == "GLN004"]
+    assert [f.line for f in found] == [11, 14]
