@@ -13,14 +13,15 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
+from . import _rule_docs
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
     progress_bar, run_files, unified_diff
-from . import _rule_docs
 from ._config import Config, ConfigError, discover
-from ._files import Excluder, collect_files, module_name_for, write_atomic, write_new_atomic
-from ._finding import SourceError
-from ._formats import FORMATS, STREAMING, document, rule_names, stream
-from ._report import format_error, format_summary, statistics, write_report
+from ._files import Excluder, collect_files, module_name_for
+from ._formats import FORMATS
+from ._noqa_add import run_add_noqa
+from ._output import Findings, Stdout
+from ._report import format_summary, write_report
 from ._workers import Interrupted
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -186,54 +187,6 @@ def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
     return Excluder(patterns)
 
 
-class _Stdout:
-    """Writes to stdout that survive `| head`: after a broken pipe, output stops and the work goes on
-    (files are still fixed), and the interpreter's final flush is pointed at /dev/null. Any other write
-    error (a full disk, `> /dev/full`) is kept in `error` and reported once, with status 2."""
-
-    def __init__(self):
-        self.broken = False
-        self.error: Optional[OSError] = None
-
-    def text(self, text: str) -> None:
-        self._write(lambda: sys.stdout.write(text))
-
-    def bytes(self, data: bytes) -> None:
-        def write():
-            buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is None:
-                sys.stdout.write(data.decode("utf-8", "replace"))
-            else:
-                sys.stdout.flush()
-                buffer.write(data)
-                buffer.flush()
-        self._write(write)
-
-    def _write(self, write) -> None:
-        if self.broken:
-            return
-        try:
-            write()
-        except BrokenPipeError:
-            self.broken = True
-        except OSError as exc:
-            self.broken, self.error = True, exc
-
-    def close(self) -> None:
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            self.broken = True
-        except OSError as exc:
-            self.broken, self.error = True, self.error or exc
-        if self.broken:
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            except (OSError, ValueError, AttributeError):
-                pass  # not a real file descriptor (tests capture stdout): nothing will flush there
-
-
 def _status(results: Sequence[FileResult], mode: str) -> int:
     if any(r.errors for r in results):
         return EXIT_ERROR
@@ -244,70 +197,7 @@ def _status(results: Sequence[FileResult], mode: str) -> int:
     return EXIT_CLEAN
 
 
-class _Findings:
-    """Where findings go, in the chosen format: streamed per file, or one document at the end; to stdout,
-    to stderr (when stdout carries a diff or fixed code), or collected for --output-file."""
-
-    def __init__(self, args: argparse.Namespace, out: _Stdout, to_stdout: bool):
-        self.fmt = args.output_format or "text"
-        self.statistics = args.statistics
-        self.silent = getattr(args, "add_noqa", False)  # the findings become comments instead
-        self.file = args.output_file
-        self.out, self.to_stdout = out, to_stdout
-        self.collected: List[str] = []
-        self.names = {}
-
-    def write(self, text: str) -> None:
-        if not text:
-            return
-        if self.file is not None:
-            self.collected.append(text)
-        elif self.to_stdout:
-            self.out.text(text)
-        else:
-            sys.stderr.write(text)
-
-    def file_done(self, result: FileResult, bar) -> None:
-        text = ""
-        if self.fmt in STREAMING and not (self.statistics or self.silent):
-            if not self.names and any(f["code"] for f in result.findings) and self.fmt != "text":
-                self.names = rule_names()
-            text = stream(self.fmt, result, self.names)
-        errors = [format_error(result.path, e) for e in result.errors]
-        if result.skipped:
-            errors.append(f"{result.path}: {result.skipped}")
-        if not (text or errors or result.diff):
-            return
-        write_mode = bar.external_write_mode() if bar is not None else _nothing()
-        with write_mode:
-            if result.diff:
-                self.out.bytes(result.diff)
-            self.write(text)
-            if errors:
-                sys.stderr.write("".join(line + "\n" for line in errors))
-
-    def finish(self, results: Sequence[FileResult]) -> None:
-        """The end-of-run document (whole-document formats, --statistics), and the --output-file."""
-        if self.silent:
-            pass
-        elif self.statistics:
-            self.write(statistics(results, self.fmt))
-        elif self.fmt not in STREAMING:
-            names = rule_names() if any(r.findings for r in results) else {}  # rules import libcst
-            self.write(document(self.fmt, results, names))
-        if self.file is not None:
-            write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List[FileResult]:
+def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[FileResult]:
     data = sys.stdin.buffer.read()
     display = args.stdin_filename or "-"
     module_name = module_name_for(args.stdin_filename) if args.stdin_filename else None
@@ -321,7 +211,7 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
             finding["fixed"] = False
     if options.mode == DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
-    sink = _Findings(args, out, to_stdout=options.mode == CHECK)
+    sink = Findings(args, out, to_stdout=options.mode == CHECK)
     sink.file_done(result, bar=None)
     sink.finish([result])
     if options.mode == FIX:
@@ -330,11 +220,11 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
     return [result]
 
 
-def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: _Stdout) -> List[FileResult]:
+def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     jobs = args.jobs or _default_jobs(files)
     bar = progress_bar(len(files), enabled=not args.quiet)
-    sink = _Findings(args, out, to_stdout=options.mode != DIFF)
+    sink = Findings(args, out, to_stdout=options.mode != DIFF)
     results: List[FileResult] = []
     running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None)
     try:
@@ -358,38 +248,6 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
             bar.close()
     sink.finish(results)
     return results
-
-
-def _add_noqa(results: Sequence[FileResult], reason: Optional[str], status: int) -> int:
-    """After `check --add-noqa`: write the comments; status 0 unless a file failed."""
-    from ._noqa_add import add_noqa
-
-    comments = files = 0
-    failed = any(r.errors for r in results)
-    for result in results:
-        findings = [f for f in result.findings if not f["fixed"] and f["cell"] is None]
-        if not findings or result.errors:
-            continue
-        if result.path.endswith(".ipynb") or result.path == "-":
-            print(f"gluon-codemod: {result.path}: --add-noqa does not edit notebooks or stdin; findings left",
-                  file=sys.stderr)
-            failed = True
-            continue
-        try:
-            with open(result.path, "rb") as handle:
-                data = handle.read()
-            new = add_noqa(data, findings, reason)
-            if new != data:
-                write_atomic(result.path, new)
-                files += 1
-                comments += len({f["line"] for f in findings})
-        except (OSError, SourceError) as exc:
-            print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
-                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
-            failed = True
-    print(f"gluon-codemod: added noqa comments to {comments} line{'s' if comments != 1 else ''} in {files} "
-          f"file{'s' if files != 1 else ''}", file=sys.stderr)
-    return EXIT_ERROR if failed or status == EXIT_ERROR else EXIT_CLEAN
 
 
 # Below this much source, worker processes cost more than they save: each one imports the engine and
@@ -463,7 +321,7 @@ def _main(argv: Optional[List[str]]) -> int:
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
         return run_interactive(files, options, ask_safe=args.interactive_all)
-    out = _Stdout()
+    out = Stdout()
     interrupted: Optional[int] = None
     try:
         if args.paths == ["-"]:
@@ -480,7 +338,7 @@ def _main(argv: Optional[List[str]]) -> int:
         out.close()
     status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
     if getattr(args, "add_noqa", False) and interrupted is None:
-        return _add_noqa(results, args.add_noqa_reason, status)
+        return run_add_noqa(results, args.add_noqa_reason, status)
     if out.error is not None:
         print(f"gluon-codemod: error: cannot write to standard output: {out.error.strerror or out.error}; "
               "the output is incomplete", file=sys.stderr)
