@@ -153,7 +153,8 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
             print(f"{result.path}:{error['line']}:{error['col']}: error: {error['message']}", file=sys.stderr)
     written = sum(1 for r in results if r.written)
     print(f"\ngluon-codemod fix --interactive: {written} file{'s' if written != 1 else ''} rewritten, "
-          f"{reviewer.applied} fixes applied, {reviewer.declined} declined", file=sys.stderr)
+          f"{reviewer.applied} fix{'es' if reviewer.applied != 1 else ''} applied, {reviewer.declined} declined",
+          file=sys.stderr)
     if any(r.errors for r in results):
         return 2
     return 1 if written or reviewer.declined else 0

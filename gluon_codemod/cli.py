@@ -153,6 +153,9 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     if config.target is not None and config.target not in TARGETS:
         raise ConfigError(f"{where}: [tool.gluon-codemod] target must be one of {', '.join(TARGETS)}, "
                           f"got {config.target!r}")
+    if config.select == []:
+        raise UsageError(f"{where}: [tool.gluon-codemod] select = [] selects no rule; list codes or prefixes "
+                         "(e.g. [\"GLN0\"]), or leave `select` out to select every rule")
     config_select = [c.upper() for c in config.select] if config.select is not None else None
     config_ignore = [c.upper() for c in config.ignore]
     _check_codes(config_select or (), where)
