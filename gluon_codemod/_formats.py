@@ -40,9 +40,9 @@ def _marker(finding: dict) -> str:
 
 
 def rule_names() -> Dict[str, str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return {rule.code: rule.name for rule in all_rules()}
+    return rule_index()
 
 
 # -- streaming ---------------------------------------------------------------------------------------------

@@ -74,9 +74,9 @@ def statistics(results: Sequence[FileResult], fmt: str = "text") -> str:
 
 
 def _rule_names() -> Dict[str, str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return {rule.code: rule.name for rule in all_rules()}
+    return rule_index()
 
 
 def format_summary(results: Sequence[FileResult], options: Options, interrupted: Optional[int] = None) -> str:

@@ -129,9 +129,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _known_codes() -> List[str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return [rule.code for rule in all_rules()]
+    return list(rule_index())
 
 
 def _check_codes(codes: Sequence[str], where: str) -> None:
