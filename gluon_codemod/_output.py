@@ -13,6 +13,10 @@ from ._formats import STREAMING, document, rule_names, stream
 from ._report import format_error, statistics
 
 
+class OutputFileError(Exception):
+    """--output-file could not be written (the message names it)."""
+
+
 class Stdout:
     """Writes to stdout that survive `| head`: after a broken pipe, output stops and the work goes on
     (files are still fixed), and the interpreter's final flush is pointed at /dev/null. Any other write
@@ -113,7 +117,10 @@ class Findings:
             names = rule_names() if any(r.findings for r in results) else {}  # rules import libcst
             self.write(document(self.fmt, results, names))
         if self.file is not None:
-            write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
+            try:
+                write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
+            except OSError as exc:
+                raise OutputFileError(f"cannot write {self.file}: {exc.strerror or exc}") from None
 
 
 class _nothing:

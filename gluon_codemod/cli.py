@@ -20,7 +20,7 @@ from ._config import Config, ConfigError, discover
 from ._files import Excluder, collect_files, module_name_for
 from ._formats import FORMATS
 from ._noqa_add import run_add_noqa
-from ._output import Findings, Stdout
+from ._output import Findings, OutputFileError, Stdout
 from ._report import format_summary, write_report
 from ._workers import Interrupted
 
@@ -333,9 +333,9 @@ def _main(argv: Optional[List[str]]) -> int:
             results = _run_paths(args, options, config, out)
     except _Stopped as stop:
         results, interrupted = stop.results, stop.skipped
-    except OSError as exc:  # --output-file cannot be written
+    except OutputFileError as exc:
         out.close()
-        print(f"gluon-codemod: error: cannot write {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"gluon-codemod: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         out.close()

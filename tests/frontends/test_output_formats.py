@@ -179,3 +179,8 @@ def test_statistics_counts_per_rule_most_frequent_first(cli, project):
     assert run.out == "3  GLN001  [*] name-scope\n1  GLN007  [-] deprecated-save-load-params\n"
     rows = json.loads(cli("check", "--statistics", "--output-format", "json", "-q", ".").out)
     assert rows[0] == {"code": "GLN001", "name": "name-scope", "count": 3, "fixable": True, "applicability": "safe"}
+
+
+def test_unwritable_output_file_is_an_error(cli, mixed):
+    run = cli("check", "--output-format", "json", "--output-file", "no/such/folder/out.json", "-q", ".")
+    assert run.status == 2 and "cannot write no/such/folder/out.json: No such file or directory" in run.err
