@@ -184,3 +184,13 @@ def test_statistics_counts_per_rule_most_frequent_first(cli, project):
 def test_unwritable_output_file_is_an_error(cli, mixed):
     run = cli("check", "--output-format", "json", "--output-file", "no/such/folder/out.json", "-q", ".")
     assert run.status == 2 and "cannot write no/such/folder/out.json: No such file or directory" in run.err
+
+
+def test_sarif_uris_are_uri_references(cli, project):
+    write(project / "my dir" / "net.py", OLD_NET)
+    relative = json.loads(cli("check", "--output-format", "sarif", "-q", ".").out)
+    absolute = json.loads(cli("check", "--output-format", "sarif", "-q", str(project / "my dir")).out)
+    uri = relative["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "my%20dir/net.py"
+    uri = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file:///") and uri.endswith("/my%20dir/net.py")
