@@ -86,7 +86,7 @@ def format_summary(results: Sequence[FileResult], options: Options, interrupted:
     out: List[str] = []
     if interrupted is not None:
         out.append(f"gluon-codemod: interrupted: {interrupted} file{'s' if interrupted != 1 else ''} not "
-                   "started, left as they were; each file below is either unchanged or fully fixed")
+                   "started, left as they were; the files counted below were processed completely")
     scanned = summary["files_scanned"]
     head = f"gluon-codemod {options.mode if options.mode != DIFF else 'fix --diff'}: " \
            f"{scanned} file{'s' if scanned != 1 else ''} scanned"
