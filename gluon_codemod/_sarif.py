@@ -60,6 +60,8 @@ def _uri(path: str) -> str:
 
 def _result(result: FileResult, index: int, finding: dict, rule_index: dict) -> dict:
     region = {"startLine": finding["line"], "startColumn": finding["col"]}
+    if finding.get("end_line") is not None:  # once the engine reports where a construct ends
+        region.update(endLine=finding["end_line"], endColumn=finding["end_col"])
     message = finding["message"] if finding.get("cell") is None else f"cell {finding['cell']}: {finding['message']}"
     location = {"artifactLocation": {"uri": _uri(result.path)}}
     if finding.get("cell") is None:  # lines in a notebook count inside a cell, not in the file

@@ -194,3 +194,18 @@ def test_sarif_uris_are_uri_references(cli, project):
     assert uri == "my%20dir/net.py"
     uri = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.startswith("file:///") and uri.endswith("/my%20dir/net.py")
+
+
+def test_end_positions_are_used_when_a_finding_has_them():
+    from gluon_codemod._batch import FileResult
+    from gluon_codemod._formats import github_line
+    from gluon_codemod._sarif import sarif
+
+    finding = {"code": "GLN001", "line": 7, "col": 9, "end_line": 8, "end_col": 37, "cell": None,
+               "message": "m", "fix_title": None, "fix_available": False, "safety": None, "fixed": False}
+    assert ",line=7,col=9,endLine=8,endColumn=37::" in github_line("net.py", finding)
+    from gluon_codemod._rule import all_rules
+
+    document = sarif([FileResult("net.py", findings=[finding])], all_rules())
+    region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 7, "startColumn": 9, "endLine": 8, "endColumn": 37}
