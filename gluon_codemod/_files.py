@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import signal
 import stat
 import tempfile
 from functools import lru_cache
@@ -139,6 +140,28 @@ def write_new_atomic(path: str, data: bytes) -> None:
 
 
 def _replace(real: str, data: bytes, info: Optional[os.stat_result]) -> None:
+    # Ctrl-C or SIGTERM (a worker whose parent died) wait until the file is replaced or cleaned up: a
+    # signal inside mkstemp, before the temporary file's name is known, would leave it behind.
+    with _signals_held():
+        _replace_now(real, data, info)
+
+
+class _signals_held:
+    _HELD = {getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None)} - {None}
+
+    def __enter__(self):
+        self.old = None
+        if hasattr(signal, "pthread_sigmask"):
+            self.old = signal.pthread_sigmask(signal.SIG_BLOCK, self._HELD)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, self.old)  # a held signal is delivered here
+        return False
+
+
+def _replace_now(real: str, data: bytes, info: Optional[os.stat_result]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".gluon-codemod-", suffix=".tmp", dir=os.path.dirname(real) or ".")
     try:
         with os.fdopen(fd, "wb") as handle:

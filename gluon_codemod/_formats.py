@@ -40,9 +40,9 @@ def _marker(finding: dict) -> str:
 
 
 def rule_names() -> Dict[str, str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return {rule.code: rule.name for rule in all_rules()}
+    return rule_index()
 
 
 # -- streaming ---------------------------------------------------------------------------------------------
@@ -102,6 +102,8 @@ def github_line(path: str, item: dict, error: bool = False) -> str:
     props = [f"title={_gh_property(f'{TOOL} ({code})')}", f"file={_gh_property(path)}"]
     if item.get("cell") is None:
         props += [f"line={item['line']}", f"col={item['col']}"]
+        if item.get("end_line") is not None:  # once the engine reports where a construct ends
+            props += [f"endLine={item['end_line']}", f"endColumn={item['end_col']}"]
     message = f"{code} {item['message']}" if not error else f"error: {item['message']}"
     return f"::error {','.join(props)}::{_gh_data(_where(path, item) + ': ' + message)}\n"
 

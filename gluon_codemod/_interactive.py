@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from typing import List, Optional, TextIO
 
+from . import _batch
 from ._batch import FIX, FileResult, Options, options_for, unified_diff
 from ._files import module_name_for, write_atomic
 from ._finding import SourceError
@@ -63,12 +64,12 @@ class Reviewer:
             self.out.write("Please answer y, n, a or q.\n")
 
 
-def _rule_steps(data: bytes, options: Options, module_name: Optional[str]):
+def _rule_steps(data: bytes, options: Options, module_name: Optional[str], view=None):
     from ._engine import check_code
 
     codes = []
     for finding in check_code(data, target=options.target, select=options.select, ignore=options.ignore,
-                              module_name=module_name):
+                              module_name=module_name, project=view):
         if finding.fix_available and finding.code not in codes:
             codes.append(finding.code)
     return codes
@@ -86,17 +87,18 @@ def review_file(path: str, options: Options, reviewer: Reviewer) -> FileResult:
         result.errors.append({"line": 1, "col": 1, "cell": None, "message": f"cannot read: {exc.strerror}"})
         return result
     module_name = module_name_for(path)
+    view = _batch._PROJECT.view(path) if _batch._PROJECT is not None and path.endswith(".py") else None
     current = original
     quit_now = False
     try:
-        for code in _rule_steps(original, options, module_name):
+        for code in _rule_steps(original, options, module_name, view):
             declined_safe = False
             for unsafe in (False, True):
                 if unsafe and declined_safe:
                     # the unsafe step would bring the declined safe changes back with it
                     continue
                 fixed = fix_code(current, target=options.target, select=[code], ignore=options.ignore,
-                                 unsafe_fixes=unsafe, module_name=module_name, positions="original")
+                                 unsafe_fixes=unsafe, module_name=module_name, positions="original", project=view)
                 if fixed.code == current:
                     continue
                 applied = [f for f in fixed.findings if f.fixed]
@@ -153,7 +155,8 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
             print(f"{result.path}:{error['line']}:{error['col']}: error: {error['message']}", file=sys.stderr)
     written = sum(1 for r in results if r.written)
     print(f"\ngluon-codemod fix --interactive: {written} file{'s' if written != 1 else ''} rewritten, "
-          f"{reviewer.applied} fixes applied, {reviewer.declined} declined", file=sys.stderr)
+          f"{reviewer.applied} fix{'es' if reviewer.applied != 1 else ''} applied, {reviewer.declined} declined",
+          file=sys.stderr)
     if any(r.errors for r in results):
         return 2
     return 1 if written or reviewer.declined else 0

@@ -9,9 +9,13 @@ a line inside a multi-line string or a backslash continuation, on the last line 
 from __future__ import annotations
 
 import io
+import sys
 import tokenize
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from ._batch import FileResult
+from ._files import write_atomic
+from ._finding import SourceError
 from ._lines import split_lines
 from ._noqa import NOQA
 from ._source import decode_source
@@ -77,3 +81,55 @@ def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
     for line, codes in wanted.items():
         lines[line - 1] = with_codes(lines[line - 1], sorted(codes), reason)
     return decoded.encode("".join(lines))
+
+
+def run_add_noqa(results: Sequence[FileResult], reason: Optional[str], status: int,
+                 check_again: Optional[Callable[[], Sequence[FileResult]]] = None) -> int:
+    """After `check --add-noqa`: write the comments; status 0 unless a file failed.
+
+    A `noqa` that keeps a fix out can make the project keep a parameter, which is then reported on
+    another line: with `check_again`, the check runs again (a few times at most) until nothing new is
+    reported."""
+    comments, files = 0, set()
+    failed = status == 2
+    for _ in range(_ROUNDS):
+        added, failed_now = _comment(results, reason, files)
+        comments += added
+        failed = failed or failed_now
+        if not added or check_again is None:
+            break
+        results = check_again()
+    print(f"gluon-codemod: added noqa comments to {comments} line{'s' if comments != 1 else ''} in {len(files)} "
+          f"file{'s' if len(files) != 1 else ''}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+_ROUNDS = 4
+
+
+def _comment(results: Sequence[FileResult], reason: Optional[str], files: set) -> Tuple[int, bool]:
+    """Comment the reported lines of `results`; (lines commented, whether a file failed)."""
+    comments = 0
+    failed = any(r.errors for r in results)
+    for result in results:
+        findings = [f for f in result.findings if not f["fixed"] and f["cell"] is None]
+        if not findings or result.errors:
+            continue
+        if result.path.endswith(".ipynb") or result.path == "-":
+            print(f"gluon-codemod: {result.path}: --add-noqa does not edit notebooks or stdin; findings left",
+                  file=sys.stderr)
+            failed = True
+            continue
+        try:
+            with open(result.path, "rb") as handle:
+                data = handle.read()
+            new = add_noqa(data, findings, reason)
+            if new != data:
+                write_atomic(result.path, new)
+                files.add(result.path)
+                comments += len({f["line"] for f in findings})
+        except (OSError, SourceError) as exc:
+            print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
+                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            failed = True
+    return comments, failed

@@ -138,6 +138,9 @@ def load_notebook(data: bytes) -> Tuple[dict, str]:
         raw = data.decode("utf-8")  # a BOM stays in `raw`, for the layout to keep it
         notebook = json.loads(raw[1:] if raw.startswith("\ufeff") else raw)
     except UnicodeDecodeError as exc:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise SourceError("cannot decode notebook: it starts with a UTF-16 or UTF-32 byte order mark; "
+                              "notebooks are UTF-8 JSON: re-save it as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`)")
         raise SourceError(f"cannot decode notebook as UTF-8: byte {data[exc.start]:#04x} is invalid") from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"not a notebook: invalid JSON ({exc.msg})", exc.lineno, exc.colno - 1) from None

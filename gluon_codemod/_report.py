@@ -74,9 +74,9 @@ def statistics(results: Sequence[FileResult], fmt: str = "text") -> str:
 
 
 def _rule_names() -> Dict[str, str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return {rule.code: rule.name for rule in all_rules()}
+    return rule_index()
 
 
 def format_summary(results: Sequence[FileResult], options: Options, interrupted: Optional[int] = None) -> str:
@@ -86,7 +86,7 @@ def format_summary(results: Sequence[FileResult], options: Options, interrupted:
     out: List[str] = []
     if interrupted is not None:
         out.append(f"gluon-codemod: interrupted: {interrupted} file{'s' if interrupted != 1 else ''} not "
-                   "started, left as they were; each file below is either unchanged or fully fixed")
+                   "started, left as they were; the files counted below were processed completely")
     scanned = summary["files_scanned"]
     head = f"gluon-codemod {options.mode if options.mode != DIFF else 'fix --diff'}: " \
            f"{scanned} file{'s' if scanned != 1 else ''} scanned"

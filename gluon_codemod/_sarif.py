@@ -47,11 +47,21 @@ def rule_descriptor(rule) -> dict:
 
 
 def _uri(path: str) -> str:
-    return path.replace(os.sep, "/")
+    """A relative path as a relative URI reference (`my dir/a.py` -> `my%20dir/a.py`), an absolute one as a
+    `file://` URI."""
+    from urllib.parse import quote
+
+    if os.path.isabs(path):
+        import pathlib
+
+        return pathlib.Path(path).as_uri()
+    return quote(path.replace(os.sep, "/"))
 
 
 def _result(result: FileResult, index: int, finding: dict, rule_index: dict) -> dict:
     region = {"startLine": finding["line"], "startColumn": finding["col"]}
+    if finding.get("end_line") is not None:  # once the engine reports where a construct ends
+        region.update(endLine=finding["end_line"], endColumn=finding["end_col"])
     message = finding["message"] if finding.get("cell") is None else f"cell {finding['cell']}: {finding['message']}"
     location = {"artifactLocation": {"uri": _uri(result.path)}}
     if finding.get("cell") is None:  # lines in a notebook count inside a cell, not in the file
@@ -102,6 +112,7 @@ def sarif(results: Sequence[FileResult], rules: List[type]) -> dict:
         "runs": [{
             "tool": {"driver": {"name": TOOL, "version": __version__, "informationUri": INFORMATION_URI,
                                 "rules": [rule_descriptor(rule) for rule in rules]}},
+            "columnKind": "unicodeCodePoints",  # columns and charOffset count characters, as editors do
             "invocations": [{"executionSuccessful": not notifications,
                              "toolExecutionNotifications": notifications}],
             "results": out_results,

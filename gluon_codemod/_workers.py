@@ -30,8 +30,15 @@ class Interrupted(Exception):
         self.skipped = skipped
 
 
+_in_task = False
+
+
 def _stop_on_term(signum, frame):
-    # A write in progress cleans up its temporary file on the way out (write_atomic catches BaseException).
+    if not _in_task:
+        # Idle, or inside the pool's own plumbing (which catches exceptions and carries on): leave now.
+        os._exit(128 + signum)
+    # In a file's processing: unwind, so that a write in progress removes its temporary file
+    # (write_atomic catches BaseException); `_call` then exits.
     raise SystemExit(128 + signum)
 
 
@@ -51,11 +58,17 @@ def _worker_init(parent: int, setup: Optional[Callable] = None, setup_args: tupl
 
 
 def _call(function: Callable, args: tuple):
+    global _in_task
     try:
-        return function(*args)
+        _in_task = True
+        result = function(*args)
+        _in_task = False
+        return result
     except SystemExit:
         # SIGTERM (the parent died): leave now instead of going back to the task queue
         os._exit(128 + signal.SIGTERM)
+    finally:
+        _in_task = False
 
 
 def parallel_map(function: Callable, items: Sequence, extra: tuple, jobs: int, order: Sequence[int],

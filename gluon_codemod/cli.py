@@ -11,17 +11,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
+from . import _rule_docs
 from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
     progress_bar, run_files, unified_diff, use_project
-from . import _rule_docs
 from ._config import Config, ConfigError, discover
-from ._files import Excluder, collect_files, module_name_for, write_atomic, write_new_atomic
-from ._finding import SourceError
+from ._files import Excluder, collect_files, module_name_for
+from ._formats import FORMATS
+from ._noqa_add import run_add_noqa
+from ._output import Findings, OutputFileError, Stdout
 from ._project_cache import project_for
-from ._formats import FORMATS, STREAMING, document, rule_names, stream
-from ._report import format_error, format_summary, statistics, write_report
+from ._report import format_summary, write_report
 from ._workers import Interrupted
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -129,9 +130,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _known_codes() -> List[str]:
-    from ._rule import all_rules
+    from ._rule_index import rule_index
 
-    return [rule.code for rule in all_rules()]
+    return list(rule_index())
 
 
 def _check_codes(codes: Sequence[str], where: str) -> None:
@@ -153,6 +154,9 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     if config.target is not None and config.target not in TARGETS:
         raise ConfigError(f"{where}: [tool.gluon-codemod] target must be one of {', '.join(TARGETS)}, "
                           f"got {config.target!r}")
+    if config.select == []:
+        raise UsageError(f"{where}: [tool.gluon-codemod] select = [] selects no rule; list codes or prefixes "
+                         "(e.g. [\"GLN0\"]), or leave `select` out to select every rule")
     config_select = [c.upper() for c in config.select] if config.select is not None else None
     config_ignore = [c.upper() for c in config.ignore]
     _check_codes(config_select or (), where)
@@ -187,54 +191,6 @@ def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
     return Excluder(patterns)
 
 
-class _Stdout:
-    """Writes to stdout that survive `| head`: after a broken pipe, output stops and the work goes on
-    (files are still fixed), and the interpreter's final flush is pointed at /dev/null. Any other write
-    error (a full disk, `> /dev/full`) is kept in `error` and reported once, with status 2."""
-
-    def __init__(self):
-        self.broken = False
-        self.error: Optional[OSError] = None
-
-    def text(self, text: str) -> None:
-        self._write(lambda: sys.stdout.write(text))
-
-    def bytes(self, data: bytes) -> None:
-        def write():
-            buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is None:
-                sys.stdout.write(data.decode("utf-8", "replace"))
-            else:
-                sys.stdout.flush()
-                buffer.write(data)
-                buffer.flush()
-        self._write(write)
-
-    def _write(self, write) -> None:
-        if self.broken:
-            return
-        try:
-            write()
-        except BrokenPipeError:
-            self.broken = True
-        except OSError as exc:
-            self.broken, self.error = True, exc
-
-    def close(self) -> None:
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            self.broken = True
-        except OSError as exc:
-            self.broken, self.error = True, self.error or exc
-        if self.broken:
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            except (OSError, ValueError, AttributeError):
-                pass  # not a real file descriptor (tests capture stdout): nothing will flush there
-
-
 def _status(results: Sequence[FileResult], mode: str) -> int:
     if any(r.errors for r in results):
         return EXIT_ERROR
@@ -245,70 +201,7 @@ def _status(results: Sequence[FileResult], mode: str) -> int:
     return EXIT_CLEAN
 
 
-class _Findings:
-    """Where findings go, in the chosen format: streamed per file, or one document at the end; to stdout,
-    to stderr (when stdout carries a diff or fixed code), or collected for --output-file."""
-
-    def __init__(self, args: argparse.Namespace, out: _Stdout, to_stdout: bool):
-        self.fmt = args.output_format or "text"
-        self.statistics = args.statistics
-        self.silent = getattr(args, "add_noqa", False)  # the findings become comments instead
-        self.file = args.output_file
-        self.out, self.to_stdout = out, to_stdout
-        self.collected: List[str] = []
-        self.names = {}
-
-    def write(self, text: str) -> None:
-        if not text:
-            return
-        if self.file is not None:
-            self.collected.append(text)
-        elif self.to_stdout:
-            self.out.text(text)
-        else:
-            sys.stderr.write(text)
-
-    def file_done(self, result: FileResult, bar) -> None:
-        text = ""
-        if self.fmt in STREAMING and not (self.statistics or self.silent):
-            if not self.names and any(f["code"] for f in result.findings) and self.fmt != "text":
-                self.names = rule_names()
-            text = stream(self.fmt, result, self.names)
-        errors = [format_error(result.path, e) for e in result.errors]
-        if result.skipped:
-            errors.append(f"{result.path}: {result.skipped}")
-        if not (text or errors or result.diff):
-            return
-        write_mode = bar.external_write_mode() if bar is not None else _nothing()
-        with write_mode:
-            if result.diff:
-                self.out.bytes(result.diff)
-            self.write(text)
-            if errors:
-                sys.stderr.write("".join(line + "\n" for line in errors))
-
-    def finish(self, results: Sequence[FileResult]) -> None:
-        """The end-of-run document (whole-document formats, --statistics), and the --output-file."""
-        if self.silent:
-            pass
-        elif self.statistics:
-            self.write(statistics(results, self.fmt))
-        elif self.fmt not in STREAMING:
-            names = rule_names() if any(r.findings for r in results) else {}  # rules import libcst
-            self.write(document(self.fmt, results, names))
-        if self.file is not None:
-            write_new_atomic(self.file, "".join(self.collected).encode("utf-8"))
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List[FileResult]:
+def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[FileResult]:
     data = sys.stdin.buffer.read()
     display = args.stdin_filename or "-"
     module_name = module_name_for(args.stdin_filename) if args.stdin_filename else None
@@ -322,7 +215,7 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
             finding["fixed"] = False
     if options.mode == DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
-    sink = _Findings(args, out, to_stdout=options.mode == CHECK)
+    sink = Findings(args, out, to_stdout=options.mode == CHECK)
     sink.file_done(result, bar=None)
     sink.finish([result])
     if options.mode == FIX:
@@ -331,7 +224,7 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: _Stdout) -> List
     return [result]
 
 
-def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: _Stdout) -> List[FileResult]:
+def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     if any(path.endswith(".py") for path in files):
         # Every file is analysed as a module of its project: the classes other modules call are known, and
@@ -340,7 +233,7 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
                                 target=options.target, unsafe_fixes=options.unsafe_fixes))
     jobs = args.jobs or _default_jobs(files)
     bar = progress_bar(len(files), enabled=not args.quiet)
-    sink = _Findings(args, out, to_stdout=options.mode != DIFF)
+    sink = Findings(args, out, to_stdout=options.mode != DIFF)
     results: List[FileResult] = []
     running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None)
     try:
@@ -364,62 +257,6 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
             bar.close()
     sink.finish(results)
     return results
-
-
-def _add_noqa(results: Sequence[FileResult], reason: Optional[str]) -> Tuple[bool, int, int]:
-    """After `check --add-noqa`: write the comments; (whether a file failed, lines commented, files)."""
-    from ._noqa_add import add_noqa
-
-    comments, files = 0, set()
-    failed = any(r.errors for r in results)
-    for result in results:
-        findings = [f for f in result.findings if not f["fixed"] and f["cell"] is None]
-        if not findings or result.errors:
-            continue
-        if result.path.endswith(".ipynb") or result.path == "-":
-            print(f"gluon-codemod: {result.path}: --add-noqa does not edit notebooks or stdin; findings left",
-                  file=sys.stderr)
-            failed = True
-            continue
-        try:
-            with open(result.path, "rb") as handle:
-                data = handle.read()
-            new = add_noqa(data, findings, reason)
-            if new != data:
-                write_atomic(result.path, new)
-                files.add(result.path)
-                comments += len({f["line"] for f in findings})
-        except (OSError, SourceError) as exc:
-            print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
-                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
-            failed = True
-    return failed, comments, files
-
-
-def _add_noqa_until_clean(args, options, config, results, status: int) -> int:
-    """`check --add-noqa`: comment every reported line; status 0 unless a file failed. A `noqa` that keeps
-    a fix out can make the project keep a parameter, which is then reported on another line: the check
-    runs again (a few times at most) until nothing new is reported."""
-    comments, files = 0, set()
-    failed = status == EXIT_ERROR
-    for _ in range(_ADD_NOQA_ROUNDS):
-        failed_now, added, touched = _add_noqa(results, args.add_noqa_reason)
-        failed = failed or failed_now
-        comments += added
-        files |= touched
-        if not added:
-            break
-        out = _Stdout()
-        try:
-            results = _run_paths(args, options, config, out)
-        finally:
-            out.close()
-    print(f"gluon-codemod: added noqa comments to {comments} line{'s' if comments != 1 else ''} in {len(files)} "
-          f"file{'s' if len(files) != 1 else ''}", file=sys.stderr)
-    return EXIT_ERROR if failed else EXIT_CLEAN
-
-
-_ADD_NOQA_ROUNDS = 4
 
 
 # Below this much source, worker processes cost more than they save: each one imports the engine and
@@ -492,8 +329,12 @@ def _main(argv: Optional[List[str]]) -> int:
         from ._interactive import run_interactive
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
+        if any(path.endswith(".py") for path in files):
+            # the plan of a run that may apply unsafe fixes: the answers decide which are applied
+            use_project(project_for(files, whole=False, select=options.select, ignore=options.ignore,
+                                    target=options.target, unsafe_fixes=True))
         return run_interactive(files, options, ask_safe=args.interactive_all)
-    out = _Stdout()
+    out = Stdout()
     interrupted: Optional[int] = None
     try:
         if args.paths == ["-"]:
@@ -502,15 +343,21 @@ def _main(argv: Optional[List[str]]) -> int:
             results = _run_paths(args, options, config, out)
     except _Stopped as stop:
         results, interrupted = stop.results, stop.skipped
-    except OSError as exc:  # --output-file cannot be written
+    except OutputFileError as exc:
         out.close()
-        print(f"gluon-codemod: error: cannot write {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"gluon-codemod: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     finally:
         out.close()
     status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
     if getattr(args, "add_noqa", False) and interrupted is None:
-        return _add_noqa_until_clean(args, options, config, results, status)
+        def check_again() -> List[FileResult]:
+            again = Stdout()
+            try:
+                return _run_paths(args, options, config, again)
+            finally:
+                again.close()
+        return run_add_noqa(results, args.add_noqa_reason, status, check_again)
     if out.error is not None:
         print(f"gluon-codemod: error: cannot write to standard output: {out.error.strerror or out.error}; "
               "the output is incomplete", file=sys.stderr)

@@ -430,7 +430,7 @@ class PrefixSignature(Rule):
             return
         slots, keywords, values, names = [], [], [], []
         for name in ARGS:
-            if (key, name) not in view.plan.removed or (key, name) in view.plan.kept:
+            if not view.removes(key, name):
                 continue
             keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = signature.positional.index(name) if name in signature.positional else None

@@ -127,6 +127,7 @@ def test_3_fix_as_root_keeps_owner_group_and_mode(cli, project):
 # -- 4. selectors ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("config, args", [
     ('select = [""]', []),
+    ("select = []", []),
     ('ignore = [" "]', []),
     ("", ["--select", ""]),
     ("", ["--select", "GLN9"]),
@@ -137,7 +138,7 @@ def test_4_empty_or_unknown_selector_is_an_error(cli, project, config, args):
     write(project / "net.py", OLD_NET)
     run = cli("check", *args, "net.py")
     assert run.status == 2 and run.out == ""
-    assert "rule code" in run.err
+    assert "rule code" in run.err or "selects no rule" in run.err
 
 
 # -- 5. --diff on form feeds and CR-only line endings -----------------------------------------------------
@@ -309,6 +310,14 @@ def test_13_utf16_file_names_the_byte_order_mark(cli, project, codec, name):
     assert run.status == 2
     assert f"starts with a {name} byte order mark" in run.err and "re-save it as UTF-8" in run.err
     assert (project / "wide.py").read_bytes() == data
+
+
+def test_13_utf16_notebook_names_the_byte_order_mark(cli, project):
+    data = json.dumps(_notebook([_code(OLD_NET)])).encode("utf-16")
+    (project / "wide.ipynb").write_bytes(data)
+    run = cli("fix", "wide.ipynb")
+    assert run.status == 2 and "UTF-16 or UTF-32 byte order mark" in run.err
+    assert (project / "wide.ipynb").read_bytes() == data
 
 
 # -- 15. a newcomer's first run ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_safe_fixes_applied_unasked_unsafe_one_declined(two_files):
     child.expect(r"\+net.save_parameters\('model.params'\)")
     child.expect(PROMPT)
     child.sendline("n")
-    child.expect("1 file rewritten, 1 fixes applied, 1 declined")
+    child.expect("1 file rewritten, 1 fix applied, 1 declined")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1

@@ -179,3 +179,33 @@ def test_statistics_counts_per_rule_most_frequent_first(cli, project):
     assert run.out == "3  GLN001  [*] name-scope\n1  GLN007  [-] deprecated-save-load-params\n"
     rows = json.loads(cli("check", "--statistics", "--output-format", "json", "-q", ".").out)
     assert rows[0] == {"code": "GLN001", "name": "name-scope", "count": 3, "fixable": True, "applicability": "safe"}
+
+
+def test_unwritable_output_file_is_an_error(cli, mixed):
+    run = cli("check", "--output-format", "json", "--output-file", "no/such/folder/out.json", "-q", ".")
+    assert run.status == 2 and "cannot write no/such/folder/out.json: No such file or directory" in run.err
+
+
+def test_sarif_uris_are_uri_references(cli, project):
+    write(project / "my dir" / "net.py", OLD_NET)
+    relative = json.loads(cli("check", "--output-format", "sarif", "-q", ".").out)
+    absolute = json.loads(cli("check", "--output-format", "sarif", "-q", str(project / "my dir")).out)
+    uri = relative["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "my%20dir/net.py"
+    uri = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file:///") and uri.endswith("/my%20dir/net.py")
+
+
+def test_end_positions_are_used_when_a_finding_has_them():
+    from gluon_codemod._batch import FileResult
+    from gluon_codemod._formats import github_line
+    from gluon_codemod._sarif import sarif
+
+    finding = {"code": "GLN001", "line": 7, "col": 9, "end_line": 8, "end_col": 37, "cell": None,
+               "message": "m", "fix_title": None, "fix_available": False, "safety": None, "fixed": False}
+    assert ",line=7,col=9,endLine=8,endColumn=37::" in github_line("net.py", finding)
+    from gluon_codemod._rule import all_rules
+
+    document = sarif([FileResult("net.py", findings=[finding])], all_rules())
+    region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 7, "startColumn": 9, "endLine": 8, "endColumn": 37}

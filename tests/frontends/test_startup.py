@@ -38,3 +38,20 @@ def test_formats_do_not_import_libcst_for_clean_files(project, formats):
 def test_a_gluon_file_does_use_the_engine(project):
     write(project / "net.py", OLD_NET)
     assert _probe(project, "net.py")[:3] == ["1", "True", "True"]
+
+
+def test_configured_select_is_checked_without_importing_the_rules(project):
+    write(project / "pyproject.toml",
+          '[tool.gluon-codemod]\nselect = ["GLN0"]\nper-file-ignores = {"x/*" = ["GLN001"]}\n')
+    write(project / "a.py", CLEAN)
+    probe = PROBE.replace("'--no-config', ", "")
+    completed = subprocess.run([sys.executable, "-c", probe, "a.py"], cwd=str(project), capture_output=True,
+                               text=True, timeout=120)
+    assert completed.stdout.split()[:2] == ["0", "False"]
+
+
+def test_rule_index_read_from_sources_is_the_registry():
+    from gluon_codemod._rule import all_rules
+    from gluon_codemod._rule_index import _from_sources
+
+    assert _from_sources() == {rule.code: rule.name for rule in all_rules()}
