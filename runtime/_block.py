@@ -9,6 +9,7 @@ from mxnet import initializer, ndarray
 from mxnet.gluon.utils import HookHandle
 
 from . import _checkpoint
+from ._np import to_legacy
 from ._nest import indent
 from .parameter import Parameter
 
@@ -248,7 +249,7 @@ class Block:
         for param in self._unique_params():
             if param._grad is None or param.grad_req == 'null':
                 continue
-            for grad in param._grad:
+            for grad in to_legacy(param._grad):
                 if grad.stype == 'default':
                     by_ctx.setdefault(grad.ctx, []).append(grad)
                 else:

@@ -1,7 +1,10 @@
 """Saving and loading Block parameters by structural name (MXNet NDArray file format)."""
-from mxnet import ndarray
+from mxnet import ndarray, npx
+from mxnet.base import MXNetError
 from mxnet.context import Context
-from mxnet.util import is_np_array
+from mxnet.util import is_np_array, is_np_shape, np_array, np_shape
+
+from ._np import in_mode
 
 _MAX_LISTED = 20
 
@@ -15,18 +18,30 @@ class ParameterLoadError(ValueError, AssertionError):
 
 
 def _save(filename, arrays):
-    if is_np_array():
-        from mxnet import npx
-        npx.save(filename, arrays)
-    else:
-        ndarray.save(filename, arrays)
+    # As stock 1.9.1: numpy mode writes the numpy flavour of the format (`npx.save`).
+    arrays = {key: in_mode(value) for key, value in arrays.items()}
+    (npx.save if is_np_array() else ndarray.save)(filename, arrays)
+
+
+def _read(filename):
+    return npx.load(filename) if is_np_array() else ndarray.load(filename)
 
 
 def _load(filename):
-    if is_np_array():
-        from mxnet import npx
-        return npx.load(filename)
-    return ndarray.load(filename)
+    """The arrays of `filename`, in the current mode, whichever mode wrote it (spec S13.5)."""
+    try:
+        loaded = _read(filename)
+    except MXNetError as err:
+        # A file records whether numpy shape semantics were on when it was written, and MXNet
+        # reads it only under the same setting: retry under the other one (legacy arrays, which
+        # `in_mode` turns into the current mode's).
+        if 'is_np_shape' not in str(err):
+            raise
+        with np_array(False), np_shape(not is_np_shape()):
+            loaded = ndarray.load(filename)
+    if isinstance(loaded, dict):
+        return {key: in_mode(value) for key, value in loaded.items()}
+    return [in_mode(value) for value in loaded]
 
 
 def save_parameters(block, filename, deduplicate):
@@ -91,7 +106,7 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     for key, value in param_dict.items():
         if key.startswith(('arg:', 'aux:')):
             key = key[4:]
-        loaded[key] = value
+        loaded[key] = in_mode(value) if isinstance(value, ndarray.NDArray) else value
     params = block._collect_params_with_prefix()
     aliases = _alias_map(block)
 

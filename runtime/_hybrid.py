@@ -6,7 +6,7 @@ import mxnet as mx
 from mxnet import ndarray, symbol
 from mxnet.util import is_np_array
 
-from . import _nest
+from . import _nest, _np
 from ._block import Block
 from .parameter import DeferredInitializationError
 
@@ -36,6 +36,7 @@ class HybridBlock(Block):
 
     def _clear_cached_op(self):
         self._cached_graph = ()
+        self._graph_np_mode = None
         self._cached_op = None
         self._cached_op_args = []
         self._in_format = None
@@ -174,6 +175,7 @@ class HybridBlock(Block):
         if not self._cached_graph:
             data_vars, out, self._in_format, self._out_format = self._trace(args, strict=True)
             self._cached_graph = (data_vars, out)
+            self._graph_np_mode = is_np_array()
         return self._cached_graph
 
     def _infer_attrs(self, graph, args, method):
@@ -255,6 +257,9 @@ class HybridBlock(Block):
             self._cached_op._register_op_hook(*self._op_hook)
 
     def _call_cached_op(self, *args):
+        if self._graph_np_mode is not None and self._graph_np_mode != is_np_array():
+            # Traced in the other array mode: its operators would refuse these arrays (S13.4).
+            self._clear_cached_op()
         if self._cached_op is None:
             self._build_cache(*args)
         leaves, fmt = _nest.flatten(list(args), strict=True)
@@ -276,6 +281,8 @@ class HybridBlock(Block):
             out = self._cached_op(*call)
         if isinstance(out, ndarray.NDArray):
             out = [out]
+        if is_np_array() and not isinstance(out[0], mx.np.ndarray):
+            out = _np.to_numpy(out)  # a legacy graph (SymbolBlock, legacy island) in numpy mode
         return _nest.regroup(out, self._out_format)
 
     def optimize_for(self, x, *args, backend=None, backend_opts=None, **kwargs):

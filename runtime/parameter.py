@@ -15,7 +15,9 @@ from mxnet import autograd, context, initializer, ndarray, symbol
 from mxnet.base import MXNetError, mx_real_t
 from mxnet.context import Context, cpu
 from mxnet.gluon import parameter as _stock
-from mxnet.util import is_np_array, is_np_shape
+from mxnet.util import is_np_array, is_np_shape, np_array
+
+from ._np import in_mode, to_legacy
 
 __all__ = ['DeferredInitializationError', 'Parameter', 'Constant', 'tensor_types']
 
@@ -169,15 +171,17 @@ class Parameter(_stock.Parameter):
     # -- access -------------------------------------------------------------------------------
     def _check_and_get(self, arr_list, ctx):
         if arr_list is not None:
+            # Values are handed out in the current array mode, whatever the mode was when they
+            # were created (spec S13.3); `in_mode` is a no-op when the modes agree.
             if ctx is list:
-                return arr_list
+                return [in_mode(a) for a in arr_list]
             if ctx is None:
                 if len(arr_list) == 1:
-                    return arr_list[0]
+                    return in_mode(arr_list[0])
                 ctx = context.current_context()
             slots = self._ctx_map[ctx.device_typeid & 1]
             if ctx.device_id < len(slots) and slots[ctx.device_id] is not None:
-                return arr_list[slots[ctx.device_id]]
+                return in_mode(arr_list[slots[ctx.device_id]])
             raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
                                "initialized on %s." % (self.name, ctx, self._ctx_list))
         if self._deferred_init:
@@ -246,7 +250,7 @@ class Parameter(_stock.Parameter):
         """Sets the gradient buffers to 0; no-op without gradients."""
         if self._grad is None:
             return
-        for g in self._grad:
+        for g in to_legacy(self._grad):
             ndarray.zeros_like(g, out=g)
 
     # -- initialization -----------------------------------------------------------------------
@@ -287,15 +291,28 @@ class Parameter(_stock.Parameter):
         self._deferred_init = ()
         with autograd.pause():
             if data is None:
-                if is_np_array():
-                    data = mx.np.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu())
-                else:
-                    data = ndarray.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu(),
-                                         stype=self._stype)
-                desc = initializer.InitDesc(self.name, {'__init__': init,
-                                                        'structure': structure})
-                initializer.create(default_init)(desc, data)
+                data = self._initial_value(init, default_init, structure)
             self._init_impl(data, ctx)
+
+    def _initial_value(self, init, default_init, structure):
+        """A new cpu value filled by the initializer, in the current array mode (S1.11)."""
+        desc = initializer.InitDesc(self.name, {'__init__': init, 'structure': structure})
+        numpy = is_np_array()
+        if numpy and (self._stype != 'default' or self._grad_stype != 'default'):
+            raise ValueError("Parameter '%s' has stype=%r, grad_stype=%r, but numpy mode has no "
+                             "sparse arrays. Use dense storage (e.g. sparse_grad=False), or "
+                             "call npx.reset_np() to use sparse arrays."
+                             % (self.name, self._stype, self._grad_stype))
+        if numpy and np.dtype(self.dtype) == np.float32:
+            data = mx.np.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu())
+            initializer.create(default_init)(desc, data)
+            return data
+        # MXNet 1.9.1's numpy random operators cannot fill other dtypes (float64 fails in
+        # `_npi_uniform`): those are filled as legacy arrays, then viewed as numpy arrays.
+        with np_array(False):
+            data = ndarray.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu(), stype=self._stype)
+            initializer.create(default_init)(desc, data)
+        return data.as_np_ndarray() if numpy else data
 
     def _init_impl(self, data, ctx_list):
         self._ctx_list = list(ctx_list)
@@ -311,12 +328,11 @@ class Parameter(_stock.Parameter):
         if self.grad_req == 'null':
             self._grad = None
             return
-        if is_np_array():
-            self._grad = [mx.np.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx)
-                          for d in self._data]
-        else:
-            self._grad = [ndarray.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx,
-                                        stype=self._grad_stype) for d in self._data]
+        # Gradient buffers are of the same kind (numpy or legacy) as the values they belong to.
+        self._grad = [mx.np.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx)
+                      if isinstance(d, mx.np.ndarray) else
+                      ndarray.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx,
+                                    stype=self._grad_stype) for d in self._data]
         autograd.mark_variables(self._data, self._grad, self.grad_req)
 
     def _reduce(self):
@@ -326,7 +342,8 @@ class Parameter(_stock.Parameter):
             arrays = self.list_data()
             if len(arrays) == 1:
                 return arrays[0].copyto(target)
-            return ndarray.add_n(*(a.copyto(target) for a in arrays)) / len(arrays)
+            total = ndarray.add_n(*(a.copyto(target) for a in to_legacy(arrays)))
+            return in_mode(total / len(arrays))
         trainer = self._live_trainer()
         if trainer is None:
             raise RuntimeError("Cannot reduce row_sparse Parameter '%s' without a Trainer: "
@@ -364,7 +381,7 @@ class Parameter(_stock.Parameter):
                 and self not in trainer._params_to_init):
             trainer._reset_kvstore()
         for arr in self._check_and_get(self._data, list):
-            arr[:] = data
+            arr[:] = in_mode(data)
 
     def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current'):
         """(Re)initializes from a loaded array; callers check compatibility first."""
@@ -445,9 +462,8 @@ class Parameter(_stock.Parameter):
             self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
                                    lr_mult=self.lr_mult, wd_mult=self.wd_mult,
                                    init=self.init, stype=self._stype)
-            if is_np_array():
-                self._var = self._var.as_np_ndarray()
-        return self._var
+        # A numpy symbol in numpy mode (spec S13.4), the legacy one otherwise.
+        return in_mode(self._var)
 
     def cast(self, dtype):
         """Casts value and gradient to `dtype`."""
@@ -487,7 +503,7 @@ class Constant(Parameter):
                 if owner is None:
                     raise RuntimeError('The Constant this initializer was created for no '
                                        'longer exists; create a new Constant instead.')
-                owner.value.copyto(arr)
+                to_legacy(owner.value).copyto(to_legacy(arr))
 
         # Unique for the process: an id() could be reused and re-register the alias.
         init_name = 'Constant_{}'.format(uuid.uuid4().hex)

@@ -13,6 +13,7 @@ from mxnet import ndarray, symbol
 from .._hybrid import HybridBlock
 from .._block import Block
 from .._nest import indent
+from .._np import is_np_array, legacy_operators, to_numpy
 from ..parameter import Parameter, tensor_types
 
 __all__ = ['RecurrentCell', 'HybridRecurrentCell', 'RNNCell', 'LSTMCell', 'GRUCell',
@@ -168,8 +169,9 @@ class RecurrentCell(Block):
             info = dict(info or {})
             info.update(kwargs)
             states.append(func(name='begin_state_%d' % self._init_counter, **info))
-        return states
+        return to_numpy(states) if is_np_array() else states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         """Runs the cell over `length` time steps.
@@ -223,6 +225,7 @@ class RecurrentCell(Block):
             return F.LeakyReLU(inputs, act_type='leaky', slope=slope, **kwargs)
         return activation(inputs, **kwargs)
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def forward(self, inputs, states):
         """One time step: returns `(output, new states)`."""
         self._counter += 1
@@ -453,6 +456,7 @@ class _StackMixin:
             next_states.extend(cell_states)
         return inputs, next_states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -526,6 +530,7 @@ class DropoutCell(HybridRecurrentCell):
                                name='t%d_fwd' % self._counter)
         return inputs, states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -634,6 +639,7 @@ class ResidualCell(ModifierCell):
         output = F.elemwise_add(output, inputs, name='t%d_fwd' % self._counter)
         return output, states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -689,6 +695,7 @@ class BidirectionalCell(HybridRecurrentCell):
         _check_not_modified(self)
         return _cells_begin_state(self._children.values(), **kwargs)
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
