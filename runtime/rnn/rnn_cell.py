@@ -9,6 +9,7 @@ begin-state symbols are named `begin_state_<n>` and `BidirectionalCell` outputs 
 from numbers import Number
 
 from mxnet import ndarray, symbol
+from mxnet.util import is_np_shape
 
 from .._hybrid import HybridBlock
 from .._block import Block
@@ -168,6 +169,9 @@ class RecurrentCell(Block):
             self._init_counter += 1
             info = dict(info or {})
             info.update(kwargs)
+            if is_np_shape() and 'shape' in info:
+                # An unknown size (batch 0, for a graph) is -1 under numpy shapes (S13.2).
+                info['shape'] = tuple(d if d else -1 for d in info['shape'])
             states.append(func(name='begin_state_%d' % self._init_counter, **info))
         return to_numpy(states) if is_np_array() else states
 
