@@ -499,4 +499,4 @@ class SDMLLoss(Loss):
         labels = self._compute_labels(F, x1.shape[0])
         distances = self._compute_distances(x1, x2)
         log_probabilities = F.log_softmax(-distances, axis=1)
-        return self.kl_loss(log_probabilities, labels.as_in_context(distances.context))
+        return self.kl_loss(log_probabilities, labels.as_in_context(distances.ctx))

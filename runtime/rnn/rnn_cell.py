@@ -49,7 +49,7 @@ def _get_begin_state(cell, F, begin_state, inputs, batch_size):
     if begin_state is not None:
         return begin_state
     if F is ndarray:
-        ctx = inputs.context if isinstance(inputs, tensor_types) else inputs[0].context
+        ctx = inputs.ctx if isinstance(inputs, tensor_types) else inputs[0].ctx
         with ctx:
             return cell.begin_state(func=F.zeros, batch_size=batch_size)
     return cell.begin_state(func=F.zeros, batch_size=batch_size)

@@ -145,7 +145,7 @@ def _run(block, inputs, train_mode, head_seed):
         outputs = _as_list(block(*xs))
     rng = np.random.RandomState(head_seed)
     array = mx.np.array if is_np_array() else mx.nd.array
-    heads = [array(rng.uniform(-1, 1, size=o.shape), ctx=o.context, dtype=o.dtype)
+    heads = [array(rng.uniform(-1, 1, size=o.shape), ctx=o.ctx, dtype=o.dtype)
              for o in outputs]
     if is_np_array():
         bad = [type(o) for o in outputs if not isinstance(o, mx.np.ndarray)]
