@@ -11,6 +11,7 @@ from mxnet.gluon.utils import HookHandle
 from . import _checkpoint
 from ._np import to_legacy
 from ._nest import indent
+from ._summary import print_summary
 from .parameter import Parameter
 
 
@@ -48,6 +49,10 @@ class Block:
     anything else (including `None`) makes a plain attribute. Parameters are addressed by
     structural names such as `'features.0.weight'`.
     """
+
+    # Containers (Sequential, ...) declare themselves: summary() lists their children, not them.
+    # Base classes must not know the layers built on them.
+    _is_container = False
 
     def __init__(self):
         self._children = OrderedDict()
@@ -293,7 +298,6 @@ class Block:
 
     def summary(self, *inputs):
         """Prints a table of layers, output shapes and parameter counts for `inputs`."""
-        from ._summary import print_summary
         print_summary(self, *inputs)
 
     # -- checkpoints --------------------------------------------------------------------------

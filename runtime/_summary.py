@@ -19,19 +19,12 @@ def _shape_str(value):
     return str(result)[1:-1] if isinstance(result, list) else str(result)
 
 
-def _containers():
-    from . import nn
-    return tuple(c for c in (getattr(nn, 'Sequential', None),
-                             getattr(nn, 'HybridSequential', None)) if c is not None)
-
-
 def print_summary(block, *inputs):
-    from ._hybrid import HybridBlock
+    """Prints the table of `block.summary(*inputs)` (spec S10.1)."""
     rows = OrderedDict()
     rows['Input'] = dict(shape=_shape_str(list(inputs)), n=0, trainable=0, shared=0)
     seen = set()
     hooks = []
-    containers = _containers()
 
     def record(blk, _, outputs):
         row = dict(shape=_shape_str(outputs), n=0, trainable=0, shared=0)
@@ -45,10 +38,10 @@ def print_summary(block, *inputs):
         rows['%s-%i' % (type(blk).__name__, len(rows))] = row
 
     def attach(blk):
-        if isinstance(blk, HybridBlock) and blk._active:
+        if getattr(blk, '_active', False):  # a hybridized HybridBlock
             raise RuntimeError('"{}" must not be hybridized to print summary. Call '
                                'hybridize(active=False) first.'.format(blk.name))
-        if not isinstance(blk, containers):
+        if not blk._is_container:  # a container's rows would repeat its children's
             hooks.append(blk.register_forward_hook(record))
 
     try:

@@ -34,6 +34,8 @@ def _kwargs_repr(kwargs):
 class _SequentialMixin:
     """Indexing and sizing shared by Sequential and HybridSequential (children '0', '1', ...)."""
 
+    _is_container = True
+
     def add(self, *blocks):
         """Appends blocks; they are registered as children '0', '1', ... in order."""
         for block in blocks:

@@ -9,12 +9,14 @@ begin-state symbols are named `begin_state_<n>` and `BidirectionalCell` outputs 
 from numbers import Number
 
 from mxnet import ndarray, symbol
+from mxnet.gluon.nn import LeakyReLU as StockLeakyReLU
 from mxnet.util import is_np_shape
 
 from .._hybrid import HybridBlock
 from .._block import Block
 from .._nest import indent
 from .._np import is_np_array, legacy_operators, to_numpy
+from ..nn import LeakyReLU
 from ..parameter import Parameter, tensor_types
 
 __all__ = ['RecurrentCell', 'HybridRecurrentCell', 'RNNCell', 'LSTMCell', 'GRUCell',
@@ -238,8 +240,6 @@ class RecurrentCell(Block):
 
 def _leaky_slope(activation):
     """The slope of a (runtime or stock) `nn.LeakyReLU` block, else None."""
-    from ..nn import LeakyReLU
-    from mxnet.gluon.nn import LeakyReLU as StockLeakyReLU
     if isinstance(activation, (LeakyReLU, StockLeakyReLU)):
         return activation._alpha
     return None
