@@ -12,7 +12,7 @@ from . import _checkpoint
 from ._np import to_legacy
 from ._nest import indent
 from ._summary import print_summary
-from .parameter import Parameter
+from .parameter import Parameter, unique_parameters
 
 
 def _current_name_manager():
@@ -98,11 +98,30 @@ class Block:
             previous = self._reg_params.get(name)
             self._reg_params[name] = value
             if previous is not None and previous is not value:
-                self._parameter_replaced(name)
+                self._structure_changed('replacing Parameter "%s"' % name)
         super().__setattr__(name, value)
 
-    def _parameter_replaced(self, name):
-        """Hook for HybridBlock: a cached graph must not keep using the old Parameter."""
+    def __delattr__(self, name):
+        # `del net.fc` unregisters: the child or Parameter is no longer collected, saved,
+        # initialized or summarised (spec S2.12).
+        value = self.__dict__.get(name)
+        if isinstance(value, Block) and self._children.get(name) is value:
+            del self._children[name]
+            self._unlink_child(value)
+            self._structure_changed('deleting child "%s"' % name)
+        elif isinstance(value, Parameter) and self._reg_params.get(name) is value:
+            del self._reg_params[name]
+            self._structure_changed('deleting Parameter "%s"' % name)
+        super().__delattr__(name)
+
+    def _structure_changed(self, reason):
+        """Hook for HybridBlock: a cached graph must not outlive a change of children or
+        Parameters."""
+
+    def _unlink_child(self, block):
+        """`block` forgets this parent unless it is still a child under another key."""
+        if not any(child is block for child in self._children.values()):
+            block._parents.pop(id(self), None)
 
     def register_child(self, block, name=None):
         """Registers `block` as a child under `name` (default: the next index as a string)."""
@@ -111,8 +130,11 @@ class Block:
                             "Block subclass." % type(block))
         if name is None:
             name = str(len(self._children))
+        replaced = self._children.get(name)
         self._children[name] = block
         block._parents[id(self)] = self
+        if replaced is not None and replaced is not block:
+            self._unlink_child(replaced)  # S2.12: a replaced child loses its parent link
 
     def _ancestors(self):
         seen, todo = set(), list(self._parents.values())
@@ -201,13 +223,14 @@ class Block:
                         'nn.Sequential/nn.HybridSequential instead.'
                         .format(type(block).__name__, attr), stacklevel=3)
 
+    def _named_unique_params(self, keep='first'):
+        """`[(structural name, Parameter)]`, each Parameter object once (shared ones under
+        their first name, or last with `keep='last'`): the walk behind every operation that
+        must touch a Parameter once (initialize, zero_grad, reset_ctx, setattr, checkpoints)."""
+        return unique_parameters(self._collect_params_with_prefix().items(), keep)
+
     def _unique_params(self):
-        seen, out = set(), []
-        for param in self._collect_params_with_prefix().values():
-            if id(param) not in seen:
-                seen.add(id(param))
-                out.append(param)
-        return out
+        return [param for _, param in self._named_unique_params()]
 
     # -- parameter operations -----------------------------------------------------------------
     def share_parameters(self, shared):
@@ -241,11 +264,8 @@ class Block:
         """
         if verbose:
             init.set_verbosity(verbose=verbose)
-        seen = set()
-        for key, param in self.collect_params().items():
-            if id(param) in seen:
-                continue
-            seen.add(id(param))
+        self._check_unregistered_containers()
+        for key, param in self._named_unique_params():
             param.initialize(None, ctx, init, force_reinit=force_reinit, structural_name=key)
 
     def zero_grad(self):

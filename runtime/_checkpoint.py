@@ -45,11 +45,11 @@ def _load(filename):
 
 
 def save_parameters(block, filename, deduplicate):
-    params = block._collect_params_with_prefix()
     if deduplicate:
         # The last structural name of a shared Parameter wins, as upstream (spec S7.2).
-        last_name = {id(p): key for key, p in params.items()}
-        params = {key: p for key, p in params.items() if last_name[id(p)] == key}
+        params = dict(block._named_unique_params(keep='last'))
+    else:
+        params = block._collect_params_with_prefix()
     # Fused RNN layers are written under the keys stock 1.9.1 uses for them (`_unfused.0.i2h_weight`),
     # so that the file loads in stock 1.9.1 as well; our loading accepts both spellings (spec S7.5).
     stock_key = {canonical: alt for alt, canonical in _alias_map(block).items()}
@@ -119,12 +119,9 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
             resolved.setdefault(aliases[key], value)
         else:
             extra.append(key)
+    # A Parameter is missing when none of its structural names is in the file (spec S7.4).
     present = {id(params[key]) for key in resolved}
-    missing, reported = [], set()
-    for key, param in params.items():
-        if id(param) not in present and id(param) not in reported:
-            reported.add(id(param))
-            missing.append(key)
+    missing = [key for key, param in block._named_unique_params() if id(param) not in present]
     wanted_ctx = [ctx] if isinstance(ctx, Context) else ctx
     mismatched = []
     for key, value in resolved.items():

@@ -61,11 +61,11 @@ class HybridBlock(Block):
             self._deactivate('changing the children blocks')
             self._invalidate_ancestor_graphs()
 
-    def _parameter_replaced(self, name):
-        # Upstream keeps running the stale Parameter in the cached graph (spec S2.5); we do not:
+    def _structure_changed(self, reason):
+        # Upstream keeps running a stale Parameter in the cached graph (spec S2.5); we do not:
         # this block is deactivated and every ancestor rebuilds its graph at its next call.
         if hasattr(self, '_active'):
-            self._deactivate('replacing Parameter "%s"' % name)
+            self._deactivate(reason)
             self._invalidate_ancestor_graphs()
 
     def cast(self, dtype):

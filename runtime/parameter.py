@@ -5,9 +5,11 @@ so it is safe as a graph variable name and as a key in stock `mxnet.gluon.Traine
 accepts because the class subclasses the stock `mxnet.gluon.parameter.Parameter` (spec S9.2).
 Block-level code addresses parameters by structural names instead (`'features.0.weight'`).
 """
+import numbers
 import uuid
 import warnings
 import weakref
+from typing import Any, List, NamedTuple, Optional
 
 import numpy as np
 import mxnet as mx
@@ -26,8 +28,57 @@ _VALID_STYPES = ('default', 'row_sparse', 'csr')
 _VALID_GRAD_REQS = ('write', 'add', 'null')
 
 
+def unique_parameters(named, keep='first'):
+    """`[(name, Parameter)]` with each Parameter object once, in walk order.
+
+    `named` yields `(name, Parameter)`; a Parameter reached under several names (shared) keeps
+    its first name, or its last with `keep='last'`. Objects are compared by identity: a
+    Parameter is never merged with an equal-looking one.
+    """
+    named = list(named)
+    if keep == 'last':
+        last = {id(param): name for name, param in named}
+        return [(name, param) for name, param in named if last[id(param)] == name]
+    seen, out = set(), []
+    for name, param in named:
+        if id(param) not in seen:
+            seen.add(id(param))
+            out.append((name, param))
+    return out
+
+
 class DeferredInitializationError(MXNetError):
     """Raised when a Parameter is read before its deferred initialization has happened."""
+
+
+class _DeferredInit(NamedTuple):
+    """An initialization requested before the shape was known, done at the first forward."""
+    init: Any                 # the initializer chosen by precedence (spec S1.8)
+    ctx: List[Context]        # where the value will live
+    default_init: Any         # the block-level default initializer
+    data: Optional[Any]       # a value given by set_data() meanwhile, used instead of `init`
+    structure: str            # structural name, handed to the initializer (spec S1.11)
+
+
+def _is_size(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= -1
+
+
+def _checked_shape(shape):
+    """`shape` as a tuple of ints (an int is a 1-tuple), or a ValueError saying what is wrong."""
+    if shape is None:
+        return None
+    if _is_size(shape):
+        return (int(shape),)
+    try:
+        sizes = tuple(shape) if not isinstance(shape, (str, bytes)) else None
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(_is_size(d) for d in sizes):
+        raise ValueError("Parameter shape must be an int or a tuple of ints (0 or -1 for a size "
+                         "inferred later), got %r. For example shape=(units, in_units) or "
+                         "shape=(units, 0)." % (shape,))
+    return tuple(int(d) for d in sizes)
 
 
 def _shape_known(shape):
@@ -69,12 +120,18 @@ class Parameter(_stock.Parameter):
     def __init__(self, name='weight', grad_req='write', shape=None, dtype=mx_real_t,
                  lr_mult=1.0, wd_mult=1.0, init=None, allow_deferred_init=False,
                  differentiable=True, stype='default', grad_stype='default'):
+        if not isinstance(name, str):
+            raise TypeError("Parameter name must be a str, got %r of type %s. Pass a short name "
+                            "such as 'weight' (it ends the unique name; structural names come "
+                            "from the attribute the Parameter is assigned to)."
+                            % (name, type(name).__name__))
         if stype not in _VALID_STYPES:
             raise ValueError("stype for Parameter must be one of 'default', 'row_sparse', or "
                              "'csr', but got '%s'" % (stype,))
         if grad_stype not in _VALID_STYPES:
             raise ValueError("grad_stype for Parameter must be one of 'default', 'row_sparse', "
                              "or 'csr', but got '%s'" % (grad_stype,))
+        shape = _checked_shape(shape)
         self._name = 'param_' + str(uuid.uuid4()).replace('-', '_') + '_' + name
         self._var = None
         self._data = None
@@ -82,12 +139,11 @@ class Parameter(_stock.Parameter):
         self._ctx_list = None
         self._ctx_map = None
         self._trainer = None
-        self._deferred_init = ()
+        self._deferred_init = None  # a _DeferredInit while one is pending
         self._differentiable = differentiable
         self._allow_deferred_init = allow_deferred_init
         self._grad_req = None
-        self._shape = (shape,) if isinstance(shape, int) else (
-            tuple(shape) if shape is not None else None)
+        self._shape = shape
         self._dtype = dtype
         self._stype = stype
         self._grad_stype = grad_stype
@@ -242,7 +298,7 @@ class Parameter(_stock.Parameter):
         """Contexts the parameter lives on (the pending ones while deferred)."""
         if self._data is None:
             if self._deferred_init:
-                return self._deferred_init[1]
+                return self._deferred_init.ctx
             raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
         return self._ctx_list
 
@@ -270,29 +326,30 @@ class Parameter(_stock.Parameter):
             init = default_init if self.init is None else self.init
         if not _shape_known(self.shape):
             if self._allow_deferred_init:
-                self._deferred_init = (init, ctx, default_init, None, structural_name)
+                self._deferred_init = _DeferredInit(init, ctx, default_init, None,
+                                                    structural_name)
                 return
             raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
                              "%s. Give the full shape at construction, or pass "
                              "allow_deferred_init=True to infer it at the first forward."
                              % (self.name, str(self.shape)))
-        self._deferred_init = (init, ctx, default_init, None, structural_name)
+        self._deferred_init = _DeferredInit(init, ctx, default_init, None, structural_name)
         self._finish_deferred_init()
 
     def _finish_deferred_init(self):
         if not self._deferred_init:
             return
-        init, ctx, default_init, data = self._deferred_init[:4]
-        structure = self._deferred_init[4] if len(self._deferred_init) > 4 else ''
+        pending = self._deferred_init
         if not _shape_known(self.shape):
             raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
                              "%s. Please specify in_units, in_channels, etc for `Block`s."
                              % (self.name, str(self.shape)))
-        self._deferred_init = ()
+        self._deferred_init = None
         with autograd.pause():
+            data = pending.data
             if data is None:
-                data = self._initial_value(init, default_init, structure)
-            self._init_impl(data, ctx)
+                data = self._initial_value(pending.init, pending.default_init, pending.structure)
+            self._init_impl(data, pending.ctx)
 
     def _initial_value(self, init, default_init, structure):
         """A new cpu value filled by the initializer, in the current array mode (S1.11)."""
@@ -361,7 +418,7 @@ class Parameter(_stock.Parameter):
             with autograd.pause():
                 self._init_impl(data, ctx)
         elif self._deferred_init:
-            self._deferred_init = (self._deferred_init[0], ctx) + tuple(self._deferred_init[2:])
+            self._deferred_init = self._deferred_init._replace(ctx=ctx)
         else:
             raise ValueError("Cannot reset context for Parameter '%s' because it has not been "
                              "initialized." % self.name)
@@ -373,8 +430,7 @@ class Parameter(_stock.Parameter):
             if not self._deferred_init:
                 raise RuntimeError("Parameter '%s' has not been initialized: call initialize() "
                                    "before set_data()." % self.name)
-            self._deferred_init = (self._deferred_init[:3] + (data,)
-                                   + tuple(self._deferred_init[4:]))
+            self._deferred_init = self._deferred_init._replace(data=data)
             return
         trainer = self._live_trainer()
         if (trainer is not None and trainer._kv_initialized and trainer._update_on_kvstore
@@ -407,7 +463,7 @@ class Parameter(_stock.Parameter):
             ctx = [ctx]
         if self._data is None:
             if self._deferred_init:
-                pending = self._deferred_init[1]
+                pending = self._deferred_init.ctx
                 if ctx is not None and set(ctx) != set(pending):
                     raise ValueError("Failed to load Parameter '%s' on %s because it was "
                                      "previously initialized on %s." % (self.name, ctx, pending))
@@ -420,7 +476,7 @@ class Parameter(_stock.Parameter):
                 raise ValueError("Failed to load Parameter '%s' on %s because it was previously "
                                  "initialized on %s." % (self.name, ctx, self.list_ctx()))
             self.set_data(data)
-        self._deferred_init = ()
+        self._deferred_init = None
 
     def _load_problem(self, data, cast_dtype):
         """Why `data` cannot be loaded into this parameter, or '' when it can."""
