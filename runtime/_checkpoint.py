@@ -5,6 +5,7 @@ from mxnet.context import Context
 from mxnet.util import is_np_array, is_np_shape, np_array, np_shape
 
 from ._np import in_mode
+from .parameter import LoadProblem
 
 _MAX_LISTED = 20
 
@@ -130,10 +131,12 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
         if not problem and wanted_ctx is not None and (param._data is not None
                                                        or param._deferred_init):
             if set(wanted_ctx) != set(param.list_ctx()):
-                problem = ('it lives on %s, not on the requested ctx %s (pass ctx=None or '
-                           'call reset_ctx first)' % (param.list_ctx(), wanted_ctx))
+                problem = LoadProblem('ctx', 'it lives on %s, not on the requested ctx %s '
+                                             '(pass ctx=None or call reset_ctx first)'
+                                      % (param.list_ctx(), wanted_ctx))
         if problem:
             mismatched.append((key, problem))
+    kinds = {problem.kind for _, problem in mismatched}
 
     lines = []
     if missing and not allow_missing:
@@ -141,28 +144,30 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     if extra and not ignore_extra:
         lines += ["Parameter '%s' loaded from '%s' is not present in the model." % (key, source)
                   for key in extra]
-    lines += ["Parameter '%s': %s." % (key, problem) for key, problem in mismatched]
+    lines += ["Parameter '%s': %s." % (key, problem.message) for key, problem in mismatched]
     if lines:
-        raise ParameterLoadError(_explain(block, source, lines, missing, extra, mismatched,
+        raise ParameterLoadError(_explain(block, source, lines, missing, extra, kinds,
                                           allow_missing, ignore_extra, loaded, params))
 
     for key, value in resolved.items():
         params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
 
 
-def _explain(block, source, lines, missing, extra, mismatched, allow_missing, ignore_extra,
+def _explain(block, source, lines, missing, extra, kinds, allow_missing, ignore_extra,
              loaded, params):
+    """The error text: every problem, what the file holds and the model expects, one fix per
+    kind of problem found (`kinds`: the LoadProblem kinds)."""
     fixes = []
     if missing and not allow_missing:
         fixes.append('pass allow_missing=True to keep the missing parameters as they are')
     if extra and not ignore_extra:
         fixes.append('pass ignore_extra=True to skip the keys the model does not have')
-    if any('dtype' in problem for _, problem in mismatched):
+    if 'dtype' in kinds:
         fixes.append('pass cast_dtype=True to convert dtypes')
-    if any('requested ctx' in problem for _, problem in mismatched):
+    if 'ctx' in kinds:
         fixes.append('pass ctx=None to load onto the contexts the parameters already live on, '
                      'or call reset_ctx(ctx) before loading')
-    if any('shape' in problem for _, problem in mismatched):
+    if 'shape' in kinds:
         fixes.append('shape mismatches mean the checkpoint is for a different architecture '
                      '(check layer sizes)')
     return ('Cannot load %s into %s (%d problem(s)):\n  %s\nThe file contains %s; the model '

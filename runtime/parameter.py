@@ -51,6 +51,13 @@ class DeferredInitializationError(MXNetError):
     """Raised when a Parameter is read before its deferred initialization has happened."""
 
 
+class LoadProblem(NamedTuple):
+    """Why a saved array cannot be loaded into a Parameter: `kind` is 'shape', 'dtype' or
+    'ctx' (the fix depends on it), `message` says what was given and expected."""
+    kind: str
+    message: str
+
+
 class _DeferredInit(NamedTuple):
     """An initialization requested before the shape was known, done at the first forward."""
     init: Any                 # the initializer chosen by precedence (spec S1.8)
@@ -447,7 +454,7 @@ class Parameter(_stock.Parameter):
         problem = self._load_problem(data, cast_dtype)
         if problem:
             raise ValueError("Failed loading Parameter '%s' from saved params: %s"
-                             % (self.name, problem))
+                             % (self.name, problem.message))
         if self._shape is None:
             self._shape = tuple(data.shape)
         else:
@@ -479,16 +486,18 @@ class Parameter(_stock.Parameter):
         self._deferred_init = None
 
     def _load_problem(self, data, cast_dtype):
-        """Why `data` cannot be loaded into this parameter, or '' when it can."""
+        """A LoadProblem saying why `data` cannot be loaded into this Parameter, or None."""
         if self.shape:
             if len(self.shape) != len(data.shape) or any(
                     d > 0 and d != s for d, s in zip(self.shape, data.shape)):
-                return 'shape incompatible expected %s vs saved %s' % (self.shape, data.shape)
+                return LoadProblem('shape', 'shape incompatible: the model expects %s, the '
+                                            'saved array has %s' % (self.shape, data.shape))
         if (not cast_dtype and self.dtype is not None
                 and np.dtype(self.dtype) != np.dtype(data.dtype)):
-            return ('dtype incompatible expected %s vs saved %s (set cast_dtype=True to cast)'
-                    % (np.dtype(self.dtype), np.dtype(data.dtype)))
-        return ''
+            return LoadProblem('dtype', 'dtype incompatible: the model expects %s, the saved '
+                                        'array has %s (set cast_dtype=True to cast)'
+                               % (np.dtype(self.dtype), np.dtype(data.dtype)))
+        return None
 
     def _check_and_setattr(self, **kwargs):
         """Merges attributes (SymbolBlock reuse, S1.22): unset ones are assigned."""
