@@ -89,9 +89,11 @@ class Block:
                                % (type(value).__name__, name, type(self).__name__))
         existing = self.__dict__.get(name)
         if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-            raise TypeError("Changing attribute type for {} from {} to {}is not allowed. Assign "
-                            "an object of the same kind, or use a new attribute name."
-                            .format(name, type(existing), type(value)))
+            raise TypeError("Changing attribute type for {name} from {old} to {new} is not "
+                            "allowed: a {kind} attribute can only be replaced by an instance of "
+                            "{old}. Use a new attribute name, or `del block.{name}` first."
+                            .format(name=name, old=type(existing), new=type(value),
+                                    kind=type(existing).__name__))
         if isinstance(value, Block):
             self.register_child(value, name)
         elif isinstance(value, Parameter):
@@ -126,8 +128,8 @@ class Block:
     def register_child(self, block, name=None):
         """Registers `block` as a child under `name` (default: the next index as a string)."""
         if not isinstance(block, Block):
-            raise TypeError("register_child expects a Block, got %s. Wrap the computation in a "
-                            "Block subclass." % type(block))
+            raise TypeError("register_child expects a Block, got %r of type %s. Wrap the "
+                            "computation in a Block subclass." % (block, type(block).__name__))
         if name is None:
             name = str(len(self._children))
         replaced = self._children.get(name)
@@ -217,10 +219,10 @@ class Block:
                     continue
                 if _holds_unregistered_block(value, registered):
                     warnings.warn(
-                        '"{}.{}" is an unregistered container with Blocks. Note that Blocks '
-                        'inside the list, tuple or dict will not be registered automatically. '
-                        'Make sure to register them using register_child() or switching to '
-                        'nn.Sequential/nn.HybridSequential instead.'
+                        '"{}.{}" is an unregistered container with Blocks: Blocks inside a '
+                        'list, tuple or dict are not registered (their Parameters are not '
+                        'collected, initialized or saved). Register them with register_child() '
+                        'or use nn.Sequential/nn.HybridSequential instead.'
                         .format(type(block).__name__, attr), stacklevel=3)
 
     def _named_unique_params(self, keep='first'):
@@ -241,8 +243,9 @@ class Block:
         if shared is None:
             return self
         if not isinstance(shared, dict):
-            raise ValueError("'shared' should be in type of Dict. Get type {}! Pass "
-                             "block.collect_params().".format(type(shared)))
+            raise ValueError("'shared' should be in type of Dict (structural name -> "
+                             "Parameter), got {}. Pass other_block.collect_params()."
+                             .format(type(shared).__name__))
         used = set()
         for path, block in self._walk_blocks():
             for attr in list(block._reg_params):
@@ -252,7 +255,9 @@ class Block:
                     used.add(key)
         for key in shared:
             if key not in used:
-                warnings.warn('Parameter name {} is not in the current model!'.format(key),
+                warnings.warn('Parameter name {} is not in the current model! It is ignored; '
+                              'the structural names here are {}.'
+                              .format(key, sorted(self._collect_params_with_prefix())),
                               stacklevel=2)
         return self
 

@@ -54,8 +54,9 @@ class HybridBlock(Block):
         """Registers a HybridBlock child; a hybridized block is deactivated (warning)."""
         if not isinstance(block, HybridBlock):
             raise ValueError(
-                "Children of HybridBlock must also be HybridBlock, but %s has type %s. If you "
-                "are using Sequential, please try HybridSequential instead." % (block, type(block)))
+                "Children of HybridBlock must also be HybridBlock, but %s has type %s. Make it a "
+                "HybridBlock (hybrid_forward), or use Sequential/Block as the parent; for a "
+                "stack of layers use HybridSequential." % (block, type(block).__name__))
         super().register_child(block, name)
         if hasattr(self, '_active'):
             self._deactivate('changing the children blocks')
@@ -105,8 +106,9 @@ class HybridBlock(Block):
             self._cached_op._register_op_hook(decoded, monitor_all)
         if self._flags and any(k in ('static_alloc', 'static_shape') and v
                                for k, v in self._flags):
-            warnings.warn('register_op_hook is experimental when static_alloc=True / '
-                          'static_shape=True and may not work correctly', stacklevel=2)
+            warnings.warn('register_op_hook is experimental with static_alloc=True or '
+                          'static_shape=True: the callback may miss operators. Hybridize '
+                          'without them to monitor every operator.', stacklevel=2)
         super().register_op_hook(callback, monitor_all)
 
     # -- forward ------------------------------------------------------------------------------
@@ -119,13 +121,16 @@ class HybridBlock(Block):
         has_nd = any(isinstance(a, ndarray.NDArray) for a in leaves)
         has_sym = any(isinstance(a, symbol.Symbol) for a in leaves)
         if has_nd and has_sym:
-            raise ValueError('In HybridBlock, we do not support mixed NDArrays and Symbols types '
-                             'for the input. Please check the type of the args.\n')
+            raise ValueError('%s got mixed NDArrays and Symbols as inputs (%s); pass only '
+                             'NDArrays (to compute) or only Symbols (to build a graph).'
+                             % (type(self).__name__, [type(a).__name__ for a in leaves]))
         if has_sym:
             return self._symbolic_forward(x, *args)
         if not has_nd:
             raise ValueError('In HybridBlock, there must be one NDArray or one Symbol in the '
-                             'input. Please check the type of the args.\n')
+                             'input of %s; got %s. Pass the data as an NDArray (mx.nd.array(...) '
+                             'or mx.np.array(...)).'
+                             % (type(self).__name__, [type(a).__name__ for a in leaves]))
         if self._active:
             return self._call_cached_op(x, *args)
         ctx = next(a.ctx for a in leaves if isinstance(a, ndarray.NDArray))
@@ -149,8 +154,8 @@ class HybridBlock(Block):
         leaves, in_fmt = _nest.flatten(list(args), strict)
         tensors = [a for a in leaves if isinstance(a, ndarray.NDArray)]
         if strict and not tensors:
-            raise ValueError('All args are None and we do not support such a case. Received '
-                             'args=%s' % (args,))
+            raise ValueError('%s was called with no tensor (args=%s): a hybridized block needs at '
+                             'least one NDArray input.' % (type(self).__name__, args))
         if len(tensors) == 1:
             names = ['data']
         else:
@@ -187,7 +192,8 @@ class HybridBlock(Block):
             warnings.simplefilter('ignore')
             arg_attrs, _, aux_attrs = getattr(out, method)(**given)
         if arg_attrs is None:
-            raise ValueError('%s of %s could not be completed from inputs %s'
+            raise ValueError('%s of %s could not be completed from the inputs %s: give the '
+                             'layers their input sizes (in_units, in_channels, ...).'
                              % (method, self.name, given))
         found = dict(zip(out.list_arguments(), arg_attrs))
         found.update(zip(out.list_auxiliary_states(), aux_attrs))
@@ -246,8 +252,8 @@ class HybridBlock(Block):
                 call_args.append((False, params[name]))
             else:
                 raise ValueError('Unknown input to HybridBlock: %s. Every graph input must be a '
-                                 'data input or a Parameter of this block or its children.'
-                                 % name)
+                                 'data input or a Parameter of this block or its children: '
+                                 'assign the Parameter to an attribute of one of them.' % name)
         if any(p._deferred_init for is_data, p in call_args if not is_data):
             self._infer_and_finish(*args)
         flags = [('data_indices', data_indices), ('param_indices', param_indices)]
@@ -270,10 +276,9 @@ class HybridBlock(Block):
                              .format(self._in_format, fmt))
         ctxs = {a.ctx for a in leaves}
         if len(ctxs) > 1:
-            raise ValueError('Find multiple contexts in the input, After hybridized, the '
-                             'HybridBlock only supports one input context. You can print the ele.'
-                             'ctx in the input arguments to inspect their contexts. Find all '
-                             'contexts = {}'.format(ctxs))
+            raise ValueError('The inputs of hybridized {} live on multiple contexts {}; a '
+                             'hybridized block takes inputs on one context. Move them with '
+                             'as_in_context(ctx).'.format(type(self).__name__, sorted(map(str, ctxs))))
         ctx = leaves[0].ctx
         call = [leaves[ref] if is_data else ref.data(ctx)
                 for is_data, ref in self._cached_op_args]

@@ -134,10 +134,10 @@ class Parameter(_stock.Parameter):
                             % (name, type(name).__name__))
         if stype not in _VALID_STYPES:
             raise ValueError("stype for Parameter must be one of 'default', 'row_sparse', or "
-                             "'csr', but got '%s'" % (stype,))
+                             "'csr', but got %r." % (stype,))
         if grad_stype not in _VALID_STYPES:
             raise ValueError("grad_stype for Parameter must be one of 'default', 'row_sparse', "
-                             "or 'csr', but got '%s'" % (grad_stype,))
+                             "or 'csr', but got %r." % (grad_stype,))
         shape = _checked_shape(shape)
         self._name = 'param_' + str(uuid.uuid4()).replace('-', '_') + '_' + name
         self._var = None
@@ -175,7 +175,7 @@ class Parameter(_stock.Parameter):
     @grad_req.setter
     def grad_req(self, req):
         if req not in _VALID_GRAD_REQS:
-            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got '%s'"
+            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got %r."
                              % (req,))
         if not self._differentiable:
             req = 'null'
@@ -214,7 +214,9 @@ class Parameter(_stock.Parameter):
             old in (-1, 0, new) for new, old in zip(new_shape, self._shape))
         if not compatible:
             raise ValueError("Expected shape %s is incompatible with given shape %s for "
-                             "Parameter %s." % (str(new_shape), str(self._shape), self.name))
+                             "Parameter %s: same rank and, per axis, an unknown size (0) or "
+                             "the same size are required."
+                             % (str(new_shape), str(self._shape), self.name))
         self._shape = new_shape
 
     # -- trainer link (weak: a Trainer must not be kept alive by its parameters, S1.20) -------
@@ -224,7 +226,7 @@ class Parameter(_stock.Parameter):
                 and current is not trainer):
             raise RuntimeError(
                 "Failed to set the trainer for Parameter '%s' because it was already set. "
-                "More than one trainers for a %s Parameter is not supported."
+                "A %s Parameter can be trained by one Trainer only: reuse that Trainer."
                 % (self.name, self._stype))
         self._trainer = weakref.ref(trainer) if trainer is not None else None
 
@@ -262,7 +264,8 @@ class Parameter(_stock.Parameter):
 
     def _get_row_sparse(self, arr_list, ctx, row_id):
         if not isinstance(row_id, ndarray.NDArray):
-            raise TypeError("row_id must have NDArray type, but %s is given" % type(row_id))
+            raise TypeError("row_id must be an NDArray of row indices, but %s is given."
+                            % type(row_id).__name__)
         trainer = self._live_trainer()
         if trainer is None:
             raise RuntimeError("Cannot get row_sparse data for Parameter '%s' when no "
@@ -306,7 +309,8 @@ class Parameter(_stock.Parameter):
         if self._data is None:
             if self._deferred_init:
                 return self._deferred_init.ctx
-            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+            raise RuntimeError("Parameter '%s' has not been initialized: call initialize() "
+                               "(or the Block's initialize()) first." % self.name)
         return self._ctx_list
 
     def zero_grad(self):
@@ -349,7 +353,8 @@ class Parameter(_stock.Parameter):
         pending = self._deferred_init
         if not _shape_known(self.shape):
             raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
-                             "%s. Please specify in_units, in_channels, etc for `Block`s."
+                             "%s still has unknown sizes after shape inference. Give the layer "
+                             "its input size (in_units, in_channels, ...)."
                              % (self.name, str(self.shape)))
         self._deferred_init = None
         with autograd.pause():
@@ -428,7 +433,7 @@ class Parameter(_stock.Parameter):
             self._deferred_init = self._deferred_init._replace(ctx=ctx)
         else:
             raise ValueError("Cannot reset context for Parameter '%s' because it has not been "
-                             "initialized." % self.name)
+                             "initialized: call initialize(ctx=...) instead." % self.name)
 
     def set_data(self, data):
         """Sets the value on every context (kept for later while initialization is deferred)."""

@@ -416,3 +416,13 @@ def test_s5_1_named_unique_params_first_or_last_name(tiny):
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # once per Parameter: no "already initialized" warning
         net.initialize()
+
+
+def test_s2_4_type_change_error_says_given_expected_and_fix(tiny):
+    net = tiny.MLP()
+    with pytest.raises(TypeError) as err:
+        net.output = None
+    text = str(err.value)
+    assert "from <class 'conftest.TinyDense'> to <class 'NoneType'> is not allowed" in text
+    assert 'a TinyDense attribute can only be replaced by an instance of' in text
+    assert 'del block.output' in text
