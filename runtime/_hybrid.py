@@ -32,15 +32,27 @@ class HybridBlock(Block):
         self._backend = None
         self._backend_opts = None
         self._op_hook = None
-        self._clear_cached_op()
-
-    def _clear_cached_op(self):
+        # Two states: the traced graph (a definition: inputs, output symbol, nesting formats,
+        # array mode) and the op compiled from it (CachedOp and its argument binding).
         self._cached_graph = ()
         self._graph_np_mode = None
-        self._cached_op = None
-        self._cached_op_args = []
         self._in_format = None
         self._out_format = None
+        self._cached_op = None
+        self._cached_op_args = []
+
+    def _clear_cached_op(self):
+        """Forgets the traced graph and the compiled op: the next call traces again."""
+        self._cached_graph = ()
+        self._graph_np_mode = None
+        self._in_format = None
+        self._out_format = None
+        self._drop_compiled_op()
+
+    def _drop_compiled_op(self):
+        """Forgets the compiled op only; the graph stays and is compiled again when needed."""
+        self._cached_op = None
+        self._cached_op_args = []
 
     def _deactivate(self, reason):
         if self._active:

@@ -105,12 +105,8 @@ class SymbolBlock(HybridBlock):
                                                        len(out.list_outputs()))
 
     def _clear_cached_op(self):
-        # The graph is this block's definition: keep it, drop only the compiled op.
-        graph, in_fmt, out_fmt = (getattr(self, '_cached_graph', ()),
-                                  getattr(self, '_in_format', None),
-                                  getattr(self, '_out_format', None))
-        super()._clear_cached_op()
-        self._cached_graph, self._in_format, self._out_format = graph, in_fmt, out_fmt
+        # The graph is this block's definition, not a trace: only the compiled op goes (S8.5).
+        self._drop_compiled_op()
 
     def forward(self, x, *args):
         leaves, fmt = _nest.flatten([x] + list(args), strict=True)
