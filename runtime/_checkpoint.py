@@ -18,7 +18,7 @@ class ParameterLoadError(ValueError, AssertionError):
     """
 
 
-def _save(filename, arrays):
+def save_arrays(filename, arrays):
     # As stock 1.9.1: numpy mode writes the numpy flavour of the format (`npx.save`).
     arrays = {key: in_mode(value) for key, value in arrays.items()}
     (npx.save if is_np_array() else ndarray.save)(filename, arrays)
@@ -28,7 +28,7 @@ def _read(filename):
     return npx.load(filename) if is_np_array() else ndarray.load(filename)
 
 
-def _load(filename):
+def load_arrays(filename):
     """The arrays of `filename`, in the current mode, whichever mode wrote it (spec S13.5)."""
     try:
         loaded = _read(filename)
@@ -64,12 +64,12 @@ def save_parameters(block, filename, deduplicate):
                     'before save_parameters().' if param._data is None else '')
             raise type(err)("Cannot save '%s': Parameter '%s' could not be read: %s%s"
                             % (filename, key, err, hint)) from err
-    _save(filename, arrays)
+    save_arrays(filename, arrays)
 
 
 def load_parameters(block, filename, ctx, allow_missing, ignore_extra, cast_dtype,
                     dtype_source):
-    loaded = _load(filename)
+    loaded = load_arrays(filename)
     if not loaded:
         return  # an empty file is not an error (spec S7.3)
     if not isinstance(loaded, dict):

@@ -6,7 +6,7 @@ import mxnet as mx
 from mxnet import ndarray, symbol
 from mxnet.util import is_np_array
 
-from . import _nest, _np
+from . import _checkpoint, _nest, _np
 from ._block import Block
 from .parameter import DeferredInitializationError
 
@@ -342,5 +342,5 @@ class HybridBlock(Block):
                 key, param = structural[name]
                 arrays[('aux:' if name in aux else 'arg:') + key] = param._reduce()
         params_file = '%s-%04d.params' % (path, epoch)
-        ndarray.save(params_file, {k: arrays[k] for k in sorted(arrays)})
+        _checkpoint.save_arrays(params_file, {k: arrays[k] for k in sorted(arrays)})
         return sym_file, params_file

@@ -9,7 +9,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from gluon_runtime import Constant, HybridBlock, Parameter, Trainer, nn
+from gluon_runtime import Constant, HybridBlock, Parameter, SymbolBlock, Trainer, nn
 
 from _stock_compare import numpy_mode
 
@@ -245,3 +245,22 @@ def test_s13_1_summary_in_numpy_mode(numpy_mode, capsys):
         warnings.simplefilter('ignore')
         net.summary(mx.np.ones((1, 3)))
     assert 'Total params: 26' in capsys.readouterr().out
+
+
+def test_s13_5_export_and_imports_in_numpy_mode(numpy_mode, tmp_path):
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, activation='relu'), nn.BatchNorm(), nn.Dense(2))
+    net.initialize()
+    net.hybridize()
+    x = mx.np.array(_data(2, 3))
+    expected = net(x).asnumpy()
+    sym_file, params_file = net.export(str(tmp_path / 'net'))
+    ours = SymbolBlock.imports(sym_file, ['data'], params_file)
+    got = ours(x)
+    assert isinstance(got, mx.np.ndarray)
+    assert isinstance(ours.collect_params()['0.weight'].data(), mx.np.ndarray)
+    np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # stock warns that it cannot decide the input's type
+        stock = mx.gluon.SymbolBlock.imports(sym_file, ['data'], params_file)
+    np.testing.assert_allclose(stock(x).asnumpy(), expected, rtol=1e-6)
