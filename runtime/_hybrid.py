@@ -146,12 +146,13 @@ class HybridBlock(Block):
         if self._active:
             return self._call_cached_op(x, *args)
         ctx = next(a.ctx for a in leaves if isinstance(a, ndarray.NDArray))
+        numpy = is_np_array()
         with ctx:
             try:
-                params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                params = {k: p._data_in(ctx, numpy) for k, p in self._reg_params.items()}
             except DeferredInitializationError:
                 self._infer_and_finish(x, *args)
-                params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                params = {k: p._data_in(ctx, numpy) for k, p in self._reg_params.items()}
             return self.hybrid_forward(ndarray, x, *args, **params)
 
     def _symbolic_forward(self, *args):
@@ -275,7 +276,8 @@ class HybridBlock(Block):
             self._cached_op._register_op_hook(*self._op_hook)
 
     def _call_cached_op(self, *args):
-        if self._graph_np_mode is not None and self._graph_np_mode != is_np_array():
+        numpy = is_np_array()
+        if self._graph_np_mode is not None and self._graph_np_mode != numpy:
             # Traced in the other array mode: its operators would refuse these arrays (S13.4).
             self._clear_cached_op()
         if self._cached_op is None:
@@ -292,13 +294,13 @@ class HybridBlock(Block):
                              'hybridized block takes inputs on one context. Move them with '
                              'as_in_context(ctx).'.format(type(self).__name__, sorted(map(str, ctxs))))
         ctx = leaves[0].ctx
-        call = [leaves[ref] if is_data else ref.data(ctx)
+        call = [leaves[ref] if is_data else ref._data_in(ctx, numpy)
                 for is_data, ref in self._cached_op_args]
         with ctx:
             out = self._cached_op(*call)
         if isinstance(out, ndarray.NDArray):
             out = [out]
-        if is_np_array() and not isinstance(out[0], mx.np.ndarray):
+        if numpy and not isinstance(out[0], mx.np.ndarray):
             out = _np.to_numpy(out)  # a legacy graph (SymbolBlock, legacy island) in numpy mode
         return _nest.regroup(out, self._out_format)
 

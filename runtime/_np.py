@@ -42,11 +42,16 @@ def to_numpy(value):
     return _convert(value, True)
 
 
-def in_mode(value):
-    """One array or symbol as the current mode wants it (a view when the mode differs)."""
-    if _is_numpy(value) == is_np_array():
+def in_mode(value, numpy=None):
+    """One array or symbol as the current mode wants it (a view when the mode differs).
+
+    `numpy` is the mode, when the caller already knows it (forward paths read it once per call).
+    """
+    if numpy is None:
+        numpy = is_np_array()
+    if isinstance(value, (_NpArray, _NpSymbol)) == numpy:
         return value
-    return value.as_np_ndarray() if is_np_array() else value.as_nd_ndarray()
+    return value.as_np_ndarray() if numpy else value.as_nd_ndarray()
 
 
 def call_legacy(function, *args, **kwargs):

@@ -234,19 +234,21 @@ class Parameter(_stock.Parameter):
         return self._trainer() if self._trainer is not None else None
 
     # -- access -------------------------------------------------------------------------------
-    def _check_and_get(self, arr_list, ctx):
+    def _check_and_get(self, arr_list, ctx, numpy=None):
         if arr_list is not None:
             # Values are handed out in the current array mode, whatever the mode was when they
             # were created (spec S13.3); `in_mode` is a no-op when the modes agree.
+            if numpy is None:
+                numpy = is_np_array()
             if ctx is list:
-                return [in_mode(a) for a in arr_list]
+                return [in_mode(a, numpy) for a in arr_list]
             if ctx is None:
                 if len(arr_list) == 1:
-                    return in_mode(arr_list[0])
+                    return in_mode(arr_list[0], numpy)
                 ctx = context.current_context()
             slots = self._ctx_map[ctx.device_typeid & 1]
             if ctx.device_id < len(slots) and slots[ctx.device_id] is not None:
-                return in_mode(arr_list[slots[ctx.device_id]])
+                return in_mode(arr_list[slots[ctx.device_id]], numpy)
             raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
                                "initialized on %s." % (self.name, ctx, self._ctx_list))
         if self._deferred_init:
@@ -281,6 +283,12 @@ class Parameter(_stock.Parameter):
                                "because its storage type is %s. Please use row_sparse_data() "
                                "instead." % (self.name, ctx, self._stype))
         return self._check_and_get(self._data, ctx)
+
+    def _data_in(self, ctx, numpy):
+        """`data(ctx)` for forward paths, which read the array mode once per call."""
+        if self._stype != 'default':
+            return self.data(ctx)  # raises: sparse values are read with row_sparse_data()
+        return self._check_and_get(self._data, ctx, numpy)
 
     def list_data(self):
         """Returns the values on all contexts, in initialization order."""
