@@ -6,11 +6,13 @@ by structural name, checks that both compute the same output, then times, altern
 the two in one process: eager forward, eager forward+backward, hybridized forward and hybridized
 forward+backward. Prints the median seconds per iteration and the ratio runtime/stock (goals
 from issue 4: eager <= 1.05x, hybridized <= 1.02x; nothing is asserted). With `--memory`, the
-peak resident memory of each variant is measured in a fresh child process per variant.
+peak resident memory of each variant is measured in a fresh child process per variant. With
+`--np`, both models run in numpy mode (`npx.set_np()`, `mx.np` arrays; spec S13).
 
     python benchmarks/runtime_resnet.py                     # batch 16, 224x224, CPU
     python benchmarks/runtime_resnet.py --small             # batch 4, 64x64: a quick look
-    python benchmarks/runtime_resnet.py --ctx gpu --memory
+    python benchmarks/runtime_resnet.py --small --np        # the same in numpy mode
+    python benchmarks/runtime_resnet.py --ctx 'gpu(0)' --memory
 """
 import argparse
 import resource
@@ -22,6 +24,7 @@ import time
 
 import numpy as np
 import mxnet as mx
+from mxnet.util import is_np_array
 
 import gluon_runtime
 
@@ -49,7 +52,8 @@ def build_resnet(library, stages=(2, 2, 2, 2), widths=(64, 128, 256, 512), class
 
         def hybrid_forward(self, F, x):
             residual = self.downsample(x) if self.downsample is not None else x
-            return F.Activation(self.body(x) + residual, act_type='relu')
+            activation = F.npx.activation if is_np_array() else F.Activation
+            return activation(self.body(x) + residual, act_type='relu')
 
     net = nn.HybridSequential()
     features = nn.HybridSequential()
@@ -141,10 +145,27 @@ class _PeakSampler(threading.Thread):
         self.peak = max(self.peak, _rss_mib())
 
 
+def parse_ctx(text):
+    """'cpu', 'gpu', 'cpu(0)', 'gpu(1)' -> the Context; anything else is a usage error."""
+    text = text.strip().lower()
+    for kind, make in (('cpu', mx.cpu), ('gpu', mx.gpu)):
+        if text == kind:
+            return make(0)
+        if text.startswith(kind + '(') and text.endswith(')') and text[4:-1].isdigit():
+            return make(int(text[4:-1]))
+    raise argparse.ArgumentTypeError("expected cpu, gpu, cpu(N) or gpu(N), got %r" % text)
+
+
+def _input(args, ctx):
+    values = np.random.RandomState(0).uniform(size=(args.batch, 3, args.size, args.size))
+    values = values.astype('float32')
+    return (mx.np.array if args.np else mx.nd.array)(values, ctx=ctx)
+
+
 def _peak_memory_child(library, hybridized, backward, args):
     """Runs one variant in this (fresh) process; prints the memory it added, in MiB."""
-    ctx = mx.gpu() if args.ctx == 'gpu' else mx.cpu()
-    data = mx.nd.random.uniform(shape=(args.batch, 3, args.size, args.size), ctx=ctx)
+    ctx = args.ctx
+    data = _input(args, ctx)
     mx.nd.waitall()
     baseline = _rss_mib()
     sampler = _PeakSampler()
@@ -156,7 +177,7 @@ def _peak_memory_child(library, hybridized, backward, args):
     for _ in range(args.iterations):
         _step(net, data, backward)
     sampler.stop()
-    if args.ctx == 'gpu':
+    if ctx.device_type == 'gpu':
         free, total = mx.context.gpu_memory_info(ctx.device_id)
         print((total - free) / 2 ** 20)
     else:
@@ -166,7 +187,7 @@ def _peak_memory_child(library, hybridized, backward, args):
 def _peak_memory(library, hybridized, backward, args):
     command = [sys.executable, __file__, '--child', library, str(int(hybridized)),
                str(int(backward)), '--batch', str(args.batch), '--size', str(args.size),
-               '--iterations', '2', '--ctx', args.ctx]
+               '--iterations', '2', '--ctx', str(args.ctx)] + (['--np'] if args.np else [])
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return float(output.strip().splitlines()[-1])
 
@@ -179,21 +200,28 @@ def main():
     parser.add_argument('--small', action='store_true', help='batch 4, 64x64 (quick look)')
     parser.add_argument('--iterations', type=int, default=3, help='iterations per timing')
     parser.add_argument('--repeat', type=int, default=5, help='alternating rounds (median)')
-    parser.add_argument('--ctx', choices=('cpu', 'gpu'), default='cpu')
+    parser.add_argument('--ctx', type=parse_ctx, default=mx.cpu(),
+                        help="cpu, gpu, cpu(N) or gpu(N) (default cpu)")
+    parser.add_argument('--np', action='store_true',
+                        help='numpy mode (npx.set_np()) for both libraries')
     parser.add_argument('--memory', action='store_true',
                         help='also measure peak memory per variant (child processes)')
     parser.add_argument('--child', nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.small:
         args.batch, args.size = 4, 64
+    if args.np:
+        mx.npx.set_np()
+    if args.ctx.device_type == 'gpu' and args.ctx.device_id >= mx.context.num_gpus():
+        parser.error('%s requested, but this machine has %d GPU(s)'
+                     % (args.ctx, mx.context.num_gpus()))
     if args.child:
         library, hybridized, backward = args.child
         _peak_memory_child(library, hybridized == '1', backward == '1', args)
         return
 
-    ctx = mx.gpu() if args.ctx == 'gpu' else mx.cpu()
-    data = mx.nd.array(np.random.RandomState(0).uniform(size=(args.batch, 3, args.size,
-                                                              args.size)), ctx=ctx)
+    ctx = args.ctx
+    data = _input(args, ctx)
     nets = build_pair(data, ctx)
     for hybridized in (False, True):
         _set_hybrid(nets, hybridized)
@@ -202,8 +230,9 @@ def main():
         print('same output (%s): max abs difference %.3g'
               % ('hybridized' if hybridized else 'eager', worst))
 
-    print('ResNet-18-sized, batch %d, %dx%d, %s; median of %d rounds x %d iterations'
-          % (args.batch, args.size, args.size, ctx, args.repeat, args.iterations))
+    print('ResNet-18-sized, batch %d, %dx%d, %s, %s mode; median of %d rounds x %d iterations'
+          % (args.batch, args.size, args.size, ctx, 'numpy' if args.np else 'legacy',
+             args.repeat, args.iterations))
     print('%-28s %12s %12s %8s' % ('variant', 'stock s/it', 'runtime s/it', 'ratio'))
     for backward in (False, True):
         for hybridized in (False, True):
@@ -220,7 +249,7 @@ def main():
                                'forward+backward' if backward else 'forward')
             print('%-28s %12.4f %12.4f %7.3fx' % (label, stock, ours, ours / stock))
     if args.memory:
-        unit = 'GPU MiB in use' if args.ctx == 'gpu' else 'peak RSS added, MiB'
+        unit = 'GPU MiB in use' if ctx.device_type == 'gpu' else 'peak RSS added, MiB'
         print('%-28s %12s %12s %8s   (%s)' % ('memory', 'stock', 'runtime', 'ratio', unit))
         for hybridized in (False, True):
             stock = _peak_memory('stock', hybridized, True, args)

@@ -9,8 +9,10 @@ from mxnet import initializer, ndarray
 from mxnet.gluon.utils import HookHandle
 
 from . import _checkpoint
+from ._np import to_legacy
 from ._nest import indent
-from .parameter import Parameter
+from ._summary import print_summary
+from .parameter import Parameter, unique_parameters
 
 
 def _current_name_manager():
@@ -48,6 +50,10 @@ class Block:
     structural names such as `'features.0.weight'`.
     """
 
+    # Containers (Sequential, ...) declare themselves: summary() lists their children, not them.
+    # Base classes must not know the layers built on them.
+    _is_container = False
+
     def __init__(self):
         self._children = OrderedDict()
         self._reg_params = {}
@@ -83,30 +89,54 @@ class Block:
                                % (type(value).__name__, name, type(self).__name__))
         existing = self.__dict__.get(name)
         if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-            raise TypeError("Changing attribute type for {} from {} to {}is not allowed. Assign "
-                            "an object of the same kind, or use a new attribute name."
-                            .format(name, type(existing), type(value)))
+            raise TypeError("Changing attribute type for {name} from {old} to {new} is not "
+                            "allowed: a {kind} attribute can only be replaced by an instance of "
+                            "{old}. Use a new attribute name, or `del block.{name}` first."
+                            .format(name=name, old=type(existing), new=type(value),
+                                    kind=type(existing).__name__))
         if isinstance(value, Block):
             self.register_child(value, name)
         elif isinstance(value, Parameter):
             previous = self._reg_params.get(name)
             self._reg_params[name] = value
             if previous is not None and previous is not value:
-                self._parameter_replaced(name)
+                self._structure_changed('replacing Parameter "%s"' % name)
         super().__setattr__(name, value)
 
-    def _parameter_replaced(self, name):
-        """Hook for HybridBlock: a cached graph must not keep using the old Parameter."""
+    def __delattr__(self, name):
+        # `del net.fc` unregisters: the child or Parameter is no longer collected, saved,
+        # initialized or summarised (spec S2.12).
+        value = self.__dict__.get(name)
+        if isinstance(value, Block) and self._children.get(name) is value:
+            del self._children[name]
+            self._unlink_child(value)
+            self._structure_changed('deleting child "%s"' % name)
+        elif isinstance(value, Parameter) and self._reg_params.get(name) is value:
+            del self._reg_params[name]
+            self._structure_changed('deleting Parameter "%s"' % name)
+        super().__delattr__(name)
+
+    def _structure_changed(self, reason):
+        """Hook for HybridBlock: a cached graph must not outlive a change of children or
+        Parameters."""
+
+    def _unlink_child(self, block):
+        """`block` forgets this parent unless it is still a child under another key."""
+        if not any(child is block for child in self._children.values()):
+            block._parents.pop(id(self), None)
 
     def register_child(self, block, name=None):
         """Registers `block` as a child under `name` (default: the next index as a string)."""
         if not isinstance(block, Block):
-            raise TypeError("register_child expects a Block, got %s. Wrap the computation in a "
-                            "Block subclass." % type(block))
+            raise TypeError("register_child expects a Block, got %r of type %s. Wrap the "
+                            "computation in a Block subclass." % (block, type(block).__name__))
         if name is None:
             name = str(len(self._children))
+        replaced = self._children.get(name)
         self._children[name] = block
         block._parents[id(self)] = self
+        if replaced is not None and replaced is not block:
+            self._unlink_child(replaced)  # S2.12: a replaced child loses its parent link
 
     def _ancestors(self):
         seen, todo = set(), list(self._parents.values())
@@ -189,19 +219,20 @@ class Block:
                     continue
                 if _holds_unregistered_block(value, registered):
                     warnings.warn(
-                        '"{}.{}" is an unregistered container with Blocks. Note that Blocks '
-                        'inside the list, tuple or dict will not be registered automatically. '
-                        'Make sure to register them using register_child() or switching to '
-                        'nn.Sequential/nn.HybridSequential instead.'
+                        '"{}.{}" is an unregistered container with Blocks: Blocks inside a '
+                        'list, tuple or dict are not registered (their Parameters are not '
+                        'collected, initialized or saved). Register them with register_child() '
+                        'or use nn.Sequential/nn.HybridSequential instead.'
                         .format(type(block).__name__, attr), stacklevel=3)
 
+    def _named_unique_params(self, keep='first'):
+        """`[(structural name, Parameter)]`, each Parameter object once (shared ones under
+        their first name, or last with `keep='last'`): the walk behind every operation that
+        must touch a Parameter once (initialize, zero_grad, reset_ctx, setattr, checkpoints)."""
+        return unique_parameters(self._collect_params_with_prefix().items(), keep)
+
     def _unique_params(self):
-        seen, out = set(), []
-        for param in self._collect_params_with_prefix().values():
-            if id(param) not in seen:
-                seen.add(id(param))
-                out.append(param)
-        return out
+        return [param for _, param in self._named_unique_params()]
 
     # -- parameter operations -----------------------------------------------------------------
     def share_parameters(self, shared):
@@ -212,8 +243,9 @@ class Block:
         if shared is None:
             return self
         if not isinstance(shared, dict):
-            raise ValueError("'shared' should be in type of Dict. Get type {}! Pass "
-                             "block.collect_params().".format(type(shared)))
+            raise ValueError("'shared' should be in type of Dict (structural name -> "
+                             "Parameter), got {}. Pass other_block.collect_params()."
+                             .format(type(shared).__name__))
         used = set()
         for path, block in self._walk_blocks():
             for attr in list(block._reg_params):
@@ -223,7 +255,9 @@ class Block:
                     used.add(key)
         for key in shared:
             if key not in used:
-                warnings.warn('Parameter name {} is not in the current model!'.format(key),
+                warnings.warn('Parameter name {} is not in the current model! It is ignored; '
+                              'the structural names here are {}.'
+                              .format(key, sorted(self._collect_params_with_prefix())),
                               stacklevel=2)
         return self
 
@@ -235,11 +269,8 @@ class Block:
         """
         if verbose:
             init.set_verbosity(verbose=verbose)
-        seen = set()
-        for key, param in self.collect_params().items():
-            if id(param) in seen:
-                continue
-            seen.add(id(param))
+        self._check_unregistered_containers()
+        for key, param in self._named_unique_params():
             param.initialize(None, ctx, init, force_reinit=force_reinit, structural_name=key)
 
     def zero_grad(self):
@@ -248,7 +279,7 @@ class Block:
         for param in self._unique_params():
             if param._grad is None or param.grad_req == 'null':
                 continue
-            for grad in param._grad:
+            for grad in to_legacy(param._grad):
                 if grad.stype == 'default':
                     by_ctx.setdefault(grad.ctx, []).append(grad)
                 else:
@@ -292,7 +323,6 @@ class Block:
 
     def summary(self, *inputs):
         """Prints a table of layers, output shapes and parameter counts for `inputs`."""
-        from ._summary import print_summary
         print_summary(self, *inputs)
 
     # -- checkpoints --------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 """Saving and loading Block parameters by structural name (MXNet NDArray file format)."""
-from mxnet import ndarray
+from mxnet import ndarray, npx
+from mxnet.base import MXNetError
 from mxnet.context import Context
-from mxnet.util import is_np_array
+from mxnet.util import is_np_array, is_np_shape, np_array, np_shape
+
+from ._np import in_mode
+from .parameter import LoadProblem
 
 _MAX_LISTED = 20
 
@@ -14,27 +18,39 @@ class ParameterLoadError(ValueError, AssertionError):
     """
 
 
-def _save(filename, arrays):
-    if is_np_array():
-        from mxnet import npx
-        npx.save(filename, arrays)
-    else:
-        ndarray.save(filename, arrays)
+def save_arrays(filename, arrays):
+    # As stock 1.9.1: numpy mode writes the numpy flavour of the format (`npx.save`).
+    arrays = {key: in_mode(value) for key, value in arrays.items()}
+    (npx.save if is_np_array() else ndarray.save)(filename, arrays)
 
 
-def _load(filename):
-    if is_np_array():
-        from mxnet import npx
-        return npx.load(filename)
-    return ndarray.load(filename)
+def _read(filename):
+    return npx.load(filename) if is_np_array() else ndarray.load(filename)
+
+
+def load_arrays(filename):
+    """The arrays of `filename`, in the current mode, whichever mode wrote it (spec S13.5)."""
+    try:
+        loaded = _read(filename)
+    except MXNetError as err:
+        # A file records whether numpy shape semantics were on when it was written, and MXNet
+        # reads it only under the same setting: retry under the other one (legacy arrays, which
+        # `in_mode` turns into the current mode's).
+        if 'is_np_shape' not in str(err):
+            raise
+        with np_array(False), np_shape(not is_np_shape()):
+            loaded = ndarray.load(filename)
+    if isinstance(loaded, dict):
+        return {key: in_mode(value) for key, value in loaded.items()}
+    return [in_mode(value) for value in loaded]
 
 
 def save_parameters(block, filename, deduplicate):
-    params = block._collect_params_with_prefix()
     if deduplicate:
         # The last structural name of a shared Parameter wins, as upstream (spec S7.2).
-        last_name = {id(p): key for key, p in params.items()}
-        params = {key: p for key, p in params.items() if last_name[id(p)] == key}
+        params = dict(block._named_unique_params(keep='last'))
+    else:
+        params = block._collect_params_with_prefix()
     # Fused RNN layers are written under the keys stock 1.9.1 uses for them (`_unfused.0.i2h_weight`),
     # so that the file loads in stock 1.9.1 as well; our loading accepts both spellings (spec S7.5).
     stock_key = {canonical: alt for alt, canonical in _alias_map(block).items()}
@@ -48,12 +64,12 @@ def save_parameters(block, filename, deduplicate):
                     'before save_parameters().' if param._data is None else '')
             raise type(err)("Cannot save '%s': Parameter '%s' could not be read: %s%s"
                             % (filename, key, err, hint)) from err
-    _save(filename, arrays)
+    save_arrays(filename, arrays)
 
 
 def load_parameters(block, filename, ctx, allow_missing, ignore_extra, cast_dtype,
                     dtype_source):
-    loaded = _load(filename)
+    loaded = load_arrays(filename)
     if not loaded:
         return  # an empty file is not an error (spec S7.3)
     if not isinstance(loaded, dict):
@@ -91,7 +107,7 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     for key, value in param_dict.items():
         if key.startswith(('arg:', 'aux:')):
             key = key[4:]
-        loaded[key] = value
+        loaded[key] = in_mode(value) if isinstance(value, ndarray.NDArray) else value
     params = block._collect_params_with_prefix()
     aliases = _alias_map(block)
 
@@ -104,12 +120,9 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
             resolved.setdefault(aliases[key], value)
         else:
             extra.append(key)
+    # A Parameter is missing when none of its structural names is in the file (spec S7.4).
     present = {id(params[key]) for key in resolved}
-    missing, reported = [], set()
-    for key, param in params.items():
-        if id(param) not in present and id(param) not in reported:
-            reported.add(id(param))
-            missing.append(key)
+    missing = [key for key, param in block._named_unique_params() if id(param) not in present]
     wanted_ctx = [ctx] if isinstance(ctx, Context) else ctx
     mismatched = []
     for key, value in resolved.items():
@@ -118,10 +131,12 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
         if not problem and wanted_ctx is not None and (param._data is not None
                                                        or param._deferred_init):
             if set(wanted_ctx) != set(param.list_ctx()):
-                problem = ('it lives on %s, not on the requested ctx %s (pass ctx=None or '
-                           'call reset_ctx first)' % (param.list_ctx(), wanted_ctx))
+                problem = LoadProblem('ctx', 'it lives on %s, not on the requested ctx %s '
+                                             '(pass ctx=None or call reset_ctx first)'
+                                      % (param.list_ctx(), wanted_ctx))
         if problem:
             mismatched.append((key, problem))
+    kinds = {problem.kind for _, problem in mismatched}
 
     lines = []
     if missing and not allow_missing:
@@ -129,28 +144,30 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     if extra and not ignore_extra:
         lines += ["Parameter '%s' loaded from '%s' is not present in the model." % (key, source)
                   for key in extra]
-    lines += ["Parameter '%s': %s." % (key, problem) for key, problem in mismatched]
+    lines += ["Parameter '%s': %s." % (key, problem.message) for key, problem in mismatched]
     if lines:
-        raise ParameterLoadError(_explain(block, source, lines, missing, extra, mismatched,
+        raise ParameterLoadError(_explain(block, source, lines, missing, extra, kinds,
                                           allow_missing, ignore_extra, loaded, params))
 
     for key, value in resolved.items():
         params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
 
 
-def _explain(block, source, lines, missing, extra, mismatched, allow_missing, ignore_extra,
+def _explain(block, source, lines, missing, extra, kinds, allow_missing, ignore_extra,
              loaded, params):
+    """The error text: every problem, what the file holds and the model expects, one fix per
+    kind of problem found (`kinds`: the LoadProblem kinds)."""
     fixes = []
     if missing and not allow_missing:
         fixes.append('pass allow_missing=True to keep the missing parameters as they are')
     if extra and not ignore_extra:
         fixes.append('pass ignore_extra=True to skip the keys the model does not have')
-    if any('dtype' in problem for _, problem in mismatched):
+    if 'dtype' in kinds:
         fixes.append('pass cast_dtype=True to convert dtypes')
-    if any('requested ctx' in problem for _, problem in mismatched):
+    if 'ctx' in kinds:
         fixes.append('pass ctx=None to load onto the contexts the parameters already live on, '
                      'or call reset_ctx(ctx) before loading')
-    if any('shape' in problem for _, problem in mismatched):
+    if 'shape' in kinds:
         fixes.append('shape mismatches mean the checkpoint is for a different architecture '
                      '(check layer sizes)')
     return ('Cannot load %s into %s (%d problem(s)):\n  %s\nThe file contains %s; the model '

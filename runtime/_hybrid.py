@@ -6,7 +6,7 @@ import mxnet as mx
 from mxnet import ndarray, symbol
 from mxnet.util import is_np_array
 
-from . import _nest
+from . import _checkpoint, _nest, _np
 from ._block import Block
 from .parameter import DeferredInitializationError
 
@@ -32,14 +32,27 @@ class HybridBlock(Block):
         self._backend = None
         self._backend_opts = None
         self._op_hook = None
-        self._clear_cached_op()
-
-    def _clear_cached_op(self):
+        # Two states: the traced graph (a definition: inputs, output symbol, nesting formats,
+        # array mode) and the op compiled from it (CachedOp and its argument binding).
         self._cached_graph = ()
-        self._cached_op = None
-        self._cached_op_args = []
+        self._graph_np_mode = None
         self._in_format = None
         self._out_format = None
+        self._cached_op = None
+        self._cached_op_args = []
+
+    def _clear_cached_op(self):
+        """Forgets the traced graph and the compiled op: the next call traces again."""
+        self._cached_graph = ()
+        self._graph_np_mode = None
+        self._in_format = None
+        self._out_format = None
+        self._drop_compiled_op()
+
+    def _drop_compiled_op(self):
+        """Forgets the compiled op only; the graph stays and is compiled again when needed."""
+        self._cached_op = None
+        self._cached_op_args = []
 
     def _deactivate(self, reason):
         if self._active:
@@ -53,18 +66,19 @@ class HybridBlock(Block):
         """Registers a HybridBlock child; a hybridized block is deactivated (warning)."""
         if not isinstance(block, HybridBlock):
             raise ValueError(
-                "Children of HybridBlock must also be HybridBlock, but %s has type %s. If you "
-                "are using Sequential, please try HybridSequential instead." % (block, type(block)))
+                "Children of HybridBlock must also be HybridBlock, but %s has type %s. Make it a "
+                "HybridBlock (hybrid_forward), or use Sequential/Block as the parent; for a "
+                "stack of layers use HybridSequential." % (block, type(block).__name__))
         super().register_child(block, name)
         if hasattr(self, '_active'):
             self._deactivate('changing the children blocks')
             self._invalidate_ancestor_graphs()
 
-    def _parameter_replaced(self, name):
-        # Upstream keeps running the stale Parameter in the cached graph (spec S2.5); we do not:
+    def _structure_changed(self, reason):
+        # Upstream keeps running a stale Parameter in the cached graph (spec S2.5); we do not:
         # this block is deactivated and every ancestor rebuilds its graph at its next call.
         if hasattr(self, '_active'):
-            self._deactivate('replacing Parameter "%s"' % name)
+            self._deactivate(reason)
             self._invalidate_ancestor_graphs()
 
     def cast(self, dtype):
@@ -104,8 +118,9 @@ class HybridBlock(Block):
             self._cached_op._register_op_hook(decoded, monitor_all)
         if self._flags and any(k in ('static_alloc', 'static_shape') and v
                                for k, v in self._flags):
-            warnings.warn('register_op_hook is experimental when static_alloc=True / '
-                          'static_shape=True and may not work correctly', stacklevel=2)
+            warnings.warn('register_op_hook is experimental with static_alloc=True or '
+                          'static_shape=True: the callback may miss operators. Hybridize '
+                          'without them to monitor every operator.', stacklevel=2)
         super().register_op_hook(callback, monitor_all)
 
     # -- forward ------------------------------------------------------------------------------
@@ -118,22 +133,26 @@ class HybridBlock(Block):
         has_nd = any(isinstance(a, ndarray.NDArray) for a in leaves)
         has_sym = any(isinstance(a, symbol.Symbol) for a in leaves)
         if has_nd and has_sym:
-            raise ValueError('In HybridBlock, we do not support mixed NDArrays and Symbols types '
-                             'for the input. Please check the type of the args.\n')
+            raise ValueError('%s got mixed NDArrays and Symbols as inputs (%s); pass only '
+                             'NDArrays (to compute) or only Symbols (to build a graph).'
+                             % (type(self).__name__, [type(a).__name__ for a in leaves]))
         if has_sym:
             return self._symbolic_forward(x, *args)
         if not has_nd:
             raise ValueError('In HybridBlock, there must be one NDArray or one Symbol in the '
-                             'input. Please check the type of the args.\n')
+                             'input of %s; got %s. Pass the data as an NDArray (mx.nd.array(...) '
+                             'or mx.np.array(...)).'
+                             % (type(self).__name__, [type(a).__name__ for a in leaves]))
         if self._active:
             return self._call_cached_op(x, *args)
         ctx = next(a.ctx for a in leaves if isinstance(a, ndarray.NDArray))
+        numpy = is_np_array()
         with ctx:
             try:
-                params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                params = {k: p._data_in(ctx, numpy) for k, p in self._reg_params.items()}
             except DeferredInitializationError:
                 self._infer_and_finish(x, *args)
-                params = {k: p.data(ctx) for k, p in self._reg_params.items()}
+                params = {k: p._data_in(ctx, numpy) for k, p in self._reg_params.items()}
             return self.hybrid_forward(ndarray, x, *args, **params)
 
     def _symbolic_forward(self, *args):
@@ -148,8 +167,8 @@ class HybridBlock(Block):
         leaves, in_fmt = _nest.flatten(list(args), strict)
         tensors = [a for a in leaves if isinstance(a, ndarray.NDArray)]
         if strict and not tensors:
-            raise ValueError('All args are None and we do not support such a case. Received '
-                             'args=%s' % (args,))
+            raise ValueError('%s was called with no tensor (args=%s): a hybridized block needs at '
+                             'least one NDArray input.' % (type(self).__name__, args))
         if len(tensors) == 1:
             names = ['data']
         else:
@@ -174,6 +193,7 @@ class HybridBlock(Block):
         if not self._cached_graph:
             data_vars, out, self._in_format, self._out_format = self._trace(args, strict=True)
             self._cached_graph = (data_vars, out)
+            self._graph_np_mode = is_np_array()
         return self._cached_graph
 
     def _infer_attrs(self, graph, args, method):
@@ -185,7 +205,8 @@ class HybridBlock(Block):
             warnings.simplefilter('ignore')
             arg_attrs, _, aux_attrs = getattr(out, method)(**given)
         if arg_attrs is None:
-            raise ValueError('%s of %s could not be completed from inputs %s'
+            raise ValueError('%s of %s could not be completed from the inputs %s: give the '
+                             'layers their input sizes (in_units, in_channels, ...).'
                              % (method, self.name, given))
         found = dict(zip(out.list_arguments(), arg_attrs))
         found.update(zip(out.list_auxiliary_states(), aux_attrs))
@@ -244,8 +265,8 @@ class HybridBlock(Block):
                 call_args.append((False, params[name]))
             else:
                 raise ValueError('Unknown input to HybridBlock: %s. Every graph input must be a '
-                                 'data input or a Parameter of this block or its children.'
-                                 % name)
+                                 'data input or a Parameter of this block or its children: '
+                                 'assign the Parameter to an attribute of one of them.' % name)
         if any(p._deferred_init for is_data, p in call_args if not is_data):
             self._infer_and_finish(*args)
         flags = [('data_indices', data_indices), ('param_indices', param_indices)]
@@ -255,6 +276,10 @@ class HybridBlock(Block):
             self._cached_op._register_op_hook(*self._op_hook)
 
     def _call_cached_op(self, *args):
+        numpy = is_np_array()
+        if self._graph_np_mode is not None and self._graph_np_mode != numpy:
+            # Traced in the other array mode: its operators would refuse these arrays (S13.4).
+            self._clear_cached_op()
         if self._cached_op is None:
             self._build_cache(*args)
         leaves, fmt = _nest.flatten(list(args), strict=True)
@@ -265,17 +290,18 @@ class HybridBlock(Block):
                              .format(self._in_format, fmt))
         ctxs = {a.ctx for a in leaves}
         if len(ctxs) > 1:
-            raise ValueError('Find multiple contexts in the input, After hybridized, the '
-                             'HybridBlock only supports one input context. You can print the ele.'
-                             'ctx in the input arguments to inspect their contexts. Find all '
-                             'contexts = {}'.format(ctxs))
+            raise ValueError('The inputs of hybridized {} live on multiple contexts {}; a '
+                             'hybridized block takes inputs on one context. Move them with '
+                             'as_in_context(ctx).'.format(type(self).__name__, sorted(map(str, ctxs))))
         ctx = leaves[0].ctx
-        call = [leaves[ref] if is_data else ref.data(ctx)
+        call = [leaves[ref] if is_data else ref._data_in(ctx, numpy)
                 for is_data, ref in self._cached_op_args]
         with ctx:
             out = self._cached_op(*call)
         if isinstance(out, ndarray.NDArray):
             out = [out]
+        if numpy and not isinstance(out[0], mx.np.ndarray):
+            out = _np.to_numpy(out)  # a legacy graph (SymbolBlock, legacy island) in numpy mode
         return _nest.regroup(out, self._out_format)
 
     def optimize_for(self, x, *args, backend=None, backend_opts=None, **kwargs):
@@ -318,5 +344,5 @@ class HybridBlock(Block):
                 key, param = structural[name]
                 arrays[('aux:' if name in aux else 'arg:') + key] = param._reduce()
         params_file = '%s-%04d.params' % (path, epoch)
-        ndarray.save(params_file, {k: arrays[k] for k in sorted(arrays)})
+        _checkpoint.save_arrays(params_file, {k: arrays[k] for k in sorted(arrays)})
         return sym_file, params_file

@@ -3,6 +3,8 @@ from collections import OrderedDict
 
 from mxnet import ndarray
 
+from .parameter import unique_parameters
+
 _ROW = '{:>20}  {:>42} {:>15}'
 
 
@@ -19,36 +21,28 @@ def _shape_str(value):
     return str(result)[1:-1] if isinstance(result, list) else str(result)
 
 
-def _containers():
-    from . import nn
-    return tuple(c for c in (getattr(nn, 'Sequential', None),
-                             getattr(nn, 'HybridSequential', None)) if c is not None)
-
-
 def print_summary(block, *inputs):
-    from ._hybrid import HybridBlock
+    """Prints the table of `block.summary(*inputs)` (spec S10.1)."""
     rows = OrderedDict()
-    rows['Input'] = dict(shape=_shape_str(list(inputs)), n=0, trainable=0, shared=0)
-    seen = set()
+    rows['Input'] = dict(shape=_shape_str(list(inputs)), n=0, trainable=0)
+    used = []  # (row, Parameter) for every use in the forward pass, shared ones repeated
     hooks = []
-    containers = _containers()
 
     def record(blk, _, outputs):
-        row = dict(shape=_shape_str(outputs), n=0, trainable=0, shared=0)
+        row = dict(shape=_shape_str(outputs), n=0, trainable=0)
+        name = '%s-%i' % (type(blk).__name__, len(rows))
         for param in blk.params.values():
             size = param.data().size
             row['n'] += size
             row['trainable'] += 0 if param.grad_req == 'null' else size
-            if id(param) in seen:
-                row['shared'] += size
-            seen.add(id(param))
-        rows['%s-%i' % (type(blk).__name__, len(rows))] = row
+            used.append((name, param))
+        rows[name] = row
 
     def attach(blk):
-        if isinstance(blk, HybridBlock) and blk._active:
+        if getattr(blk, '_active', False):  # a hybridized HybridBlock
             raise RuntimeError('"{}" must not be hybridized to print summary. Call '
                                'hybridize(active=False) first.'.format(blk.name))
-        if not isinstance(blk, containers):
+        if not blk._is_container:  # a container's rows would repeat its children's
             hooks.append(blk.register_forward_hook(record))
 
     try:
@@ -56,7 +50,7 @@ def print_summary(block, *inputs):
         block(*inputs)
         total = sum(r['n'] for r in rows.values())
         trainable = sum(r['trainable'] for r in rows.values())
-        shared = sum(r['shared'] for r in rows.values())
+        unique = sum(param.data().size for _, param in unique_parameters(used))
         print('-' * 80)
         print(_ROW.format('Layer (type)', 'Output Shape', 'Param #'))
         print('=' * 80)
@@ -67,8 +61,8 @@ def print_summary(block, *inputs):
         print('   Total params: %d' % total)
         print('   Trainable params: %d' % trainable)
         print('   Non-trainable params: %d' % (total - trainable))
-        print('Shared params in forward computation graph: %d' % shared)
-        print('Unique parameters in model: %d' % (total - shared))
+        print('Shared params in forward computation graph: %d' % (total - unique))
+        print('Unique parameters in model: %d' % unique)
         print('-' * 80)
     finally:
         for handle in hooks:

@@ -77,8 +77,9 @@ class SymbolBlock(HybridBlock):
                 param._check_and_setattr(dtype=dtypes.get(name))
             if use_structural:
                 if name not in structural:
-                    raise ValueError("Can not find structured name for Parameter %s in "
-                                     "'params'. Please check 'params' is complete!" % name)
+                    raise ValueError("Can not find structured name for Parameter %s in 'params': "
+                                     "the graph uses it but 'params' has no structural key for "
+                                     "it. Pass the complete net.collect_params()." % name)
                 for key in structural[name]:
                     self._reg_params[key] = param
             else:
@@ -104,20 +105,16 @@ class SymbolBlock(HybridBlock):
                                                        len(out.list_outputs()))
 
     def _clear_cached_op(self):
-        # The graph is this block's definition: keep it, drop only the compiled op.
-        graph, in_fmt, out_fmt = (getattr(self, '_cached_graph', ()),
-                                  getattr(self, '_in_format', None),
-                                  getattr(self, '_out_format', None))
-        super()._clear_cached_op()
-        self._cached_graph, self._in_format, self._out_format = graph, in_fmt, out_fmt
+        # The graph is this block's definition, not a trace: only the compiled op goes (S8.5).
+        self._drop_compiled_op()
 
     def forward(self, x, *args):
         leaves, fmt = _nest.flatten([x] + list(args), strict=True)
         if leaves and isinstance(leaves[0], ndarray.NDArray):
             return self._call_cached_op(x, *args)
         if _nest.strip_trailing_none(fmt) != _nest.strip_trailing_none(self._in_format):
-            raise ValueError('Invalid input format: expected %s, got %s'
-                             % (self._in_format, fmt))
+            raise ValueError('Invalid input format: expected %s, got %s. Pass the inputs nested '
+                             'as the graph was built.' % (self._in_format, fmt))
         data_vars, out = self._cached_graph
         composed = copy.copy(out)
         composed._compose(**{v.name: s for v, s in zip(data_vars, leaves)})

@@ -8,9 +8,8 @@ from numbers import Number
 
 import numpy as np
 from mxnet import ndarray
-from mxnet.util import is_np_array
-
 from ._hybrid import HybridBlock
+from ._np import call_legacy, is_np_array
 
 __all__ = ['Loss', 'L2Loss', 'L1Loss', 'SigmoidBinaryCrossEntropyLoss', 'SigmoidBCELoss',
            'SoftmaxCrossEntropyLoss', 'SoftmaxCELoss', 'KLDivLoss', 'CTCLoss', 'HuberLoss',
@@ -66,9 +65,18 @@ class Loss(HybridBlock):
         self._weight = weight
         self._batch_axis = batch_axis
 
+    # Whether hybrid_forward has numpy-mode branches (as stock 1.9.1 has for L2, L1, sigmoid and
+    # softmax cross entropy); the other losses run on legacy views in numpy mode (spec S13.1).
+    _numpy_branches = False
+
     def __repr__(self):
         return '{}(batch_axis={}, w={})'.format(
             type(self).__name__, self._batch_axis, self._weight)
+
+    def forward(self, x, *args):
+        if self._numpy_branches:
+            return super().forward(x, *args)
+        return call_legacy(super().forward, x, *args)
 
     def hybrid_forward(self, F, x, *args, **kwargs):
         raise NotImplementedError('%s must implement hybrid_forward()' % type(self).__name__)
@@ -82,6 +90,8 @@ class L2Loss(Loss):
     weight : float, default 1.0
     batch_axis : int, default 0
     """
+
+    _numpy_branches = True
 
     def __init__(self, weight=1.0, batch_axis=0):
         super().__init__(weight, batch_axis)
@@ -101,6 +111,8 @@ class L1Loss(Loss):
     weight : float, optional
     batch_axis : int, default 0
     """
+
+    _numpy_branches = True
 
     def __init__(self, weight=None, batch_axis=0):
         super().__init__(weight, batch_axis)
@@ -125,6 +137,8 @@ class SigmoidBinaryCrossEntropyLoss(Loss):
     `forward(pred, label, sample_weight=None, pos_weight=None)`: `pos_weight` scales the
     positive term (broadcast against `label`).
     """
+
+    _numpy_branches = True
 
     def __init__(self, from_sigmoid=False, weight=None, batch_axis=0):
         super().__init__(weight, batch_axis)
@@ -174,6 +188,8 @@ class SoftmaxCrossEntropyLoss(Loss):
     weight : float, optional
     batch_axis : int, default 0
     """
+
+    _numpy_branches = True
 
     def __init__(self, axis=-1, sparse_label=True, from_logits=False, weight=None,
                  batch_axis=0):
@@ -483,4 +499,4 @@ class SDMLLoss(Loss):
         labels = self._compute_labels(F, x1.shape[0])
         distances = self._compute_distances(x1, x2)
         log_probabilities = F.log_softmax(-distances, axis=1)
-        return self.kl_loss(log_probabilities, labels.as_in_context(distances.context))
+        return self.kl_loss(log_probabilities, labels.as_in_context(distances.ctx))

@@ -5,9 +5,11 @@ so it is safe as a graph variable name and as a key in stock `mxnet.gluon.Traine
 accepts because the class subclasses the stock `mxnet.gluon.parameter.Parameter` (spec S9.2).
 Block-level code addresses parameters by structural names instead (`'features.0.weight'`).
 """
+import numbers
 import uuid
 import warnings
 import weakref
+from typing import Any, List, NamedTuple, Optional
 
 import numpy as np
 import mxnet as mx
@@ -15,7 +17,9 @@ from mxnet import autograd, context, initializer, ndarray, symbol
 from mxnet.base import MXNetError, mx_real_t
 from mxnet.context import Context, cpu
 from mxnet.gluon import parameter as _stock
-from mxnet.util import is_np_array, is_np_shape
+from mxnet.util import is_np_array, is_np_shape, np_array
+
+from ._np import in_mode, to_legacy
 
 __all__ = ['DeferredInitializationError', 'Parameter', 'Constant', 'tensor_types']
 
@@ -24,8 +28,64 @@ _VALID_STYPES = ('default', 'row_sparse', 'csr')
 _VALID_GRAD_REQS = ('write', 'add', 'null')
 
 
+def unique_parameters(named, keep='first'):
+    """`[(name, Parameter)]` with each Parameter object once, in walk order.
+
+    `named` yields `(name, Parameter)`; a Parameter reached under several names (shared) keeps
+    its first name, or its last with `keep='last'`. Objects are compared by identity: a
+    Parameter is never merged with an equal-looking one.
+    """
+    named = list(named)
+    if keep == 'last':
+        last = {id(param): name for name, param in named}
+        return [(name, param) for name, param in named if last[id(param)] == name]
+    seen, out = set(), []
+    for name, param in named:
+        if id(param) not in seen:
+            seen.add(id(param))
+            out.append((name, param))
+    return out
+
+
 class DeferredInitializationError(MXNetError):
     """Raised when a Parameter is read before its deferred initialization has happened."""
+
+
+class LoadProblem(NamedTuple):
+    """Why a saved array cannot be loaded into a Parameter: `kind` is 'shape', 'dtype' or
+    'ctx' (the fix depends on it), `message` says what was given and expected."""
+    kind: str
+    message: str
+
+
+class _DeferredInit(NamedTuple):
+    """An initialization requested before the shape was known, done at the first forward."""
+    init: Any                 # the initializer chosen by precedence (spec S1.8)
+    ctx: List[Context]        # where the value will live
+    default_init: Any         # the block-level default initializer
+    data: Optional[Any]       # a value given by set_data() meanwhile, used instead of `init`
+    structure: str            # structural name, handed to the initializer (spec S1.11)
+
+
+def _is_size(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= -1
+
+
+def _checked_shape(shape):
+    """`shape` as a tuple of ints (an int is a 1-tuple), or a ValueError saying what is wrong."""
+    if shape is None:
+        return None
+    if _is_size(shape):
+        return (int(shape),)
+    try:
+        sizes = tuple(shape) if not isinstance(shape, (str, bytes)) else None
+    except TypeError:
+        sizes = None
+    if sizes is None or not all(_is_size(d) for d in sizes):
+        raise ValueError("Parameter shape must be an int or a tuple of ints (0 or -1 for a size "
+                         "inferred later), got %r. For example shape=(units, in_units) or "
+                         "shape=(units, 0)." % (shape,))
+    return tuple(int(d) for d in sizes)
 
 
 def _shape_known(shape):
@@ -67,12 +127,18 @@ class Parameter(_stock.Parameter):
     def __init__(self, name='weight', grad_req='write', shape=None, dtype=mx_real_t,
                  lr_mult=1.0, wd_mult=1.0, init=None, allow_deferred_init=False,
                  differentiable=True, stype='default', grad_stype='default'):
+        if not isinstance(name, str):
+            raise TypeError("Parameter name must be a str, got %r of type %s. Pass a short name "
+                            "such as 'weight' (it ends the unique name; structural names come "
+                            "from the attribute the Parameter is assigned to)."
+                            % (name, type(name).__name__))
         if stype not in _VALID_STYPES:
             raise ValueError("stype for Parameter must be one of 'default', 'row_sparse', or "
-                             "'csr', but got '%s'" % (stype,))
+                             "'csr', but got %r." % (stype,))
         if grad_stype not in _VALID_STYPES:
             raise ValueError("grad_stype for Parameter must be one of 'default', 'row_sparse', "
-                             "or 'csr', but got '%s'" % (grad_stype,))
+                             "or 'csr', but got %r." % (grad_stype,))
+        shape = _checked_shape(shape)
         self._name = 'param_' + str(uuid.uuid4()).replace('-', '_') + '_' + name
         self._var = None
         self._data = None
@@ -80,12 +146,11 @@ class Parameter(_stock.Parameter):
         self._ctx_list = None
         self._ctx_map = None
         self._trainer = None
-        self._deferred_init = ()
+        self._deferred_init = None  # a _DeferredInit while one is pending
         self._differentiable = differentiable
         self._allow_deferred_init = allow_deferred_init
         self._grad_req = None
-        self._shape = (shape,) if isinstance(shape, int) else (
-            tuple(shape) if shape is not None else None)
+        self._shape = shape
         self._dtype = dtype
         self._stype = stype
         self._grad_stype = grad_stype
@@ -110,7 +175,7 @@ class Parameter(_stock.Parameter):
     @grad_req.setter
     def grad_req(self, req):
         if req not in _VALID_GRAD_REQS:
-            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got '%s'"
+            raise ValueError("grad_req must be one of 'write', 'add', or 'null', but got %r."
                              % (req,))
         if not self._differentiable:
             req = 'null'
@@ -149,7 +214,9 @@ class Parameter(_stock.Parameter):
             old in (-1, 0, new) for new, old in zip(new_shape, self._shape))
         if not compatible:
             raise ValueError("Expected shape %s is incompatible with given shape %s for "
-                             "Parameter %s." % (str(new_shape), str(self._shape), self.name))
+                             "Parameter %s: same rank and, per axis, an unknown size (0) or "
+                             "the same size are required."
+                             % (str(new_shape), str(self._shape), self.name))
         self._shape = new_shape
 
     # -- trainer link (weak: a Trainer must not be kept alive by its parameters, S1.20) -------
@@ -159,7 +226,7 @@ class Parameter(_stock.Parameter):
                 and current is not trainer):
             raise RuntimeError(
                 "Failed to set the trainer for Parameter '%s' because it was already set. "
-                "More than one trainers for a %s Parameter is not supported."
+                "A %s Parameter can be trained by one Trainer only: reuse that Trainer."
                 % (self.name, self._stype))
         self._trainer = weakref.ref(trainer) if trainer is not None else None
 
@@ -167,17 +234,21 @@ class Parameter(_stock.Parameter):
         return self._trainer() if self._trainer is not None else None
 
     # -- access -------------------------------------------------------------------------------
-    def _check_and_get(self, arr_list, ctx):
+    def _check_and_get(self, arr_list, ctx, numpy=None):
         if arr_list is not None:
+            # Values are handed out in the current array mode, whatever the mode was when they
+            # were created (spec S13.3); `in_mode` is a no-op when the modes agree.
+            if numpy is None:
+                numpy = is_np_array()
             if ctx is list:
-                return arr_list
+                return [in_mode(a, numpy) for a in arr_list]
             if ctx is None:
                 if len(arr_list) == 1:
-                    return arr_list[0]
+                    return in_mode(arr_list[0], numpy)
                 ctx = context.current_context()
             slots = self._ctx_map[ctx.device_typeid & 1]
             if ctx.device_id < len(slots) and slots[ctx.device_id] is not None:
-                return arr_list[slots[ctx.device_id]]
+                return in_mode(arr_list[slots[ctx.device_id]], numpy)
             raise RuntimeError("Parameter '%s' was not initialized on context %s. It was only "
                                "initialized on %s." % (self.name, ctx, self._ctx_list))
         if self._deferred_init:
@@ -195,7 +266,8 @@ class Parameter(_stock.Parameter):
 
     def _get_row_sparse(self, arr_list, ctx, row_id):
         if not isinstance(row_id, ndarray.NDArray):
-            raise TypeError("row_id must have NDArray type, but %s is given" % type(row_id))
+            raise TypeError("row_id must be an NDArray of row indices, but %s is given."
+                            % type(row_id).__name__)
         trainer = self._live_trainer()
         if trainer is None:
             raise RuntimeError("Cannot get row_sparse data for Parameter '%s' when no "
@@ -211,6 +283,12 @@ class Parameter(_stock.Parameter):
                                "because its storage type is %s. Please use row_sparse_data() "
                                "instead." % (self.name, ctx, self._stype))
         return self._check_and_get(self._data, ctx)
+
+    def _data_in(self, ctx, numpy):
+        """`data(ctx)` for forward paths, which read the array mode once per call."""
+        if self._stype != 'default':
+            return self.data(ctx)  # raises: sparse values are read with row_sparse_data()
+        return self._check_and_get(self._data, ctx, numpy)
 
     def list_data(self):
         """Returns the values on all contexts, in initialization order."""
@@ -238,15 +316,16 @@ class Parameter(_stock.Parameter):
         """Contexts the parameter lives on (the pending ones while deferred)."""
         if self._data is None:
             if self._deferred_init:
-                return self._deferred_init[1]
-            raise RuntimeError("Parameter '%s' has not been initialized" % self.name)
+                return self._deferred_init.ctx
+            raise RuntimeError("Parameter '%s' has not been initialized: call initialize() "
+                               "(or the Block's initialize()) first." % self.name)
         return self._ctx_list
 
     def zero_grad(self):
         """Sets the gradient buffers to 0; no-op without gradients."""
         if self._grad is None:
             return
-        for g in self._grad:
+        for g in to_legacy(self._grad):
             ndarray.zeros_like(g, out=g)
 
     # -- initialization -----------------------------------------------------------------------
@@ -266,36 +345,51 @@ class Parameter(_stock.Parameter):
             init = default_init if self.init is None else self.init
         if not _shape_known(self.shape):
             if self._allow_deferred_init:
-                self._deferred_init = (init, ctx, default_init, None, structural_name)
+                self._deferred_init = _DeferredInit(init, ctx, default_init, None,
+                                                    structural_name)
                 return
             raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
                              "%s. Give the full shape at construction, or pass "
                              "allow_deferred_init=True to infer it at the first forward."
                              % (self.name, str(self.shape)))
-        self._deferred_init = (init, ctx, default_init, None, structural_name)
+        self._deferred_init = _DeferredInit(init, ctx, default_init, None, structural_name)
         self._finish_deferred_init()
 
     def _finish_deferred_init(self):
         if not self._deferred_init:
             return
-        init, ctx, default_init, data = self._deferred_init[:4]
-        structure = self._deferred_init[4] if len(self._deferred_init) > 4 else ''
+        pending = self._deferred_init
         if not _shape_known(self.shape):
             raise ValueError("Cannot initialize Parameter '%s' because it has invalid shape: "
-                             "%s. Please specify in_units, in_channels, etc for `Block`s."
+                             "%s still has unknown sizes after shape inference. Give the layer "
+                             "its input size (in_units, in_channels, ...)."
                              % (self.name, str(self.shape)))
-        self._deferred_init = ()
+        self._deferred_init = None
         with autograd.pause():
+            data = pending.data
             if data is None:
-                if is_np_array():
-                    data = mx.np.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu())
-                else:
-                    data = ndarray.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu(),
-                                         stype=self._stype)
-                desc = initializer.InitDesc(self.name, {'__init__': init,
-                                                        'structure': structure})
-                initializer.create(default_init)(desc, data)
-            self._init_impl(data, ctx)
+                data = self._initial_value(pending.init, pending.default_init, pending.structure)
+            self._init_impl(data, pending.ctx)
+
+    def _initial_value(self, init, default_init, structure):
+        """A new cpu value filled by the initializer, in the current array mode (S1.11)."""
+        desc = initializer.InitDesc(self.name, {'__init__': init, 'structure': structure})
+        numpy = is_np_array()
+        if numpy and (self._stype != 'default' or self._grad_stype != 'default'):
+            raise ValueError("Parameter '%s' has stype=%r, grad_stype=%r, but numpy mode has no "
+                             "sparse arrays. Use dense storage (e.g. sparse_grad=False), or "
+                             "call npx.reset_np() to use sparse arrays."
+                             % (self.name, self._stype, self._grad_stype))
+        if numpy and np.dtype(self.dtype) == np.float32:
+            data = mx.np.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu())
+            initializer.create(default_init)(desc, data)
+            return data
+        # MXNet 1.9.1's numpy random operators cannot fill other dtypes (float64 fails in
+        # `_npi_uniform`): those are filled as legacy arrays, then viewed as numpy arrays.
+        with np_array(False):
+            data = ndarray.zeros(shape=self.shape, dtype=self.dtype, ctx=cpu(), stype=self._stype)
+            initializer.create(default_init)(desc, data)
+        return data.as_np_ndarray() if numpy else data
 
     def _init_impl(self, data, ctx_list):
         self._ctx_list = list(ctx_list)
@@ -311,12 +405,11 @@ class Parameter(_stock.Parameter):
         if self.grad_req == 'null':
             self._grad = None
             return
-        if is_np_array():
-            self._grad = [mx.np.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx)
-                          for d in self._data]
-        else:
-            self._grad = [ndarray.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx,
-                                        stype=self._grad_stype) for d in self._data]
+        # Gradient buffers are of the same kind (numpy or legacy) as the values they belong to.
+        self._grad = [mx.np.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx)
+                      if isinstance(d, mx.np.ndarray) else
+                      ndarray.zeros(shape=d.shape, dtype=d.dtype, ctx=d.ctx,
+                                    stype=self._grad_stype) for d in self._data]
         autograd.mark_variables(self._data, self._grad, self.grad_req)
 
     def _reduce(self):
@@ -326,7 +419,8 @@ class Parameter(_stock.Parameter):
             arrays = self.list_data()
             if len(arrays) == 1:
                 return arrays[0].copyto(target)
-            return ndarray.add_n(*(a.copyto(target) for a in arrays)) / len(arrays)
+            total = ndarray.add_n(*(a.copyto(target) for a in to_legacy(arrays)))
+            return in_mode(total / len(arrays))
         trainer = self._live_trainer()
         if trainer is None:
             raise RuntimeError("Cannot reduce row_sparse Parameter '%s' without a Trainer: "
@@ -344,10 +438,10 @@ class Parameter(_stock.Parameter):
             with autograd.pause():
                 self._init_impl(data, ctx)
         elif self._deferred_init:
-            self._deferred_init = (self._deferred_init[0], ctx) + tuple(self._deferred_init[2:])
+            self._deferred_init = self._deferred_init._replace(ctx=ctx)
         else:
             raise ValueError("Cannot reset context for Parameter '%s' because it has not been "
-                             "initialized." % self.name)
+                             "initialized: call initialize(ctx=...) instead." % self.name)
 
     def set_data(self, data):
         """Sets the value on every context (kept for later while initialization is deferred)."""
@@ -356,15 +450,14 @@ class Parameter(_stock.Parameter):
             if not self._deferred_init:
                 raise RuntimeError("Parameter '%s' has not been initialized: call initialize() "
                                    "before set_data()." % self.name)
-            self._deferred_init = (self._deferred_init[:3] + (data,)
-                                   + tuple(self._deferred_init[4:]))
+            self._deferred_init = self._deferred_init._replace(data=data)
             return
         trainer = self._live_trainer()
         if (trainer is not None and trainer._kv_initialized and trainer._update_on_kvstore
                 and self not in trainer._params_to_init):
             trainer._reset_kvstore()
         for arr in self._check_and_get(self._data, list):
-            arr[:] = data
+            arr[:] = in_mode(data)
 
     def _load_init(self, data, ctx, cast_dtype=False, dtype_source='current'):
         """(Re)initializes from a loaded array; callers check compatibility first."""
@@ -374,7 +467,7 @@ class Parameter(_stock.Parameter):
         problem = self._load_problem(data, cast_dtype)
         if problem:
             raise ValueError("Failed loading Parameter '%s' from saved params: %s"
-                             % (self.name, problem))
+                             % (self.name, problem.message))
         if self._shape is None:
             self._shape = tuple(data.shape)
         else:
@@ -390,7 +483,7 @@ class Parameter(_stock.Parameter):
             ctx = [ctx]
         if self._data is None:
             if self._deferred_init:
-                pending = self._deferred_init[1]
+                pending = self._deferred_init.ctx
                 if ctx is not None and set(ctx) != set(pending):
                     raise ValueError("Failed to load Parameter '%s' on %s because it was "
                                      "previously initialized on %s." % (self.name, ctx, pending))
@@ -403,19 +496,21 @@ class Parameter(_stock.Parameter):
                 raise ValueError("Failed to load Parameter '%s' on %s because it was previously "
                                  "initialized on %s." % (self.name, ctx, self.list_ctx()))
             self.set_data(data)
-        self._deferred_init = ()
+        self._deferred_init = None
 
     def _load_problem(self, data, cast_dtype):
-        """Why `data` cannot be loaded into this parameter, or '' when it can."""
+        """A LoadProblem saying why `data` cannot be loaded into this Parameter, or None."""
         if self.shape:
             if len(self.shape) != len(data.shape) or any(
                     d > 0 and d != s for d, s in zip(self.shape, data.shape)):
-                return 'shape incompatible expected %s vs saved %s' % (self.shape, data.shape)
+                return LoadProblem('shape', 'shape incompatible: the model expects %s, the '
+                                            'saved array has %s' % (self.shape, data.shape))
         if (not cast_dtype and self.dtype is not None
                 and np.dtype(self.dtype) != np.dtype(data.dtype)):
-            return ('dtype incompatible expected %s vs saved %s (set cast_dtype=True to cast)'
-                    % (np.dtype(self.dtype), np.dtype(data.dtype)))
-        return ''
+            return LoadProblem('dtype', 'dtype incompatible: the model expects %s, the saved '
+                                        'array has %s (set cast_dtype=True to cast)'
+                               % (np.dtype(self.dtype), np.dtype(data.dtype)))
+        return None
 
     def _check_and_setattr(self, **kwargs):
         """Merges attributes (SymbolBlock reuse, S1.22): unset ones are assigned."""
@@ -445,9 +540,8 @@ class Parameter(_stock.Parameter):
             self._var = symbol.var(self.name, shape=self.shape, dtype=self.dtype,
                                    lr_mult=self.lr_mult, wd_mult=self.wd_mult,
                                    init=self.init, stype=self._stype)
-            if is_np_array():
-                self._var = self._var.as_np_ndarray()
-        return self._var
+        # A numpy symbol in numpy mode (spec S13.4), the legacy one otherwise.
+        return in_mode(self._var)
 
     def cast(self, dtype):
         """Casts value and gradient to `dtype`."""
@@ -487,7 +581,7 @@ class Constant(Parameter):
                 if owner is None:
                     raise RuntimeError('The Constant this initializer was created for no '
                                        'longer exists; create a new Constant instead.')
-                owner.value.copyto(arr)
+                to_legacy(owner.value).copyto(to_legacy(arr))
 
         # Unique for the process: an id() could be reused and re-register the alias.
         init_name = 'Constant_{}'.format(uuid.uuid4().hex)

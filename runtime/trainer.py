@@ -1,7 +1,7 @@
 """`Trainer`: stock MXNet 1.9.1's Trainer, fed with our Parameters."""
 from mxnet.gluon import trainer as _stock
 
-from .parameter import Parameter
+from .parameter import Parameter, unique_parameters
 
 __all__ = ['Trainer']
 
@@ -21,13 +21,10 @@ class Trainer(_stock.Trainer):
         if not isinstance(params, (list, tuple)):
             raise ValueError("First argument must be a list or dict of Parameters, got %s. Pass "
                              "block.collect_params()." % type(params))
-        unique, seen = [], set()
         for param in params:
             if not isinstance(param, Parameter):
                 raise ValueError("First argument must be a list or dict of Parameters, got list "
                                  "of %s. Use gluon_runtime.Parameter." % type(param))
-            if id(param) not in seen:
-                seen.add(id(param))
-                unique.append(param)
+        unique = [param for _, param in unique_parameters(enumerate(params))]
         super().__init__(unique, optimizer, optimizer_params, kvstore, compression_params,
                          update_on_kvstore)

@@ -2,9 +2,18 @@
 from mxnet import initializer
 
 from .._hybrid import HybridBlock
+from .._np import is_np_array
 from ..parameter import Parameter
 
 __all__ = ['Activation', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'GELU', 'Swish', 'SiLU']
+
+
+def _leaky_relu(F):
+    return F.npx.leaky_relu if is_np_array() else F.LeakyReLU
+
+
+def _sigmoid(F):
+    return F.npx.sigmoid if is_np_array() else F.sigmoid
 
 
 class Activation(HybridBlock):
@@ -23,7 +32,8 @@ class Activation(HybridBlock):
         return self._act_type
 
     def hybrid_forward(self, F, x):
-        return F.Activation(x, act_type=self._act_type, name='fwd')
+        act = F.npx.activation if is_np_array() else F.Activation
+        return act(x, act_type=self._act_type, name='fwd')
 
     def __repr__(self):
         return '{}({})'.format(self.__class__.__name__, self._act_type)
@@ -40,7 +50,7 @@ class LeakyReLU(HybridBlock):
         self._alpha = alpha
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='leaky', slope=self._alpha, name='fwd')
+        return _leaky_relu(F)(x, act_type='leaky', slope=self._alpha, name='fwd')
 
     def __repr__(self):
         return '{}({})'.format(self.__class__.__name__, self._alpha)
@@ -54,7 +64,7 @@ class PReLU(HybridBlock):
         self.alpha = Parameter('alpha', shape=(in_channels,), init=alpha_initializer)
 
     def hybrid_forward(self, F, x, alpha):
-        return F.LeakyReLU(x, gamma=alpha, act_type='prelu', name='fwd')
+        return _leaky_relu(F)(x, gamma=alpha, act_type='prelu', name='fwd')
 
 
 class ELU(HybridBlock):
@@ -66,21 +76,21 @@ class ELU(HybridBlock):
 
     def hybrid_forward(self, F, x):
         # No name='fwd' here: 1.9.1 leaves it out, and op names show in op hooks.
-        return F.LeakyReLU(x, act_type='elu', slope=self._alpha)
+        return _leaky_relu(F)(x, act_type='elu', slope=self._alpha)
 
 
 class SELU(HybridBlock):
     """Scaled exponential linear unit."""
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='selu', name='fwd')
+        return _leaky_relu(F)(x, act_type='selu', name='fwd')
 
 
 class GELU(HybridBlock):
     """Gaussian error linear unit."""
 
     def hybrid_forward(self, F, x):
-        return F.LeakyReLU(x, act_type='gelu', name='fwd')
+        return _leaky_relu(F)(x, act_type='gelu', name='fwd')
 
 
 class Swish(HybridBlock):
@@ -91,11 +101,11 @@ class Swish(HybridBlock):
         self._beta = beta
 
     def hybrid_forward(self, F, x):
-        return x * F.sigmoid(self._beta * x, name='fwd')
+        return x * _sigmoid(F)(self._beta * x, name='fwd')
 
 
 class SiLU(HybridBlock):
     """`x * sigmoid(x)` (Swish with beta = 1; newer Gluon releases export it, 1.9.1 does not)."""
 
     def hybrid_forward(self, F, x):
-        return x * F.sigmoid(x, name='fwd')
+        return x * _sigmoid(F)(x, name='fwd')

@@ -12,6 +12,7 @@ from mxnet import ndarray, symbol
 from .._block import Block
 from .._hybrid import HybridBlock
 from .._nest import indent
+from .._np import call_legacy, is_np_array, legacy_operators
 from ..parameter import Parameter
 from .activations import Activation
 
@@ -32,6 +33,8 @@ def _kwargs_repr(kwargs):
 
 class _SequentialMixin:
     """Indexing and sizing shared by Sequential and HybridSequential (children '0', '1', ...)."""
+
+    _is_container = True
 
     def add(self, *blocks):
         """Appends blocks; they are registered as children '0', '1', ... in order."""
@@ -104,8 +107,9 @@ class Dense(HybridBlock):
         self.act = Activation(activation) if activation is not None else None
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        out = F.FullyConnected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
-                               flatten=self._flatten, name='fwd')
+        fully_connected = F.npx.fully_connected if is_np_array() else F.FullyConnected
+        out = fully_connected(x, weight, bias, no_bias=bias is None, num_hidden=self._units,
+                              flatten=self._flatten, name='fwd')
         return self.act(out) if self.act is not None else out
 
     def __repr__(self):
@@ -124,8 +128,9 @@ class Dropout(HybridBlock):
 
     def hybrid_forward(self, F, x):
         if self._rate > 0:
-            return F.Dropout(x, p=self._rate, axes=self._axes, name='fwd', cudnn_off=False)
-        return F.identity(x)
+            dropout = F.npx.dropout if is_np_array() else F.Dropout
+            return dropout(x, p=self._rate, axes=self._axes, name='fwd', cudnn_off=False)
+        return F.np.copy(x) if is_np_array() else F.identity(x)
 
     def __repr__(self):
         return '{}(p = {}, axes={})'.format(self.__class__.__name__, self._rate, self._axes)
@@ -164,6 +169,11 @@ class _BatchNorm(HybridBlock):
         super().cast(dtype)
 
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
+        if is_np_array():
+            out = F.npx.batch_norm(x, gamma, beta, running_mean, running_var, name='fwd',
+                                   **self._kwargs)
+            # Stock 1.9.1 drops the ReLU of BatchNormReLU in numpy mode; we keep it (S13.1).
+            return F.npx.relu(out) if self.fuse_relu else out
         op = F.contrib.BatchNormWithReLU if self.fuse_relu else F.BatchNorm
         return op(x, gamma, beta, running_mean, running_var, name='fwd', **self._kwargs)
 
@@ -223,7 +233,8 @@ class Embedding(HybridBlock):
                                 grad_stype='row_sparse' if sparse_grad else 'default')
 
     def hybrid_forward(self, F, x, weight):
-        return F.Embedding(x, weight, name='fwd', **self._kwargs)
+        embedding = F.npx.embedding if is_np_array() else F.Embedding
+        return embedding(x, weight, name='fwd', **self._kwargs)
 
     def __repr__(self):
         return '{}({input_dim} -> {output_dim}, {dtype})'.format(self.__class__.__name__,
@@ -234,7 +245,7 @@ class Flatten(HybridBlock):
     """Collapses all axes but the first: `(N, x1, ..., xn)` -> `(N, x1 * ... * xn)`."""
 
     def hybrid_forward(self, F, x):
-        return F.flatten(x)
+        return F.npx.batch_flatten(x) if is_np_array() else F.flatten(x)
 
     def __repr__(self):
         return self.__class__.__name__
@@ -258,6 +269,10 @@ class InstanceNorm(HybridBlock):
         self.beta = Parameter('beta', grad_req='write' if center else 'null',
                               shape=(in_channels,), init=beta_initializer,
                               allow_deferred_init=True)
+
+    @legacy_operators  # no numpy-mode InstanceNorm operator in 1.9.1 (spec S13.1)
+    def forward(self, x):
+        return super().forward(x)
 
     def hybrid_forward(self, F, x, gamma, beta):
         if self._axis == 1:
@@ -291,7 +306,8 @@ class LayerNorm(HybridBlock):
                               allow_deferred_init=True)
 
     def hybrid_forward(self, F, data, gamma, beta):
-        return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
+        layer_norm = F.npx.layer_norm if is_np_array() else F.LayerNorm
+        return layer_norm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
 
     def __repr__(self):
         return '{}({}, in_channels={})'.format(self.__class__.__name__,
@@ -321,6 +337,10 @@ class GroupNorm(HybridBlock):
                               shape=(num_groups,), init=beta_initializer,
                               allow_deferred_init=True)
 
+    @legacy_operators  # no numpy-mode GroupNorm operator in 1.9.1 (spec S13.1)
+    def forward(self, x):
+        return super().forward(x)
+
     def hybrid_forward(self, F, data, gamma, beta):
         return F.GroupNorm(data, gamma=gamma, beta=beta, num_groups=self._num_groups,
                            eps=self._epsilon)
@@ -343,13 +363,17 @@ class Lambda(Block):
                 raise ValueError('Function name %s is not found in ndarray. Pass the name of an '
                                  'mx.nd operator (e.g. "tanh") or a callable.' % function)
             self._func_impl = getattr(ndarray, function)
+            self._by_name = True
         elif callable(function):
             self._func_impl = function
+            self._by_name = False
         else:
             raise ValueError('Unrecognized function in lambda: {} of type {}. Pass an operator '
                              'name or a callable.'.format(function, type(function)))
 
     def forward(self, *args):
+        if self._by_name:  # a legacy `mx.nd` operator: usable in numpy mode too (S13.1)
+            return call_legacy(self._func_impl, *args)
         return self._func_impl(*args)
 
     def __repr__(self):
@@ -389,4 +413,5 @@ class _OperatorByName:
         self.name = name
 
     def __call__(self, F, *args):
-        return getattr(F, self.name)(*args)
+        # The legacy operator of `F`, also in numpy mode (spec S13.1).
+        return call_legacy(getattr(F, self.name), *args)

@@ -5,8 +5,10 @@ the operator's own shape inference, so they match 1.9.1 for every layout and gro
 """
 from mxnet import symbol
 from mxnet.base import numeric_types
+from mxnet.util import np_array, np_shape
 
 from .._hybrid import HybridBlock
+from .._np import is_np_array, legacy_operators
 from ..parameter import Parameter
 from .activations import Activation
 
@@ -38,10 +40,16 @@ def _param_shapes(op_name, layout, in_channels, op_kwargs):
     data_shape = [0] * len(layout)
     data_shape[layout.find('N')] = 1
     data_shape[layout.find('C')] = in_channels
-    data = symbol.var('data', shape=tuple(data_shape))
-    out = getattr(symbol, op_name)(data, **op_kwargs)
-    arg_shapes = out.infer_shape_partial()[0]
+    # Legacy shape semantics whatever the mode: 0 means unknown (under numpy shapes it would
+    # mean an empty axis); the Parameter reports unknown sizes as -1 in numpy mode (S1.4).
+    with np_array(False), np_shape(False):
+        data = symbol.var('data', shape=tuple(data_shape))
+        out = getattr(symbol, op_name)(data, **op_kwargs)
+        arg_shapes = out.infer_shape_partial()[0]
     return arg_shapes[1], (arg_shapes[2] if len(arg_shapes) > 2 else None)
+
+
+_NPX_NAMES = {'Convolution': 'convolution', 'Deconvolution': 'deconvolution'}
 
 
 class _Conv(HybridBlock):
@@ -77,7 +85,7 @@ class _Conv(HybridBlock):
         return 'conv'
 
     def hybrid_forward(self, F, x, weight, bias=None):
-        op = getattr(F, self._op_name)
+        op = getattr(F.npx, _NPX_NAMES[self._op_name]) if is_np_array() else getattr(F, self._op_name)
         if bias is None:
             out = op(x, weight, name='fwd', **self._kwargs)
         else:
@@ -218,7 +226,8 @@ class _Pooling(HybridBlock):
         return 'pool'
 
     def hybrid_forward(self, F, x):
-        return F.Pooling(x, name='fwd', **self._kwargs)
+        pooling = F.npx.pooling if is_np_array() else F.Pooling
+        return pooling(x, name='fwd', **self._kwargs)
 
     def __repr__(self):
         text = ('{name}(size={kernel}, stride={stride}, padding={pad}, ceil_mode={ceil_mode}, '
@@ -364,6 +373,10 @@ class ReflectionPad2D(HybridBlock):
             raise ValueError('ReflectionPad2D padding must be a number or 8 ints (before/after '
                              'for each of the 4 axes of NCHW), got %r.' % (padding,))
         self._padding = padding
+
+    @legacy_operators  # no numpy-mode `pad` with this signature in 1.9.1 (spec S13.1)
+    def forward(self, x):
+        return super().forward(x)
 
     def hybrid_forward(self, F, x):
         return F.pad(x, mode='reflect', pad_width=self._padding)

@@ -9,10 +9,14 @@ begin-state symbols are named `begin_state_<n>` and `BidirectionalCell` outputs 
 from numbers import Number
 
 from mxnet import ndarray, symbol
+from mxnet.gluon.nn import LeakyReLU as StockLeakyReLU
+from mxnet.util import is_np_shape
 
 from .._hybrid import HybridBlock
 from .._block import Block
 from .._nest import indent
+from .._np import is_np_array, legacy_operators, to_numpy
+from ..nn import LeakyReLU
 from ..parameter import Parameter, tensor_types
 
 __all__ = ['RecurrentCell', 'HybridRecurrentCell', 'RNNCell', 'LSTMCell', 'GRUCell',
@@ -47,7 +51,7 @@ def _get_begin_state(cell, F, begin_state, inputs, batch_size):
     if begin_state is not None:
         return begin_state
     if F is ndarray:
-        ctx = inputs.context if isinstance(inputs, tensor_types) else inputs[0].context
+        ctx = inputs.ctx if isinstance(inputs, tensor_types) else inputs[0].ctx
         with ctx:
             return cell.begin_state(func=F.zeros, batch_size=batch_size)
     return cell.begin_state(func=F.zeros, batch_size=batch_size)
@@ -167,9 +171,13 @@ class RecurrentCell(Block):
             self._init_counter += 1
             info = dict(info or {})
             info.update(kwargs)
+            if is_np_shape() and 'shape' in info:
+                # An unknown size (batch 0, for a graph) is -1 under numpy shapes (S13.2).
+                info['shape'] = tuple(d if d else -1 for d in info['shape'])
             states.append(func(name='begin_state_%d' % self._init_counter, **info))
-        return states
+        return to_numpy(states) if is_np_array() else states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         """Runs the cell over `length` time steps.
@@ -223,6 +231,7 @@ class RecurrentCell(Block):
             return F.LeakyReLU(inputs, act_type='leaky', slope=slope, **kwargs)
         return activation(inputs, **kwargs)
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def forward(self, inputs, states):
         """One time step: returns `(output, new states)`."""
         self._counter += 1
@@ -231,8 +240,6 @@ class RecurrentCell(Block):
 
 def _leaky_slope(activation):
     """The slope of a (runtime or stock) `nn.LeakyReLU` block, else None."""
-    from ..nn import LeakyReLU
-    from mxnet.gluon.nn import LeakyReLU as StockLeakyReLU
     if isinstance(activation, (LeakyReLU, StockLeakyReLU)):
         return activation._alpha
     return None
@@ -453,6 +460,7 @@ class _StackMixin:
             next_states.extend(cell_states)
         return inputs, next_states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -526,6 +534,7 @@ class DropoutCell(HybridRecurrentCell):
                                name='t%d_fwd' % self._counter)
         return inputs, states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -634,6 +643,7 @@ class ResidualCell(ModifierCell):
         output = F.elemwise_add(output, inputs, name='t%d_fwd' % self._counter)
         return output, states
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()
@@ -689,6 +699,7 @@ class BidirectionalCell(HybridRecurrentCell):
         _check_not_modified(self)
         return _cells_begin_state(self._children.values(), **kwargs)
 
+    @legacy_operators  # the cells use legacy operators only (spec S13.1)
     def unroll(self, length, inputs, begin_state=None, layout='NTC', merge_outputs=None,
                valid_length=None):
         self.reset()

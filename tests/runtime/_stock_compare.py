@@ -33,18 +33,37 @@ API
     `{structural name: Parameter}` of a stock block (its `_collect_params_with_prefix()`) or of a
     runtime block (`collect_params()`).
 
+Numpy mode (spec S13): `check_equivalent(..., numpy=True)` runs the runtime block under
+`npx.set_np()` semantics with `mx.np` inputs; the stock block runs in numpy mode too, or, with
+`stock_numpy=False`, in legacy mode (for the layers stock 1.9.1 cannot run in numpy mode, whose
+runtime twins must then give the legacy values). `numpy_mode(active)` is the context manager used
+for that; it always restores the previous mode.
+
 Use `train_mode=False` for layers whose training mode is random (Dropout with p > 0); BatchNorm
 is deterministic in training mode and is best compared there (batch statistics and running-stat
 updates are both exercised).
 """
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import mxnet as mx
 from mxnet import autograd
+from mxnet.util import is_np_array, np_array, np_shape
 
 __all__ = ['EquivalenceError', 'check_equivalent', 'assert_same_structure', 'copy_stock_params',
-           'assert_same_step', 'structure', 'structural_params']
+           'assert_same_step', 'structure', 'structural_params', 'numpy_mode']
+
+
+@contextmanager
+def numpy_mode(active):
+    """Numpy array and shape semantics on (`active`) or off inside the block, then restored."""
+    if active:
+        with np_shape(True), np_array(True):
+            yield
+    else:
+        with np_array(False), np_shape(False):
+            yield
 
 
 class EquivalenceError(AssertionError):
@@ -80,14 +99,19 @@ def assert_same_structure(stock_block, runtime_block):
                                    'runtime = %s' % (theirs[0], theirs[1:], mine[1:]))
 
 
-def copy_stock_params(stock_block, runtime_block):
+def copy_stock_params(stock_block, runtime_block, stock_numpy=False, numpy=False):
     """Copies every stock parameter value into the runtime parameter of the same name."""
     ours = structural_params(runtime_block)
-    for key, param in structural_params(stock_block).items():
-        if key not in ours:
-            raise EquivalenceError('cannot copy stock parameter %r: the runtime block has no '
-                                   'such structural name (it has %s)' % (key, sorted(ours)))
-        ours[key].set_data(param.list_data()[0].copy())
+    with numpy_mode(stock_numpy):
+        values = {key: param.list_data()[0].asnumpy()
+                  for key, param in structural_params(stock_block).items()}
+    with numpy_mode(numpy):
+        array = mx.np.array if numpy else mx.nd.array
+        for key, value in values.items():
+            if key not in ours:
+                raise EquivalenceError('cannot copy stock parameter %r: the runtime block has no '
+                                       'such structural name (it has %s)' % (key, sorted(ours)))
+            ours[key].set_data(array(value, dtype=value.dtype))
 
 
 def _as_list(value):
@@ -106,6 +130,8 @@ def _fresh_inputs(inputs):
     copies = []
     for x in _as_list(inputs):
         x = x.copy()
+        if is_np_array():
+            x = x.as_np_ndarray()
         if np.issubdtype(x.dtype, np.floating):
             x.attach_grad()
         copies.append(x)
@@ -118,8 +144,13 @@ def _run(block, inputs, train_mode, head_seed):
     with autograd.record(train_mode=train_mode):
         outputs = _as_list(block(*xs))
     rng = np.random.RandomState(head_seed)
-    heads = [mx.nd.array(rng.uniform(-1, 1, size=o.shape), ctx=o.context, dtype=o.dtype)
+    array = mx.np.array if is_np_array() else mx.nd.array
+    heads = [array(rng.uniform(-1, 1, size=o.shape), ctx=o.ctx, dtype=o.dtype)
              for o in outputs]
+    if is_np_array():
+        bad = [type(o) for o in outputs if not isinstance(o, mx.np.ndarray)]
+        if bad:
+            raise EquivalenceError('numpy mode: outputs must be mx.np arrays, got %s' % bad)
     autograd.backward(outputs, heads)
     grads = {}
     values = {}
@@ -144,10 +175,12 @@ def _close(what, stock, ours, rtol, atol):
 
 
 def assert_same_step(stock_block, runtime_block, inputs, train_mode=True, rtol=1e-5,
-                     atol=1e-6, label=''):
+                     atol=1e-6, label='', stock_numpy=False, numpy=False):
     """One recorded forward+backward on both blocks; raises EquivalenceError on a difference."""
-    stock = _run(stock_block, inputs, train_mode, head_seed=7)
-    ours = _run(runtime_block, inputs, train_mode, head_seed=7)
+    with numpy_mode(stock_numpy):
+        stock = _run(stock_block, inputs, train_mode, head_seed=7)
+    with numpy_mode(numpy):
+        ours = _run(runtime_block, inputs, train_mode, head_seed=7)
     prefix = label + ': ' if label else ''
     if len(stock[0]) != len(ours[0]):
         raise EquivalenceError('%snumber of outputs: %d (stock) vs %d (runtime)'
@@ -170,9 +203,9 @@ def assert_same_step(stock_block, runtime_block, inputs, train_mode=True, rtol=1
     return stock[0], ours[0]
 
 
-def _prepare(make_stock, make_runtime, inputs, hybridized, init, ctx):
-    stock_block, runtime_block = make_stock(), make_runtime()
-    for block in (stock_block, runtime_block):
+def _build(make, inputs, hybridized, init, ctx, numpy):
+    with numpy_mode(numpy):
+        block = make()
         with warnings.catch_warnings():
             # Sequential warns that HybridSequential would be faster: irrelevant here.
             warnings.simplefilter('ignore')
@@ -181,6 +214,12 @@ def _prepare(make_stock, make_runtime, inputs, hybridized, init, ctx):
             block.initialize(init if init is not None else mx.init.Xavier(), ctx=ctx)
         # One inference forward resolves deferred shapes (and, hybridized, builds the graph).
         block(*_fresh_inputs(inputs))
+    return block
+
+
+def _prepare(make_stock, make_runtime, inputs, hybridized, init, ctx, stock_numpy, numpy):
+    stock_block = _build(make_stock, inputs, hybridized, init, ctx, stock_numpy)
+    runtime_block = _build(make_runtime, inputs, hybridized, init, ctx, numpy)
     if hybridized and hasattr(runtime_block, '_cached_op') and runtime_block._cached_op is None:
         raise EquivalenceError('hybridized: the runtime block ran without building its cached '
                                'graph, so the hybridized path was not exercised')
@@ -188,18 +227,21 @@ def _prepare(make_stock, make_runtime, inputs, hybridized, init, ctx):
 
 
 def check_equivalent(make_stock, make_runtime, inputs, train_mode=True, hybridize=(False, True),
-                     rtol=1e-5, atol=1e-6, init=None, ctx=None):
+                     rtol=1e-5, atol=1e-6, init=None, ctx=None, numpy=False, stock_numpy=None):
     """Full stock-vs-runtime check of a layer (see the module docstring)."""
+    stock_numpy = numpy if stock_numpy is None else stock_numpy
     results = {}
     for hybridized in hybridize:
         mode = 'hybridized' if hybridized else 'eager'
+        label = mode + (' numpy' if numpy else '')
         stock_block, runtime_block = _prepare(make_stock, make_runtime, inputs, hybridized,
-                                              init, ctx)
+                                              init, ctx, stock_numpy, numpy)
         try:
-            assert_same_structure(stock_block, runtime_block)
+            with numpy_mode(numpy):
+                assert_same_structure(stock_block, runtime_block)
         except EquivalenceError as err:
-            raise EquivalenceError('%s: %s' % (mode, err)) from None
-        copy_stock_params(stock_block, runtime_block)
+            raise EquivalenceError('%s: %s' % (label, err)) from None
+        copy_stock_params(stock_block, runtime_block, stock_numpy, numpy)
         results[mode] = assert_same_step(stock_block, runtime_block, inputs, train_mode, rtol,
-                                         atol, label=mode)
+                                         atol, label=label, stock_numpy=stock_numpy, numpy=numpy)
     return results

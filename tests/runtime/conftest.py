@@ -3,6 +3,7 @@ import gc
 
 import mxnet as mx
 import pytest
+from mxnet.util import is_np_array, is_np_shape
 
 from gluon_runtime import HybridBlock, Parameter
 
@@ -48,6 +49,27 @@ class TinyChain(HybridBlock):
         for blk in self._children.values():
             x = blk(x)
         return x
+
+
+@pytest.fixture(autouse=True)
+def legacy_mode_after_each_test():
+    """Numpy mode is process-global: a test that leaves it on fails, and the mode is reset."""
+    assert not (is_np_array() or is_np_shape()), 'numpy mode was left on before this test'
+    yield
+    leaked = is_np_array() or is_np_shape()
+    if leaked:
+        mx.npx.reset_np()
+    assert not leaked, 'this test left numpy mode on: restore it (use _stock_compare.numpy_mode)'
+
+
+@pytest.fixture
+def numpy_mode():
+    """Runs the test under `npx.set_np()`; legacy mode is restored afterwards, whatever happens."""
+    mx.npx.set_np()
+    try:
+        yield
+    finally:
+        mx.npx.reset_np()
 
 
 @pytest.fixture

@@ -336,3 +336,93 @@ def test_registered_blocks_in_nested_containers_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter('error', UserWarning)
         assert list(Holder().collect_params()) == ['first.weight', 'first.bias']
+
+
+# -- del and replacement (S2.12) --------------------------------------------------------------
+
+def test_s2_12_del_child_unregisters_it(tiny, x, tmp_path):
+    net = tiny.MLP()
+    net.initialize()
+    net(x)
+    output = net.output
+    del net.output
+    assert not hasattr(net, 'output') and 'output' not in net._children
+    assert list(net.collect_params()) == ['hidden.weight', 'hidden.bias']
+    assert id(net) not in output._parents
+    net.save_parameters(str(tmp_path / 'net.params'))
+    assert sorted(mx.nd.load(str(tmp_path / 'net.params'))) == ['hidden.bias', 'hidden.weight']
+
+
+def test_s2_12_del_parameter_unregisters_it():
+    holder = Holder()
+    del holder.a
+    assert list(holder.collect_params()) == ['b']
+    holder.initialize()
+    holder.a = Parameter('a2', shape=(3,))  # the name is free again, for any kind of value
+    assert list(holder.collect_params()) == ['b', 'a']
+
+
+def test_s2_12_del_plain_attribute_and_missing_attribute():
+    holder = Holder()
+    holder.note = 'x'
+    del holder.note
+    assert not hasattr(holder, 'note')
+    with pytest.raises(AttributeError):
+        del holder.never_set
+
+
+def test_s2_12_del_child_of_hybridized_block_deactivates(tiny, x):
+    class MaybeExtra(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.body = tiny.Dense(8)
+            self.extra = tiny.Dense(3)
+
+        def hybrid_forward(self, F, x):
+            x = self.body(x)
+            return self.extra(x) if hasattr(self, 'extra') else x
+
+    outer = tiny.Chain(MaybeExtra())
+    outer.initialize()
+    outer.hybridize()
+    assert outer(x).shape == (4, 3)
+    inner = outer._children['0']
+    with pytest.warns(UserWarning, match='deactivate'):
+        del inner.extra
+    assert outer._cached_op is None  # the ancestor rebuilds its graph too
+    assert outer(x).shape == (4, 8)
+
+
+def test_s2_12_replaced_child_loses_parent_link(tiny):
+    net = tiny.MLP()
+    old = net.output
+    net.output = tiny.Dense(2)
+    assert id(net) not in old._parents and id(net) in net.output._parents
+    # Still registered under another key: the link stays.
+    chain = tiny.Chain(old)
+    chain.register_child(old, 'again')
+    chain.register_child(tiny.Dense(1), 'again')
+    assert id(chain) in old._parents
+
+
+# -- one walker for "once per Parameter" (S5.1) ------------------------------------------------
+
+def test_s5_1_named_unique_params_first_or_last_name(tiny):
+    net = tiny.Chain(tiny.Dense(2, in_units=2), tiny.Dense(2, in_units=2))
+    net._children['1'].weight = net._children['0'].weight
+    assert [k for k, _ in net._named_unique_params()] == ['0.weight', '0.bias', '1.bias']
+    assert [k for k, _ in net._named_unique_params(keep='last')] == [
+        '0.bias', '1.weight', '1.bias']
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # once per Parameter: no "already initialized" warning
+        net.initialize()
+
+
+def test_s2_4_type_change_error_says_given_expected_and_fix(tiny):
+    net = tiny.MLP()
+    with pytest.raises(TypeError) as err:
+        net.output = None
+    text = str(err.value)
+    assert "from <class 'conftest.TinyDense'> to <class 'NoneType'> is not allowed" in text
+    assert 'a TinyDense attribute can only be replaced by an instance of' in text
+    assert 'del block.output' in text

@@ -106,8 +106,10 @@ def test_s7_4_all_problems_in_one_error(tiny, x, tmp_path):
     text = str(err.value)
     assert "Parameter 'output.bias' is missing" in text
     assert "Parameter 'stray.weight' loaded from 'param_dict' is not present" in text
-    assert "'hidden.weight': shape incompatible expected (9, 0) vs saved (8, 5)" in text
-    assert "'output.weight': dtype incompatible expected float32 vs saved float64" in text
+    assert ("'hidden.weight': shape incompatible: the model expects (9, 0), the saved array "
+            "has (8, 5)" in text)
+    assert ("'output.weight': dtype incompatible: the model expects float32, the saved array "
+            "has float64" in text)
     assert 'allow_missing=True' in text and 'ignore_extra=True' in text
     assert 'cast_dtype=True' in text
     assert isinstance(err.value, AssertionError) and isinstance(err.value, ValueError)
@@ -228,3 +230,25 @@ def test_load_context_mismatch_says_how_to_fix(tmp_path):
     assert "Parameter 'weight'" in message and "Parameter 'bias'" in message
     assert 'To fix: .' not in message
     assert 'reset_ctx' in message
+
+
+@pytest.mark.parametrize('change,kind,hint,not_hints', [
+    (lambda a: a.reshape((5, 8)), 'shape', 'different architecture',
+     ['cast_dtype', 'reset_ctx']),
+    (lambda a: a.astype('float16'), 'dtype', 'cast_dtype=True', ['architecture', 'reset_ctx']),
+    (None, 'ctx', 'reset_ctx(ctx)', ['cast_dtype', 'architecture']),
+])
+def test_s7_4_hints_follow_the_kind_of_problem(tiny, x, change, kind, hint, not_hints):
+    src = tiny.MLP(hidden=8)
+    src.initialize()
+    src(x)
+    arrays = {k: p.data() for k, p in src.collect_params().items()}
+    if change is not None:
+        arrays['hidden.weight'] = change(arrays['hidden.weight'])
+    param = src.hidden.weight
+    problem = param._load_problem(arrays['hidden.weight'], cast_dtype=False)
+    assert (problem.kind if problem else 'ctx') == kind
+    with pytest.raises(ParameterLoadError) as err:
+        src.load_dict(arrays, ctx=mx.cpu(1) if kind == 'ctx' else None)
+    fixes = str(err.value).split('To fix:')[1]
+    assert hint in fixes and not any(other in fixes for other in not_hints)

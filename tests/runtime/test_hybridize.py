@@ -411,3 +411,29 @@ def test_numpy_mode_block_hybridizes_with_numpy_symbols():
         assert np.allclose(blk(x).asnumpy(), eager)
     finally:
         mx.npx.reset_np()
+
+
+def test_s8_5_graph_and_compiled_op_are_separate_states(x, tiny):
+    data = mx.sym.var('data')
+    block = SymbolBlock(mx.sym.FullyConnected(data, num_hidden=3, name='fc'), data)
+    block.initialize()
+    expected = block(x)
+    graph = block._cached_graph
+    assert block._cached_op is not None
+    block._clear_cached_op()  # a SymbolBlock's graph is its definition: only the op goes
+    assert block._cached_op is None and block._cached_graph is graph
+    block.cast('float64')
+    assert block._cached_graph is graph
+    assert _close(block(x.astype('float64')), expected)
+    # A HybridBlock's traced graph goes with clearing; dropping the compiled op keeps it.
+    net = tiny.MLP()
+    net.initialize()
+    net.hybridize()
+    net(x)
+    traced = net._cached_graph
+    net._drop_compiled_op()
+    assert net._cached_op is None and net._cached_graph is traced
+    net(x)
+    assert net._cached_op is not None and net._cached_graph is traced
+    net._clear_cached_op()
+    assert net._cached_graph == () and net._in_format is None

@@ -11,7 +11,7 @@ import pytest
 
 from gluon_runtime import nn
 
-from _stock_compare import structural_params
+from _stock_compare import numpy_mode, structural_params
 
 stock_nn = mx.gluon.nn
 
@@ -31,7 +31,8 @@ def _randomize(block):
     for key, param in sorted(params.items()):
         low, high = (0.5, 1.5) if key.endswith('running_var') else (-1.5, 1.5)
         value = rng.uniform(low, high, size=param.shape)
-        param.set_data(mx.nd.array(value, dtype=param.dtype))
+        array = mx.np.array if mx.util.is_np_array() else mx.nd.array
+        param.set_data(array(value, dtype=param.dtype))
 
 
 def _sequential(lib, kind):
@@ -164,3 +165,38 @@ def test_stock_checkpoint_into_runtime_on_two_contexts(tmp_path):
     assert weight.list_ctx() == [mx.cpu(0), mx.cpu(1)]
     np.testing.assert_array_equal(weight.data(mx.cpu(1)).asnumpy(),
                                   stock[1][0].weight.data().asnumpy())
+
+
+def _in_sequential(build):
+    # Stock 1.9.1 loads files whose keys have no '.' (a lone layer) through its legacy path,
+    # which fails in numpy mode even on its own files: nest the layer so keys are '0.weight'.
+    def make(lib):
+        net = lib.Sequential()
+        net.add(build(lib))
+        return net
+    return make
+
+
+# Families stock 1.9.1 runs in numpy mode (InstanceNorm and GroupNorm have no numpy branch there,
+# and its BatchNormReLU drops the ReLU in numpy mode).
+STOCK_NUMPY_FAMILIES = [(name, _in_sequential(build), make_input)
+                        for name, build, make_input in FAMILIES
+                        if name not in ('instancenorm', 'groupnorm', 'cnn', 'batchnorm-relu')]
+
+
+@pytest.mark.parametrize('build,make_input', [f[1:] for f in STOCK_NUMPY_FAMILIES],
+                         ids=[f[0] for f in STOCK_NUMPY_FAMILIES])
+def test_s13_5_numpy_mode_checkpoints_both_ways(build, make_input, tmp_path):
+    """S7.5 in numpy mode: `npx.save` files of stock load into the runtime and the reverse."""
+    with numpy_mode(True):
+        x = make_input().as_np_ndarray()
+        stock = _ready(build, stock_nn, x)
+        stock.save_parameters(str(tmp_path / 'stock.params'))
+        ours = build(nn)
+        ours.load_parameters(str(tmp_path / 'stock.params'))
+        expected = stock(x).asnumpy()
+        np.testing.assert_allclose(ours(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+        _randomize(ours)
+        ours.save_parameters(str(tmp_path / 'runtime.params'))
+        stock.load_parameters(str(tmp_path / 'runtime.params'))
+        np.testing.assert_allclose(stock(x).asnumpy(), ours(x).asnumpy(), rtol=1e-5, atol=1e-6)

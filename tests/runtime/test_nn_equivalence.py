@@ -14,7 +14,7 @@ import pytest
 
 from gluon_runtime import nn
 
-from _stock_compare import EquivalenceError, check_equivalent
+from _stock_compare import EquivalenceError, check_equivalent, numpy_mode
 
 stock_nn = mx.gluon.nn
 
@@ -164,6 +164,37 @@ def test_layer_matches_stock(case):
     results = check_equivalent(case.stock, case.runtime, case.inputs(),
                                train_mode=case.train_mode, rtol=case.rtol, atol=case.atol)
     assert set(results) == {'eager', 'hybridized'}
+
+
+# Stock 1.9.1 cannot run these in numpy mode (legacy operators only; BatchNormReLU silently
+# loses its ReLU): in numpy mode the runtime gives the values of stock in legacy mode (S13.1).
+STOCK_LEGACY_ONLY = {'InstanceNorm', 'GroupNorm', 'ReflectionPad2D', 'Lambda', 'HybridLambda',
+                     'BatchNormReLU'}
+
+
+def _stock_runs_in_numpy_mode(case):
+    # 1.9.1's numpy random operators cannot initialize float64 parameters.
+    return case.cls not in STOCK_LEGACY_ONLY and case.kwargs.get('dtype') in (None, 'float32')
+
+
+NUMPY_CASES = [case for case in LAYER_CASES if not case.kwargs.get('sparse_grad')]
+
+
+@pytest.mark.parametrize('case', NUMPY_CASES, ids=lambda c: c.id)
+def test_s13_1_layer_matches_stock_in_numpy_mode(case):
+    """The same checks with `mx.np` inputs under numpy semantics, eager and hybridized."""
+    results = check_equivalent(case.stock, case.runtime, case.inputs(),
+                               train_mode=case.train_mode, rtol=case.rtol, atol=case.atol,
+                               numpy=True, stock_numpy=_stock_runs_in_numpy_mode(case))
+    assert set(results) == {'eager', 'hybridized'}
+
+
+def test_s13_1_sparse_gradients_are_refused_in_numpy_mode():
+    """Numpy mode has no sparse arrays: a clear error at initialization (stock: the same)."""
+    layer = nn.Embedding(10, 3, sparse_grad=True)
+    with numpy_mode(True):
+        with pytest.raises(ValueError, match="grad_stype='row_sparse'.*numpy mode has no sparse"):
+            layer.initialize()
 
 
 # SiLU has no stock class of its own to compare the repr with.

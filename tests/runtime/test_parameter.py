@@ -297,3 +297,35 @@ def test_constant_still_initializes_from_its_value():
     net = WithConstant()
     net.initialize()
     assert net(mx.nd.ones((2, 3))).asnumpy().tolist() == [[1, 2, 3], [1, 2, 3]]
+
+
+@pytest.mark.parametrize('name', [None, 3, b'w'])
+def test_s1_1_name_must_be_a_string(name):
+    with pytest.raises(TypeError, match=r"Parameter name must be a str, got .* of type"):
+        Parameter(name)
+
+
+@pytest.mark.parametrize('shape', ['abc', (2, 'x'), (-3,), 2.5, (True, 3), object()])
+def test_s1_1_bad_shape_fails_at_construction(shape):
+    with pytest.raises(ValueError, match=r'shape must be an int or a tuple of ints .*got'):
+        Parameter('w', shape=shape)
+
+
+@pytest.mark.parametrize('shape,stored', [(3, (3,)), ([2, 0], (2, 0)), ((4, -1), (4, -1)),
+                                          (np.int64(5), (5,)), ((np.int32(2), 3), (2, 3))])
+def test_s1_1_shapes_accepted(shape, stored):
+    assert Parameter('w', shape=shape)._shape == stored
+
+
+def test_s1_10_deferred_request_is_a_named_structure():
+    p = Parameter('w', shape=(0, 3), allow_deferred_init=True, init='ones')
+    p.initialize(ctx=mx.cpu(0), structural_name='layer.w')
+    pending = p._deferred_init
+    assert (pending.ctx, pending.data, pending.structure) == ([mx.cpu(0)], None, 'layer.w')
+    p.reset_ctx([mx.cpu(1)])
+    assert p._deferred_init.ctx == [mx.cpu(1)] and p.list_ctx() == [mx.cpu(1)]
+    p.set_data(mx.nd.full((2, 3), 5))
+    assert p._deferred_init.data.shape == (2, 3)
+    p._finish_deferred_init()
+    assert p._deferred_init is None
+    np.testing.assert_array_equal(p.data(mx.cpu(1)).asnumpy(), np.full((2, 3), 5))

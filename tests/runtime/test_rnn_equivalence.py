@@ -653,3 +653,53 @@ def test_cells_and_layers_are_exported():
                  'HybridSequentialRNNCell', 'DropoutCell', 'ResidualCell', 'BidirectionalCell',
                  'ZoneoutCell', 'ModifierCell', 'RecurrentCell', 'HybridRecurrentCell']:
         assert hasattr(rnn, name)
+
+
+# -- numpy mode (spec S13) -----------------------------------------------------------------
+
+@pytest.mark.parametrize('case', FUSED[::2], ids=_fused_id)
+def test_s13_1_fused_layer_in_numpy_mode(case):
+    """Fused layers under `npx.set_np()`: the same as stock's numpy branch, with states."""
+    cls, args, kwargs = case
+    layout = kwargs.get('layout', 'TNC')
+    x = _uniform(3, 2, 5) if layout == 'TNC' else _uniform(2, 3, 5)
+    states = [_uniform(*info['shape'], seed=i + 1)
+              for i, info in enumerate(getattr(rnn, cls)(*args, **kwargs).state_info(2))]
+
+    def call(layer, F, x, *states):
+        out, new_states = layer(x, list(states))
+        return [out] + list(new_states)
+
+    results = _compare(lambda: _plain_keys(getattr(stock_rnn, cls))(*args, **kwargs),
+                       lambda: getattr(rnn, cls)(*args, **kwargs), call, [x] + states,
+                       numpy=True)
+    assert len(results['eager'][1]) == 1 + len(states)
+
+
+@pytest.mark.parametrize('case', BASIC_CELLS[::2], ids=_basic_id)
+def test_s13_1_cell_step_and_unroll_in_numpy_mode(case):
+    """Stock cells fail in numpy mode (legacy operators): ours give stock's legacy values."""
+    name, args, kwargs = case
+    states = [_uniform(3, 4, seed=i + 1)
+              for i in range(len(getattr(rnn, name)(*args, **kwargs).state_info()))]
+
+    def step(cell, F, x, *states):
+        out, new_states = cell(x, list(states))
+        return [out] + list(new_states)
+
+    _compare(*_cell_pair(name, *args, **kwargs), step, [_uniform(3, 5)] + states,
+             numpy=True, stock_numpy=False)
+    _compare(*_cell_pair(name, *args, **kwargs), _unroll(3), _uniform(2, 3, 5),
+             numpy=True, stock_numpy=False)
+    _compare(*_cell_pair(name, *args, **kwargs), _unroll(3, merge_outputs=False),
+             _uniform(2, 3, 5), graph_parent=False, numpy=True, stock_numpy=False)
+
+
+def test_s13_1_cell_begin_state_is_numpy_in_numpy_mode(numpy_mode):
+    cell = rnn.LSTMCell(4)
+    states = cell.begin_state(batch_size=2)
+    assert all(isinstance(s, mx.np.ndarray) for s in states)
+    cell.initialize()
+    out, new_states = cell(mx.np.ones((2, 3)), states)
+    assert isinstance(out, mx.np.ndarray) and out.shape == (2, 4)
+    assert all(isinstance(s, mx.np.ndarray) for s in new_states)

@@ -6,9 +6,11 @@ initializers and outputs are unchanged (spec S3.7, S3.8).
 import warnings
 
 from mxnet import context, nd
+from mxnet import np as mx_np
 
 from ..._block import Block
 from ..._hybrid import HybridBlock
+from ..._np import is_np_array, legacy_operators
 from ...nn import BatchNorm, HybridSequential, Sequential
 from ...parameter import Parameter
 
@@ -29,7 +31,10 @@ class Concurrent(Sequential):
         self.axis = axis
 
     def forward(self, x):
-        return nd.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+        outs = [block(x) for block in self._children.values()]
+        if is_np_array():
+            return mx_np.concatenate(outs, axis=self.axis)
+        return nd.concat(*outs, dim=self.axis)
 
 
 class HybridConcurrent(HybridSequential):
@@ -45,7 +50,10 @@ class HybridConcurrent(HybridSequential):
         self.axis = axis
 
     def hybrid_forward(self, F, x):
-        return F.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+        outs = [block(x) for block in self._children.values()]
+        if is_np_array():
+            return F.np.concatenate(outs, axis=self.axis)
+        return F.concat(*outs, dim=self.axis)
 
 
 class Identity(HybridBlock):
@@ -79,6 +87,7 @@ class SparseEmbedding(Block):
                                 init=weight_initializer, dtype=dtype,
                                 grad_stype='row_sparse', stype='row_sparse')
 
+    @legacy_operators  # row_sparse arrays exist only as legacy arrays (spec S13.1)
     def forward(self, x):
         weight = self.weight.row_sparse_data(x)
         return nd.Embedding(x, weight, name='fwd', **self._kwargs)
@@ -118,6 +127,10 @@ class SyncBatchNorm(BatchNorm):
                       'set num_devices', UserWarning, stacklevel=3)
         return max(context.num_gpus(), 1)
 
+    @legacy_operators  # no numpy-mode SyncBatchNorm operator in 1.9.1 (spec S13.1)
+    def forward(self, x):
+        return super().forward(x)
+
     def hybrid_forward(self, F, x, gamma, beta, running_mean, running_var):
         return F.contrib.SyncBatchNorm(x, gamma, beta, running_mean, running_var, name='fwd',
                                        **self._kwargs)
@@ -135,7 +148,15 @@ def _factors(factor, count, cls_name):
     return factors
 
 
-class PixelShuffle1D(HybridBlock):
+class _PixelShuffle(HybridBlock):
+    """Base of the pixel shuffles: their reshape codes (-4, -3) exist in legacy mode only."""
+
+    @legacy_operators  # spec S13.1
+    def forward(self, x):
+        return super().forward(x)
+
+
+class PixelShuffle1D(_PixelShuffle):
     """Moves channels to width: `(N, f*C, W)` -> `(N, C, W*f)`.
 
     Parameters
@@ -157,7 +178,7 @@ class PixelShuffle1D(HybridBlock):
         return '{}({})'.format(type(self).__name__, self._factor)
 
 
-class PixelShuffle2D(HybridBlock):
+class PixelShuffle2D(_PixelShuffle):
     """Moves channels to space: `(N, f1*f2*C, H, W)` -> `(N, C, H*f1, W*f2)`.
 
     Parameters
@@ -180,7 +201,7 @@ class PixelShuffle2D(HybridBlock):
         return '{}({})'.format(type(self).__name__, self._factors)
 
 
-class PixelShuffle3D(HybridBlock):
+class PixelShuffle3D(_PixelShuffle):
     """Moves channels to volume: `(N, f1*f2*f3*C, D, H, W)` -> `(N, C, D*f1, H*f2, W*f3)`.
 
     Parameters
