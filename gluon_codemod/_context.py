@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
 from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class
+from ._noqa import noqa_texts, suppresses
 from .analysis.scopes import Scopes
 
 if TYPE_CHECKING:
@@ -99,15 +100,13 @@ class FileIndex:
         return found
 
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-
-
 class FileContext:
     """State of the single `ast` traversal, handed to every rule's `visit_*` method."""
 
     def __init__(self, tree: ast.Module, lines: List[str], module_name: Optional[str] = None,
-                 project: "Optional[ProjectView]" = None, is_package: bool = False):
+                 project: "Optional[ProjectView]" = None, is_package: bool = False, source: Optional[str] = None):
         self.lines = lines
+        self.source = source if source is not None else "\n".join(lines)
         self.imports = ImportTable(module_name, is_package=is_package)
         self.module_name = module_name
         #: The project this file belongs to (other modules' classes, the plan of signature changes), or
@@ -125,6 +124,7 @@ class FileContext:
         self._index: Optional[FileIndex] = None
         self._scopes: Optional[Scopes] = None
         self._shared: Dict[object, object] = {}
+        self._noqa_texts: Optional[Dict[int, str]] = None
         self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
         self._prescan(tree.body, top=True)
 
@@ -288,15 +288,8 @@ class FileContext:
 
     # -- noqa ---------------------------------------------------------------------------------
     def suppressed(self, line: int, code: str) -> bool:
-        if not 1 <= line <= len(self.lines):
-            return False
-        text = self.lines[line - 1]
-        if "#" not in text:
-            return False
-        match = _NOQA.search(text)
-        if not match:
-            return False
-        codes = match.group("codes")
-        if not codes:
-            return True
-        return any(code.startswith(c.upper()) for c in re.split(r"[,\s]+", codes) if c)
+        """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `_noqa`)."""
+        if self._noqa_texts is None:
+            self._noqa_texts = noqa_texts(self.source) if "noqa" in self.source.lower() else {}
+        text = self._noqa_texts.get(line)
+        return text is not None and suppresses(text, code)

@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ._context import FileContext
+from ._lines import split_lines
 from .analysis import consistency
 from .analysis.plan import ProjectView
 from ._finding import Finding, FixResult, SourceError
@@ -20,7 +21,7 @@ Source = Union[str, bytes]
 
 
 def _lines(text: str) -> List[str]:
-    return text.splitlines()
+    return split_lines(text)  # at `\n`, `\r\n` and `\r` only, as Python counts lines (not at form feeds)
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -86,7 +87,7 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
     if project is not None and project.module is not None:
         module_name = project.module.name
     ctx = FileContext(tree, lines, module_name, project=project,
-                      is_package=bool(project and project.path.endswith("__init__.py")))
+                      is_package=bool(project and project.path.endswith("__init__.py")), source=text)
     results: List[Tuple[Finding, Optional[Edit]]] = []
 
     def sink(finding: Finding, edit: Optional[Edit]) -> None:

@@ -84,19 +84,14 @@ def test_cli_targets_are_the_engines():
     assert cli.TARGETS == TARGETS
 
 
-# The engine decides `noqa` itself (gluon_codemod/_context.py: `_NOQA` on lines from `str.splitlines()`):
-# until it uses `_noqa.noqa_texts` and `_lines.split_lines`, the command line and flake8 disagree on these.
-# Strict: once the engine is switched these pass, and the marker must go.
-ENGINE_PENDING = pytest.mark.xfail(strict=True, reason="engine still uses _context._NOQA and str.splitlines()")
-
-
+# The command line's engine and flake8 decide `noqa` the same way on these (the engine reads comments with
+# `_noqa.noqa_texts` on lines split by `_lines.split_lines`).
 @pytest.mark.parametrize("name, text", [
     pytest.param("form_feed.py", "# page\x0c break\n" + OLD_NET.replace(
-        "with self.name_scope():", "with self.name_scope():  # noqa: GLN001"), marks=ENGINE_PENDING),
-    pytest.param("no_space.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  #noqa"),
-                 marks=ENGINE_PENDING),
+        "with self.name_scope():", "with self.name_scope():  # noqa: GLN001")),
+    pytest.param("no_space.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  #noqa")),
     pytest.param("lower_case.py", OLD_NET.replace("with self.name_scope():",
-                                                  "with self.name_scope():  # noqa: gln001"), marks=ENGINE_PENDING),
+                                                  "with self.name_scope():  # noqa: gln001")),
     ("blanket.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # NOQA")),
     ("prefix.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # noqa:GLN00")),
     ("other.py", OLD_NET.replace("with self.name_scope():", "with self.name_scope():  # noqa: E501")),
