@@ -97,14 +97,13 @@ class Project:
     # -- the plan ------------------------------------------------------------------------------------
     def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False) -> Plan:
         """Decide which `prefix`/`params` removals every call of the project follows in this run."""
-        from ._engine import analyze
-        from ._rule import selected_rules
-
         plan = self.plan = Plan()
         gluon = [s for s in self.sources.values() if might_contain_gluon(s.text, s.module)]
         definers = [s for s in gluon if self._defines_callables(s)]
         if not definers:
             return plan
+        from ._engine import analyze  # (not for a project without Gluon code: libcst comes with it)
+        from ._rule import selected_rules
         removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
 
         def run(source: ProjectSource, **options):

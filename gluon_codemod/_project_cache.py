@@ -26,6 +26,7 @@ _MAX_PROJECT_FILES = 20000
 
 #: Projects already settled by this process (a flake8 worker checks many files of one project).
 _LOADED: dict = {}
+_MEMO_SIZE = 8
 
 
 def cache_folder() -> str:
@@ -46,11 +47,24 @@ def _python_files(root: str):
 
 def project_paths(run: Sequence[str]) -> list:
     """The run's `.py` files and every `.py` file of their projects (absolute paths for the others)."""
-    paths = {os.path.abspath(p): p for p in run if p.endswith(".py")}
-    for root in sorted({find_root(os.path.dirname(os.path.abspath(p))) for p in paths}):
+    paths = {os.path.abspath(p): os.path.normpath(p) for p in run if p.endswith(".py")}
+    roots = set()
+    for path in paths:
+        root = find_root(os.path.dirname(path))
+        if not _skipped_below(root, path):
+            roots.add(root)
+    for root in sorted(roots):
         for path in _python_files(root) or ():
             paths.setdefault(os.path.abspath(path), _shown(path))
     return sorted(paths.values())
+
+
+def _skipped_below(root: str, path: str) -> bool:
+    """A file in a folder that a walk of `root` skips (`.venv/.../site-packages`, `build`): it is not one of
+    the project's modules, and the project is not its own; it is analysed with the run's files alone."""
+    folders = os.path.relpath(os.path.dirname(path), root).split(os.sep)
+    return any(f in SKIP_DIRS or f.endswith(".egg-info") or (f.startswith(".") and f not in (".", ".."))
+               for f in folders)
 
 
 def _shown(path: str) -> str:
@@ -61,7 +75,7 @@ def _shown(path: str) -> str:
 
 def _key(paths: Iterable[str], run: Optional[Sequence[str]], options: tuple) -> str:
     digest = hashlib.sha256(repr((__version__, options)).encode())
-    for path in paths:
+    for path in sorted(paths, key=os.path.abspath):  # the same files, however the run spells them
         try:
             info = os.stat(path)
         except OSError:
@@ -89,6 +103,8 @@ def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, ta
         if key:
             _save(key, project)
     if key:
+        if len(_LOADED) >= _MEMO_SIZE:  # files outside any project each have their own: keep a few
+            _LOADED.pop(next(iter(_LOADED)))
         _LOADED[key] = project
     return project
 

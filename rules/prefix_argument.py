@@ -31,6 +31,9 @@ names, and so the keys `save_parameters` writes, do not change. A value that cal
 With `params=` the prefix does not decide what is shared (1.x looks shared parameters up under the
 shared dict's own prefix); the prefix of a child created in the `name_scope` of such a block did, which
 is why GLN004 reports sharing into blocks with children.
+`output_prefix` of `rnn.BidirectionalCell` is removed as well (unsafe: the unrolled output symbols
+are renamed). A `prefix=` given to a function parameter (`cell_type(hidden, prefix='rnn_')`) is removed
+when every call of the function in the file passes a Block class for it, and reported otherwise.
 Left alone: `prefix=` on calls that are not Gluon Blocks (`tempfile.mkdtemp(prefix=...)`, a class of
 the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base constructor calls
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
@@ -99,6 +102,38 @@ class PrefixArgument(Rule):
               why="already migrated"),
     ]
     INVALID = [
+        Invalid(
+            "from mxnet.gluon import rnn\n"
+            "def build(cell_type, hidden_size):\n"
+            "    return cell_type(hidden_size, prefix='rnn_')\n"
+            "a = build(rnn.LSTMCell, 8)\n"
+            "b = build(cell_type=rnn.GRUCell, hidden_size=8)\n",
+            "from mxnet.gluon import rnn\n"
+            "def build(cell_type, hidden_size):\n"
+            "    return cell_type(hidden_size)\n"
+            "a = build(rnn.LSTMCell, 8)\n"
+            "b = build(cell_type=rnn.GRUCell, hidden_size=8)\n",
+            why="a parameter that every call of the file gives a Block class builds Blocks",
+        ),
+        Invalid(
+            "from mxnet.gluon import rnn\n"
+            "def build(cell_type, hidden_size):\n"
+            "    return cell_type(hidden_size, prefix='rnn_')\n"
+            "a = build(rnn.LSTMCell, 8)\n"
+            "b = build(dict, 8)\n",
+            None,
+            why="what a parameter holds is not always a Block class: reported, not rewritten",
+        ),
+        Invalid(
+            "from mxnet.gluon import rnn\n"
+            "bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), output_prefix='bi_')\n"
+            "old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), 'b_')\n",
+            "from mxnet.gluon import rnn\n"
+            "bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))\n"
+            "old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))\n",
+            unsafe_fixes=True,
+            why="`output_prefix` is gone too; removing it renames the unrolled output symbols: unsafe",
+        ),
         Invalid(
             "from mxnet.gluon import nn as N\n"
             "import mxnet.gluon as G\n"
@@ -190,6 +225,13 @@ class PrefixArgument(Rule):
         kind = flow.callee(node)
         if kind is None and keyword is not None and self._handed_to_block(node):
             kind = ("unknown", None)
+        if kind == ("gluon", "BidirectionalCell"):
+            self._output_prefix(node)
+        if kind is None and keyword is not None and self._called_parameter(node):
+            self.report(keyword, "`{callee}` is a parameter, and a `prefix` given to what it holds is removed from "
+                        "Block constructors in the new API; if it holds Block classes, remove the argument",
+                        callee=ast.unparse(node.func))
+            return
         if kind is not None and kind[0] == "factory":
             if keyword is None or _declares(kind[1], "prefix") is not None:
                 return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
@@ -236,6 +278,27 @@ class PrefixArgument(Rule):
         keywords = ("prefix",) if keyword is not None else ()
         self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=_span(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
+
+    def _output_prefix(self, node: ast.Call) -> None:
+        """`BidirectionalCell(l, r, output_prefix='bi_')`: the new cell has no `output_prefix`."""
+        keyword = next((k for k in node.keywords if k.arg == "output_prefix"), None)
+        positional = node.args[2] if len(node.args) > 2 and _leading_positional(node) > 2 else None
+        value = keyword.value if keyword is not None else positional
+        if value is None:
+            return
+        keywords, slots = (("output_prefix",), ()) if keyword is not None else ((), (2,))
+        self.report(keyword or positional, "`output_prefix` is removed from `BidirectionalCell` in the new API; its "
+                    "unrolled outputs are named `t0_output`, ... without it", fix_title="Remove the `output_prefix` "
+                    "argument (changes the names of the unrolled output symbols)",
+                    edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
+                              drops=(keywords, slots, 0)))
+
+    def _called_parameter(self, node: ast.Call) -> bool:
+        """`cell_type(hidden, prefix='rnn_')` where `cell_type` is a parameter of the enclosing function:
+        what it holds cannot be known here, and a Block class is likely in a file using Gluon."""
+        func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        return (isinstance(node.func, ast.Name) and func is not None and _declares(func, node.func.id) is not None
+                and self.ctx.imports.imports_gluon)
 
     def _handed_to_block(self, node: ast.Call) -> bool:
         """Built to be a child: `seq.add(block(..., prefix=''))`, `BidirectionalCell(get_cell(prefix='l0_'), ...)`."""

@@ -229,10 +229,34 @@ class PrefixFlow:
         """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
         Block class (and that the body never rebinds) is called to build a Block."""
         arg = _declares(func, name) if func is not None else None
-        default = _default_of(func, arg) if arg is not None else None
-        if default is None or not self.ctx.is_block_class_expr(default):  # a Gluon class or one of the file's
+        if arg is None or not all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name)):
             return False
-        return all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name))
+        default = _default_of(func, arg)
+        if default is not None:
+            return self.ctx.is_block_class_expr(default)  # a Gluon class or one of the project's
+        return self._given_block_classes(func, arg)
+
+    def _given_block_classes(self, func: ast.AST, arg: ast.arg) -> bool:
+        """`def build(cell_type, ...)` called in the file, always with a Block class for `cell_type`
+        (`build(rnn.LSTMCell, 8)`)."""
+        if self._calls is None and getattr(self, "_scanning_calls", False):
+            return False  # asked while the file's calls are being collected: decide without them
+        self._scanning_calls = True
+        try:
+            calls = self.calls_of(func)
+        finally:
+            self._scanning_calls = False
+        given = []
+        for call, skip in calls:
+            keyword = next((k for k in call.keywords if k.arg == arg.arg), None)
+            if keyword is not None:
+                given.append(keyword.value)
+            elif arg.arg in _positional(func):
+                slot = self.slot_in(func, arg.arg, skip)
+                if slot >= _leading_positional(call):
+                    return False
+                given.append(call.args[slot])
+        return bool(given) and all(self.ctx.is_block_class_expr(value) for value in given)
 
     @staticmethod
     def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:

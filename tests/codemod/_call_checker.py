@@ -117,3 +117,54 @@ def _bind(call: ast.Call, signature: Signature) -> Optional[str]:
         if not signature.declares(keyword.arg) and not signature.varkw:
             return f"does not take `{keyword.arg}=`"
     return None
+
+
+def old_api_sites(root: str) -> List[str]:
+    """`path:line: what` for each Gluon 1.x naming construct left in the `.py` files under `root`: a
+    `name_scope()`, `params.get(...)`, `save_params`/`load_params`, a `prefix`/`params` parameter of a Block
+    class's `__init__`, and a `prefix=`/`params=` argument given to a Gluon or project Block class.
+    Found independently of the rules (plain `ast` and the project index), to hold their findings to."""
+    paths = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
+                   if name.endswith(".py"))
+    project = Project.load(paths)
+    found = []
+    for path, source in project.sources.items():
+        module = project.index.by_path.get(os.path.abspath(path))
+        if module is None:
+            continue
+        parents = _parents(source.tree)
+        scopes = Scopes(source.tree, parents)
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                attr = node.func.attr
+                if attr == "name_scope" and not node.args:
+                    found.append(f"{path}:{node.lineno}: name_scope()")
+                elif attr in ("get", "get_constant") and isinstance(node.func.value, ast.Attribute) \
+                        and node.func.value.attr == "params":
+                    found.append(f"{path}:{node.lineno}: params.{attr}()")
+                elif attr in ("save_params", "load_params"):
+                    found.append(f"{path}:{node.lineno}: {attr}()")
+            if isinstance(node, ast.Call):
+                names = [k.arg for k in node.keywords if k.arg in ("prefix", "params")]
+                if names and _is_block_class(node.func, scopes, project, module):
+                    found.append(f"{path}:{node.lineno}: {'/'.join(names)}= to a Block")
+            if isinstance(node, ast.ClassDef):
+                info = module.classes.get(scopes.qualname(node))
+                init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+                if info is not None and info.is_block and init is not None:
+                    for arg in init.args.args + init.args.kwonlyargs:
+                        if arg.arg in ("prefix", "params"):
+                            found.append(f"{path}:{arg.lineno}: {arg.arg} parameter of a Block")
+    return found
+
+
+def _is_block_class(func, scopes: Scopes, project, module) -> bool:
+    local = scopes.lookup(func.id, func) if isinstance(func, ast.Name) else None
+    if local:
+        info = module.classes.get(scopes.qualname(local[0]))
+        return bool(info and info.is_block)
+    qualified = _qualify(module, func)
+    if is_gluon_block_class(qualified):
+        return qualified.rsplit(".", 1)[-1] != "SymbolBlock"
+    info = project.index.resolve(qualified, module)
+    return bool(info and info.is_block)
