@@ -26,8 +26,8 @@ _MISSING = object()
 MAX_FILES = 5000
 
 
-class SideTimeout(Exception):
-    """A side ran longer than its time budget."""
+class SideTimeout(BaseException):
+    """A side ran longer than its time budget (a BaseException: the model's `except Exception` cannot swallow it)."""
 
 
 class SideError(Exception):
@@ -96,6 +96,7 @@ class Workspace:
         self.tmpdir = tmpdir
         self.module_name = module_name
         self.findings: Dict[str, list] = {}
+        self.errors: Dict[str, str] = {}  # files the engine could not rewrite (left as they are)
         self.rewrite_seconds = 0.0
         package = os.path.basename(root) if root != import_root else ""
         self.entries = {}
@@ -115,13 +116,18 @@ class Workspace:
             with open(target, "rb") as handle:
                 source = handle.read()
             name = _module_name(rel, package)
-            if rel == main_rel and rewritten is not None:
-                with open(rewritten, "rb") as handle:
-                    code = handle.read()
-                findings = check_code(code, target="runtime", module_name=name)
-            else:
-                result = fix_code(source, target="runtime", module_name=name, unsafe_fixes=unsafe_fixes)
-                code, findings = result.code, result.findings
+            try:
+                if rel == main_rel and rewritten is not None:
+                    with open(rewritten, "rb") as handle:
+                        code = handle.read()
+                    findings = check_code(code, target="runtime", module_name=name)
+                else:
+                    result = fix_code(source, target="runtime", module_name=name, unsafe_fixes=unsafe_fixes)
+                    code, findings = result.code, result.findings
+            except Exception as exc:  # noqa: BLE001 - a file the model never imports must not stop verify
+                # kept as it is: if the model imports it, both sides fail alike and the row says why
+                self.errors[os.path.join(package, rel) if package else rel] = f"{type(exc).__name__}: {exc}"
+                continue
             with open(target, "wb") as handle:
                 handle.write(code)
             unfixed = [f for f in findings if not f.fixed]
@@ -172,6 +178,7 @@ class Side:
         self.modules: Dict[str, object] = {}
         self.timings: Dict[str, float] = {}
         self.workdir = entry + "-cwd"
+        self.on_call: Optional[Callable[[str, str], None]] = None  # told (side, phase) as each call starts
 
     def _owns(self, module) -> bool:
         origin = getattr(module, "__file__", None)
@@ -209,11 +216,13 @@ class Side:
     def call(self, phase: str, fn: Callable, *args, **kwargs):
         """Run `fn` as this side, within what is left of its time budget; failures become SideError."""
         remaining = None if self.timeout is None else self.timeout - self.elapsed
+        if self.on_call is not None:
+            self.on_call(self.label, phase)
         start = time.perf_counter()
         try:
             with self.active(), time_limit(remaining):
                 return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        except (Exception, SystemExit, SideTimeout) as exc:  # noqa: BLE001 - the user's code may raise anything
             # start the traceback at the user's code (or the runtime), not at this harness frame
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next))
             raise SideError(self.label, phase, exc, tb) from exc
