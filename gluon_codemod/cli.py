@@ -95,8 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
     from . import verify
+    from .verify import convert
 
     verify.add_parser(commands)
+    convert.add_parser(commands)
     return parser
 
 
@@ -254,7 +256,7 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "verify":
+    if args.command in ("verify", "convert-params"):
         return args.handler(args)
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("`-` (stdin) cannot be combined with other paths")
