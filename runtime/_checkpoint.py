@@ -1,5 +1,8 @@
 """Saving and loading Block parameters by structural name (MXNet NDArray file format)."""
+import warnings
+
 from mxnet import ndarray
+from mxnet.base import MXNetError
 from mxnet.context import Context
 from mxnet.util import is_np_array
 
@@ -23,10 +26,26 @@ def _save(filename, arrays):
 
 
 def _load(filename):
-    if is_np_array():
-        from mxnet import npx
-        return npx.load(filename)
-    return ndarray.load(filename)
+    try:
+        if is_np_array():
+            from mxnet import npx
+            return npx.load(filename)
+        return ndarray.load(filename)
+    except MXNetError as err:
+        # MXNet's own message names neither the file nor what is wrong with it
+        lines = [line for line in str(err).splitlines() if line.strip()]
+        raise MXNetError("Cannot load '%s': not a readable parameter file (missing, truncated or "
+                         "corrupt): %s" % (filename, lines[-1] if lines else type(err).__name__)) from None
+
+
+def _legacy_keys(keys):
+    """Keys spelled as MXNet 1.x prefixed names (`dense0_weight`), not structural ones (`0.weight`)."""
+    return [k for k in keys if '.' not in k and '_' in k]
+
+
+_CONVERT_HINT = ("the file's keys look like MXNet 1.x prefixed names (such as %r); convert the file to "
+                 "structural names with `gluon-codemod convert-params OLD.params NEW.params --model "
+                 "FILE.py --build EXPR`")
 
 
 def save_parameters(block, filename, deduplicate):
@@ -133,6 +152,11 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     if lines:
         raise ParameterLoadError(_explain(block, source, lines, missing, extra, mismatched,
                                           allow_missing, ignore_extra, loaded, params))
+    if loaded and params and not resolved:
+        legacy = _legacy_keys(extra)
+        warnings.warn('No key of %s matches a parameter of %s: nothing was loaded%s.'
+                      % (source, type(block).__name__,
+                         ('; ' + _CONVERT_HINT % legacy[0]) if legacy else ''), stacklevel=3)
 
     for key, value in resolved.items():
         params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
@@ -141,6 +165,9 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
 def _explain(block, source, lines, missing, extra, mismatched, allow_missing, ignore_extra,
              loaded, params):
     fixes = []
+    legacy = _legacy_keys(extra)
+    if legacy and len(legacy) * 2 >= len(extra):
+        fixes.append(_CONVERT_HINT % legacy[0])
     if missing and not allow_missing:
         fixes.append('pass allow_missing=True to keep the missing parameters as they are')
     if extra and not ignore_extra:
