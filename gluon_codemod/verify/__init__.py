@@ -127,7 +127,7 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
     copy_root, import_root = located[0][:2]
     if any(loc[:2] != (copy_root, import_root) for loc in located):
         raise ValueError("the files live in different packages: give --root, the folder that holds them all")
-    options = Options(inputs=[tuple(s) for s in inputs], dtype=dtype, ctx=ctx, rtol=rtol, atol=atol, seed=seed,
+    options = Options(inputs=[], dtype=dtype, ctx=ctx, rtol=rtol, atol=atol, seed=seed,
                       timeout=timeout or None, input_range=tuple(input_range), int_values=int_values,
                       skip=tuple(parse_skip(skip)))
     report = Report(os.path.abspath(files[0]), located[0][2])
@@ -145,6 +145,9 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
             os.makedirs(workspace.entries[label] + "-cwd", exist_ok=True)
         env = _child_env(onednn, files)
         for index, (file, (_, _, module_name)) in enumerate(zip(files, located)):
+            # `inputs` may map each file to its own shapes (the benchmark's families need different sizes)
+            shapes = inputs.get(file, ()) if isinstance(inputs, dict) else inputs
+            options.inputs = [tuple(s) for s in shapes]
             _verify_file(FileRun, report, workspace, file, module_name, None if all_models else list(build or []),
                          options, env, os.path.join(tmpdir, f"child-{index}.log"), say, save)
         save()

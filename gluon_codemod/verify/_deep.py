@@ -11,8 +11,8 @@ from mxnet.gluon.block import Block as StockBlock
 from ._arrays import close_each, compare, largest_diff, seed_all, set_values, to_numpy, values, walk_blocks
 
 ATTRIBUTES = ("grad_req", "lr_mult", "wd_mult", "dtype", "stype", "grad_stype", "init", "allow_deferred_init")
-OPTIMIZERS = (("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.01}),
-              ("adam", {"learning_rate": 0.01, "wd": 0.01}))
+OPTIMIZERS = (("sgd", {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.1}),
+              ("adam", {"learning_rate": 0.01, "wd": 0.1}))
 
 
 def _describe_init(init) -> str:
@@ -72,15 +72,28 @@ def _step(net, optimizer, settings, inputs, weights, params, names, ctx):
     return values(params, names, ctx)
 
 
+def _snapshot(params, names, ctx) -> list:
+    return [params[n].data(ctx).copy() for n in names]
+
+
+def _restore(params, names, arrays) -> None:
+    for name, array in zip(names, arrays):
+        params[name].set_data(array.copyto(array.context))
+
+
 def train_step(run) -> None:
     """One Trainer step after the same loss (SGD with momentum and weight decay, then Adam), from the same values."""
+    from ._checks import perturb
+
     names, ctx = run.common, run.ctx
-    start = run.orig.call("train-step", values, run.po, names, ctx)
+    start = run.orig.call("train-step", _snapshot, run.po, names, ctx)
     rng = np.random.RandomState(run.opts.seed + 5)
     weights = [rng.uniform(-1, 1, a.shape) for a in run.first_o]
     parts, worst, ok = [], 0.0, True
     for optimizer, settings in OPTIMIZERS:
-        run.pair("train-step", (set_values, run.po, names, start, ctx), (set_values, run.pn, names, start, ctx))
+        run.pair("train-step", (_restore, run.po, names, start), (_restore, run.pn, names, start))
+        # no parameter at zero (a fresh BatchNorm beta is): weight decay must have something to act on
+        run.pair("train-step", (perturb, run.po, names, ctx, 1.1, 0.05), (perturb, run.pn, names, ctx, 1.1, 0.05))
         ref, other = run.pair(
             "train-step",
             (_step, run.net_o, optimizer, settings, run.inputs, weights, run.po, names, ctx),
@@ -91,7 +104,7 @@ def train_step(run) -> None:
         if bad:
             ok = False
             parts.append(f"{optimizer}: parameters differ after one step: {', '.join(bad[:8])}")
-    run.pair("train-step", (set_values, run.po, names, start, ctx), (set_values, run.pn, names, start, ctx))
+    run.pair("train-step", (_restore, run.po, names, start), (_restore, run.pn, names, start))
     run.add("train-step", "ok" if ok else "differs", worst,
             "; ".join(parts) or f"{len(names)} parameters equal after one sgd and one adam step")
 
