@@ -72,11 +72,11 @@ def _step(net, optimizer, settings, inputs, weights, params, names, ctx):
     return values(params, names, ctx)
 
 
-def _snapshot(params, names, ctx) -> list:
+def snapshot(params, names, ctx) -> list:
     return [params[n].data(ctx).copy() for n in names]
 
 
-def _restore(params, names, arrays) -> None:
+def restore(params, names, arrays) -> None:
     for name, array in zip(names, arrays):
         params[name].set_data(array.copyto(array.context))
 
@@ -86,14 +86,16 @@ def train_step(run) -> None:
     from ._checks import perturb
 
     names, ctx = run.common, run.ctx
-    start = run.orig.call("train-step", _snapshot, run.po, names, ctx)
+    start = run.orig.call("train-step", snapshot, run.po, names, ctx)
+    trained = [n for n in names if run.po[n].grad_req != "null"]
     rng = np.random.RandomState(run.opts.seed + 5)
     weights = [rng.uniform(-1, 1, a.shape) for a in run.first_o]
     parts, worst, ok = [], 0.0, True
     for optimizer, settings in OPTIMIZERS:
-        run.pair("train-step", (_restore, run.po, names, start), (_restore, run.pn, names, start))
-        # no parameter at zero (a fresh BatchNorm beta is): weight decay must have something to act on
-        run.pair("train-step", (perturb, run.po, names, ctx, 1.1, 0.05), (perturb, run.pn, names, ctx, 1.1, 0.05))
+        run.pair("train-step", (restore, run.po, names, start), (restore, run.pn, names, start))
+        # no trained parameter at zero (a fresh BatchNorm beta is): weight decay must have something to act on.
+        # Parameters without gradient keep their values: a BatchNorm's fixed gamma must stay 1.
+        run.pair("train-step", (perturb, run.po, trained, ctx, 1.1, 0.05), (perturb, run.pn, trained, ctx, 1.1, 0.05))
         ref, other = run.pair(
             "train-step",
             (_step, run.net_o, optimizer, settings, run.inputs, weights, run.po, names, ctx),
@@ -104,7 +106,7 @@ def train_step(run) -> None:
         if bad:
             ok = False
             parts.append(f"{optimizer}: parameters differ after one step: {', '.join(bad[:8])}")
-    run.pair("train-step", (_restore, run.po, names, start), (_restore, run.pn, names, start))
+    run.pair("train-step", (restore, run.po, names, start), (restore, run.pn, names, start))
     run.add("train-step", "ok" if ok else "differs", worst,
             "; ".join(parts) or f"{len(names)} parameters equal after one sgd and one adam step")
 
