@@ -181,6 +181,7 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
     run = file_run(job, log, env, options.timeout, on_result, on_skip, on_plan)
     run.run()
     report.timings["import"] = round(report.timings.get("import", 0.0) + run.import_seconds, 6)
+    report.notes.extend(f"{name}: {note}" for note in run.notes)
     if run.setup_error:
         report.setup_errors.append({"file": os.path.abspath(file), "message": run.setup_error})
         say(f"verify: {name}: {run.setup_error.splitlines()[0]}")

@@ -95,6 +95,17 @@ def run(job: dict, emit) -> None:
         emit("result", result=result.to_dict())
 
 
+def _report_threads(emit) -> None:
+    """Non-daemon threads the model's code left running: they would keep a process alive; ours is ended."""
+    import threading
+
+    left = [t.name for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if left:
+        emit("note", message=f"the model's code left {len(left)} non-daemon thread(s) running "
+                             f"({', '.join(left[:5])}); verify ended them with its child process")
+
+
 def main() -> None:
     faulthandler.enable()  # a native crash prints the Python stack to the log the parent keeps
     if hasattr(signal, "SIGUSR1"):
@@ -103,6 +114,7 @@ def main() -> None:
     job = json.load(sys.stdin)
     try:
         run(job, emit)
+        _report_threads(emit)
     except BaseException:  # noqa: BLE001 - a fault of the harness itself: say so, with its traceback
         emit("setup_error", message="verify failed (a bug in gluon-codemod):\n" + traceback.format_exc())
     finally:

@@ -22,6 +22,7 @@ class Report:
         self.rewrite_errors: Dict[str, str] = {}
         self.timings: Dict[str, float] = {}
         self.setup_errors: List[Dict[str, str]] = []
+        self.notes: List[str] = []
 
     @property
     def setup_error(self):
@@ -54,7 +55,7 @@ class Report:
             "setup_error": self.setup_error, "setup_errors": self.setup_errors,
             "models": [m.to_dict() for m in self.models], "skipped": self.skipped,
             "findings": {path: [f.to_dict() for f in items] for path, items in self.used_findings().items()},
-            "rewrite_errors": self.rewrite_errors,
+            "rewrite_errors": self.rewrite_errors, "notes": self.notes,
             "timings": self.timings, "phase_totals": self.phase_totals(),
         }
 
@@ -95,6 +96,7 @@ class Report:
                                  f"{check.detail}".rstrip())
         for item in self.skipped:
             lines.append(f"skipped {item['model']}: {item['reason']}")
+        lines.extend(f"note: {note}" for note in self.notes)
         for path, error in self.rewrite_errors.items():
             lines.append(f"not rewritten (left as it is): {path}: {error}")
         if tracebacks:

@@ -48,6 +48,7 @@ class FileRun:
         self.job, self.log_path, self.env, self.timeout = job, log_path, env, timeout
         self.on_result, self.on_skip, self.on_plan = on_result, on_skip, on_plan
         self.setup_error: Optional[str] = None
+        self.notes: List[str] = []
         self.import_seconds = 0.0
         self.extra_rows: Dict[str, List[Check]] = {}
 
@@ -155,6 +156,8 @@ class FileRun:
                     self._merge(result)
                     self.on_result(result)
                     state.update(expr=None, side=None)
+                elif kind == "note":
+                    self.notes.append(event["message"])
                 elif kind == "setup_error":
                     self.setup_error = event["message"]
                 elif kind == "done":

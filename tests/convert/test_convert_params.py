@@ -104,3 +104,12 @@ def test_corrupt_file_is_named(legacy, tmp_path):
     done = _convert(legacy, broken, tmp_path / "new.params", MOBILENET)
     assert done.returncode == 2
     assert f"{broken}: not a readable MXNet .params file (truncated or corrupt?)" in done.stderr
+
+
+def test_command_is_wired_and_warns_that_it_executes_the_model(capsys):
+    from gluon_codemod.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["convert-params", "--help"])
+    assert done.value.code == 0
+    assert "executes FILE" in " ".join(capsys.readouterr().out.split())

@@ -107,8 +107,11 @@ def test_thread_left_running_does_not_keep_verify_alive(write):
             return nn.Dense(2)
     """)
     result = subprocess.run([sys.executable, "-m", "gluon_codemod.verify", path, "--build", "net()", "--input",
-                             "2,3", "--rewritten", path, "--quiet"], capture_output=True, text=True, timeout=120)
+                             "2,3", "--rewritten", path], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    # one thread per side: each side imports the module
+    assert ("note: threads.py: the model's code left 2 non-daemon thread(s) running (Thread-1 (sleep), "
+            "Thread-2 (sleep)); verify ended them with its child process") in result.stdout
 
 
 def test_unparsable_file_the_model_never_imports_is_reported_not_fatal(write):
