@@ -164,6 +164,8 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         plan["count"] = len(models)
 
     def on_result(result):
+        for check in result.checks:
+            check.traceback = _real_paths(check.traceback, workspace)
         plan["done"] += 1
         report.models.append(result)
         say(f"verify: {name} [{plan['done']}/{plan['count']}] {result.expr}: {result.status} "
@@ -186,6 +188,16 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         report.setup_errors.append({"file": os.path.abspath(file), "message": run.setup_error})
         say(f"verify: {name}: {run.setup_error.splitlines()[0]}")
         save()
+
+
+def _real_paths(text: Optional[str], workspace) -> Optional[str]:
+    """Tracebacks name the temporary copies, gone after the run: the user's files and the kept rewrite instead."""
+    if not text:
+        return text
+    text = text.replace(workspace.entries["orig"] + os.sep, workspace.import_root + os.sep)
+    if workspace.kept:
+        text = text.replace(workspace.new_tree + os.sep, workspace.kept + os.sep)
+    return text.replace(workspace.entries["new"] + os.sep, "<rewrite>" + os.sep)
 
 
 def _expand(paths: List[str]) -> List[str]:

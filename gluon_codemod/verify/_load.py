@@ -95,6 +95,8 @@ class Workspace:
                  rewritten: Optional[str] = None, unsafe_fixes: bool = False):
         self.tmpdir = tmpdir
         self.module_name = module_name
+        self.import_root = import_root
+        self.kept: Optional[str] = None  # where --keep copied the rewrite
         self.findings: Dict[str, list] = {}
         self.errors: Dict[str, str] = {}  # files the engine could not rewrite (left as they are)
         self.rewrite_seconds = 0.0
@@ -139,6 +141,7 @@ class Workspace:
 
     def keep(self, dest: str) -> None:
         """Copy the rewritten tree to `dest` for the user to read."""
+        self.kept = os.path.abspath(dest)
         shutil.copytree(self.new_tree, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
 

@@ -1,4 +1,6 @@
 """A phase that fails: on both sides alike (a result), or only in the rewrite (an error); never a cascade."""
+import os
+
 from gluon_codemod.verify import verify
 
 ORIGINAL = """
@@ -39,6 +41,7 @@ def test_only_the_rewrite_failing_is_an_error_and_the_next_checks_still_run(writ
     assert grad.status == "error"
     assert grad.detail == "only the rewrite fails: new side failed in grad: ValueError: boom"
     assert "raise ValueError('boom')" in grad.traceback
+    assert f'File "<rewrite>{os.sep}net.py"' in grad.traceback  # not the temporary copy, gone by now
     # the failed backward does not spill into the checks after it
     assert row(report, "Net()", "checkpoint").status == "ok"
     assert row(report, "Net()", "sharing").status == "ok"

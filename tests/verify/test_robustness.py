@@ -53,6 +53,7 @@ def test_native_crash_is_a_row_and_the_other_checks_and_models_still_run(write, 
     grad = row(report, "CrashInBackward()", "grad")
     assert (grad.status, grad.detail) == ("error", "original crashed in grad: signal 11 (SIGSEGV)")
     assert "Fatal Python error" in grad.traceback and "hybrid_forward" in grad.traceback
+    assert f'File "{path}"' in grad.traceback  # the user's file, not the temporary copy
     # the model ran again without the crashing checks: what does not record still compares
     for name in ("structure", "init", "eager", "checkpoint", "hybrid"):
         assert row(report, "CrashInBackward()", name).status == "ok", name
