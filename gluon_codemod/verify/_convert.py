@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import mxnet as mx
 import numpy as np
@@ -44,6 +45,8 @@ class Plan:
     formats: Counter = field(default_factory=Counter)
     unused: List[str] = field(default_factory=list)
     deferred: int = 0  # parameters whose shape is not fully known (no forward yet)
+    note: str = ""
+    file_prefix: Optional[str] = None  # the file's top-level prefix, where it is not this build's
     missing: List[str] = field(default_factory=list)
     mismatched: List[str] = field(default_factory=list)
 
@@ -56,8 +59,11 @@ class Plan:
         return lines
 
 
-def spellings(net) -> Tuple[Dict[str, Tuple[str, int]], Dict[int, List[str]], Dict[int, object]]:
-    """`(spelling -> (kind, id(param)), id -> structural keys, id -> param)` of a stock 1.9.1 model."""
+def spellings(net, file_prefix: Optional[str] = None):
+    """`(spelling -> (kind, id(param)), id -> structural keys, id -> param)` of a stock 1.9.1 model.
+
+    `file_prefix` spells the full names with another top-level prefix (`resnetv11_` for `resnetv10_`).
+    """
     by_spelling: Dict[str, Tuple[str, int]] = {}
     keys: Dict[int, List[str]] = {}
     params: Dict[int, object] = {}
@@ -69,10 +75,15 @@ def spellings(net) -> Tuple[Dict[str, Tuple[str, int]], Dict[int, List[str]], Di
         canonical = fused_to_structural(stock_key) or stock_key
         keys.setdefault(pid, []).append(canonical)
         full = param.name
+        if file_prefix and prefix and full.startswith(prefix):
+            full = file_prefix + full[len(prefix):]
+            prefix_used = file_prefix
+        else:
+            prefix_used = prefix
         candidates = [(canonical, "structural"), (stock_key, "fused" if canonical != stock_key else "structural"),
                       (full, "prefixed"), ("arg:" + full, "export"), ("aux:" + full, "export")]
-        if prefix and full.startswith(prefix):
-            candidates.append((full[len(prefix):], "stripped"))
+        if prefix_used and full.startswith(prefix_used):
+            candidates.append((full[len(prefix_used):], "stripped"))
         for spelling, kind in candidates:
             by_spelling.setdefault(spelling, (kind, pid))
     return by_spelling, keys, params
@@ -91,8 +102,36 @@ def load_old(path: str) -> Dict[str, mx.nd.NDArray]:
     return loaded
 
 
+def other_prefix(net, old) -> Optional[str]:
+    """The top-level prefix all of OLD's full names share, when it is the model's with another count.
+
+    A 1.x model built after others of its kind in the same process is `resnetv11_`, not `resnetv10_`.
+    """
+    stem = net.prefix[:-1].rstrip("0123456789") if net.prefix.endswith("_") else ""
+    if not stem:
+        return None
+    found = {m.group(0) if m else None
+             for m in (re.match(re.escape(stem) + r"\d+_", k[4:] if k.startswith(("arg:", "aux:")) else k)
+                       for k in old)}
+    prefix = found.pop() if len(found) == 1 else None
+    return prefix if prefix and prefix != net.prefix else None
+
+
 def plan(net, old: Dict[str, mx.nd.NDArray]) -> Plan:
-    by_spelling, keys, params = spellings(net)
+    result = _plan(net, old, None)
+    prefix = None if result.formats.keys() & {"prefixed", "export"} else other_prefix(net, old)
+    if prefix:
+        renamed = _plan(net, old, prefix)
+        if len(renamed.mapping) > len(result.mapping):
+            renamed.file_prefix = prefix
+            renamed.note = (f"the file's names start with {prefix!r}, this build's with {net.prefix!r} (in 1.x the "
+                            "model was built after others of its kind): matched with the file's prefix")
+            return renamed
+    return result
+
+
+def _plan(net, old, file_prefix) -> Plan:
+    by_spelling, keys, params = spellings(net, file_prefix)
     result = Plan(format="")
     filled: Dict[int, str] = {}
     for old_key in sorted(old):
@@ -120,8 +159,7 @@ def plan(net, old: Dict[str, mx.nd.NDArray]) -> Plan:
     else:
         example = next(iter(by_spelling), "")
         result.format = (f"unknown: no key matches any spelling of the model's parameters (the file has "
-                         f"{sorted(old)[:1]}, the model spells its first one {example!r}; a model built after "
-                         "others in 1.x gets another prefix, such as resnetv11_)")
+                         f"{sorted(old)[:1]}, the model spells its first one {example!r})")
     return result
 
 
@@ -148,9 +186,22 @@ def converted(net, old: Dict[str, mx.nd.NDArray], result: Plan) -> Dict[str, mx.
 
 
 def load_with_stock(net, path: str, result: Plan, allow_missing: bool, ignore_extra: bool, ctx) -> None:
-    """Load OLD into the original with 1.9.1's own loader for its format (independent of our map)."""
+    """Load OLD into the original with 1.9.1's own loader for its format (independent of our map).
+
+    A file of a model built after others of its kind (`mobilenet3_`) gets only its top-level prefix
+    renamed to this build's first: what building the model in the same order would have done.
+    """
     kinds = set(result.formats)
-    if kinds <= {"structural", "fused", "stripped"}:
+    if result.file_prefix:
+        renamed = {}
+        for key, value in mx.nd.load(path).items():
+            tag, name = (key[:4], key[4:]) if key.startswith(("arg:", "aux:")) else ("", key)
+            if name.startswith(result.file_prefix):
+                name = net.prefix + name[len(result.file_prefix):]
+            renamed[tag + name] = value
+        net.collect_params().load_dict(  # noqa: GLN006 - the 1.x loader, on purpose
+            renamed, ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
+    elif kinds <= {"structural", "fused", "stripped"}:
         net.load_parameters(path, ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
     else:
         net.collect_params().load(  # noqa: GLN006 - the 1.x loader, on purpose

@@ -109,6 +109,8 @@ def _convert(args, tmpdir: str) -> int:
     result = conv.plan(net_o, old)
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     say(f"{args.old}: {len(old)} keys, format: {result.format}")
+    if result.note:
+        say("note: " + result.note)
     if result.deferred:
         say(f"note: {result.deferred} parameters get their full shape at the first forward; give --input to "
             "check every size")

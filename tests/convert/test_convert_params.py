@@ -113,3 +113,17 @@ def test_command_is_wired_and_warns_that_it_executes_the_model(capsys):
         main(["convert-params", "--help"])
     assert done.value.code == 0
     assert "executes FILE" in " ".join(capsys.readouterr().out.split())
+
+
+def test_file_of_a_model_built_after_others_is_matched_by_its_prefix(runtime, legacy, tmp_path):
+    _, files = legacy
+    old = {key.replace("mobilenet0_", "mobilenet3_", 1): value
+           for key, value in mx.nd.load(str(files / "exported-0000.params")).items()}
+    path = tmp_path / "third.params"
+    mx.nd.save(str(path), old)
+    new = tmp_path / "new.params"
+    done = _convert(legacy, path, new, MOBILENET, *MOBILENET[2])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert ("note: the file's names start with 'mobilenet3_', this build's with 'mobilenet0_' (in 1.x the model "
+            "was built after others of its kind): matched with the file's prefix") in done.stderr
+    assert set(mx.nd.load(str(new))) == set(mx.nd.load(str(files / "structural.params")))
