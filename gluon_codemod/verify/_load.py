@@ -1,4 +1,4 @@
-"""Both sides of a verification in one process: two temporary copies of the user's code, swapped in and out.
+"""Both sides of a verification in one (child) process: two temporary copies of the user's code, swapped in and out.
 
 The original tree is copied as is; the other copy is rewritten by the engine (target `runtime`), or takes
 a hand-edited rewrite (`rewritten=`). Both copies keep the user's module names, so absolute imports
