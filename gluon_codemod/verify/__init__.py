@@ -1,8 +1,9 @@
 """`gluon-codemod verify`: run Gluon 1.x code on stock MXNet and its rewrite on `gluon_runtime`, and diff them.
 
 Front end only: MXNet and the runtime are imported by the child process that runs a file's models
-(`_child`, watched by `_supervise`), never by this process nor the codemod's check/fix path. Use from the CLI (`add_parser(subparsers)`, `run(args)`), as
-`python -m gluon_codemod.verify FILE ...`, or from Python with `verify(path, build=..., inputs=...)`.
+(`_child`, watched by `_supervise`), never by this process nor the codemod's check/fix path. Use from
+the CLI (`add_parser(subparsers)`, `run(args)`), as `python -m gluon_codemod.verify FILE ...`, or from
+Python with `verify(path, build=..., inputs=...)`.
 """
 from __future__ import annotations
 
