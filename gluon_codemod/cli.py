@@ -124,8 +124,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
     _rule_docs.add_parser(commands)
     from . import verify
+    from .verify import convert
 
     verify.add_parser(commands)
+    convert.add_parser(commands)
     return parser
 
 
@@ -313,7 +315,7 @@ def _main(argv: Optional[List[str]]) -> int:
     except UsageError as exc:
         parser.error(str(exc))
     args = parser.parse_args(argv)
-    if args.command in ("verify", "rule"):
+    if args.command in ("verify", "convert-params", "rule"):
         return args.handler(args)
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("`-` (stdin) cannot be combined with other paths")

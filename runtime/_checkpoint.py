@@ -1,4 +1,6 @@
 """Saving and loading Block parameters by structural name (MXNet NDArray file format)."""
+import warnings
+
 from mxnet import ndarray, npx
 from mxnet.base import MXNetError
 from mxnet.context import Context
@@ -31,18 +33,34 @@ def _read(filename):
 def load_arrays(filename):
     """The arrays of `filename`, in the current mode, whichever mode wrote it (spec S13.5)."""
     try:
-        loaded = _read(filename)
+        try:
+            loaded = _read(filename)
+        except MXNetError as err:
+            # A file records whether numpy shape semantics were on when it was written, and MXNet
+            # reads it only under the same setting: retry under the other one (legacy arrays, which
+            # `in_mode` turns into the current mode's).
+            if 'is_np_shape' not in str(err):
+                raise
+            with np_array(False), np_shape(not is_np_shape()):
+                loaded = ndarray.load(filename)
     except MXNetError as err:
-        # A file records whether numpy shape semantics were on when it was written, and MXNet
-        # reads it only under the same setting: retry under the other one (legacy arrays, which
-        # `in_mode` turns into the current mode's).
-        if 'is_np_shape' not in str(err):
-            raise
-        with np_array(False), np_shape(not is_np_shape()):
-            loaded = ndarray.load(filename)
+        # MXNet's own message names neither the file nor what is wrong with it
+        lines = [line for line in str(err).splitlines() if line.strip()]
+        raise MXNetError("Cannot load '%s': not a readable parameter file (missing, truncated or "
+                         "corrupt): %s" % (filename, lines[-1] if lines else type(err).__name__)) from None
     if isinstance(loaded, dict):
         return {key: in_mode(value) for key, value in loaded.items()}
     return [in_mode(value) for value in loaded]
+
+
+def _legacy_keys(keys):
+    """Keys spelled as MXNet 1.x prefixed names (`dense0_weight`), not structural ones (`0.weight`)."""
+    return [k for k in keys if '.' not in k and '_' in k]
+
+
+_CONVERT_HINT = ("the file's keys look like MXNet 1.x prefixed names (such as %r); convert the file to "
+                 "structural names with `gluon-codemod convert-params OLD.params NEW.params --model "
+                 "FILE.py --build EXPR`")
 
 
 def save_parameters(block, filename, deduplicate):
@@ -148,6 +166,11 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
     if lines:
         raise ParameterLoadError(_explain(block, source, lines, missing, extra, kinds,
                                           allow_missing, ignore_extra, loaded, params))
+    if loaded and params and not resolved:
+        legacy = _legacy_keys(extra)
+        warnings.warn('No key of %s matches a parameter of %s: nothing was loaded%s.'
+                      % (source, type(block).__name__,
+                         ('; ' + _CONVERT_HINT % legacy[0]) if legacy else ''), stacklevel=3)
 
     for key, value in resolved.items():
         params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
@@ -158,6 +181,9 @@ def _explain(block, source, lines, missing, extra, kinds, allow_missing, ignore_
     """The error text: every problem, what the file holds and the model expects, one fix per
     kind of problem found (`kinds`: the LoadProblem kinds)."""
     fixes = []
+    legacy = _legacy_keys(extra)
+    if legacy and len(legacy) * 2 >= len(extra):
+        fixes.append(_CONVERT_HINT % legacy[0])
     if missing and not allow_missing:
         fixes.append('pass allow_missing=True to keep the missing parameters as they are')
     if extra and not ignore_extra:

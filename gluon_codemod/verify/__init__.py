@@ -1,8 +1,9 @@
 """`gluon-codemod verify`: run Gluon 1.x code on stock MXNet and its rewrite on `gluon_runtime`, and diff them.
 
-Front end only: MXNet and the runtime are imported when a verification runs, never by the codemod's
-check/fix path. Use from the CLI (`add_parser(subparsers)`, `run(args)`), as
-`python -m gluon_codemod.verify FILE ...`, or from Python with `verify(path, build=..., inputs=...)`.
+Front end only: MXNet and the runtime are imported by the child process that runs a file's models
+(`_child`, watched by `_supervise`), never by this process nor the codemod's check/fix path. Use from
+the CLI (`add_parser(subparsers)`, `run(args)`), as `python -m gluon_codemod.verify FILE ...`, or from
+Python with `verify(path, build=..., inputs=...)`.
 """
 from __future__ import annotations
 
@@ -13,19 +14,22 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
+
+from ._result import CHECKS
 
 DESCRIPTION = (
     "Rewrite FILE for the new Block API (target runtime), then run the original on stock MXNet 1.9.1 Gluon "
-    "and the rewrite on gluon_runtime in this process, and report every difference: parameter structure, "
-    "initial values, eager and hybridized outputs, gradients, checkpoints in both directions, and tied "
-    "parameters. WARNING: this imports and executes FILE and its package (the model code itself): run it "
-    "only on code you trust. Files are written only to a temporary directory, unless --keep or --report "
-    "is given.")
+    "and the rewrite on gluon_runtime, in a child process per file, and report every difference: parameter "
+    "structure and attributes, initial values, eager and hybridized outputs, gradients, one Trainer step, a "
+    "training-mode forward, checkpoints in both directions, and tied parameters; where outputs differ, the "
+    "first Block whose output differs. WARNING: this imports and executes FILE and its package (the model "
+    "code itself): run it only on code you trust. Files are written only to a temporary directory, unless "
+    "--keep or --report is given.")
 EPILOG = (
-    "Exit status: 0 every check holds; 1 a check differs; 2 a side failed to build or run (its traceback "
-    "is printed), or bad usage. Each side runs under a time limit (--timeout, SIGALRM in the main thread; "
-    "a limit cannot interrupt a long native MXNet call until it returns).")
+    "Exit status: 0 every check holds (or both sides fail alike); 1 a check differs; 2 a side failed, "
+    "crashed, exited or ran past --timeout (the row says which side, model and check; its traceback is "
+    "printed), or bad usage. A crash or hang costs only its check: the model is run again without it.")
 
 
 def _shape(text: str):
@@ -48,13 +52,14 @@ def _range(text: str):
 
 def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add verify's arguments to `parser`."""
-    parser.add_argument("file", metavar="FILE", help="Python source file with the Gluon 1.x model code")
+    parser.add_argument("file", metavar="FILE", nargs="+",
+                        help="Python source file with the Gluon 1.x model code (several files or folders with --all)")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--build", metavar="EXPR", action="append",
                       help="expression evaluated in FILE's namespace that builds the model, e.g. "
                            "'resnet18_v1()' (repeat for several models)")
     what.add_argument("--all", action="store_true",
-                      help="check every Block class and model factory of FILE callable without arguments")
+                      help="check every Block class and model factory of each FILE callable without arguments")
     parser.add_argument("--input", metavar="SHAPE", type=_shape, action="append", required=True,
                         help="input shape such as 1,3,32,32; repeat for a model with several inputs")
     parser.add_argument("--dtype", default="float32", help="input dtype (default float32)")
@@ -67,7 +72,11 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for both sides (default 0)")
     parser.add_argument("--timeout", type=float, default=300.0,
-                        help="seconds each side may run per model (default 300; 0 for none)")
+                        help="seconds each side may run per model (default 300; 0 for none); a side that does "
+                             "not stop is killed")
+    parser.add_argument("--skip", metavar="CHECK", action="append", default=[],
+                        help="leave a check out (repeat or comma-separate): " + ", ".join(CHECKS)
+                             + " (hybridize = hybrid; training = train-step,train-forward)")
     parser.add_argument("--root", metavar="DIR",
                         help="package root FILE's imports need (default: the topmost folder with __init__.py "
                              "above FILE, else FILE's folder); it is copied to a temporary directory")
@@ -75,12 +84,14 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="run this hand-edited rewrite of FILE instead of the engine's rewrite")
     parser.add_argument("--unsafe-fixes", action="store_true", help="let the rewrite apply unsafe fixes too")
     parser.add_argument("--keep", metavar="DIR", help="copy the rewritten code that was run to DIR")
-    parser.add_argument("--report", metavar="FILE.json", help="write the table (and timings) as JSON")
+    parser.add_argument("--report", metavar="FILE.json",
+                        help="write the table (and timings) as JSON, rewritten after each model")
     parser.add_argument("--onednn", action="store_true",
-                        help="keep oneDNN kernels on (by default they are off when MXNet is not imported yet and "
-                             "the file builds no fused RNN layer, which needs them in 1.9.1: their max-pooling "
-                             "gradients are not reproducible outside training mode)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing; use the exit status or --report")
+                        help="keep oneDNN kernels on (by default they are off unless the file builds a fused RNN "
+                             "layer, which needs them in 1.9.1: their max-pooling gradients are not reproducible "
+                             "outside training mode)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print nothing (no table, no progress); use the exit status or --report")
     return parser
 
 
@@ -93,113 +104,175 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def verify(path: str, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequence[int]] = (), *,
+def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequence[int]] = (), *,
            all_models: bool = False, dtype: str = "float32", ctx: str = "cpu", rtol: float = 1e-4,
            atol: float = 1e-5, seed: int = 0, timeout: Optional[float] = 300.0, root: Optional[str] = None,
            rewritten: Optional[str] = None, unsafe_fixes: bool = False, keep: Optional[str] = None,
-           input_range=(0.0, 1.0), int_values: bool = False):
-    """Verify FILE's models; returns a `Report` (`.exit_code`, `.models`, `.to_dict()`, `.format()`)."""
-    from ._checks import Options, candidates, verify_model
-    from ._load import Side, SideError, Workspace, locate
-    from ._report import Report
+           input_range=(0.0, 1.0), int_values: bool = False, skip: Sequence[str] = (), onednn: bool = False,
+           report_path: Optional[str] = None, progress: Optional[Callable[[str], None]] = None):
+    """Verify the models of FILE (or of several files or folders, with `all_models`); returns a `Report`.
 
-    copy_root, import_root, module_name = locate(path, root)
-    report = Report(os.path.abspath(path), module_name)
+    One rewrite of the root serves every file and model; each file runs in a child process.
+    """
+    from ._load import Workspace, locate
+    from ._report import Report
+    from ._result import Options, parse_skip
+    from ._supervise import FileRun
+
+    files = _expand([path] if isinstance(path, str) else list(path))
+    if len(files) > 1 and not all_models:
+        raise ValueError("--build applies to one FILE: give --all to verify several files or a folder")
+    if len(files) > 1 and rewritten:
+        raise ValueError("--rewritten replaces one FILE: give a single FILE with it")
+    located = [locate(f, root) for f in files]
+    copy_root, import_root = located[0][:2]
+    if any(loc[:2] != (copy_root, import_root) for loc in located):
+        raise ValueError("the files live in different packages: give --root, the folder that holds them all")
+    options = Options(inputs=[], dtype=dtype, ctx=ctx, rtol=rtol, atol=atol, seed=seed,
+                      timeout=timeout or None, input_range=tuple(input_range), int_values=int_values,
+                      skip=tuple(parse_skip(skip)))
+    report = Report(os.path.abspath(files[0]), located[0][2])
+    report.files = [os.path.abspath(f) for f in files]
+    say = progress or (lambda text: None)
+    save = (lambda: report.write_json(report_path)) if report_path else (lambda: None)
     tmpdir = tempfile.mkdtemp(prefix="gluon-codemod-verify-")
-    saved_path = list(sys.path)
     try:
-        workspace = Workspace(path, copy_root, import_root, module_name, tmpdir, rewritten, unsafe_fixes)
-        report.findings = workspace.findings
+        workspace = Workspace(files[0], copy_root, import_root, located[0][2], tmpdir, rewritten, unsafe_fixes)
+        report.findings, report.rewrite_errors = workspace.findings, workspace.errors
         report.timings["rewrite"] = round(workspace.rewrite_seconds, 6)
         if keep:
             workspace.keep(keep)
-        limit = timeout if timeout else None
-        orig = Side("orig", workspace.entries["orig"], workspace.top_names, limit)
-        new = Side("new", workspace.entries["new"], workspace.top_names, limit)
-        start = time.perf_counter()
-        try:
-            module = orig.import_module(module_name)
-            new.import_module(module_name)
-        except SideError as exc:
-            report.setup_error = f"{exc}\n{exc.traceback}"
-            return report
-        report.timings["import"] = round(time.perf_counter() - start, 6)
-        if all_models:
-            exprs = []
-            for expr, reason in candidates(path, module):
-                if reason:
-                    report.skipped.append({"model": expr, "reason": reason})
-                else:
-                    exprs.append(expr)
-        else:
-            exprs = list(build or [])
-        workdir = os.path.join(tmpdir, "checkpoints")
-        os.makedirs(workdir, exist_ok=True)
-        for expr in exprs:
-            orig.elapsed = new.elapsed = 0.0  # the time limit is per side and model
-            opts = Options(inputs=[tuple(s) for s in inputs], dtype=dtype, ctx=ctx, rtol=rtol, atol=atol,
-                           seed=seed, timeout=limit, input_range=tuple(input_range), int_values=int_values,
-                           workdir=workdir)
-            result = verify_model(orig, new, module_name, expr, opts)
-            if all_models and _not_a_block(result):
-                report.skipped.append({"model": expr, "reason": "does not return a Block"})
-                continue
-            report.models.append(result)
-        report.findings = _imported_only(workspace, new)
+        for label in ("orig", "new"):
+            os.makedirs(workspace.entries[label] + "-cwd", exist_ok=True)
+        env = _child_env(onednn, files)
+        for index, (file, (_, _, module_name)) in enumerate(zip(files, located)):
+            # `inputs` may map each file to its own shapes (the benchmark's families need different sizes)
+            shapes = inputs.get(file, ()) if isinstance(inputs, dict) else inputs
+            options.inputs = [tuple(s) for s in shapes]
+            _verify_file(FileRun, report, workspace, file, module_name, None if all_models else list(build or []),
+                         options, env, os.path.join(tmpdir, f"child-{index}.log"), say, save)
+        save()
         return report
     finally:
-        sys.path[:] = saved_path
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _imported_only(workspace, side) -> dict:
-    """Findings of the files the rewritten side actually imported (the rest of the root is noise)."""
-    used = {os.path.relpath(os.path.abspath(m.__file__), side.entry) for m in side.modules.values()
-            if getattr(m, "__file__", None)}
-    return {path: items for path, items in workspace.findings.items() if path in used}
+def _verify_file(file_run, report, workspace, file, module_name, exprs, options, env, log, say, save) -> None:
+    name = os.path.basename(file)
+    plan = {"count": len(exprs) if exprs is not None else 0, "done": 0, "start": time.perf_counter()}
+
+    def on_plan(models):
+        plan["count"] = len(models)
+
+    def on_result(result):
+        for check in result.checks:
+            check.traceback = _real_paths(check.traceback, workspace)
+        plan["done"] += 1
+        report.models.append(result)
+        say(f"verify: {name} [{plan['done']}/{plan['count']}] {result.expr}: {result.status} "
+            f"({time.perf_counter() - plan['start']:.1f}s)")
+        plan["start"] = time.perf_counter()
+        save()
+
+    def on_skip(expr, reason):
+        report.skipped.append({"model": expr, "reason": reason, "file": os.path.abspath(file)})
+        save()
+
+    job = {"entries": workspace.entries, "top_names": workspace.top_names, "module": module_name,
+           "path": os.path.abspath(file), "all": exprs is None, "exprs": exprs, "options": options.to_dict()}
+    say(f"verify: {name}: importing both sides")
+    run = file_run(job, log, env, options.timeout, on_result, on_skip, on_plan)
+    run.run()
+    report.timings["import"] = round(report.timings.get("import", 0.0) + run.import_seconds, 6)
+    report.notes.extend(f"{name}: {note}" for note in run.notes)
+    if run.setup_error:
+        report.setup_errors.append({"file": os.path.abspath(file), "message": run.setup_error})
+        say(f"verify: {name}: {run.setup_error.splitlines()[0]}")
+        save()
 
 
-def _not_a_block(result) -> bool:
-    return (len(result.checks) == 1 and result.checks[0].status == "error"
-            and "not a Block" in result.checks[0].detail and "TypeError" in result.checks[0].detail)
+def _real_paths(text: Optional[str], workspace) -> Optional[str]:
+    """Tracebacks name the temporary copies, gone after the run: the user's files and the kept rewrite instead."""
+    if not text:
+        return text
+    text = text.replace(workspace.entries["orig"] + os.sep, workspace.import_root + os.sep)
+    if workspace.kept:
+        text = text.replace(workspace.new_tree + os.sep, workspace.kept + os.sep)
+    return text.replace(workspace.entries["new"] + os.sep, "<rewrite>" + os.sep)
+
+
+def _expand(paths: List[str]) -> List[str]:
+    """Files as given; folders as the `.py` files under them that mention gluon (tool folders skipped)."""
+    from .._files import SKIP_DIRS
+
+    files = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        found = []
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+            found.extend(os.path.join(folder, f) for f in sorted(names)
+                         if f.endswith(".py") and _mentions_gluon(os.path.join(folder, f)))
+        if not found:
+            raise ValueError(f"{path!r} holds no Python file that uses Gluon")
+        files.extend(found)
+    return files
+
+
+def _mentions_gluon(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"gluon" in handle.read()
+    except OSError:
+        return True  # kept: verify reports why it cannot be read
 
 
 _FUSED_RNN = re.compile(r"\b(?:LSTM|GRU|RNN)\s*\(")
 
 
-def _deterministic_kernels(keep_onednn: bool, path: str) -> None:
+def _child_env(keep_onednn: bool, paths: Sequence[str]) -> dict:
     # Stock 1.9.1's oneDNN max-pooling backward outside training mode reads a workspace the forward did
     # not fill, so gradients below a max-pool change from run to run. MXNet reads this switch once, on
-    # import: only a process that has not imported it yet can turn oneDNN off. Without oneDNN, though,
-    # stock 1.9.1's fused RNN/LSTM/GRU kernel on CPU fails ("in_data.size() == num_inputs"): keep oneDNN
-    # for files that build fused recurrent layers.
-    if keep_onednn or "mxnet" in sys.modules:
-        return
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            if _FUSED_RNN.search(handle.read()):
-                return
-    except OSError:
-        pass  # the verifier reports the unreadable file itself
-    os.environ.setdefault("MXNET_MKLDNN_ENABLED", "0")
-    os.environ.setdefault("MXNET_STORAGE_FALLBACK_LOG_VERBOSE", "0")
+    # import, which each child process does afresh. Without oneDNN, though, stock 1.9.1's fused
+    # RNN/LSTM/GRU kernel on CPU fails ("in_data.size() == num_inputs"): keep oneDNN for files that
+    # build fused recurrent layers.
+    env = dict(os.environ)
+    if keep_onednn:
+        return env
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                if _FUSED_RNN.search(handle.read()):
+                    return env
+        except OSError:
+            pass  # the verifier reports the unreadable file itself
+    env.setdefault("MXNET_MKLDNN_ENABLED", "0")
+    env.setdefault("MXNET_STORAGE_FALLBACK_LOG_VERBOSE", "0")
+    return env
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `verify` for parsed arguments; prints the table and returns the exit status."""
-    _deterministic_kernels(args.onednn, args.file)
+    if args.report:
+        folder = os.path.dirname(os.path.abspath(args.report))
+        if not os.path.isdir(folder):
+            print(f"gluon-codemod verify: error: --report {args.report!r}: folder {folder!r} does not exist; "
+                  "create it or give another path", file=sys.stderr)
+            return 2
+    say = None if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     try:
         report = verify(args.file, args.build, args.input, all_models=args.all, dtype=args.dtype, ctx=args.ctx,
                         rtol=args.rtol, atol=args.atol, seed=args.seed, timeout=args.timeout, root=args.root,
                         rewritten=args.rewritten, unsafe_fixes=args.unsafe_fixes, keep=args.keep,
-                        input_range=args.input_range, int_values=args.int_values)
+                        input_range=args.input_range, int_values=args.int_values, skip=args.skip,
+                        onednn=args.onednn, report_path=args.report, progress=say)
     except (ValueError, OSError) as exc:
         print(f"gluon-codemod verify: error: {exc}", file=sys.stderr)
         return 2
-    if args.report:
-        report.write_json(args.report)
     if not args.quiet:
-        sys.stdout.write(report.format(per_model=args.all))
+        sys.stdout.write(report.format(per_model=args.all or len(report.files) > 1))
     return report.exit_code
 
 

@@ -1,141 +1,51 @@
-"""The checks: build both sides, copy weights by structural name, and compare what each side computes."""
+"""The checks: build both sides, copy weights by structural name, and compare what each side computes.
+
+Each phase runs on both sides even when the original fails in it, so that "both fail alike" (same
+exception type and message) is told apart from "only the rewrite fails"; weights are copied again
+from the original before each check that compares values, so one check's failure does not cascade.
+"""
 from __future__ import annotations
 
-import ast
+import contextlib
 import gc
-import inspect
+import importlib
 import os
-import random
-import re
+import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd
-from mxnet.gluon.block import Block as StockBlock
 
+from . import _deep
+from ._arrays import (close_each, compare, largest_diff, leaves, normalize_stock_names, parse_ctx, seed_all,
+                      structural_params, to_numpy, values)
 from ._load import Side, SideError
-
-CHECKS = ("structure", "init", "eager", "grad", "hybrid", "checkpoint", "sharing")
-_FUSED = re.compile(r"(?P<head>(?:.*\.)?)_unfused\.(?P<layer>\d+)\.(?:(?P<dir>[lr])_cell\.)?(?P<rest>\w+)\Z")
+from ._result import Check, ModelResult, Options
 
 
-@dataclass
-class Options:
-    inputs: Sequence[Tuple[int, ...]]
-    dtype: str = "float32"
-    ctx: str = "cpu"
-    rtol: float = 1e-4
-    atol: float = 1e-5
-    seed: int = 0
-    timeout: Optional[float] = 300.0
-    input_range: Tuple[float, float] = (0.0, 1.0)
-    int_values: bool = False
-    workdir: str = "."
+class PairFailure(Exception):
+    """A phase failed on one side or both: carries each side's SideError (or None)."""
+
+    def __init__(self, orig: Optional[SideError], new: Optional[SideError]):
+        super().__init__(str(orig or new))
+        self.orig, self.new = orig, new
+
+    def row(self, name: str) -> Check:
+        o, n = self.orig, self.new
+        if o and n:
+            if type(o.exc) is type(n.exc) and str(o.exc) == str(n.exc):
+                return Check(name, "alike", None, f"both fail alike: {type(o.exc).__name__}: {o.exc}")
+            return Check(name, "error", None, f"both fail, differently: original {type(o.exc).__name__}: {o.exc}"
+                         f"; rewrite {type(n.exc).__name__}: {n.exc}", n.traceback)
+        if n:
+            return Check(name, "error", None, f"only the rewrite fails: {n}", n.traceback)
+        return Check(name, "error", None, f"only the original fails: {o}", o.traceback)
 
 
-@dataclass
-class Check:
-    name: str
-    status: str  # ok | differs | error | skipped
-    max_diff: Optional[float] = None
-    detail: str = ""
-    traceback: Optional[str] = None
-
-    def to_dict(self) -> dict:
-        return {"check": self.name, "status": self.status, "max_diff": self.max_diff, "detail": self.detail,
-                "traceback": self.traceback}
-
-
-@dataclass
-class ModelResult:
-    expr: str
-    checks: List[Check] = field(default_factory=list)
-    timings: Dict[str, Dict[str, float]] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        states = {c.status for c in self.checks}
-        for state in ("error", "differs"):
-            if state in states:
-                return state
-        return "ok" if "ok" in states else "skipped"
-
-    def to_dict(self) -> dict:
-        return {"model": self.expr, "status": self.status, "checks": [c.to_dict() for c in self.checks],
-                "timings": self.timings}
-
-
-def parse_ctx(text: str):
-    match = re.fullmatch(r"\s*(cpu|gpu)\s*(?:\(\s*(\d*)\s*\))?\s*", text)
-    if not match:
-        raise ValueError(f"--ctx {text!r} is not a context: use cpu, cpu(1), gpu or gpu(0)")
-    return getattr(mx, match.group(1))(int(match.group(2) or 0))
-
-
-def seed_all(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    mx.random.seed(seed)
-
-
-def structural_params(net) -> Dict[str, object]:
-    """Stock blocks: the keys `save_parameters` writes; runtime blocks: `collect_params()` (structural)."""
-    if isinstance(net, StockBlock):
-        # the stock original is 1.x code by definition: its private helper is the reference here
-        return net._collect_params_with_prefix()  # noqa: GLN009
-    return dict(net.collect_params())
-
-
-def normalize_stock_names(params: Dict[str, object]) -> Tuple[Dict[str, object], int]:
-    """Map 1.9.1's fused-RNN checkpoint keys (`_unfused.0.i2h_weight`) to structural ones (`l0_i2h_weight`)."""
-    out, aliased = {}, 0
-    for key, param in params.items():
-        match = _FUSED.match(key)
-        if match:
-            key = f"{match.group('head')}{match.group('dir') or 'l'}{match.group('layer')}_{match.group('rest')}"
-            aliased += 1
-        out[key] = param
-    return out, aliased
-
-
-def _leaves(out) -> list:
-    if isinstance(out, mx.nd.NDArray):
-        return [out]
-    if isinstance(out, (list, tuple)):
-        return [leaf for item in out for leaf in _leaves(item)]
-    return []
-
-
-def _numpy(out) -> List[np.ndarray]:
-    return [leaf.asnumpy() for leaf in _leaves(out)]
-
-
-def compare(reference: List[np.ndarray], other: List[np.ndarray], rtol: float, atol: float,
-            what: str = "output") -> Tuple[bool, Optional[float], str]:
-    """`(all close, largest |difference|, what differs)`; the original is the reference."""
-    if len(reference) != len(other):
-        return False, None, f"{len(reference)} {what}s in the original, {len(other)} in the rewrite"
-    worst, bad = 0.0, []
-    for index, (a, b) in enumerate(zip(reference, other)):
-        if a.shape != b.shape:
-            return False, None, f"{what} {index}: shape {a.shape} in the original, {b.shape} in the rewrite"
-        if a.size:
-            diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
-            worst = max(worst, float(np.nanmax(diff)) if not np.isnan(diff).all() else 0.0)
-        if not np.allclose(b, a, rtol=rtol, atol=atol, equal_nan=True):
-            bad.append(str(index))
-    if bad:
-        return False, worst, f"{what} {', '.join(bad[:5])} differ{'s' if len(bad) == 1 else ''}"
-    return True, worst, ""
-
-
-def _build(module_name: str, expr: str, ctx, seed: int):
-    import importlib
-
+def build(module_name: str, expr: str, ctx, seed: int):
     module = importlib.import_module(module_name)
     seed_all(seed)
     net = eval(expr, dict(vars(module)))  # noqa: S307 - running the user's code is the point
@@ -159,40 +69,61 @@ def _reinit(params: Dict[str, object], names: List[str], ctx, seed: int) -> None
         param.initialize(ctx=[ctx], force_reinit=True)
 
 
-def _values(params: Dict[str, object], names: List[str], ctx, grad: bool = False) -> List[np.ndarray]:
-    return [(params[n].grad(ctx) if grad else params[n].data(ctx)).asnumpy() for n in names]
-
-
 def _copy(src: Dict[str, object], dst: Dict[str, object], names: List[str], ctx) -> None:
     for name in names:
         dst[name].set_data(src[name].data(ctx).copyto(ctx))
 
 
-def _perturb(params: Dict[str, object], names: List[str], ctx, seed: int) -> None:
-    """New values, so a checkpoint that fails to load cannot pass by leaving the old weights in place."""
-    rng, seen = np.random.RandomState(seed), set()
+def perturb(params: Dict[str, object], names: List[str], ctx, scale: float, shift: float = 1e-3) -> None:
+    """New values, so a checkpoint that fails to load cannot pass by leaving the old weights in place.
+
+    An affine change keeps every parameter distinct from the others (a swapped key still shows) and
+    runs in MXNet, without a round trip through numpy.
+    """
+    seen = set()
     for name in names:
         param = params[name]
         if id(param) in seen:
             continue
         seen.add(id(param))
-        value = param.data(ctx).asnumpy()
-        if not np.issubdtype(value.dtype, np.floating):
+        data = param.data(ctx)
+        if not np.issubdtype(np.dtype(data.dtype), np.floating):
             continue
-        value = value * (1 + 0.1 * rng.uniform(-1, 1, value.shape)) + 0.01 * rng.uniform(-1, 1, value.shape)
-        if name.endswith("var"):
-            value = np.abs(value) + 1e-3
-        param.set_data(mx.nd.array(value, ctx=ctx, dtype=param.data(ctx).dtype))
+        data = (mx.nd.abs(data) if name.endswith("var") else data) * scale + shift
+        param.set_data(data)
+
+
+def weighted_loss(net, inputs, weights, ctx):
+    out = leaves(net(*inputs))
+    if len(out) != len(weights):
+        raise ValueError(f"{len(out)} outputs, expected {len(weights)}")
+    return sum((leaf * mx.nd.array(w, ctx=ctx, dtype=leaf.dtype)).sum() for leaf, w in zip(out, weights))
 
 
 def _backward(net, inputs, weights, params, names, ctx):
     with autograd.record(train_mode=False):
-        leaves = _leaves(net(*inputs))
-        if len(leaves) != len(weights):
-            raise ValueError(f"{len(leaves)} outputs, expected {len(weights)}")
-        loss = sum((leaf * mx.nd.array(w, ctx=ctx, dtype=leaf.dtype)).sum() for leaf, w in zip(leaves, weights))
+        loss = weighted_loss(net, inputs, weights, ctx)
     loss.backward()
-    return _values(params, names, ctx, grad=True)
+    return values(params, names, ctx, grad=True)
+
+
+def _hybrid_calls(net, inputs):
+    net.hybridize()
+    return to_numpy(net(*inputs)), to_numpy(net(*inputs))
+
+
+@contextlib.contextmanager
+def memory_file(label: str):
+    """A path whose content lives in memory (memfd on Linux; a temporary file elsewhere)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create(f"verify-{label}")
+        try:
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    with tempfile.TemporaryDirectory(prefix="gluon-codemod-verify-") as folder:
+        yield os.path.join(folder, f"{label}.params")
 
 
 def _groups(params: Dict[str, object], names: List[str]) -> Dict[str, frozenset]:
@@ -205,17 +136,29 @@ def _groups(params: Dict[str, object], names: List[str]) -> Dict[str, frozenset]
 class _Run:
     """One model through every check."""
 
-    def __init__(self, orig: Side, new: Side, module_name: str, expr: str, opts: Options):
+    def __init__(self, orig: Side, new: Side, module_name: str, expr: str, opts: Options,
+                 progress: Optional[Callable[[str], None]] = None):
         self.orig, self.new, self.module_name, self.expr, self.opts = orig, new, module_name, expr, opts
         self.result = ModelResult(expr)
         self.ctx = parse_ctx(opts.ctx)
         self.compare_seconds = 0.0
+        self.progress = progress or (lambda name: None)
+        self.net_o = self.net_n = None
 
     def add(self, name, status, max_diff=None, detail="", tb=None) -> None:
         self.result.checks.append(Check(name, status, max_diff, detail, tb))
 
-    def both(self, phase, fn_orig, fn_new):
-        return self.orig.call(phase, *fn_orig), self.new.call(phase, *fn_new)
+    def pair(self, phase, call_o, call_n):
+        """Run a phase on both sides (the rewrite's even when the original fails); PairFailure if any failed."""
+        results, errors = [None, None], [None, None]
+        for index, (side, call) in enumerate(((self.orig, call_o), (self.new, call_n))):
+            try:
+                results[index] = side.call(phase, *call)
+            except SideError as exc:
+                errors[index] = exc
+        if any(errors):
+            raise PairFailure(*errors)
+        return results
 
     def close(self, name, reference, other, what="output", extra=""):
         start = time.perf_counter()
@@ -225,10 +168,20 @@ class _Run:
         return ok
 
     def guarded(self, name, fn) -> None:
+        if name in self.opts.skip:
+            self.add(name, "skipped", None, "--skip")
+            return
+        self.progress(name)
         try:
             fn()
+        except PairFailure as exc:
+            self.result.checks.append(exc.row(name))
         except SideError as exc:
             self.add(name, "error", None, str(exc), exc.traceback)
+
+    def sync(self) -> None:
+        """The original's current values into the rewrite, by structural name."""
+        self.new.call("copy", _copy, self.po, self.pn, self.common, self.ctx)
 
     def run(self) -> ModelResult:
         start = time.perf_counter()
@@ -236,6 +189,7 @@ class _Run:
         try:
             self._run()
         finally:
+            self.used_modules = _deep.used_modules(self.net_n) if self.net_n is not None else set()
             self.net_o = self.net_n = self.po = self.pn = None
             gc.collect()
         for phase in set(self.orig.timings) | set(self.new.timings):
@@ -251,36 +205,57 @@ class _Run:
         low, high = self.opts.input_range
         arrays = []
         for shape in self.opts.inputs:
-            values = rng.randint(int(low), int(high), shape) if self.opts.int_values else rng.uniform(low, high, shape)
-            arrays.append(mx.nd.array(values, ctx=self.ctx, dtype=self.opts.dtype))
+            values_ = rng.randint(int(low), int(high), shape) if self.opts.int_values else rng.uniform(low, high, shape)
+            arrays.append(mx.nd.array(values_, ctx=self.ctx, dtype=self.opts.dtype))
         return arrays
 
-    def _run(self) -> None:
-        opts, ctx = self.opts, self.ctx
-        self.inputs = inputs = self._inputs()
+    def _build(self) -> bool:
+        opts, ctx, inputs = self.opts, self.ctx, self.inputs
+        self.progress("build")
+        # each side seeds, builds and runs once before the other starts: deferred initialization draws
+        # its random values during that first forward
+        errors = []
+        for side, attr in ((self.orig, "net_o"), (self.new, "net_n")):
+            try:
+                net = side.call("build", build, self.module_name, self.expr, ctx, opts.seed)
+                setattr(self, attr, net)
+                first = side.call("forward", lambda: to_numpy(net(*inputs)))
+                if side is self.orig:
+                    self.first_o = first
+                errors.append(None)
+            except SideError as exc:
+                errors.append(exc)
+        if any(errors):
+            row = PairFailure(*errors).row("build")
+            row.status = "error"  # nothing can be compared without both models
+            self.result.checks.append(row)
+            return False
         try:
-            # each side seeds, builds and runs once before the other starts: deferred initialization draws
-            # its random values during that first forward
-            self.net_o = self.orig.call("build", _build, self.module_name, self.expr, ctx, opts.seed)
-            first_o = self.orig.call("forward", lambda: _numpy(self.net_o(*inputs)))
-            self.net_n = self.new.call("build", _build, self.module_name, self.expr, ctx, opts.seed)
-            self.new.call("forward", lambda: _numpy(self.net_n(*inputs)))
-            self.po, aliased = normalize_stock_names(self.orig.call("build", structural_params, self.net_o))
+            self.po, self.aliased = normalize_stock_names(self.orig.call("build", structural_params, self.net_o))
             self.pn = self.new.call("build", structural_params, self.net_n)
         except SideError as exc:
             self.add("build", "error", None, str(exc), exc.traceback)
+            return False
+        return True
+
+    def _run(self) -> None:
+        self.inputs = self._inputs()
+        if not self._build():
             return
-        self.first_o = first_o
         self.common = [n for n in self.po if n in self.pn]
-        self._structure(aliased)
+        self.guarded("structure", self._structure)
+        self.guarded("attributes", lambda: _deep.attributes(self))
         self.guarded("init", self._init)
         self.guarded("eager", self._eager)
         self.guarded("grad", self._grad)
-        self.guarded("hybrid", self._hybrid)
         self.guarded("checkpoint", self._checkpoint)
-        self._sharing()
+        self.guarded("train-step", lambda: _deep.train_step(self))
+        self.guarded("train-forward", lambda: _deep.train_forward(self))
+        self.guarded("sharing", self._sharing)
+        # last: a hybridized (or half-hybridized) model is left as it is
+        self.guarded("hybrid", self._hybrid)
 
-    def _structure(self, aliased: int) -> None:
+    def _structure(self) -> None:
         only_o = [n for n in self.po if n not in self.pn]
         only_n = [n for n in self.pn if n not in self.po]
         shapes = [f"{n} {tuple(self.po[n].shape)} vs {tuple(self.pn[n].shape)}" for n in self.common
@@ -292,8 +267,8 @@ class _Run:
             parts.append("only in the rewrite: " + ", ".join(only_n))
         if shapes:
             parts.append("shapes differ: " + ", ".join(shapes))
-        if aliased:
-            parts.append(f"{aliased} fused-RNN names of the original matched as `_unfused.N.*` = `lN_*` "
+        if self.aliased:
+            parts.append(f"{self.aliased} fused-RNN names of the original matched as `_unfused.N.*` = `lN_*` "
                          "(1.9.1 checkpoint keys)")
         ok = not (only_o or only_n or shapes)
         self.add("structure", "ok" if ok else "differs", None,
@@ -302,32 +277,31 @@ class _Run:
         self.common = [n for n in self.common if tuple(self.po[n].shape) == tuple(self.pn[n].shape)]
 
     def _init(self) -> None:
-        names = self.common
-        ref = self.orig.call("init", _values, self.po, names, self.ctx)
-        other = self.new.call("init", _values, self.pn, names, self.ctx)
+        names, ctx = self.common, self.ctx
+        ref, other = self.pair("init", (values, self.po, names, ctx), (values, self.pn, names, ctx))
         ok, worst, detail = compare(ref, other, self.opts.rtol, self.opts.atol, "parameter")
         if ok:
             self.add("init", "ok", worst, f"{len(names)} parameters equal with the same seed")
             return
         # Random draws may come in another order: re-draw each parameter from its own seed and retry.
-        self.orig.call("init", _reinit, self.po, names, self.ctx, self.opts.seed)
-        self.new.call("init", _reinit, self.pn, names, self.ctx, self.opts.seed)
-        ref = self.orig.call("init", _values, self.po, names, self.ctx)
-        other = self.new.call("init", _values, self.pn, names, self.ctx)
-        bad = [n for n, a, b in zip(names, ref, other)
-               if not np.allclose(b, a, rtol=self.opts.rtol, atol=self.opts.atol, equal_nan=True)]
+        seed = self.opts.seed
+        self.pair("init", (_reinit, self.po, names, ctx, seed), (_reinit, self.pn, names, ctx, seed))
+        ref, other = self.pair("init", (values, self.po, names, ctx), (values, self.pn, names, ctx))
+        bad = [n for n, same in close_each(names, ref, other, self.opts.rtol, self.opts.atol).items() if not same]
         ok, worst, _ = compare(ref, other, self.opts.rtol, self.opts.atol, "parameter")
         self.add("init", "ok" if ok else "differs", worst,
                  "initial values differ: " + ", ".join(bad[:8]) if bad else
                  "equal once each parameter is drawn from its own seed (the sides draw in another order)")
 
     def _eager(self) -> None:
-        self.new.call("copy", _copy, self.po, self.pn, self.common, self.ctx)
-        ref = self.orig.call("forward", lambda: _numpy(self.net_o(*self.inputs)))
-        other = self.new.call("forward", lambda: _numpy(self.net_n(*self.inputs)))
-        self.close("eager", ref, other)
+        self.sync()
+        ref, other = self.pair("forward", (lambda: to_numpy(self.net_o(*self.inputs)),),
+                               (lambda: to_numpy(self.net_n(*self.inputs)),))
+        if not self.close("eager", ref, other):
+            _deep.localise(self, self.result.checks[-1], train=False)
 
     def _grad(self) -> None:
+        self.sync()
         rng = np.random.RandomState(self.opts.seed + 1)
         weights = [rng.uniform(-1, 1, a.shape) for a in self.first_o]
         names = [n for n in self.common if self.po[n].grad_req != "null" or self.pn[n].grad_req != "null"]
@@ -339,20 +313,21 @@ class _Run:
         if not names:
             self.add("grad", "skipped", None, "no parameter takes a gradient")
             return
-        ref = self.orig.call("grad", _backward, self.net_o, self.inputs, weights, self.po, names, self.ctx)
-        other = self.new.call("grad", _backward, self.net_n, self.inputs, weights, self.pn, names, self.ctx)
-        close = self._close_each(names, ref, other)
+        args_o = (self.net_o, self.inputs, weights, self.po, names, self.ctx)
+        args_n = (self.net_n, self.inputs, weights, self.pn, names, self.ctx)
+        ref, other = self.pair("grad", (_backward,) + args_o, (_backward,) + args_n)
+        rtol, atol = self.opts.rtol, self.opts.atol
+        close = close_each(names, ref, other, rtol, atol)
         unstable = []
         if not all(close.values()):
             # Stock 1.9.1 with oneDNN: max-pooling backward outside training mode reads a workspace that
             # forward did not fill, so gradients below it change from run to run. Judge only what the
             # original reproduces.
-            again = self.orig.call("grad", _backward, self.net_o, self.inputs, weights, self.po, names, self.ctx)
-            unstable = [n for n, ok in self._close_each(names, ref, again).items() if not ok]
+            again = self.orig.call("grad", _backward, *args_o)
+            unstable = [n for n, ok in close_each(names, ref, again, rtol, atol).items() if not ok]
         bad = [n for n, ok in close.items() if not ok and n not in unstable]
         stable = [i for i, n in enumerate(names) if n not in unstable]
-        _, worst, detail = compare([ref[i] for i in stable], [other[i] for i in stable],
-                                   self.opts.rtol, self.opts.atol, "gradient")
+        _, worst, detail = compare([ref[i] for i in stable], [other[i] for i in stable], rtol, atol, "gradient")
         if bad:
             detail = "gradients differ: " + ", ".join(bad[:8]) + (" ..." if len(bad) > 8 else "")
         notes = [detail or f"{len(stable)} gradients"]
@@ -360,21 +335,15 @@ class _Run:
             notes.append(f"not compared, as stock MXNet does not reproduce them itself: {', '.join(unstable[:8])}")
         self.add("grad", "differs" if bad or detail else "ok", worst, "; ".join(notes))
 
-    def _close_each(self, names, ref, other) -> Dict[str, bool]:
-        return {n: a.shape == b.shape and np.allclose(b, a, rtol=self.opts.rtol, atol=self.opts.atol, equal_nan=True)
-                for n, a, b in zip(names, ref, other)}
-
     def _hybrid(self) -> None:
-        def call_o():
-            return _numpy(self.net_o(*self.inputs))
-
-        def call_n():
-            return _numpy(self.net_n(*self.inputs))
-
-        self.orig.call("hybridize", self.net_o.hybridize)
-        self.new.call("hybridize", self.net_n.hybridize)
-        first = self.orig.call("hybridize", call_o), self.new.call("hybridize", call_n)
-        second = self.orig.call("hybridize", call_o), self.new.call("hybridize", call_n)
+        self.sync()
+        try:
+            first, second = zip(*self.pair("hybridize", (_hybrid_calls, self.net_o, self.inputs),
+                                           (_hybrid_calls, self.net_n, self.inputs)))
+        finally:
+            for side, net in ((self.orig, self.net_o), (self.new, self.net_n)):
+                with contextlib.suppress(SideError):
+                    side.call("hybridize", net.hybridize, False)
         ok1, worst1, detail1 = compare(first[0], first[1], self.opts.rtol, self.opts.atol)
         ok2, worst2, detail2 = compare(second[0], second[1], self.opts.rtol, self.opts.atol)
         worst = max((w for w in (worst1, worst2) if w is not None), default=None)
@@ -382,28 +351,40 @@ class _Run:
         self.add("hybrid", "ok" if ok1 and ok2 else "differs", worst, detail)
 
     def _checkpoint(self) -> None:
-        parts, worst, ok = [], None, True
+        """save_parameters on one side, load_parameters on the other, in memory; loaded values must be exact."""
+        start = self.orig.call("checkpoint", _deep.snapshot, self.po, self.common, self.ctx)
+        try:
+            self._round_trips()
+        finally:  # the next checks start from the original's values again (a fixed BatchNorm gamma stays 1)
+            self.orig.call("checkpoint", _deep.restore, self.po, self.common, start)
+
+    def _round_trips(self) -> None:
+        parts, worst, ok = [], 0.0, True
         for direction, writer, reader in (("original -> rewrite", self.orig, self.new),
                                           ("rewrite -> original", self.new, self.orig)):
             w_net, r_net = (self.net_o, self.net_n) if writer is self.orig else (self.net_n, self.net_o)
-            w_params = self.po if writer is self.orig else self.pn
-            path = os.path.join(self.opts.workdir, f"{writer.label}.params")
-            writer.call("checkpoint", _perturb, w_params, list(w_params), self.ctx,
-                        self.opts.seed + (2 if writer is self.orig else 3))
-            writer.call("checkpoint", w_net.save_parameters, path)
-            try:
-                reader.call("checkpoint", r_net.load_parameters, path, ctx=self.ctx)
-            except SideError as exc:
+            w_params, r_params = (self.po, self.pn) if writer is self.orig else (self.pn, self.po)
+            writer.call("checkpoint", perturb, w_params, list(w_params), self.ctx,
+                        1.03 if writer is self.orig else 0.97)
+            with memory_file(writer.label) as path:
+                writer.call("checkpoint", w_net.save_parameters, path)
+                try:
+                    reader.call("checkpoint", r_net.load_parameters, path, ctx=self.ctx)
+                except SideError as exc:
+                    ok = False
+                    parts.append(f"{direction}: loading failed: {type(exc.exc).__name__}: {exc.exc}")
+                    continue
+            written = writer.call("checkpoint", values, w_params, self.common, self.ctx)
+            read = reader.call("checkpoint", values, r_params, self.common, self.ctx)
+            bad = [n for n, a, b in zip(self.common, written, read) if not np.array_equal(a, b)]
+            if bad:
+                worst = max([worst] + [largest_diff(a, b) for n, a, b in zip(self.common, written, read)
+                                       if n in bad and a.shape == b.shape])
+            if bad:
                 ok = False
-                parts.append(f"{direction}: loading failed: {type(exc.exc).__name__}: {exc.exc}")
-                continue
-            outs = {s.label: s.call("checkpoint", lambda n=n: _numpy(n(*self.inputs)))
-                    for s, n in ((self.orig, self.net_o), (self.new, self.net_n))}
-            same, diff, detail = compare(outs["orig"], outs["new"], self.opts.rtol, self.opts.atol)
-            worst = diff if worst is None or (diff is not None and diff > worst) else worst
-            if not same:
-                ok = False
-                parts.append(f"{direction}: {detail}")
+                parts.append(f"{direction}: loaded values differ: {', '.join(bad[:8])}")
+        if ok:
+            parts.append(f"{len(self.common)} parameters round-trip exactly both ways")
         self.add("checkpoint", "ok" if ok else "differs", worst, "; ".join(parts))
 
     def _sharing(self) -> None:
@@ -421,48 +402,9 @@ class _Run:
                  "; ".join(parts) if parts else f"{len(groups)} tied group(s)")
 
 
-def verify_model(orig: Side, new: Side, module_name: str, expr: str, opts: Options) -> ModelResult:
-    """Every check for the model `expr` builds; side failures become `error` rows with the traceback."""
-    return _Run(orig, new, module_name, expr, opts).run()
-
-
-def candidates(path: str, module) -> List[Tuple[str, Optional[str]]]:
-    """`--all`: `(expression, reason to skip or None)` for each Block class and model factory of the file.
-
-    A factory is a public top-level function of the file that returns a value; classes and factories
-    must be callable without arguments. Factories are only known to build a Block once called.
-    """
-    with open(path, "rb") as handle:
-        tree = ast.parse(handle.read())
-    found = []
-    for node in tree.body:
-        if node.name.startswith("_") if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else True:
-            continue
-        obj = getattr(module, node.name, None)
-        if obj is None or getattr(obj, "__module__", None) != module.__name__:
-            continue
-        if isinstance(node, ast.ClassDef):
-            if not (inspect.isclass(obj) and issubclass(obj, StockBlock)):
-                continue
-        elif not any(isinstance(n, ast.Return) and n.value is not None for n in _own_nodes(node)):
-            continue
-        found.append((f"{node.name}()", None if _no_arg_callable(obj) else "needs arguments"))
-    return found
-
-
-def _own_nodes(func):
-    stack = list(func.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-
-
-def _no_arg_callable(obj) -> bool:
-    try:
-        signature = inspect.signature(obj)
-    except (TypeError, ValueError):
-        return False
-    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-               for p in signature.parameters.values())
+def verify_model(orig: Side, new: Side, module_name: str, expr: str, opts: Options,
+                 progress: Optional[Callable[[str], None]] = None):
+    """Every check for the model `expr` builds; returns `(ModelResult, module names its Blocks come from)`."""
+    run = _Run(orig, new, module_name, expr, opts, progress)
+    result = run.run()
+    return result, run.used_modules

@@ -1,4 +1,4 @@
-"""Both sides of a verification in one process: two temporary copies of the user's code, swapped in and out.
+"""Both sides of a verification in one (child) process: two temporary copies of the user's code, swapped in and out.
 
 The original tree is copied as is; the other copy is rewritten by the engine (target `runtime`), or takes
 a hand-edited rewrite (`rewritten=`). Both copies keep the user's module names, so absolute imports
@@ -26,8 +26,8 @@ _MISSING = object()
 MAX_FILES = 5000
 
 
-class SideTimeout(Exception):
-    """A side ran longer than its time budget."""
+class SideTimeout(BaseException):
+    """A side ran longer than its time budget (a BaseException: the model's `except Exception` cannot swallow it)."""
 
 
 class SideError(Exception):
@@ -95,7 +95,10 @@ class Workspace:
                  rewritten: Optional[str] = None, unsafe_fixes: bool = False):
         self.tmpdir = tmpdir
         self.module_name = module_name
+        self.import_root = import_root
+        self.kept: Optional[str] = None  # where --keep copied the rewrite
         self.findings: Dict[str, list] = {}
+        self.errors: Dict[str, str] = {}  # files the engine could not rewrite (left as they are)
         self.rewrite_seconds = 0.0
         package = os.path.basename(root) if root != import_root else ""
         self.entries = {}
@@ -115,13 +118,18 @@ class Workspace:
             with open(target, "rb") as handle:
                 source = handle.read()
             name = _module_name(rel, package)
-            if rel == main_rel and rewritten is not None:
-                with open(rewritten, "rb") as handle:
-                    code = handle.read()
-                findings = check_code(code, target="runtime", module_name=name)
-            else:
-                result = fix_code(source, target="runtime", module_name=name, unsafe_fixes=unsafe_fixes)
-                code, findings = result.code, result.findings
+            try:
+                if rel == main_rel and rewritten is not None:
+                    with open(rewritten, "rb") as handle:
+                        code = handle.read()
+                    findings = check_code(code, target="runtime", module_name=name)
+                else:
+                    result = fix_code(source, target="runtime", module_name=name, unsafe_fixes=unsafe_fixes)
+                    code, findings = result.code, result.findings
+            except Exception as exc:  # noqa: BLE001 - a file the model never imports must not stop verify
+                # kept as it is: if the model imports it, both sides fail alike and the row says why
+                self.errors[os.path.join(package, rel) if package else rel] = f"{type(exc).__name__}: {exc}"
+                continue
             with open(target, "wb") as handle:
                 handle.write(code)
             unfixed = [f for f in findings if not f.fixed]
@@ -133,6 +141,7 @@ class Workspace:
 
     def keep(self, dest: str) -> None:
         """Copy the rewritten tree to `dest` for the user to read."""
+        self.kept = os.path.abspath(dest)
         shutil.copytree(self.new_tree, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
 
@@ -172,6 +181,7 @@ class Side:
         self.modules: Dict[str, object] = {}
         self.timings: Dict[str, float] = {}
         self.workdir = entry + "-cwd"
+        self.on_call: Optional[Callable[[str, str], None]] = None  # told (side, phase) as each call starts
 
     def _owns(self, module) -> bool:
         origin = getattr(module, "__file__", None)
@@ -209,11 +219,13 @@ class Side:
     def call(self, phase: str, fn: Callable, *args, **kwargs):
         """Run `fn` as this side, within what is left of its time budget; failures become SideError."""
         remaining = None if self.timeout is None else self.timeout - self.elapsed
+        if self.on_call is not None:
+            self.on_call(self.label, phase)
         start = time.perf_counter()
         try:
             with self.active(), time_limit(remaining):
                 return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the user's code may raise anything
+        except (Exception, SystemExit, SideTimeout) as exc:  # noqa: BLE001 - the user's code may raise anything
             # start the traceback at the user's code (or the runtime), not at this harness frame
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next))
             raise SideError(self.label, phase, exc, tb) from exc

@@ -1,8 +1,10 @@
-"""The verification table: text for people, JSON for machines, and the exit status."""
+"""The verification table: text for people, JSON for machines (written atomically), and the exit status."""
 from __future__ import annotations
 
 import json
-from typing import Dict, List, Optional
+import os
+import tempfile
+from typing import Dict, List
 
 EXIT_OK, EXIT_DIFFERS, EXIT_ERROR = 0, 1, 2
 
@@ -13,16 +15,23 @@ class Report:
     def __init__(self, path: str, module_name: str):
         self.path = path
         self.module_name = module_name
+        self.files: List[str] = [path]
         self.models: list = []
         self.skipped: List[Dict[str, str]] = []
         self.findings: Dict[str, list] = {}
+        self.rewrite_errors: Dict[str, str] = {}
         self.timings: Dict[str, float] = {}
-        self.setup_error: Optional[str] = None
+        self.setup_errors: List[Dict[str, str]] = []
+        self.notes: List[str] = []
+
+    @property
+    def setup_error(self):
+        return "\n".join(f"{e['file']}: {e['message']}" for e in self.setup_errors) or None
 
     @property
     def exit_code(self) -> int:
         states = {m.status for m in self.models}
-        if self.setup_error or "error" in states:
+        if self.setup_errors or "error" in states:
             return EXIT_ERROR
         return EXIT_DIFFERS if "differs" in states else EXIT_OK
 
@@ -35,55 +44,73 @@ class Report:
                     totals[phase] = totals.get(phase, 0.0) + sum(sides.values())
         return {k: round(v, 6) for k, v in totals.items()}
 
+    def used_findings(self) -> Dict[str, list]:
+        """Findings of the files some model's code uses (the rest of the root is noise)."""
+        used = {f for m in self.models for f in m.used_files}
+        return {path: items for path, items in self.findings.items() if path in used}
+
     def to_dict(self) -> dict:
         return {
-            "file": self.path, "module": self.module_name, "exit_code": self.exit_code,
-            "setup_error": self.setup_error,
+            "file": self.path, "files": self.files, "module": self.module_name, "exit_code": self.exit_code,
+            "setup_error": self.setup_error, "setup_errors": self.setup_errors,
             "models": [m.to_dict() for m in self.models], "skipped": self.skipped,
-            "findings": {path: [f.to_dict() for f in items] for path, items in self.findings.items()},
+            "findings": {path: [f.to_dict() for f in items] for path, items in self.used_findings().items()},
+            "rewrite_errors": self.rewrite_errors, "notes": self.notes,
             "timings": self.timings, "phase_totals": self.phase_totals(),
         }
 
     def write_json(self, filename: str) -> None:
-        with open(filename, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle, indent=2)
-            handle.write("\n")
+        """Write to a temporary file beside `filename`, then rename: a reader never sees half a report."""
+        folder = os.path.dirname(os.path.abspath(filename))
+        fd, tmp = tempfile.mkstemp(prefix=".verify-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.to_dict(), handle, indent=2)
+                handle.write("\n")
+            os.replace(tmp, filename)
+        except BaseException:
+            os.unlink(tmp)
+            raise
 
     def format(self, per_model: bool = False, tracebacks: bool = True) -> str:
-        """The table (one line per model with `per_model`), then tracebacks and unfixed findings."""
+        """The table (one line per model with `per_model`), then tracebacks and each model's unfixed findings."""
         lines = []
         if self.setup_error:
             lines.append(self.setup_error)
+        width = max([len(m.expr) for m in self.models] + [5])
         if per_model:
-            width = max([len(m.expr) for m in self.models] + [5])
             lines.append(f"{'model':<{width}}  status   checks")
             for model in self.models:
                 cells = ", ".join(f"{c.name} {_cell(c)}" for c in model.checks)
                 lines.append(f"{model.expr:<{width}}  {model.status:<7}  {cells}")
             for model in self.models:
                 for check in model.checks:
-                    if check.status != "ok" and check.detail:
+                    if check.status not in ("ok", "skipped") and check.detail:
                         lines.append(f"  {model.expr} {check.name}: {check.detail}")
         else:
-            width = max([len(m.expr) for m in self.models] + [5])
-            lines.append(f"{'model':<{width}}  {'check':<10}  {'status':<7}  {'max|diff|':>9}  detail")
+            lines.append(f"{'model':<{width}}  {'check':<13}  {'status':<7}  {'max|diff|':>9}  detail")
             for model in self.models:
                 for check in model.checks:
                     diff = "-" if check.max_diff is None else f"{check.max_diff:.2e}"
-                    lines.append(f"{model.expr:<{width}}  {check.name:<10}  {check.status:<7}  {diff:>9}  "
+                    lines.append(f"{model.expr:<{width}}  {check.name:<13}  {check.status:<7}  {diff:>9}  "
                                  f"{check.detail}".rstrip())
         for item in self.skipped:
             lines.append(f"skipped {item['model']}: {item['reason']}")
+        lines.extend(f"note: {note}" for note in self.notes)
+        for path, error in self.rewrite_errors.items():
+            lines.append(f"not rewritten (left as it is): {path}: {error}")
         if tracebacks:
             for model in self.models:
                 for check in model.checks:
                     if check.traceback:
                         lines.append(f"\n{model.expr} {check.name}: traceback of the failing side:\n"
                                      + check.traceback.rstrip())
-        if self.findings:
-            lines.append("\nFindings the rewrite did not fix (they often explain a difference):")
-            for path, items in self.findings.items():
-                lines.extend("  " + f.format(path) for f in items)
+        for model in self.models:
+            found = [(p, f) for p in model.used_files for f in self.findings.get(p, [])]
+            if found:
+                lines.append(f"\nFindings the rewrite did not fix in the files {model.expr} uses "
+                             "(they often explain a difference):")
+                lines.extend("  " + f.format(path) for path, f in found)
         lines.append(f"\nresult: {('ok', 'differences found', 'a side failed')[self.exit_code]}")
         return "\n".join(lines) + "\n"
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from gluon_codemod.verify import verify
+from gluon_codemod.verify._result import CHECKS
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
 
@@ -55,8 +56,7 @@ def test_model_zoo(runtime, zoo_dir, family, expr, shape, tmp_path):
     assert completed.returncode == 0, completed.stdout + completed.stderr[-3000:]
     models = json.loads(report.read_text())["models"]
     assert [m["model"] for m in models] == [expr]
-    assert {c["check"]: c["status"] for c in models[0]["checks"]} == {
-        name: "ok" for name in ("structure", "init", "eager", "grad", "hybrid", "checkpoint", "sharing")}
+    assert {c["check"]: c["status"] for c in models[0]["checks"]} == {name: "ok" for name in CHECKS}
 
 
 def test_fused_rnn_model_through_the_command(runtime, tmp_path):

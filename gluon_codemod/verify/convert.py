@@ -1,0 +1,186 @@
+"""`gluon-codemod convert-params OLD NEW --model FILE --build EXPR`: legacy 1.x checkpoints to structural keys.
+
+Front end only; MXNet is imported when a conversion runs. Builds the original model from FILE on stock
+MXNet 1.9.1 (as `verify` does: FILE and its package are imported and executed), maps every key of OLD
+to a structural name, and writes NEW only when everything fits (and, with `--input`, when the original
+loaded with OLD and the rewrite loaded with NEW compute the same outputs).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from typing import List, Optional
+
+DESCRIPTION = (
+    "Convert a 1.x parameter file whose keys are prefixed names (save_params, collect_params().save(), "
+    "export(), fused-RNN _unfused keys) to structural keys, which gluon_runtime and the new Block API "
+    "load. FILE's original model is built on stock MXNet 1.9.1 to learn every spelling of each "
+    "Parameter's name. WARNING: this imports and executes FILE and its package.")
+EPILOG = (
+    "Exit status: 0 NEW written; 1 OLD does not fit the model (missing, unused or mismatched keys; or, with "
+    "--input, outputs differ), nothing written; 2 bad usage, an unreadable file, or the model fails.")
+
+
+def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    from . import _range, _shape
+
+    parser.add_argument("old", metavar="OLD.params", help="the 1.x parameter file")
+    parser.add_argument("new", metavar="NEW.params", help="where to write the file with structural keys")
+    parser.add_argument("--model", metavar="FILE", required=True, help="Python file with the 1.x model code")
+    parser.add_argument("--build", metavar="EXPR", required=True,
+                        help="expression evaluated in FILE's namespace that builds the model, e.g. 'resnet18_v1()'")
+    parser.add_argument("--input", metavar="SHAPE", type=_shape, action="append",
+                        help="prove the conversion: run OLD in the original and NEW in the rewrite on an input "
+                             "of this shape and compare (repeat for several inputs); also settles deferred shapes")
+    parser.add_argument("--input-range", metavar="LOW,HIGH", type=_range, default=(0.0, 1.0))
+    parser.add_argument("--int-values", action="store_true", help="draw whole numbers (token ids)")
+    parser.add_argument("--dtype", default="float32", help="input dtype (default float32)")
+    parser.add_argument("--map", metavar="FILE.json", dest="map_file", help="write the key map (old -> new) here")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="parameters OLD lacks are left out of NEW (instead of an error)")
+    parser.add_argument("--ignore-extra", action="store_true", help="keys of OLD the model lacks are dropped")
+    parser.add_argument("--root", metavar="DIR", help="package root FILE's imports need (as for verify)")
+    parser.add_argument("--rtol", type=float, default=1e-4)
+    parser.add_argument("--atol", type=float, default=1e-5)
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `convert-params` on the `gluon-codemod` subparsers (the command's dispatch calls `handler`)."""
+    parser = subparsers.add_parser("convert-params", help="convert a 1.x .params file to structural keys "
+                                   "(executes FILE)", description=DESCRIPTION, epilog=EPILOG)
+    configure(parser)
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("MXNET_STORAGE_FALLBACK_LOG_VERBOSE", "0")
+    for what, path in (("NEW", args.new), ("--map", args.map_file)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            return _error(f"{what} {path!r}: its folder does not exist")
+    from ._convert import ConvertError
+
+    tmpdir = tempfile.mkdtemp(prefix="gluon-codemod-convert-")
+    try:
+        return _convert(args, tmpdir)
+    except (ConvertError, ValueError, OSError) as exc:
+        return _error(str(exc))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _error(message: str) -> int:
+    print(f"gluon-codemod convert-params: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _fresh_names(build, *args):
+    """Build as a fresh 1.x process would: block prefixes counted from 0 (`resnetv10_`), as in the old file."""
+    import mxnet as mx
+
+    with mx.name.NameManager():
+        return build(*args)
+
+
+def _convert(args, tmpdir: str) -> int:
+    args.old, args.new = os.path.abspath(args.old), os.path.abspath(args.new)  # the model runs in another folder
+    from . import _convert as conv
+    from ._arrays import parse_ctx
+    from ._checks import build
+    from ._load import Side, SideError, Workspace, locate
+
+    copy_root, import_root, module_name = locate(args.model, args.root)
+    workspace = Workspace(args.model, copy_root, import_root, module_name, tmpdir)
+    orig = Side("orig", workspace.entries["orig"], workspace.top_names, None)
+    ctx = parse_ctx("cpu")
+    old = conv.load_old(args.old)
+    inputs = _inputs(args, ctx) if args.input else None
+    try:
+        net_o = orig.call("build", _fresh_names, build, module_name, args.build, ctx, args.seed)
+        if inputs:
+            orig.call("forward", net_o, *inputs)  # settles deferred shapes
+    except SideError as exc:
+        return _error(f"{exc}\n{exc.traceback}")
+    result = conv.plan(net_o, old)
+    say = lambda text: print(text, file=sys.stderr)  # noqa: E731
+    say(f"{args.old}: {len(old)} keys, format: {result.format}")
+    if result.note:
+        say("note: " + result.note)
+    if result.deferred:
+        say(f"note: {result.deferred} parameters get their full shape at the first forward; give --input to "
+            "check every size")
+    problems = result.problems(args.allow_missing, args.ignore_extra)
+    if problems:
+        say(f"{args.old} does not fit {args.build} ({len(problems)} problem(s)); nothing written:")
+        for line in problems:
+            say("  " + line)
+        return 1
+    arrays = conv.converted(net_o, old, result)
+    if inputs:
+        status = _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, result, tmpdir)
+        if status:
+            return status
+    conv.write_params(args.new, arrays)
+    if args.map_file:
+        conv.write_map(args.map_file, result, args.old)
+    dropped = f", {len(result.unused)} unused keys dropped" if result.unused else ""
+    kept = f", {len(result.missing)} parameters missing" if result.missing else ""
+    say(f"wrote {args.new}: {len(arrays)} arrays under structural keys{dropped}{kept}")
+    return 0
+
+
+def _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, result, tmpdir) -> int:
+    from . import _convert as conv
+    from ._arrays import compare, structural_params, to_numpy
+    from ._checks import build
+    from ._load import Side, SideError
+
+    new = Side("new", workspace.entries["new"], workspace.top_names, None)
+    staged = os.path.join(tmpdir, "new.params")
+    conv.write_params(staged, arrays)
+    try:
+        orig.call("load", conv.load_with_stock, net_o, args.old, result, args.allow_missing, args.ignore_extra, ctx)
+        net_n = new.call("build", build, module_name, args.build, ctx, args.seed)
+        new.call("forward", net_n, *inputs)
+        if result.missing:  # the parameters OLD lacks keep the original's values on both sides
+            po, pn = structural_params(net_o), structural_params(net_n)
+            for key in result.missing:
+                new.call("load", pn[key].set_data, po[key].data(ctx).copyto(ctx))
+        new.call("load", net_n.load_parameters, staged, ctx=ctx, allow_missing=bool(result.missing))
+        out_o = orig.call("forward", lambda: to_numpy(net_o(*inputs)))
+        out_n = new.call("forward", lambda: to_numpy(net_n(*inputs)))
+    except SideError as exc:
+        return _error(f"the proof failed: {exc}\n{exc.traceback}")
+    same, worst, detail = compare(out_o, out_n, args.rtol, args.atol)
+    if not same:
+        print(f"proof failed: OLD in the original and NEW in the rewrite differ: {detail} (largest |difference| "
+              f"{worst}); nothing written", file=sys.stderr)
+        return 1
+    print(f"proof: OLD in the original and NEW in the rewrite give the same outputs (largest |difference| "
+          f"{worst:.3g})", file=sys.stderr)
+    return 0
+
+
+def _inputs(args, ctx):
+    import mxnet as mx
+    import numpy as np
+
+    rng = np.random.RandomState(args.seed)
+    low, high = args.input_range
+    return [mx.nd.array(rng.randint(int(low), int(high), s) if args.int_values else rng.uniform(low, high, s),
+                        ctx=ctx, dtype=args.dtype) for s in args.input]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = configure(argparse.ArgumentParser(prog="gluon-codemod convert-params", description=DESCRIPTION,
+                                               epilog=EPILOG))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
