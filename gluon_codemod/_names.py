@@ -23,6 +23,17 @@ _STAR_EXPORTS = {
 }
 
 
+RUNTIME = "gluon_runtime"
+
+
+def as_gluon(module: str) -> str:
+    """`gluon_runtime.nn` -> `mxnet.gluon.nn`: code migrated with `--target runtime` imports the same Gluon
+    API from `gluon_runtime`, and is checked as Gluon code all the same."""
+    if module == RUNTIME or module.startswith(RUNTIME + "."):
+        return GLUON + module[len(RUNTIME):]
+    return module
+
+
 def dotted(expr: ast.AST) -> Optional[str]:
     """`a.b.c` for a chain of attributes on a name, else None."""
     parts = []
@@ -49,14 +60,15 @@ class ImportTable:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    self.names[alias.asname] = alias.name
+                    self.names[alias.asname] = as_gluon(alias.name)
                 else:
                     top = alias.name.split(".")[0]
-                    self.names[top] = top
+                    self.names[top] = as_gluon(top)
         elif isinstance(node, ast.ImportFrom):
             module = self._absolute(node)
             if module is None:
                 return
+            module = as_gluon(module)
             for alias in node.names:
                 if alias.name == "*":
                     self.star_from.append(module)

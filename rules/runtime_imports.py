@@ -46,6 +46,14 @@ def _retargetable(module: str) -> bool:
     return module.startswith("mxnet.gluon.") and module[len("mxnet.gluon."):] in _MODULES
 
 
+# What the new API removed and gluon_runtime therefore does not export.
+_REMOVED = {"": {"ParameterDict"}, ".parameter": {"ParameterDict"}, ".block": {"_BlockScope"}}
+
+
+def _runtime_has(module: str, name: str) -> bool:
+    return name not in _REMOVED.get(module[len(RUNTIME):], ())
+
+
 def _runtime_name(module: str) -> str:
     return RUNTIME + module[len("mxnet.gluon"):]
 
@@ -105,6 +113,8 @@ class RuntimeImports(Rule):
                 target="runtime"),
         Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
                 why="model_zoo builds stock blocks: reported, not rewritten"),
+        Invalid("from mxnet.gluon import nn, ParameterDict\n", None, target="runtime",
+                why="the runtime has no `ParameterDict` (the new API removed it): reported, not retargeted"),
     ]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -112,6 +122,13 @@ class RuntimeImports(Rule):
             return
         if _retargetable(node.module):
             new = _runtime_name(node.module)
+            missing = [a.name for a in node.names if not _runtime_has(new, a.name)]
+            if missing:
+                self.report(node, "`{new}` has no {names}: the new Block API removed {them}; migrate {its} uses "
+                            "first (GLN006/GLN008), then import from `{new}`", new=new,
+                            names=", ".join(f"`{m}`" for m in missing), them="it" if len(missing) == 1 else "them",
+                            its="its" if len(missing) == 1 else "their")
+                return
             self.report(node, old=node.module, new=new, edit=Edit(cst.ImportFrom, _set_module(new)),
                         fix_title=self.fix_title.format(new=new))
         elif node.module == "mxnet":

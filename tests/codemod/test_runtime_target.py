@@ -1,0 +1,40 @@
+"""Code that imports the new API from `gluon_runtime` is Gluon code (issue 11, A.3): checked as such, and
+what `fix --target runtime` leaves is still reported."""
+import pytest
+
+from gluon_codemod import check_code, fix_code
+
+OWN_PREFIX = ("    def __init__(self, prefix=None):\n"
+              "        super().__init__(prefix=prefix)\n"
+              "        self.tag = prefix\n")
+
+
+@pytest.mark.parametrize("imports, base", [
+    ("import gluon_runtime as gluon\n", "gluon.HybridBlock"),
+    ("from gluon_runtime import HybridBlock\n", "HybridBlock"),
+    ("from gluon_runtime.block import HybridBlock\n", "HybridBlock"),
+    ("import gluon_runtime\n", "gluon_runtime.nn.HybridBlock"),
+])
+def test_gluon_runtime_imports_are_gluon(imports, base):
+    source = imports + f"class Net({base}):\n" + OWN_PREFIX
+    for target in ("mxnet", "runtime"):
+        codes = [(f.code, f.line) for f in check_code(source, target=target)]
+        assert ("GLN003", 3) in codes, (target, codes)
+
+
+def test_findings_left_by_a_runtime_fix_stay_reported_and_unfixed():
+    source = ("from mxnet.gluon import nn\n"
+              "class Net(nn.HybridBlock):\n" + OWN_PREFIX.replace("HybridBlock", "nn.HybridBlock"))
+    result = fix_code(source, target="runtime")
+    assert "from gluon_runtime import nn" in result.code
+    left = [(f.code, f.line, f.fixed) for f in result.findings if f.code == "GLN003"]
+    assert left and all(not fixed for _, _, fixed in left)
+    assert [(f.code, f.line) for f in check_code(result.code, target="runtime") if f.code == "GLN003"] == \
+        [(code, line) for code, line, _ in left]
+
+
+def test_parameterdict_is_not_imported_from_the_runtime():
+    source = "from mxnet.gluon import nn, ParameterDict\npd = ParameterDict('x_')\n"
+    result = fix_code(source, target="runtime", unsafe_fixes=True)
+    assert "from gluon_runtime import" not in result.code or "ParameterDict" not in result.code.split("\n")[0]
+    assert {f.code for f in result.findings if not f.fixed} >= {"GLN008", "GLN010"}
