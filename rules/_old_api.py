@@ -230,6 +230,8 @@ def _is_non_block_value(ctx, value) -> bool:
         return False
     qualified = ctx.imports.qualify(value.func)
     if qualified is not None:
+        if ctx.project is not None and ctx.project.index.find_module(qualified.split(".")[0], ctx.project.module):
+            return False  # the project's own code (`get_model(...)` of a model zoo) may well build a Block
         return not ctx.is_block_class_expr(value.func)
     if isinstance(value.func, ast.Name):
         name = value.func.id

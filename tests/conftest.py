@@ -13,3 +13,14 @@ def _private_project_cache(tmp_path_factory):
     patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def download_folder(request, tmp_path_factory):
+    """`download_folder(name)`: a folder for packages downloaded from PyPI, kept in pytest's cache between
+    runs (a fresh temporary folder when the cache plugin is off: `-p no:cacheprovider`)."""
+    cache = getattr(request.config, "cache", None)
+
+    def folder(name: str) -> str:
+        return str(cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name))
+    return folder

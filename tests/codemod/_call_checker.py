@@ -119,8 +119,8 @@ def _bind(call: ast.Call, signature: Signature) -> Optional[str]:
     return None
 
 
-def old_api_sites(root: str) -> List[str]:
-    """`path:line: what` for each Gluon 1.x naming construct left in the `.py` files under `root`: a
+def old_api_sites(root: str) -> List[Tuple[str, int, int, str]]:
+    """(path, first line, last line, what) for each Gluon 1.x naming construct left in the `.py` files under `root`: a
     `name_scope()`, `params.get(...)`, `save_params`/`load_params`, a `prefix`/`params` parameter of a Block
     class's `__init__`, and a `prefix=`/`params=` argument given to a Gluon or project Block class.
     Found independently of the rules (plain `ast` and the project index), to hold their findings to."""
@@ -138,23 +138,24 @@ def old_api_sites(root: str) -> List[str]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 attr = node.func.attr
                 if attr == "name_scope" and not node.args:
-                    found.append(f"{path}:{node.lineno}: name_scope()")
+                    found.append((path, node.lineno, node.end_lineno, "name_scope()"))
                 elif attr in ("get", "get_constant") and isinstance(node.func.value, ast.Attribute) \
-                        and node.func.value.attr == "params":
-                    found.append(f"{path}:{node.lineno}: params.{attr}()")
+                        and node.func.value.attr == "params" and (attr == "get_constant" or node.keywords):
+                    # (`block.params.get(name)` alone is a lookup in the new API's dict of own Parameters)
+                    found.append((path, node.lineno, node.end_lineno, f"params.{attr}()"))
                 elif attr in ("save_params", "load_params"):
-                    found.append(f"{path}:{node.lineno}: {attr}()")
+                    found.append((path, node.lineno, node.end_lineno, f"{attr}()"))
             if isinstance(node, ast.Call):
                 names = [k.arg for k in node.keywords if k.arg in ("prefix", "params")]
                 if names and _is_block_class(node.func, scopes, project, module):
-                    found.append(f"{path}:{node.lineno}: {'/'.join(names)}= to a Block")
+                    found.append((path, node.lineno, node.end_lineno, f"{'/'.join(names)}= to a Block"))
             if isinstance(node, ast.ClassDef):
                 info = module.classes.get(scopes.qualname(node))
                 init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
                 if info is not None and info.is_block and init is not None:
                     for arg in init.args.args + init.args.kwonlyargs:
                         if arg.arg in ("prefix", "params"):
-                            found.append(f"{path}:{arg.lineno}: {arg.arg} parameter of a Block")
+                            found.append((path, arg.lineno, arg.end_lineno, f"{arg.arg} parameter of a Block"))
     return found
 
 
@@ -168,3 +169,13 @@ def _is_block_class(func, scopes: Scopes, project, module) -> bool:
         return qualified.rsplit(".", 1)[-1] != "SymbolBlock"
     info = project.index.resolve(qualified, module)
     return bool(info and info.is_block)
+
+
+def unreported(sites, findings: List[str]) -> List[str]:
+    """The sites with no finding (`path:line:...` lines of a check) on any of their lines."""
+    reported = set()
+    for line in findings:
+        path, number = line.split(":")[:2]
+        reported.add((os.path.normpath(path), int(number)))
+    return [f"{path}:{first}: {what}" for path, first, last, what in sites
+            if not any((os.path.normpath(path), n) in reported for n in range(first, last + 1))]

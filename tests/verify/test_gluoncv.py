@@ -50,9 +50,9 @@ def _wheel(cache_dir: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def gluoncv(request, tmp_path_factory):
+def gluoncv(download_folder, tmp_path_factory):
     """The folder holding a minimal `gluoncv` package: model files, `gluoncv/nn`, empty `__init__`s."""
-    wheel = _wheel(str(request.config.cache.mkdir("gluoncv-0.10.5.post0")))
+    wheel = _wheel(download_folder("gluoncv-0.10.5.post0"))
     root = tmp_path_factory.mktemp("gluoncv")
     wanted = {f"gluoncv/model_zoo/{name}.py" for name in FILES}
     with zipfile.ZipFile(wheel) as archive:
