@@ -472,10 +472,14 @@ class PrefixSignature(Rule):
             if value is None:
                 continue
             if isinstance(value, ast.Name) and value.id == name and _declares(func, name) is not None:
-                if (self.flow.param_status(func, name, is_init=True) != "gluon"
-                        or self.flow.problem(func, name) is not None):  # the parameter stays: so does this
+                if self.flow.param_status(func, name, is_init=True) != "gluon":  # the parameter stays: so does this
                     self.report(value, "`{name}` is no longer accepted by the Block constructor; pass the base "
                                 "constructor nothing and keep the other use of `{name}` separately", name=name)
+                    continue
+                if self.flow.problem(func, name) is not None:
+                    self.report(value, "`{name}` is no longer accepted by the Block constructor; remove it here "
+                                "together with the `{name}` parameter of `{func}`, which stays for now (see the "
+                                "finding on the parameter)", name=name, func=self.flow.label(func))
                     continue
             elif name == "params" and not (isinstance(value, ast.Constant) and value.value is None):
                 self.report(value, "`params={value}` is no longer accepted by the Block constructor; call "

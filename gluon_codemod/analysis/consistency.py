@@ -104,10 +104,14 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             if view.applied:
                 continue
             span = (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset)
+            why = None
             if not _dropped(drops.get(span, ()), name, how, positional, skip):
                 why = {"keyword": f"`{name}=` is not removed by this run",
                        "position": f"its positional `{name}` is not removed by this run",
                        "*args": f"`{name}` may be inside its `*args`"}[how]
+            elif _commented(flow, call, value):
+                why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
+            if why is not None:
                 facts.unfollowed.setdefault((key, name), f"the call at {view.display}:{call.lineno} passes it ({why})")
 
 
@@ -115,6 +119,13 @@ def _note_factory(flow: PrefixFlow, facts, func: ast.FunctionDef) -> None:
     key = flow.function_key(func)
     for name in ARGS:
         facts.statuses[(key, name)] = flow.param_status(func, name)
+
+
+def _commented(flow: PrefixFlow, call: ast.Call, value: ast.AST) -> bool:
+    following = [a for a in (*call.args, *(k.value for k in call.keywords))
+                 if (a.lineno, a.col_offset) > (value.end_lineno, value.end_col_offset)]
+    end = min(following, key=lambda a: (a.lineno, a.col_offset), default=None)
+    return flow.comment_inside(value, value) or flow.comment_between(value, end or call)
 
 
 def _dropped(drops, name: str, how: str, positional: Tuple[str, ...], skip: int) -> bool:

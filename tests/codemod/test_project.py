@@ -183,3 +183,18 @@ def test_a_folder_without_init_files_is_fixed_in_one_pass(tmp_path, monkeypatch)
     assert mismatches(str(tmp_path)) == []
     main(["fix", "--quiet", "--unsafe-fixes", "."])
     assert _tree(tmp_path) == first
+
+
+def test_a_call_whose_argument_carries_a_comment_keeps_the_parameter(tmp_path, monkeypatch):
+    # the call's edit would refuse to drop a commented argument: the signature must not change without it
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                           "    def __init__(self, units, prefix=None):\n"
+                                           "        super(A, self).__init__(prefix=prefix)\n")
+    (tmp_path / "pkg" / "b.py").write_text("from .a import A\n\nx = A(3,\n      'a_',  # the prefix\n      )\n")
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--unsafe-fixes", "."])
+    assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "a.py").read_text()
+    assert mismatches(str(tmp_path)) == []
