@@ -1,0 +1,119 @@
+"""Detection: cheap text pre-filter, then one `ast` traversal that runs every selected rule's visitors."""
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Tuple
+
+from ._context import FileContext
+from ._finding import Finding, SourceError
+from ._lines import split_lines
+from ._rule import Edit, selected_rules
+from ._source import might_contain_gluon
+from .analysis import consistency
+from .analysis.plan import ProjectView
+
+TARGETS = ("mxnet", "runtime")
+
+
+def _lines(text: str) -> List[str]:
+    return split_lines(text)  # at `\n`, `\r\n` and `\r` only, as Python counts lines (not at form feeds)
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children: Dict[int, list]) -> None:
+    """Depth first over the tree (children from the file's index), keeping `ctx`'s stacks current."""
+    kind = type(node)
+    handlers = dispatch.get(kind)
+    if handlers:
+        for handler in handlers:
+            handler(node)
+    kids = children.get(id(node))
+    if kids is None:  # a leaf: nothing to push; only an assignment needs noting (it has children)
+        return
+    if kind is ast.ClassDef:
+        ctx.class_stack.append(node)
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.append(node)
+    elif kind is ast.Import or kind is ast.ImportFrom:
+        ctx.imports.add(node)
+    parents = ctx.parents
+    parents.append(node)
+    for child in kids:
+        _walk(child, ctx, dispatch, children)
+    parents.pop()
+    if kind is ast.ClassDef:
+        ctx.class_stack.pop()
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.pop()
+    elif kind is ast.Assign or kind is ast.AnnAssign:
+        ctx.note_assignment(node)
+
+
+def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
+            module_name: Optional[str] = None, noqa: bool = True, project: Optional[ProjectView] = None,
+            unsafe_fixes: bool = False) -> List[Tuple[Finding, Optional[Edit]]]:
+    """Findings (each with its edit, if the rule can fix it) for decoded source `text`.
+
+    `noqa=False` reports findings on `# noqa` lines too, for callers that apply `noqa` themselves (flake8).
+    With `project`, names imported from other modules of the project resolve, the project's plan of
+    signature changes is followed, and what this module tells the plan is left in `project.facts`
+    (`unsafe_fixes` says which edits a fix would apply, for that).
+    """
+    return _analyze(text, tree=tree, select=select, ignore=ignore, target=target, module_name=module_name,
+                    noqa=noqa, project=project, unsafe_fixes=unsafe_fixes)[0]
+
+
+def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: str, module_name: Optional[str],
+             noqa: bool = True, project: Optional[ProjectView] = None, unsafe_fixes: bool = False,
+             ) -> Tuple[List[Tuple[Finding, Optional[Edit]]], Optional[ast.Module]]:
+    """`analyze`, and the `ast` tree it worked on (None when the text pre-filter ruled the file out)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
+    if tree is None and not might_contain_gluon(text, module_name) and not (project and project.concerns(text)):
+        return [], None
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            raise SourceError(f"cannot parse: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0))
+    lines = _lines(text)
+    if project is not None and project.module is not None:
+        module_name = project.module.name
+    ctx = FileContext(tree, lines, module_name, project=project,
+                      is_package=bool(project and project.path.endswith("__init__.py")), source=text)
+    results: List[Tuple[Finding, Optional[Edit]]] = []
+
+    def sink(finding: Finding, edit: Optional[Edit]) -> None:
+        if not noqa or not ctx.suppressed(finding.line, finding.code):
+            results.append((finding, edit))
+
+    dispatch: Dict[type, list] = {}
+    rules = selected_rules(select, ignore, target)
+    for rule_class in rules:
+        rule = rule_class(sink, ctx)
+        for node_type, method in rule_class.handlers().items():
+            dispatch.setdefault(node_type, []).append(getattr(rule, method))
+    if dispatch:
+        _walk(tree, ctx, dispatch, ctx.index.children)
+    if project is not None:
+        consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
+    results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))
+    if not text.isascii():
+        _to_character_columns(results, lines)
+    return results, tree
+
+
+def _to_character_columns(results, lines: List[str]) -> None:
+    """`ast` columns are UTF-8 byte offsets; libcst and editors count characters."""
+    def char_col(line: int, col: int) -> int:
+        if 1 <= line <= len(lines):
+            return len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
+        return col
+
+    for finding, edit in results:
+        finding.col = char_col(finding.line, finding.col)
+        if edit is not None:
+            l1, c1, l2, c2 = edit.span
+            edit.span = (l1, char_col(l1, c1), l2, char_col(l2, c2))
