@@ -47,8 +47,8 @@ import ast
 import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules._checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
-from gluon_codemod.rules._old_api import receiver_role, uses_module_api
+from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
+from gluon_codemod.analysis.old_api import receiver_role, uses_module_api
 
 _NEW_NAME = {"save_params": "save_parameters", "load_params": "load_parameters"}
 _WHY = {

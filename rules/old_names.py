@@ -67,9 +67,9 @@ from typing import Optional, Set
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
+from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
     output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
-from gluon_codemod.rules._old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
+from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
     parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
 

@@ -39,7 +39,7 @@ from typing import Tuple
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import assigned_values, is_collect_params, literal, looks_prefixed, \
+from gluon_codemod.analysis.old_api import assigned_values, is_collect_params, literal, looks_prefixed, \
     parameter_key, receiver_role
 
 _QUALIFIED = ("mxnet.gluon.ParameterDict", "mxnet.gluon.parameter.ParameterDict")

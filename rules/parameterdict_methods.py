@@ -56,9 +56,9 @@ import libcst as cst
 from gluon_codemod._cst import has_comment, remove_args
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
-from gluon_codemod.rules._checkpoint_files import CONVERT, EXPORT_FORMAT, is_checkpoint_dict, is_export_file, \
+from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_checkpoint_dict, is_export_file, \
     symbol_block_read
-from gluon_codemod.rules._old_api import MOVED_METHODS, all_names, is_collect_params, literal, scope_of, select_arg, \
+from gluon_codemod.analysis.old_api import MOVED_METHODS, all_names, is_collect_params, literal, scope_of, select_arg, \
     select_problem, stores
 
 # 1.9.1 ParameterDict signatures (positional order), to map arguments onto the Block's methods.

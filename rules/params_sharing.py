@@ -56,7 +56,7 @@ import libcst as cst
 from gluon_codemod._cst import remove_args
 from gluon_codemod._names import dotted, is_gluon
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.rules._old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
+from gluon_codemod.analysis.old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
     written
 
 # Gluon layers that own parameters but no children: their `params` and `collect_params()` coincide.

@@ -10,7 +10,7 @@ import re
 from typing import List, Optional
 
 from gluon_codemod._names import dotted
-from gluon_codemod.rules._old_api import assigned_values, literal
+from gluon_codemod.analysis.old_api import assigned_values, literal
 
 # `model-0000.params`, `'%s-%04d.params' % (...)`, `'{}-{:04d}.params'.format(...)`, f'{p}-{e:04d}.params'.
 _EXPORT_NAME = re.compile(r"-(?:\d{4}|%04d|\{[^{}]*:04d\})\.params$")
