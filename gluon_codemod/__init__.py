@@ -5,6 +5,9 @@ Public API::
     from gluon_codemod import fix_code, check_code
     result = fix_code(source, target="mxnet", select=None, unsafe_fixes=False)
     result.code, result.findings
+
+    project = load_project(paths, whole=False)   # a multi-module project, indexed and planned
+    fix_code(source, project=project.view(path))
 """
 import os as _os
 import sys as _sys
@@ -38,7 +41,7 @@ _mount_rules_from_checkout()
 
 from ._finding import Finding, FixResult, SourceError  # noqa: E402
 
-__all__ = ["check_code", "fix_code", "Finding", "FixResult", "SourceError"]
+__all__ = ["check_code", "fix_code", "load_project", "Finding", "FixResult", "SourceError"]
 __version__ = "0.1.0"
 
 
@@ -49,4 +52,8 @@ def __getattr__(name):
         from . import _engine
 
         return getattr(_engine, name)
+    if name == "load_project":
+        from ._project_cache import project_for
+
+        return project_for
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

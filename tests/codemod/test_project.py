@@ -198,3 +198,17 @@ def test_a_call_whose_argument_carries_a_comment_keeps_the_parameter(tmp_path, m
     main(["fix", "--quiet", "--unsafe-fixes", "."])
     assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "a.py").read_text()
     assert mismatches(str(tmp_path)) == []
+
+
+def test_python_api_fixes_a_file_as_a_module_of_its_project(tmp_path, monkeypatch):
+    from gluon_codemod import fix_code, load_project
+
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    paths = sorted(_tree(root))
+    project = load_project(paths, whole=False)
+    model = os.path.join("src", "shop", "model.py")
+    alone = fix_code((root / model).read_text()).code
+    assert "layers.PosEmbed(units, 'pos2_')" in alone  # alone, the class of another module is unknown
+    fixed = fix_code((root / model).read_text(), project=project.view(model)).code
+    assert fixed == open(os.path.join(PROJECTS, "shop", "after", model)).read()
