@@ -19,8 +19,11 @@ ratio is the steadier measure of what the plugin costs; on an idle one the two a
     `pre-commit run --files ...` in a throw-away git repository whose hooks are those of
     `.pre-commit-hooks.yaml` run as `language: system` (the environment pre-commit would build is this
     one), and the hook's command alone; medians of alternating runs.
+(e) A hook's `check` of one file of a 600-file project (the gluoncv sources, topped up with copies), once
+    its project index is cached, against the same check of that file on its own (a one-file project: the
+    cost before projects were indexed); goal: at most 1.5x. The first, indexing run is printed too.
 
-    python benchmarks/frontends.py [--only cli|flake8|startup|precommit] [--flake8-jobs N] [--repeat N]
+    python benchmarks/frontends.py [--only cli|flake8|startup|precommit|project] [--flake8-jobs N] [--repeat N]
 
 Each measurement is repeated (`--repeat`, default 3) with the two sides alternating (A B, B A, A B), and
 the best time of each side is kept: on a shared virtual machine a single run can be off by 30% either way.
@@ -331,9 +334,46 @@ def bench_precommit(runs):
     return True
 
 
+def bench_project_file(runs):
+    """(e) A hook's run on one file of a ~600-file project, its project index cached, against the same run
+    on that file alone (its own one-file project: what the command cost before it indexed projects)."""
+    import shutil
+    import tempfile
+
+    sources = gluoncv_sources()
+    base = os.path.commonpath(sources)
+    print(f"(e) one file of a 600-file project, index cached (medians of {runs} alternating runs)")
+    print(f"    {_load_note()}")
+    with tempfile.TemporaryDirectory() as folder:
+        project, alone = os.path.join(folder, "project"), os.path.join(folder, "alone")
+        for index, path in enumerate(sources + sources[:600 - len(sources)]):
+            relative = os.path.relpath(path, base) if index < len(sources) else os.path.join(
+                "copy", f"m{index}.py")
+            target = os.path.join(project, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(path, target)
+        open(os.path.join(project, "pyproject.toml"), "w").close()
+        one = next(os.path.relpath(p, base) for p in sources if p.endswith(os.path.join("model_zoo", "resnetv1b.py")))
+        os.makedirs(alone)
+        shutil.copyfile(os.path.join(project, one), os.path.join(alone, "one.py"))
+        open(os.path.join(alone, "pyproject.toml"), "w").close()
+        command = [os.path.join(os.path.dirname(sys.executable), "gluon-codemod"), "check", "--quiet"]
+        env = dict(os.environ, XDG_CACHE_HOME=os.path.join(folder, "cache"))
+        started = time.perf_counter()
+        subprocess.run(command + [one], cwd=project, env=env, capture_output=True)
+        print(f"    first run (indexes the project and settles the plan): {time.perf_counter() - started:.2f} s")
+        in_project = _medians_alternating({"in project": command + [one]}, runs, project, env)["in project"]
+        by_itself = _medians_alternating({"alone": command + ["one.py"]}, runs, alone, env)["alone"]
+    ratio = in_project / by_itself
+    print(f"    in the project {in_project:.3f} s, the file alone {by_itself:.3f} s: {ratio:.2f}x (goal <= 1.5x) "
+          f"{_verdict(ratio <= 1.5)}")
+    return ratio <= 1.5
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=("cli", "flake8", "startup", "precommit"), help="run one measurement")
+    parser.add_argument("--only", choices=("cli", "flake8", "startup", "precommit", "project"),
+                        help="run one measurement")
     parser.add_argument("--startup-runs", type=int, default=15, help="runs of each side for (c) and (d)")
     parser.add_argument("--flake8-jobs", default="auto",
                         help="flake8's --jobs for (b) (default: auto, one process per core, as users run it)")
@@ -344,7 +384,9 @@ def main():
         ok &= bench_startup(args.startup_runs)
     if args.only in (None, "precommit"):
         ok &= bench_precommit(max(3, args.startup_runs // 3))
-    if args.only in ("startup", "precommit"):
+    if args.only in (None, "project"):
+        ok &= bench_project_file(args.startup_runs)
+    if args.only in ("startup", "precommit", "project"):
         return 0 if ok else 1
     gluoncv = gluoncv_sources()
     if args.only in (None, "cli"):

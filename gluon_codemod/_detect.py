@@ -20,6 +20,7 @@ def _lines(text: str) -> List[str]:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_PLANNING_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children: Dict[int, list]) -> None:
@@ -91,9 +92,12 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
 
     dispatch: Dict[type, list] = {}
     rules = selected_rules(select, ignore, target)
+    planning = project is not None and project.planning
     for rule_class in rules:
         rule = rule_class(sink, ctx)
         for node_type, method in rule_class.handlers().items():
+            if planning and node_type not in _PLANNING_NODES:
+                continue  # the plan needs the signatures a rule would change, not the edits of calls
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     if dispatch:
         _walk(tree, ctx, dispatch, ctx.index.children)

@@ -9,6 +9,7 @@ one file at a time (they load the file's whole project, cached: see `_project_ca
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import stat
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from .analysis.project import ProjectIndex, index_module
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
 #: plan settles, usually in one or two.
 _MAX_ROUNDS = 8
+#: The rules whose edits drop call arguments (their `Edit.drops`): the calls' fate depends on them only.
+_DROPPING_RULES = ("GLN002", "GLN003")
 #: Rounds for the statuses of classes that hand `prefix` on to classes of other modules.
 _MAX_STATUS_ROUNDS = 6
 
@@ -71,6 +74,21 @@ class Project:
         sources: Dict[str, ProjectSource] = {}
         names = _module_names(p for p in paths if p.endswith(".py"))
         modules = []
+        # The trees are kept for the whole run: the collector's passes over them, while parsing and after,
+        # would cost more than the parsing itself. They hold no reference cycles (reference counting frees
+        # them), so they are moved out of the collector's sight (`gc.freeze`).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            cls._parse_all(names, read, sources, modules)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+        return cls(sources, ProjectIndex(modules), in_run)
+
+    @staticmethod
+    def _parse_all(names, read, sources, modules) -> None:
         for path, name in names.items():
             try:
                 data = read(path) if read is not None else _read(path)
@@ -81,7 +99,6 @@ class Project:
             sources[path] = ProjectSource(path, name, text, tree)
             if name:
                 modules.append(index_module(tree, name, os.path.abspath(path)))
-        return cls(sources, ProjectIndex(modules), in_run)
 
     def view(self, path: str) -> ProjectView:
         absolute = os.path.abspath(path)
@@ -106,8 +123,9 @@ class Project:
         from ._rule import selected_rules
         removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
 
-        def run(source: ProjectSource, **options):
+        def run(source: ProjectSource, planning: bool = False, **options):
             view = self.view(source.path)
+            view.planning = planning
             try:
                 analyze(source.text, tree=source.tree, target=target, unsafe_fixes=unsafe_fixes, project=view,
                         **options)
@@ -122,7 +140,7 @@ class Project:
             # a module is analysed again while an entry of the plan that it read changes.
             for _ in range(_MAX_STATUS_ROUNDS):
                 for source in dirty:
-                    facts_of[source.path] = run(source, select=["GLN003"])
+                    facts_of[source.path] = run(source, planning=True, select=["GLN003"])
                 statuses, removed = {}, set()
                 for source in definers:
                     statuses.update(facts_of[source.path].statuses)
@@ -135,11 +153,17 @@ class Project:
                     break
             if not plan.removed:
                 break
-            names = plan.callable_names() | {"cls", "self", "super"}
+            # The calls that pass a removed parameter: in the files naming a callable the plan changes (`cls(...)`
+            # and `super().__init__` are in a class's own file, which names it), through the rules that drop
+            # call arguments, as this run selects them.
+            names = plan.callable_names()
+            droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in _DROPPING_RULES]
             unfollowed: Dict = {}
             for source in self.sources.values():
                 if any(name in source.text for name in names):
-                    for key, why in run(source, select=select, ignore=ignore).unfollowed.items():
+                    # (with no such rule selected, no call drops anything: `ignore` empties the selection)
+                    facts = run(source, select=droppers or ["GLN003"], ignore=None if droppers else ["GLN003"])
+                    for key, why in facts.unfollowed.items():
                         unfollowed.setdefault(key, why)
             new = {key: why for key, why in unfollowed.items() if key not in plan.kept}
             if not new:

@@ -340,6 +340,11 @@ class PrefixSignature(Rule):
                             name=name, func=label)
                 continue
             problem = flow.problem(func, name)
+            view = self.ctx.project
+            if problem is None and view is not None and view.module is not None and not (
+                    view.planning or view.applied or view.removes(flow.function_key(func), name)):
+                # (every removal is settled with the project's calls beforehand; none is made without it)
+                problem = "the project's plan did not settle its removal with the calls of the project"
             if problem is not None:
                 self.report(arg, "`{name}` is no longer a Block constructor argument; `{func}` cannot drop it "
                             "automatically because {problem}: remove the parameter and its arguments by hand",

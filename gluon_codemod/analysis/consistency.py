@@ -77,7 +77,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
                     _note_factory(flow, facts, func)
     for func in flow.functions.values():
         _note_factory(flow, facts, func)
-    if not plan.removed and not plan.kept:
+    if view.planning or (not plan.removed and not plan.kept):
         return
     drops: Dict[Tuple[int, int, int, int], list] = {}
     for _finding, edit in results:

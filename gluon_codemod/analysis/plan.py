@@ -52,7 +52,7 @@ class ProjectView:
     """What a file's analysis sees of its project: the index, the plan, and which module it is."""
 
     def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = "",
-                 applied: bool = False, rewritten: bool = True):
+                 applied: bool = False, rewritten: bool = True, planning: bool = False):
         self.index = index
         self.plan = plan if plan is not None else Plan()
         self.module = module
@@ -61,6 +61,8 @@ class ProjectView:
         self.applied = applied
         #: This run rewrites the file (a fix over other files leaves its calls as they are).
         self.rewritten = rewritten
+        #: Only what the plan needs (statuses, removed signatures) is wanted from this analysis.
+        self.planning = planning
         self.facts = Facts()
 
     @property

@@ -103,6 +103,7 @@ class PrefixFlow:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(stmt.name, stmt)
         self._status: Dict[Tuple[int, str], Optional[str]] = {}
+        self._callees: Dict[int, object] = {}  # every rule asks about the same calls
         self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
 
     # -- what a call calls ----------------------------------------------------------------------
@@ -187,6 +188,14 @@ class PrefixFlow:
 
     def callee(self, call: ast.Call):
         """The kind of what `call` constructs or calls (not base constructor calls), or None."""
+        found = self._callees.get(id(call), self)
+        if found is self:
+            found = self._callee(call)
+            if not getattr(self, "_scanning_calls", False):  # (decided without the file's calls: not kept)
+                self._callees[id(call)] = found
+        return found
+
+    def _callee(self, call: ast.Call):
         func = call.func
         kind = self.class_at(func)
         if kind is not None:

@@ -164,6 +164,7 @@ class ProjectIndex:
             self.modules.setdefault(module.name, module)
             self.by_path[module.path] = module
         self._suffixes: Dict[str, List[str]] = {}
+        self._resolved: Dict[Tuple[str, Optional[str]], Optional[ClassInfo]] = {}
         for module_name in self.modules:
             parts = module_name.split(".")
             for start in range(1, len(parts)):
@@ -190,7 +191,13 @@ class ProjectIndex:
         """The project class a qualified dotted name (`pkg.layers.PosEmbed`) stands for, if any."""
         if not qualified:
             return None
-        seen = _seen if _seen is not None else set()
+        if _seen is None:  # the index does not change: each name is looked up once per importing package
+            key = (qualified, importer.package if importer is not None else None)
+            found = self._resolved.get(key, self)
+            if found is self:
+                found = self._resolved[key] = self.resolve(qualified, importer, set())
+            return found
+        seen = _seen
         if qualified in seen or len(seen) > 32:
             return None
         seen.add(qualified)
