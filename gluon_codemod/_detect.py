@@ -118,6 +118,8 @@ def _to_character_columns(results, lines: List[str]) -> None:
 
     for finding, edit in results:
         finding.col = char_col(finding.line, finding.col)
+        if finding.end_line is not None:
+            finding.end_col = char_col(finding.end_line, finding.end_col)
         if edit is not None:
             l1, c1, l2, c2 = edit.span
             edit.span = (l1, char_col(l1, c1), l2, char_col(l2, c2))

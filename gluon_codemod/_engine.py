@@ -119,6 +119,7 @@ def _restate_left(findings: List[Finding], new_text: str, new_tree: ast.Module, 
             now = matches.pop(0)
             if move:
                 finding.line, finding.col = now.line, now.col
+                finding.end_line, finding.end_col = now.end_line, now.end_col
         restated.append(finding)
     # A finding only the rewritten code has (a fix that does not settle in one pass) is added; it can only
     # point into the rewritten code.

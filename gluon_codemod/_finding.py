@@ -21,6 +21,9 @@ class Finding:
     fix_available: bool = False
     fix_safe: bool = True
     fixed: bool = False
+    #: Where the construct ends (1-based line, 0-based column as `col`), when the rule knows.
+    end_line: Optional[int] = None
+    end_col: Optional[int] = None
 
     def format(self, path: str = "<string>") -> str:
         # flake8/ruff layout, 1-based columns as editors expect
@@ -36,6 +39,8 @@ class Finding:
             "fix_available": self.fix_available,
             "safety": None if not self.fix_available else ("safe" if self.fix_safe else "unsafe"),
             "fixed": self.fixed,
+            "end_line": self.end_line,
+            "end_col": self.end_col + 1 if self.end_col is not None else None,
         }
 
 

@@ -108,7 +108,8 @@ class Rule:
         text = (message or self.message).format(**fmt)
         finding = Finding(self.code, node.lineno, node.col_offset, text,
                           fix_title=(fix_title or self.fix_title) if edit else None,
-                          fix_available=edit is not None, fix_safe=edit.safe if edit else True)
+                          fix_available=edit is not None, fix_safe=edit.safe if edit else True,
+                          end_line=getattr(node, "end_lineno", None), end_col=getattr(node, "end_col_offset", None))
         if edit is not None and edit.span == (0, 0, 0, 0):
             edit.span = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
         self._sink(finding, edit)

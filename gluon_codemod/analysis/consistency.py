@@ -97,9 +97,10 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             value, how = found
             if (key, name) in plan.kept:
                 if report_kept:
-                    sink(Finding("GLN003", value.lineno, value.col_offset,
-                                 f"`{label}` keeps its `{name}` parameter for now because {plan.kept[(key, name)]}; "
-                                 "remove this argument together with the parameter"), None)
+                    message = (f"`{label}` keeps its `{name}` parameter for now because {plan.kept[(key, name)]}; "
+                               "remove this argument together with the parameter")
+                    sink(Finding("GLN003", value.lineno, value.col_offset, message, end_line=value.end_lineno,
+                                 end_col=value.end_col_offset), None)
                 continue
             if view.applied:
                 continue

@@ -305,7 +305,8 @@ def test_summary_counts_fixed_remaining_and_failed(cli, project):
     assert "files that failed:\n  broken.py (left unchanged):\n    broken.py:2:" in run.err
 
 
-REPORT_FINDING_KEYS = {"code", "line", "col", "cell", "message", "fix_title", "fix_available", "safety", "fixed"}
+REPORT_FINDING_KEYS = {"code", "line", "col", "cell", "message", "fix_title", "fix_available", "safety", "fixed",
+                       "end_line", "end_col"}
 
 
 def test_json_report_schema(cli, project):

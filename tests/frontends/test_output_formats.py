@@ -57,7 +57,9 @@ def test_sarif_is_valid_2_1_0_with_rules_and_fixes(cli, mixed):
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     net = results[("net.py", "GLN001")]
     assert net["properties"] == {"rule": "name-scope", "applicability": "safe"}
-    assert net["locations"][0]["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 9}
+    # (the `with` statement the finding is about ends at the end of its body)
+    assert net["locations"][0]["physicalLocation"]["region"] == {"startLine": 7, "startColumn": 9, "endLine": 8,
+                                                                 "endColumn": 37}
     change = net["fixes"][0]["artifactChanges"][0]
     assert change["artifactLocation"]["uri"] == "net.py"
     assert _apply(OLD_NET, change["replacements"]) == NEW_NET  # the fix, applied, is `fix`'s rewrite
@@ -87,7 +89,7 @@ def test_github_annotations_field_by_field(cli, mixed):
     annotations = [_github(line) for line in run.out.splitlines()]
     by_file = {a["file"]: a for a in annotations}
     assert by_file["net.py"] == {"title": "gluon-codemod (GLN001)", "file": "net.py", "line": "7", "col": "9",
-                                 "message": by_file["net.py"]["message"]}
+                                 "endLine": "8", "endColumn": "37", "message": by_file["net.py"]["message"]}
     assert by_file["net.py"]["message"].startswith("net.py:7:9: GLN001 `self.name_scope()` is removed")
     assert by_file["broken.py"]["title"] == "gluon-codemod (error)" and by_file["broken.py"]["line"] == "2"
     assert len(annotations) == 4
