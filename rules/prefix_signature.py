@@ -355,7 +355,8 @@ class PrefixSignature(Rule):
             removed.append(name)
             if name == "params" and not is_init:
                 self._drop_forwarded_params(func)
-            if self.ctx.project is not None:
+            if self.ctx.project is not None and not self.ctx.suppressed(arg.lineno, self.code):
+                # (a `# noqa` keeps the parameter, and so every argument that passes it)
                 self.ctx.project.facts.removed.add((flow.function_key(func), name))
         if removed:
             self._fix_call_sites(func, tuple(removed), label)

@@ -212,3 +212,16 @@ def test_python_api_fixes_a_file_as_a_module_of_its_project(tmp_path, monkeypatc
     assert "layers.PosEmbed(units, 'pos2_')" in alone  # alone, the class of another module is unknown
     fixed = fix_code((root / model).read_text(), project=project.view(model)).code
     assert fixed == open(os.path.join(PROJECTS, "shop", "after", model)).read()
+
+
+def test_a_noqa_on_the_parameter_keeps_every_call_as_it_is(tmp_path, monkeypatch):
+    root = _copy(tmp_path, "shop")
+    layers = root / "src" / "shop" / "layers.py"
+    layers.write_text(layers.read_text().replace("    def __init__(self, units, prefix=None, params=None):\n"
+                                                 "        super(PosEmbed",
+                                                 "    def __init__(self, units, prefix=None, params=None):  # noqa\n"
+                                                 "        super(PosEmbed", 1))
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "."])
+    assert "layers.PosEmbed(units, 'pos2_')" in (root / "src" / "shop" / "model.py").read_text()
+    assert mismatches(str(root)) == []
