@@ -6,7 +6,6 @@ import os
 import signal
 import stat
 import tempfile
-from functools import lru_cache
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 # Folders never searched, as ruff's default `exclude`: version control, virtual environments, caches,
@@ -91,23 +90,13 @@ def collect_files(paths: Iterable[str], extensions: Sequence[str] = PYTHON_EXTEN
     return sorted(seen.values())
 
 
-@lru_cache(maxsize=4096)
-def _is_package(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "__init__.py"))
-
-
 def module_name_for(path: str) -> Optional[str]:
-    """`pkg/sub/mod.py` -> `pkg.sub.mod` by walking up `__init__.py` files; resolves relative imports."""
-    path = os.path.abspath(path)
-    directory, filename = os.path.split(path)
-    stem = os.path.splitext(filename)[0]
-    parts = [] if stem == "__init__" else [stem]
-    while _is_package(directory):
-        directory, package = os.path.split(directory)
-        parts.append(package)
-    if not parts or (len(parts) == 1 and stem == "__init__"):
-        return None
-    return ".".join(reversed(parts))
+    """`pkg/sub/mod.py` -> `pkg.sub.mod` by walking up `__init__.py` files; resolves relative imports.
+    (A top-level package's own `__init__.py` gets None, as a file outside any package.)"""
+    from .analysis.modules import module_name
+
+    name = module_name(path)
+    return name if name is not None and not (os.path.basename(path) == "__init__.py" and "." not in name) else None
 
 
 def write_atomic(path: str, data: bytes) -> None:

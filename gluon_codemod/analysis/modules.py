@@ -8,6 +8,7 @@ Block` and `from layers import Net` in such a folder still find the module they 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Optional
 
 #: Files that mark a project's root, nearest first (as ruff, black and pre-commit find theirs).
@@ -28,6 +29,7 @@ def find_root(path: str) -> str:
         current = parent
 
 
+@lru_cache(maxsize=4096)  # the files of a run share a few folders
 def _is_package(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "__init__.py"))
 

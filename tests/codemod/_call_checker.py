@@ -55,18 +55,21 @@ def _qualify(module, expr) -> Optional[str]:
     return table.qualify(expr)
 
 
-def mismatches(root: str) -> List[str]:
-    """`path:line: what` for every call in the `.py` files under `root` that does not bind."""
+def _modules(root: str):
+    """(project, path, source, module info, scopes) for each module of the `.py` files under `root`."""
     paths = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
                    if name.endswith(".py"))
     project = Project.load(paths)
-    found = []
     for path, source in project.sources.items():
         module = project.index.by_path.get(os.path.abspath(path))
-        if module is None:
-            continue
-        parents = _parents(source.tree)
-        scopes = Scopes(source.tree, parents)
+        if module is not None:
+            yield project, path, source, module, Scopes(source.tree, _parents(source.tree))
+
+
+def mismatches(root: str) -> List[str]:
+    """`path:line: what` for every call in the `.py` files under `root` that does not bind."""
+    found = []
+    for project, path, source, module, scopes in _modules(root):
         functions = {s.name: Signature.of(s, False) for s in source.tree.body if isinstance(s, ast.FunctionDef)}
         for call in ast.walk(source.tree):
             if not isinstance(call, ast.Call):
@@ -124,16 +127,8 @@ def old_api_sites(root: str) -> List[Tuple[str, int, int, str]]:
     `name_scope()`, `params.get(...)`, `save_params`/`load_params`, a `prefix`/`params` parameter of a Block
     class's `__init__`, and a `prefix=`/`params=` argument given to a Gluon or project Block class.
     Found independently of the rules (plain `ast` and the project index), to hold their findings to."""
-    paths = sorted(os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names
-                   if name.endswith(".py"))
-    project = Project.load(paths)
     found = []
-    for path, source in project.sources.items():
-        module = project.index.by_path.get(os.path.abspath(path))
-        if module is None:
-            continue
-        parents = _parents(source.tree)
-        scopes = Scopes(source.tree, parents)
+    for project, path, source, module, scopes in _modules(root):
         for node in ast.walk(source.tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 attr = node.func.attr
