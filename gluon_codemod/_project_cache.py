@@ -3,7 +3,8 @@
 flake8 and the pre-commit hooks see one file (or a few) at a time, yet a file's findings must be those
 of a check of its whole project: a class it defines may be called from a module they were not given.
 So each run finds the project root of its files (nearest `pyproject.toml`, `setup.cfg`, `setup.py` or
-`.git`), indexes every Python file under it (ast only) and settles the plan. The result is kept in the
+`.git`; without one, the run's files are the project), indexes every Python file under it (ast only) and
+settles the plan. The result is kept in the
 user's cache folder, keyed by every file's path, size and modification time and by the run's options,
 so that the next hook run on one file of a large repository reads it back instead.
 """
@@ -18,7 +19,7 @@ from typing import Iterable, Optional, Sequence
 from . import __version__
 from ._files import SKIP_DIRS
 from ._project import Project
-from .analysis.modules import find_root
+from .analysis.modules import project_root
 
 #: Above this many files a root is taken not to be one project (a home folder): only the run is indexed.
 _MAX_PROJECT_FILES = 20000
@@ -46,12 +47,15 @@ def _python_files(root: str):
 
 
 def project_paths(run: Sequence[str]) -> list:
-    """The run's `.py` files and every `.py` file of their projects (absolute paths for the others)."""
+    """The run's `.py` files and every `.py` file of their projects (below the nearest `pyproject.toml`,
+    `setup.cfg`, `setup.py` or `.git`), shown relative to the current folder where they are below it."""
     paths = {os.path.abspath(p): os.path.normpath(p) for p in run if p.endswith(".py")}
     roots = set()
     for path in paths:
-        root = find_root(os.path.dirname(path))
-        if not _skipped_below(root, path):
+        # Without a marked root the project's extent is unknown (the standard library, a folder of
+        # scripts): the project is the run's own files.
+        root = project_root(os.path.dirname(path))
+        if root is not None and not _skipped_below(root, path):
             roots.add(root)
     for root in sorted(roots):
         for path in _python_files(root) or ():

@@ -15,18 +15,23 @@ from typing import Optional
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
-def find_root(path: str) -> str:
-    """The nearest folder at or above `path` holding a root marker; the file's own folder if none."""
+def project_root(path: str) -> Optional[str]:
+    """The nearest folder at or above `path` holding a root marker, or None when there is none."""
     start = os.path.abspath(path)
-    directory = start if os.path.isdir(start) else os.path.dirname(start)
-    current = directory
+    current = start if os.path.isdir(start) else os.path.dirname(start)
     while True:
         if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
             return current
         parent = os.path.dirname(current)
         if parent == current:
-            return directory
+            return None
         current = parent
+
+
+def find_root(path: str) -> str:
+    """`project_root(path)`, or the file's own folder when no folder above is marked as a root."""
+    start = os.path.abspath(path)
+    return project_root(start) or (start if os.path.isdir(start) else os.path.dirname(start))
 
 
 @lru_cache(maxsize=4096)  # the files of a run share a few folders
