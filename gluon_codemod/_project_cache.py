@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 import tempfile
 from typing import Iterable, Optional, Sequence
 
@@ -22,7 +23,7 @@ from ._project import Project
 from .analysis.modules import project_root
 
 #: Above this many files a root is taken not to be one project (a home folder): only the run is indexed.
-_MAX_PROJECT_FILES = 20000
+_MAX_PROJECT_FILES = 10000
 
 
 #: Projects already settled by this process (a flake8 worker checks many files of one project).
@@ -54,13 +55,27 @@ def project_paths(run: Sequence[str]) -> list:
     for path in paths:
         # Without a marked root the project's extent is unknown (the standard library, a folder of
         # scripts): the project is the run's own files.
-        root = project_root(os.path.dirname(path))
-        if root is not None and not _skipped_below(root, path):
+        root = None if _installed(path) else project_root(os.path.dirname(path))
+        if root is not None and root not in _TOO_LARGE and not _skipped_below(root, path):
             roots.add(root)
     for root in sorted(roots):
-        for path in _python_files(root) or ():
+        found = _python_files(root)
+        if found is None:
+            _TOO_LARGE.add(root)
+        for path in found or ():
             paths.setdefault(os.path.abspath(path), _shown(path))
     return sorted(paths.values())
+
+
+def _installed(path: str) -> bool:
+    """A file of a Python installation (the standard library, an environment's packages): no project's."""
+    folder = os.path.dirname(path)
+    return any(folder == prefix or folder.startswith(prefix + os.sep) for prefix in _INSTALLATIONS)
+
+
+_INSTALLATIONS = tuple(sorted({os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
+#: Roots found to hold more files than a project (a home folder, a toolchain checkout), this process.
+_TOO_LARGE: set = set()
 
 
 def _skipped_below(root: str, path: str) -> bool:

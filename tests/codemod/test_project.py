@@ -225,3 +225,16 @@ def test_a_noqa_on_the_parameter_keeps_every_call_as_it_is(tmp_path, monkeypatch
     main(["fix", "--quiet", "."])
     assert "layers.PosEmbed(units, 'pos2_')" in (root / "src" / "shop" / "model.py").read_text()
     assert mismatches(str(root)) == []
+
+
+def test_files_of_a_python_installation_or_without_a_root_are_their_own_project(tmp_path):
+    from gluon_codemod._project_cache import project_paths
+
+    stdlib = ast.__file__  # the standard library sits below a toolchain checkout on some machines
+    assert project_paths([stdlib]) == [stdlib]
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.py").write_text("y = 2\n")
+    assert project_paths([str(tmp_path / "a.py")]) == [str(tmp_path / "a.py")]  # no marker: no walk
+    (tmp_path / "setup.cfg").write_text("")
+    assert len(project_paths([str(tmp_path / "a.py")])) == 2
