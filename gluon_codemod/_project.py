@@ -13,7 +13,7 @@ import gc
 import os
 import stat
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 from ._finding import SourceError
 from ._source import decode_source, might_contain_gluon
@@ -192,10 +192,3 @@ def _read(path: str) -> bytes:
         raise OSError(f"{path}: not a regular file")
     with open(path, "rb") as handle:
         return handle.read()
-
-
-def project_files(root: str) -> List[str]:
-    """The `.py` files of the project at `root`, as the CLI would find them (its exclusions apply)."""
-    from ._files import collect_files
-
-    return collect_files([root], extensions=(".py",))

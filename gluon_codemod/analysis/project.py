@@ -36,16 +36,8 @@ class Signature:
         return cls(positional[1:] if skip_first else positional, tuple(a.arg for a in args.kwonlyargs),
                    args.vararg is not None, args.kwarg is not None, func.lineno)
 
-    def accepts(self, name: str) -> bool:
-        return name in self.positional or name in self.keyword_only or self.varkw
-
     def declares(self, name: str) -> bool:
         return name in self.positional or name in self.keyword_only
-
-    def without(self, names: Iterable[str]) -> "Signature":
-        names = set(names)
-        return Signature(tuple(n for n in self.positional if n not in names),
-                         tuple(n for n in self.keyword_only if n not in names), self.varargs, self.varkw, self.line)
 
 
 @dataclass
@@ -291,8 +283,3 @@ class ProjectIndex:
                     return None, None, base[1]
             current = following
         return None, None, None
-
-
-def build_index(entries: Iterable[Tuple[str, str, ast.Module]]) -> ProjectIndex:
-    """The index of (path, module name, tree) entries; files without a module name are left out."""
-    return ProjectIndex(index_module(tree, name, path) for path, name, tree in entries if name)
