@@ -288,7 +288,10 @@ class FileContext:
 
     # -- noqa ---------------------------------------------------------------------------------
     def suppressed(self, line: int, code: str) -> bool:
-        """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `_noqa`)."""
+        """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `_noqa`), or the
+        user declined that fix (`fix --interactive`)."""
+        if self.project is not None and (line, code) in self.project.declined:
+            return True
         if self._noqa_texts is None:
             self._noqa_texts = noqa_texts(self.source) if "noqa" in self.source.lower() else {}
         text = self._noqa_texts.get(line)

@@ -60,11 +60,13 @@ class Project:
         self.plan = Plan()
         #: The files this run rewrites (None: all). A call in another file keeps what it passes.
         self.in_run = None if in_run is None else {os.path.abspath(p) for p in in_run}
+        #: Per file (absolute path): the (line, code) of fixes the user declined (see `ProjectView.declined`).
+        self.declined: Dict[str, frozenset] = {}
 
     def without_sources(self) -> "Project":
         """The index and the plan only (what worker processes and the cache need)."""
         light = Project({}, self.index)
-        light.plan, light.in_run = self.plan, self.in_run
+        light.plan, light.in_run, light.declined = self.plan, self.in_run, self.declined
         return light
 
     @classmethod
@@ -104,7 +106,8 @@ class Project:
         absolute = os.path.abspath(path)
         module = self.index.by_path.get(absolute)
         return ProjectView(self.index, self.plan, module, path,
-                           rewritten=self.in_run is None or absolute in self.in_run)
+                           rewritten=self.in_run is None or absolute in self.in_run,
+                           declined=self.declined.get(absolute, frozenset()))
 
     def tree(self, path: str, text: str) -> Optional[ast.Module]:
         """The tree indexed for `path`, if it was parsed from exactly `text`."""
@@ -112,8 +115,14 @@ class Project:
         return source.tree if source is not None and source.text == text else None
 
     # -- the plan ------------------------------------------------------------------------------------
-    def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False) -> Plan:
-        """Decide which `prefix`/`params` removals every call of the project follows in this run."""
+    def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False,
+               declined: Optional[Dict[str, Iterable]] = None) -> Plan:
+        """Decide which `prefix`/`params` removals every call of the project follows in this run.
+
+        `declined`: per file, the (line, code) of fixes the user declined; they are not applied, and a
+        signature keeps a parameter that a declined call passes."""
+        if declined is not None:
+            self.declined = {os.path.abspath(path): frozenset(sites) for path, sites in declined.items()}
         plan = self.plan = Plan()
         gluon = [s for s in self.sources.values() if might_contain_gluon(s.text, s.module)]
         definers = [s for s in gluon if self._defines_callables(s)]

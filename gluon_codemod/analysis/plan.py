@@ -10,7 +10,7 @@ reason) until nothing changes. Every file is then analysed once more with the se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Set, Tuple
+from typing import AbstractSet, Dict, Optional, Set, Tuple
 
 from .project import ClassInfo, ModuleInfo, ProjectIndex
 
@@ -52,7 +52,8 @@ class ProjectView:
     """What a file's analysis sees of its project: the index, the plan, and which module it is."""
 
     def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = "",
-                 applied: bool = False, rewritten: bool = True, planning: bool = False):
+                 applied: bool = False, rewritten: bool = True, planning: bool = False,
+                 declined: AbstractSet[Tuple[int, str]] = frozenset()):
         self.index = index
         self.plan = plan if plan is not None else Plan()
         self.module = module
@@ -63,6 +64,9 @@ class ProjectView:
         self.rewritten = rewritten
         #: Only what the plan needs (statuses, removed signatures) is wanted from this analysis.
         self.planning = planning
+        #: (line, code) of the findings whose fixes the user declined (`fix --interactive`): they count
+        #: as silenced by a `# noqa` there, for this run's edits and plan, without a comment being written.
+        self.declined = declined
         self.facts = Facts()
 
     @property
@@ -70,7 +74,8 @@ class ProjectView:
         return self.path or (self.module.path if self.module else "<file>")
 
     def after_fix(self) -> "ProjectView":
-        """The view of this module once rewritten: the planned removals are done."""
+        """The view of this module once rewritten: the planned removals are done (and a declined fix is
+        a finding left, reported at its line in the rewritten code)."""
         return ProjectView(self.index, self.plan, self.module, self.path, applied=True, rewritten=self.rewritten)
 
     def concerns(self, text: str) -> bool:

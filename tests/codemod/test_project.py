@@ -238,3 +238,28 @@ def test_files_of_a_python_installation_or_without_a_root_are_their_own_project(
     assert project_paths([str(tmp_path / "a.py")]) == [str(tmp_path / "a.py")]  # no marker: no walk
     (tmp_path / "setup.cfg").write_text("")
     assert len(project_paths([str(tmp_path / "a.py")])) == 2
+
+
+def test_a_declined_call_fix_keeps_the_parameter_it_passes(tmp_path, monkeypatch):
+    # `fix --interactive`: a call whose fix the user declines is left as it is, so the signature it
+    # binds keeps the parameter, and the call is reported as a finding left
+    from gluon_codemod import fix_code
+    from gluon_codemod._project import Project
+
+    root = _copy(tmp_path, "shop")
+    monkeypatch.chdir(root)
+    model = os.path.join("src", "shop", "model.py")
+    layers = os.path.join("src", "shop", "layers.py")
+    line = next(n for n, text in enumerate(open(model), 1) if "layers.PosEmbed(units, 'pos2_')" in text)
+    project = Project.load(sorted(_tree(root)))
+    project.settle()
+    assert "layers.PosEmbed(units)" in fix_code(open(model).read(), project=project.view(model)).code
+    project.settle(declined={model: [(line, "GLN003")]})
+    fixed_model = fix_code(open(model).read(), project=project.view(model))
+    assert "layers.PosEmbed(units, 'pos2_')" in fixed_model.code
+    lines = fixed_model.code.splitlines()
+    assert any(f.code == "GLN003" and "keeps its `prefix` parameter" in f.message
+               and "layers.PosEmbed(units, 'pos2_')" in lines[f.line - 1]
+               for f in fixed_model.findings), fixed_model.findings
+    fixed_layers = fix_code(open(layers).read(), project=project.view(layers)).code
+    assert "class PosEmbed" in fixed_layers and "prefix=None" in fixed_layers.split("class PosEmbed")[1]
