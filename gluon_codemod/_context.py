@@ -39,6 +39,9 @@ def _child_fields(kind: type) -> Tuple[Tuple[str, bool], ...]:
     return fields
 
 
+_STATEMENT_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 class FileIndex:
     """Every node of a tree, in `ast.walk` order, with its children and parent, built in one pass.
 
@@ -79,6 +82,31 @@ class FileIndex:
                 nodes.extend(kids)
         self.nodes = nodes
         self._by_type: Dict[type, List[ast.AST]] = {}
+        self._scopes: Optional[Scopes] = None
+        self._statement_children: Optional[Dict[int, List[ast.AST]]] = None
+
+    @property
+    def statement_children(self) -> Dict[int, List[ast.AST]]:
+        """`children` restricted to statements (and the `except`/`case` clauses that hold them); a node
+        with children keeps its entry, an empty list when none of them is a statement."""
+        if self._statement_children is None:
+            kinds, children = _STATEMENT_NODES, self.children
+            found: Dict[int, List[ast.AST]] = {}
+            nodes = [self.tree]
+            for node in nodes:  # statements only: their expressions are never entered
+                kids = children.get(id(node))
+                if kids is not None:
+                    statements = found[id(node)] = [kid for kid in kids if isinstance(kid, kinds)]
+                    nodes.extend(statements)
+            self._statement_children = found
+        return self._statement_children
+
+    @property
+    def scopes(self) -> Scopes:
+        """Which class definition a name stands for at a place (see `analysis.scopes`)."""
+        if self._scopes is None:
+            self._scopes = Scopes(self.tree, self.parent, self.of_type)
+        return self._scopes
 
     def of_type(self, kind: type) -> List[ast.AST]:
         found = self._by_type.get(kind)
@@ -122,7 +150,6 @@ class FileContext:
         self.parents: List[ast.AST] = []
         self.tree = tree
         self._index: Optional[FileIndex] = None
-        self._scopes: Optional[Scopes] = None
         self._shared: Dict[object, object] = {}
         self._noqa_texts: Optional[Dict[int, str]] = None
         self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
@@ -132,15 +159,21 @@ class FileContext:
     @property
     def index(self) -> FileIndex:
         if self._index is None:
-            self._index = FileIndex(self.tree)
+            # A project's file is analysed several times while its plan settles: its index is kept.
+            # (Only the trees the project holds have entries: they stay alive, so their ids name them.)
+            kept = self.project.indexes if self.project is not None else None
+            found = kept.get(id(self.tree)) if kept is not None else None
+            if found is None:
+                found = FileIndex(self.tree)
+                if kept is not None and id(self.tree) in kept:
+                    kept[id(self.tree)] = found
+            self._index = found
         return self._index
 
     @property
     def scopes(self) -> Scopes:
         """Which class definition a name stands for at a place (see `analysis.scopes`)."""
-        if self._scopes is None:
-            self._scopes = Scopes(self.tree, self.index.parent, self.index.of_type)
-        return self._scopes
+        return self.index.scopes
 
     def local_classes(self, name: str, at: ast.AST) -> Optional[List[ast.ClassDef]]:
         """The file's class definitions `name` stands for at node `at` (None: not a class of the file)."""

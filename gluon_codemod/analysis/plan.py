@@ -53,7 +53,7 @@ class ProjectView:
 
     def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = "",
                  applied: bool = False, rewritten: bool = True, planning: bool = False,
-                 declined: AbstractSet[Tuple[int, str]] = frozenset()):
+                 declined: AbstractSet[Tuple[int, str]] = frozenset(), indexes: Optional[dict] = None):
         self.index = index
         self.plan = plan if plan is not None else Plan()
         self.module = module
@@ -67,6 +67,8 @@ class ProjectView:
         #: (line, code) of the findings whose fixes the user declined (`fix --interactive`): they count
         #: as silenced by a `# noqa` there, for this run's edits and plan, without a comment being written.
         self.declined = declined
+        #: The project's `FileIndex` of each tree it keeps (by `id`), shared by the analyses of a file.
+        self.indexes = indexes
         self.facts = Facts()
 
     @property
