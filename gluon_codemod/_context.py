@@ -5,7 +5,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
-from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class
+from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
 from ._noqa import noqa_texts, suppresses
 from .analysis.scopes import Scopes
 
@@ -243,23 +243,36 @@ class FileContext:
                     changed = True
 
     def _looks_like_block(self, cls: ast.ClassDef) -> bool:
-        if any(self.is_block_class_expr(base) for base in cls.bases):
+        imports = self._imports_around(cls)
+        if any(self.is_block_class_expr(base, imports) for base in cls.bases):
             return True
         # A class deriving from an unresolvable base (imported from a sibling module) that defines
         # `hybrid_forward` is a Gluon block all the same.
         return any(isinstance(n, ast.FunctionDef) and n.name == "hybrid_forward" for n in cls.body)
 
+    def _imports_around(self, node: ast.AST) -> Optional[ImportTable]:
+        """The imports visible where `node` stands when functions around it import names of their own
+        (the module's are `self.imports`), else None. Asked before the traversal has seen those imports."""
+        functions = []
+        parent = self.parent_of(node)
+        while parent is not None:
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.append(parent)
+            parent = self.parent_of(parent)
+        imports = [i for function in reversed(functions) for i in scope_imports(function.body)]
+        return self.imports.extended(imports) if imports else None
+
     def is_block_class(self, cls: ast.ClassDef) -> bool:
         return id(cls) in self.block_class_ids
 
-    def is_block_class_expr(self, expr: ast.AST) -> bool:
+    def is_block_class_expr(self, expr: ast.AST, imports: Optional[ImportTable] = None) -> bool:
         """Whether `expr`, where it stands, names a Block class: one of the file's (in scope), one of
-        another module of the project, or Gluon's."""
+        another module of the project, or Gluon's. `imports`: those visible there, if not the module's."""
         if isinstance(expr, ast.Name):
             local = self.local_classes(expr.id, expr)
             if local is not None:
                 return any(self.is_block_class(cls) for cls in local)
-        qualified = self.imports.qualify(expr)
+        qualified = (imports or self.imports).qualify(expr)
         if is_gluon_block_class(qualified):
             return True
         if self.project is not None:

@@ -6,7 +6,7 @@ such as `mxnet.gluon.nn.Dense`, following the aliases the file imported.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional
 
 GLUON = "mxnet.gluon"
 
@@ -58,6 +58,21 @@ def dotted(expr: ast.AST) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+def scope_imports(body: list) -> List[ast.AST]:
+    """The imports a function body binds in its own scope: in compound statements too, not in the
+    functions and classes it defines."""
+    found = []
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in ("body", "orelse", "finalbody"):
+                found += scope_imports(getattr(node, block, None) or [])
+            for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+                found += scope_imports(clause.body)
+    return found
+
+
 class ImportTable:
     """Maps each name a file binds by import to the qualified name it stands for."""
 
@@ -86,6 +101,15 @@ class ImportTable:
                     self.star_from.append(module)
                 else:
                     self.names[alias.asname or alias.name] = f"{module}.{alias.name}"
+
+    def extended(self, nodes: Iterable[ast.AST]) -> "ImportTable":
+        """A copy that also knows the imports among `nodes` (a function's own, for the classes it defines)."""
+        table = ImportTable()
+        table.package, table.names, table.star_from = self.package, dict(self.names), list(self.star_from)
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                table.add(node)
+        return table
 
     def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
         if not node.level:

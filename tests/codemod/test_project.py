@@ -263,3 +263,36 @@ def test_a_declined_call_fix_keeps_the_parameter_it_passes(tmp_path, monkeypatch
                for f in fixed_model.findings), fixed_model.findings
     fixed_layers = fix_code(open(layers).read(), project=project.view(layers)).code
     assert "class PosEmbed" in fixed_layers and "prefix=None" in fixed_layers.split("class PosEmbed")[1]
+
+
+def test_a_class_defined_after_its_functions_own_gluon_import_is_a_block(tmp_path, monkeypatch):
+    # `def test(): from mxnet.gluon import nn; class L(nn.HybridBlock)` was missed silently: the class's
+    # base was resolved through the module's imports only
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "test_layers.py").write_text(
+        "def test_layer():\n"
+        "    from mxnet.gluon import nn\n"
+        "\n"
+        "    class Layer(nn.HybridBlock):\n"
+        "        def __init__(self, units, prefix=None):\n"
+        "            super(Layer, self).__init__(prefix=prefix)\n"
+        "    return Layer(3, prefix='a_')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--quiet", "."]) == 1  # files were changed
+    assert main(["check", "--quiet", "."]) == 0
+    fixed = (tmp_path / "test_layers.py").read_text()
+    assert "def __init__(self, units):" in fixed and "super(Layer, self).__init__()" in fixed
+    assert "return Layer(3)" in fixed
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
+    from gluon_codemod import _project_cache, rules
+
+    (tmp_path / "rule.py").write_text("")
+    monkeypatch.setattr(rules, "__path__", [str(tmp_path)])
+    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
+    before = _project_cache._code_stamp()
+    os.utime(tmp_path / "rule.py", ns=(1, 1))
+    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
+    assert _project_cache._code_stamp() != before
