@@ -15,6 +15,7 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from .._finding import Finding
+from .plan import Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional
 
 
@@ -97,7 +98,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             value, how = found
             if (key, name) in plan.kept:
                 if report_kept:
-                    message = (f"`{label}` keeps its `{name}` parameter for now because {plan.kept[(key, name)]}; "
+                    message = (f"`{label}` keeps its `{name}` parameter for now because {view.kept(key, name)}; "
                                "remove this argument together with the parameter")
                     sink(Finding("GLN003", value.lineno, value.col_offset, message, end_line=value.end_lineno,
                                  end_col=value.end_col_offset), None)
@@ -113,7 +114,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             elif _commented(flow, call, value):
                 why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
             if why is not None:
-                facts.unfollowed.setdefault((key, name), f"the call at {view.display}:{call.lineno} passes it ({why})")
+                facts.unfollowed.setdefault((key, name), Unfollowed(view.display, call.lineno, why))
 
 
 def _note_factory(flow: PrefixFlow, facts, func: ast.FunctionDef) -> None:

@@ -57,10 +57,14 @@ def test_the_checker_finds_a_call_left_behind(tmp_path):
                for line in found), found
 
 
-def test_a_call_that_cannot_follow_keeps_the_parameter_and_both_are_reported(tmp_path, monkeypatch):
+def test_a_call_that_cannot_follow_keeps_the_parameter_and_both_are_reported(tmp_path, monkeypatch, capsys):
     root = _copy(tmp_path, "shop")
     monkeypatch.chdir(root)
-    main(["fix", "--quiet", "."])
+    main(["fix", "."])
+    # what `fix` reports it left names the call's line in the code the plan was settled on, and says so
+    out = capsys.readouterr().out
+    assert "src/shop/model.py:19:47: GLN003 `Gate.__init__` keeps its `prefix` parameter for now because the " \
+           "call at src/shop/model.py:20 (its line before this run's fixes) passes it" in out, out
     layers = (root / "src" / "shop" / "layers.py").read_text()
     assert "def __init__(self, units, prefix=None):" in layers  # Gate keeps `prefix`, drops `params`
     findings = check_code(layers)
