@@ -16,7 +16,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .._finding import Finding
 from .plan import Unfollowed
-from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional
+from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
 
 
 def _flow(ctx) -> PrefixFlow:
@@ -49,10 +49,13 @@ def callee_signature(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[st
 
 
 def passed(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) -> Optional[Tuple[ast.AST, str]]:
-    """(the argument, how: "keyword", "position" or "*args") by which `call` passes parameter `name`."""
+    """(the argument, how: "keyword", "position", "*args" or "**{}") by which `call` passes parameter `name`."""
     keyword = next((k for k in call.keywords if k.arg == name), None)
     if keyword is not None:
         return keyword.value, "keyword"
+    unpacked = unpacked_argument(call, name)
+    if unpacked is not None:
+        return unpacked, "**{}"
     if name not in positional:
         return None
     slot = positional.index(name) + skip
@@ -110,7 +113,8 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             if not _dropped(drops.get(span, ()), name, how, positional, skip):
                 why = {"keyword": f"`{name}=` is not removed by this run",
                        "position": f"its positional `{name}` is not removed by this run",
-                       "*args": f"`{name}` may be inside its `*args`"}[how]
+                       "*args": f"`{name}` may be inside its `*args`",
+                       "**{}": f"its `{name}` is inside `**{{...}}`, which this run does not edit"}[how]
             elif _commented(flow, call, value):
                 why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
             if why is not None:

@@ -300,3 +300,26 @@ def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
     os.utime(tmp_path / "rule.py", ns=(1, 1))
     monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
     assert _project_cache._code_stamp() != before
+
+
+def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, monkeypatch):
+    # GLN002 reports `**{'prefix': ...}` and does not rewrite it: the signature must keep `prefix`
+    root, broken = tmp_path / "project", tmp_path / "broken"
+    for folder in (root, broken):
+        (folder / "pkg").mkdir(parents=True)
+        (folder / "pyproject.toml").write_text("")
+        (folder / "pkg" / "__init__.py").write_text("")
+        (folder / "pkg" / "b.py").write_text("from .a import A\n\nx = A(3, **{'prefix': 'a_'})\n"
+                                             "y = A(3, **dict(prefix='b_'))\nz = A(4)\n")
+    (root / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                       "    def __init__(self, units, prefix=None, params=None):\n"
+                                       "        super(A, self).__init__(prefix=prefix, params=params)\n")
+    # what the tool did before: the signature lost `prefix`, the unpacked ones were only reported
+    (broken / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                         "    def __init__(self, units):\n        super(A, self).__init__()\n")
+    assert [m.rsplit(os.sep, 1)[1] for m in mismatches(str(broken))] == [
+        "b.py:3: `A` does not take `prefix=`", "b.py:4: `A` does not take `prefix=`"]
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "pkg"])
+    assert "def __init__(self, units, prefix=None):" in (root / "pkg" / "a.py").read_text()
+    assert mismatches(str(root)) == []
