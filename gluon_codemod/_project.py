@@ -18,6 +18,7 @@ from typing import Dict, Iterable, Optional, Sequence
 from ._finding import SourceError
 from ._source import decode_source, might_contain_gluon
 from .analysis.modules import find_root, module_name
+from .analysis.callees import Status
 from .analysis.plan import Plan, ProjectView
 from .analysis.prefix_flow import ARGS
 from .analysis.project import ProjectIndex, index_module
@@ -211,7 +212,7 @@ def _changed_keys(old_statuses, statuses, old_removed, removed) -> set:
     """The callables whose status or removals differ between two versions of the plan."""
     changed = {key for key, _ in old_removed ^ removed}
     for entry in set(old_statuses) | set(statuses):
-        if old_statuses.get(entry, "unknown") != statuses.get(entry, "unknown"):
+        if old_statuses.get(entry, Status.UNKNOWN) != statuses.get(entry, Status.UNKNOWN):
             changed.add(entry[0])
     return changed
 

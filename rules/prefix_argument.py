@@ -48,6 +48,7 @@ import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
 from gluon_codemod._cst import drop_call_args
+from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.prefix_flow import (
     PrefixFlow, _declares, _leading_positional, _span, pure, unpacked_argument)
 
@@ -208,26 +209,26 @@ class PrefixArgument(Rule):
         keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
         kind = flow.callee(node)
         if kind is None and keyword is not None and self._handed_to_block(node):
-            kind = ("unknown", None)
-        if kind == ("gluon", "BidirectionalCell"):
+            kind = UNKNOWN_BLOCK
+        if kind == GluonClass("BidirectionalCell"):
             self._output_prefix(node)
         if kind is None and keyword is not None and self._called_parameter(node):
             self.report(keyword, "`{callee}` is a parameter, and a `prefix` given to what it holds is removed from "
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
                         callee=ast.unparse(node.func))
             return
-        if kind is not None and kind[0] == "factory":
-            if keyword is None or _declares(kind[1], "prefix") is not None:
+        if isinstance(kind, Factory):
+            if keyword is None or _declares(kind.func, "prefix") is not None:
                 return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
             # `resnet_tiny(prefix='tiny_')` where the factory hands `**kwargs` on to a Block: ours
-            kind = ("unknown", None) if flow.status(kind) == "gluon" else kind
+            kind = UNKNOWN_BLOCK if flow.status(kind) is Status.GLUON else kind
         if kind is None:
             return
         status = flow.status(kind)
         if status is None:
             return
         callee = ast.unparse(node.func)
-        if status == "own":
+        if status is Status.OWN:
             if keyword is not None:
                 self.report(keyword, "`{callee}` uses its `prefix` argument for more than the Block prefix, which "
                             "the new API removes; pass that value under another name", callee=callee)
@@ -239,7 +240,7 @@ class PrefixArgument(Rule):
         slots, values = [], []
         if keyword is not None:
             values.append(keyword.value)
-        if flow.signature(kind)[0] is None and kind[0] != "unknown" and flow.gluon_of(kind) is not None:
+        if flow.signature(kind)[0] is None and kind is not UNKNOWN_BLOCK and flow.gluon_of(kind) is not None:
             # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
             if slot is not None and slot < _leading_positional(node):

@@ -46,6 +46,7 @@ import libcst as cst
 
 from gluon_codemod._cst import drop_call_args, has_comment, remove_items
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
+from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
 from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \
     _shown, _span, pure
 
@@ -334,7 +335,7 @@ class PrefixSignature(Rule):
                                 "builds 1.x parameter or symbol names, drop it (structural names need none)",
                                 func=label)
                 continue
-            if status == "own":
+            if status is Status.OWN:
                 self.report(arg, "`{name}` is no longer a Block constructor argument, and `{func}` also uses it for "
                             "something else; remove the parameter and give that use its own argument or value",
                             name=name, func=label)
@@ -386,7 +387,7 @@ class PrefixSignature(Rule):
         (two edits would each count slots on an already shortened call), and the keywords too for
         factories and base calls (a class's `prefix=`/`params=` keywords are GLN002's and GLN004's)."""
         for call, skip in self.flow.calls_of(func):
-            owns_keywords = self.flow.base_init(call) is not None or self.flow.callee(call) == ("factory", func)
+            owns_keywords = self.flow.base_init(call) is not None or self.flow.callee(call) == Factory(func)
             slots, values, keywords, passed = [], [], [], []
             for name in names:
                 keyword = next((k for k in call.keywords if k.arg == name), None)
@@ -419,9 +420,9 @@ class PrefixSignature(Rule):
         if view is None or view.applied:
             return
         kind = self.flow.callee(call)
-        if kind is not None and kind[0] == "class":
+        if isinstance(kind, FileClass):
             kind = self.flow.beyond_file(kind)
-        if kind is not None and kind[0] == "project":
+        if isinstance(kind, ProjectClass):
             signature, owner = self.flow.project_init(kind)
             if signature is None:
                 return
@@ -465,20 +466,21 @@ class PrefixSignature(Rule):
             self._other_module_callee(call)
             return
         kind, skip = base
-        if kind[0] == "class":
+        if isinstance(kind, FileClass):
             return  # a base of this file: its signature's call sites are fixed with it (visit_FunctionDef)
         func = self.flow.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         keywords, slots, values = [], [], []
         for name in ARGS:
             keyword = next((k for k in call.keywords if k.arg == name), None)
-            slot = self.flow.slot(kind, name) if kind[0] == "gluon" else None
+            slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
             value = keyword.value if keyword is not None else None
             if value is None and slot is not None and slot + skip < _leading_positional(call):
                 value = call.args[slot + skip]
             if value is None:
                 continue
             if isinstance(value, ast.Name) and value.id == name and _declares(func, name) is not None:
-                if self.flow.param_status(func, name, is_init=True) != "gluon":  # the parameter stays: so does this
+                # the parameter stays: so does this
+                if self.flow.param_status(func, name, is_init=True) is not Status.GLUON:
                     self.report(value, "`{name}` is no longer accepted by the Block constructor; pass the base "
                                 "constructor nothing and keep the other use of `{name}` separately", name=name)
                     continue

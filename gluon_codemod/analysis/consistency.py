@@ -15,6 +15,7 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from .._finding import Finding
+from .callees import Factory, FileClass, ProjectClass
 from .plan import Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
 
@@ -35,13 +36,13 @@ def callee_signature(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[st
             return None
         key, signature = found
         return key, signature.positional, 0, key.split(":", 1)[1]
-    if kind[0] in ("class", "factory"):
+    if isinstance(kind, (FileClass, Factory)):
         func, implicit = flow.signature(kind)
         if func is not None:
             return flow.function_key(func), tuple(_positional(func)[implicit:]), skip, flow.label(func)
-        if kind[0] == "class":
+        if isinstance(kind, FileClass):
             kind = flow.beyond_file(kind)
-    if kind is not None and kind[0] == "project":
+    if isinstance(kind, ProjectClass):
         signature, owner = flow.project_init(kind)
         if signature is not None:
             return owner.key, signature.positional, skip, f"{owner.qualname}.__init__"
@@ -73,9 +74,9 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
     facts, plan = view.facts, view.plan
     for cls in ctx.nodes_of(ast.ClassDef):
         if ctx.is_block_class(cls):
-            key = flow.key_of(("class", cls))
+            key = flow.key_of(FileClass(cls))
             for name in ARGS:
-                facts.statuses[(key, name)] = flow.status(("class", cls), name)
+                facts.statuses[(key, name)] = flow.status(FileClass(cls), name)
             for func in cls.body:
                 if isinstance(func, ast.FunctionDef) and flow.classmethod_of(cls, func.name) is func:
                     _note_factory(flow, facts, func)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import AbstractSet, Dict, Optional, Set, Tuple
 
+from .callees import Status
 from .project import ClassInfo, ModuleInfo, ProjectIndex
 
 Key = Tuple[str, str]  # (callable key `module:qualname`, parameter name)
@@ -32,9 +33,8 @@ class Unfollowed:
 
 @dataclass
 class Plan:
-    #: What a callable does with `prefix`/`params` it receives: "gluon" (only hands it to Blocks),
-    #: "own" (user code reads it), None (not accepted, or it reaches no Block).
-    statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
+    #: What each callable does with the `prefix`/`params` it receives (see `callees.Status`).
+    statuses: Dict[Key, Optional[Status]] = field(default_factory=dict)
     #: Parameters the rules remove from a callable's signature.
     removed: Set[Key] = field(default_factory=set)
     #: Parameters that stay because a call would not follow their removal: that call.
@@ -50,7 +50,7 @@ class Plan:
 class Facts:
     """What one module's analysis tells the plan."""
 
-    statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
+    statuses: Dict[Key, Optional[Status]] = field(default_factory=dict)
     removed: Set[Key] = field(default_factory=set)
     #: Calls passing a parameter whose removal is planned, and that no edit of this run drops.
     unfollowed: Dict[Key, Unfollowed] = field(default_factory=dict)
@@ -103,9 +103,9 @@ class ProjectView:
     def key(self, qualname: str) -> str:
         return f"{self.module.name if self.module else '<file>'}:{qualname}"
 
-    def status(self, key: str, name: str) -> Optional[str]:
+    def status(self, key: str, name: str) -> Optional[Status]:
         self.facts.consulted.add(key)
-        return self.plan.statuses.get((key, name), "unknown")
+        return self.plan.statuses.get((key, name), Status.UNKNOWN)
 
     def kept(self, key: str, name: str) -> Optional[str]:
         """Why the plan keeps parameter `name` of callable `key`, or None."""

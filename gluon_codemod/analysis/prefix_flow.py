@@ -11,6 +11,8 @@ import re
 from typing import Dict, List, Optional, Tuple  # noqa: F401
 
 from .._names import dotted
+from .callees import (UNKNOWN_BLOCK, Callee, Factory, FileClass, GluonClass, ProjectClass, Status,
+                      UnknownBlock)
 
 # Where 1.9.1 Gluon constructors take `prefix` by position (`params` follows it, except for the Lambdas).
 GLUON_PREFIX_SLOT = {
@@ -96,14 +98,8 @@ def _default_of(func: ast.AST, arg: ast.arg) -> Optional[ast.AST]:
 
 
 class PrefixFlow:
-    """Where the file's classes and functions send their `prefix`/`params` arguments.
-
-    A callee is described by a kind: `("gluon", name)` for a Gluon Block class, `("class", ClassDef)`
-    for a Block class of the file (also `cls(...)` and `type(self)(...)` inside it), `("factory",
-    FunctionDef)` for a module-level function or a classmethod of the file, `("project", ClassInfo)`
-    for a Block class of another module of the project, `("unknown", None)` for a Block whose class
-    cannot be known (a base that cannot be resolved, two same-named classes of one scope).
-    """
+    """Where the file's classes and functions send their `prefix`/`params` arguments: what each call
+    builds (a `Callee`, see `analysis.callees`) and what each callable does with them (a `Status`)."""
 
     def __init__(self, ctx, module: ast.Module):
         self.ctx = ctx
@@ -120,36 +116,37 @@ class PrefixFlow:
         for stmt in module.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions.setdefault(stmt.name, stmt)
-        self._status: Dict[Tuple[int, str], Optional[str]] = {}
-        self._callees: Dict[int, object] = {}  # every rule asks about the same calls
+        self._status: Dict[Tuple[int, str], Optional[Status]] = {}
+        self._problems: Dict[Tuple[int, str], Optional[str]] = {}
+        self._callees: Dict[int, Optional[Callee]] = {}  # every rule asks about the same calls
         self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
 
     # -- what a call calls ----------------------------------------------------------------------
     def is_block_class(self, cls: ast.ClassDef) -> bool:
         return self.ctx.is_block_class(cls)
 
-    def class_at(self, expr: ast.AST):
-        """The kind of class `expr` names where it stands: ("class", ClassDef) for one of the file's
-        (in scope), ("project", ClassInfo) for another module's Block, ("unknown", None) for a name
-        that stands for several of the file's classes, None otherwise (not a class of the project)."""
+    def class_at(self, expr: ast.AST) -> Optional[Callee]:
+        """The class `expr` names where it stands: a `FileClass` (in scope), a `ProjectClass` (another
+        module's Block), `UNKNOWN_BLOCK` for a name that stands for several of the file's classes, None
+        otherwise (not a class of the project)."""
         if isinstance(expr, ast.Name):
             local = self.ctx.local_classes(expr.id, expr)
             if local is not None:
-                return ("class", local[0]) if len(local) == 1 else ("unknown", None)
+                return FileClass(local[0]) if len(local) == 1 else UNKNOWN_BLOCK
         info = self.ctx.project_class(expr)
-        return ("project", info) if info is not None else None
+        return ProjectClass(info) if info is not None else None
 
-    def key_of(self, kind) -> Optional[str]:
-        """The project-wide key of a class or factory kind (`module:qualname`)."""
-        what, target = kind
-        if what == "project":
-            return target.key
+    def key_of(self, callee: Callee) -> Optional[str]:
+        """The project-wide key of a class or factory (`module:qualname`)."""
+        if isinstance(callee, ProjectClass):
+            return callee.info.key
         view = self.ctx.project
-        if what == "class":
-            qualname = self.ctx.scopes.qualname(target)
-        elif what == "factory":
-            cls = self.method_class(target)
-            qualname = f"{self.ctx.scopes.qualname(cls)}.{target.name}" if cls is not None else target.name
+        if isinstance(callee, FileClass):
+            qualname = self.ctx.scopes.qualname(callee.node)
+        elif isinstance(callee, Factory):
+            cls = self.method_class(callee.func)
+            name = callee.func.name
+            qualname = f"{self.ctx.scopes.qualname(cls)}.{name}" if cls is not None else name
         else:
             return None
         return view.key(qualname) if view is not None else f"<file>:{qualname}"
@@ -171,21 +168,21 @@ class PrefixFlow:
     def method_class(self, func: Optional[ast.AST]) -> Optional[ast.ClassDef]:
         return self.owner.get(id(func)) if func is not None else None
 
-    def base_of(self, cls: ast.ClassDef):
-        """The kind of the class `super().__init__` reaches: the first Block base."""
+    def base_of(self, cls: ast.ClassDef) -> Optional[Callee]:
+        """The class `super().__init__` reaches: the first Block base."""
         for base in cls.bases:
             kind = self.class_at(base)
-            if kind is not None and kind[0] == "class" and self.is_block_class(kind[1]):
+            if isinstance(kind, FileClass) and self.is_block_class(kind.node):
                 return kind
-            if kind is not None and kind[0] == "project" and kind[1].is_block:
+            if isinstance(kind, ProjectClass) and kind.info.is_block:
                 return kind
             qualified = self.ctx.imports.qualify(base)
             if self.ctx.is_block_class_expr(base) and qualified:
-                return ("gluon", qualified.rsplit(".", 1)[-1])
-        return ("unknown", None) if self.is_block_class(cls) else None
+                return GluonClass(qualified.rsplit(".", 1)[-1])
+        return UNKNOWN_BLOCK if self.is_block_class(cls) else None
 
-    def base_init(self, call: ast.Call):
-        """(kind of the base, how many leading arguments are `self`) for a base constructor call, else None."""
+    def base_init(self, call: ast.Call) -> Optional[Tuple[Callee, int]]:
+        """(the base class, how many leading arguments are `self`) for a base constructor call, else None."""
         func = call.func
         if not (isinstance(func, ast.Attribute) and func.attr == "__init__"):
             return None
@@ -201,11 +198,11 @@ class PrefixFlow:
             if kind is not None:
                 return kind, 1
             qualified = self.ctx.imports.qualify(receiver) or ""
-            return ("gluon", qualified.rsplit(".", 1)[-1]) if qualified else ("unknown", None), 1
+            return GluonClass(qualified.rsplit(".", 1)[-1]) if qualified else UNKNOWN_BLOCK, 1
         return None
 
-    def callee(self, call: ast.Call):
-        """The kind of what `call` constructs or calls (not base constructor calls), or None."""
+    def callee(self, call: ast.Call) -> Optional[Callee]:
+        """What `call` constructs or calls (not base constructor calls), or None."""
         found = self._callees.get(id(call), self)
         if found is self:
             found = self._callee(call)
@@ -213,43 +210,43 @@ class PrefixFlow:
                 self._callees[id(call)] = found
         return found
 
-    def _callee(self, call: ast.Call):
+    def _callee(self, call: ast.Call) -> Optional[Callee]:
         func = call.func
         kind = self.class_at(func)
         if kind is not None:
-            if kind[0] == "class":
-                return kind if self.is_block_class(kind[1]) else None
-            if kind[0] == "project":
-                return kind if kind[1].is_block else None
+            if isinstance(kind, FileClass):
+                return kind if self.is_block_class(kind.node) else None
+            if isinstance(kind, ProjectClass):
+                return kind if kind.info.is_block else None
             return kind
         if isinstance(func, ast.Name):
             factory = self._function_named(func)
             if factory is not None:
-                return ("factory", factory)
+                return Factory(factory)
         if isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
             owner = self.class_at(func.value)
-            if owner is not None and owner[0] == "class" and self.is_block_class(owner[1]):
-                target = self.classmethod_of(owner[1], func.attr)
+            if isinstance(owner, FileClass) and self.is_block_class(owner.node):
+                target = self.classmethod_of(owner.node, func.attr)
                 if target is not None:
-                    return ("factory", target)
+                    return Factory(target)
         method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
         cls = self.method_class(method)
         if cls is not None and self.is_block_class(cls):
             if isinstance(func, ast.Name) and func.id == "cls" and _positional(method)[:1] == ["cls"]:
-                return ("class", cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
+                return FileClass(cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
             if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
                     and len(func.args) == 1 and dotted(func.args[0]) == "self") or dotted(func) == "self.__class__":
-                return ("class", cls)
+                return FileClass(cls)
             if isinstance(func, ast.Attribute) and dotted(func.value) in ("cls", "self"):
                 target = self.classmethod_of(cls, func.attr)
                 if target is not None:
-                    return ("factory", target)
+                    return Factory(target)
         qualified = self.ctx.imports.qualify(func)
         if self.ctx.is_block_class_expr(func) and qualified:
             last = qualified.rsplit(".", 1)[-1]
-            return None if last in _NOT_PREFIXED else ("gluon", last)
+            return None if last in _NOT_PREFIXED else GluonClass(last)
         if isinstance(func, ast.Name) and self._block_class_parameter(func.id, method):
-            return ("unknown", None)
+            return UNKNOWN_BLOCK
         return None
 
     def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
@@ -291,56 +288,56 @@ class PrefixFlow:
                      and any(dotted(d) == "classmethod" for d in s.decorator_list)), None)
 
     # -- signatures -------------------------------------------------------------------------------
-    def signature(self, kind):
-        """The function whose parameters the call binds, and how many leading parameters it fills itself."""
-        what, target = kind
-        if what == "factory":
-            return target, 1 if self.method_class(target) is not None else 0
-        if what == "class":
+    def signature(self, callee: Callee) -> Tuple[Optional[ast.FunctionDef], int]:
+        """The function of the file whose parameters a call of `callee` binds, and how many leading
+        parameters it fills itself."""
+        if isinstance(callee, Factory):
+            return callee.func, 1 if self.method_class(callee.func) is not None else 0
+        if isinstance(callee, FileClass):
             seen = set()
-            cls = target
+            cls = callee.node
             while cls is not None and cls.name not in seen:
                 seen.add(cls.name)
                 init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
                 if init is not None:
                     return init, 1
                 base = self.base_of(cls)
-                cls = base[1] if base and base[0] == "class" else None
+                cls = base.node if isinstance(base, FileClass) else None
         return None, 0
 
-    def gluon_of(self, kind) -> Optional[str]:
-        """The Gluon class name a (class) kind ends at when no class of the project defines `__init__`."""
-        while kind is not None and kind[0] == "class":
-            func, _ = self.signature(kind)
+    def gluon_of(self, callee: Optional[Callee]) -> Optional[str]:
+        """The Gluon class name a class ends at when no class of the project defines `__init__`."""
+        while isinstance(callee, FileClass):
+            func, _ = self.signature(callee)
             if func is not None:
                 return None
-            kind = self.base_of(kind[1])
-        if kind is not None and kind[0] == "project":
-            _, _, gluon = self.ctx.project.index.init_of(kind[1])
+            callee = self.base_of(callee.node)
+        if isinstance(callee, ProjectClass):
+            _, _, gluon = self.ctx.project.index.init_of(callee.info)
             return gluon.rsplit(".", 1)[-1] if gluon else None
-        return kind[1] if kind and kind[0] == "gluon" else None
+        return callee.name if isinstance(callee, GluonClass) else None
 
-    def project_init(self, kind):
-        """(the `__init__` Signature, the ClassInfo defining it) a call of a project kind binds."""
-        if kind is None or kind[0] != "project":
+    def project_init(self, callee: Optional[Callee]):
+        """(the `__init__` Signature, the ClassInfo defining it) a call of a project class binds."""
+        if not isinstance(callee, ProjectClass):
             return None, None
-        signature, owner, _ = self.ctx.project.index.init_of(kind[1])
+        signature, owner, _ = self.ctx.project.index.init_of(callee.info)
         return signature, owner
 
-    def slot(self, kind, name: str) -> Optional[int]:
-        """The positional index at which a call of `kind` passes `name`, if it can."""
-        func, skip = self.signature(kind)
+    def slot(self, callee: Callee, name: str) -> Optional[int]:
+        """The positional index at which a call of `callee` passes `name`, if it can."""
+        func, skip = self.signature(callee)
         if func is not None:
             names = _positional(func)[skip:]
             return names.index(name) if name in names else None
-        if kind[0] == "class":
-            beyond = self.beyond_file(kind)
-            if beyond is not None and beyond[0] == "project":
+        if isinstance(callee, FileClass):
+            beyond = self.beyond_file(callee)
+            if isinstance(beyond, ProjectClass):
                 return self.slot(beyond, name)
-        signature, _ = self.project_init(kind)
+        signature, _ = self.project_init(callee)
         if signature is not None:
             return signature.positional.index(name) if name in signature.positional else None
-        gluon = self.gluon_of(kind) if kind[0] == "class" else (kind[1] if kind[0] == "gluon" else None)
+        gluon = self.gluon_of(callee) if isinstance(callee, (FileClass, GluonClass)) else None
         if gluon not in GLUON_PREFIX_SLOT:
             return None
         if name == "params":
@@ -348,68 +345,68 @@ class PrefixFlow:
         return GLUON_PREFIX_SLOT[gluon]
 
     # -- what a function does with its arguments --------------------------------------------------------
-    def status(self, kind, name: str = "prefix") -> Optional[str]:
-        """'gluon' when `name` given to a call of `kind` only ever reaches Gluon, 'own' when user code
-        reads it, None when it is not accepted (or, for a factory, does not reach a Block)."""
-        if kind is None:
+    def status(self, callee: Optional[Callee], name: str = "prefix") -> Optional[Status]:
+        """What a call of `callee` does with the `name` it is given (see `Status`; None: not accepted,
+        or for a factory, it reaches no Block)."""
+        if callee is None:
             return None
-        if kind[0] in ("gluon", "unknown"):
-            return "gluon"
-        if kind[0] == "project":
-            signature, owner = self.project_init(kind)
+        if isinstance(callee, (GluonClass, UnknownBlock)):
+            return Status.GLUON
+        if isinstance(callee, ProjectClass):
+            signature, owner = self.project_init(callee)
             if owner is None:
-                return "gluon"  # no class of the project on the way defines `__init__`: Gluon's takes it
+                return Status.GLUON  # no class of the project on the way defines `__init__`: Gluon's takes it
             return self.ctx.project.status(owner.key, name)
-        func, _ = self.signature(kind)
+        func, _ = self.signature(callee)
         if func is None:
-            if kind[0] != "class":
+            if not isinstance(callee, FileClass):
                 return None
-            beyond = self.beyond_file(kind)
-            return self.status(beyond, name) if beyond is not None and beyond[0] == "project" else "gluon"
-        return self.param_status(func, name, is_init=kind[0] == "class")
+            beyond = self.beyond_file(callee)
+            return self.status(beyond, name) if isinstance(beyond, ProjectClass) else Status.GLUON
+        return self.param_status(func, name, is_init=isinstance(callee, FileClass))
 
-    def beyond_file(self, kind):
+    def beyond_file(self, callee: Optional[Callee]) -> Optional[Callee]:
         """For a class of the file that defines no `__init__` on the way to its bases: the first base
-        kind that is not a class of the file (a project class, a Gluon class), or None."""
+        that is not a class of the file (a project class, a Gluon class), or None."""
         seen = set()
-        while kind is not None and kind[0] == "class" and id(kind[1]) not in seen:
-            seen.add(id(kind[1]))
-            if self.signature(kind)[0] is not None:
+        while isinstance(callee, FileClass) and id(callee.node) not in seen:
+            seen.add(id(callee.node))
+            if self.signature(callee)[0] is not None:
                 return None
-            kind = self.base_of(kind[1])
-        return kind if kind is not None and kind[0] != "class" else None
+            callee = self.base_of(callee.node)
+        return callee if callee is not None and not isinstance(callee, FileClass) else None
 
-    def param_status(self, func: ast.AST, name: str, is_init: bool = False) -> Optional[str]:
+    def param_status(self, func: ast.AST, name: str, is_init: bool = False) -> Optional[Status]:
         key = (id(func), name)
         if key in self._status:
             return self._status[key]
-        self._status[key] = "own"  # a cycle of forwards proves nothing
+        self._status[key] = Status.OWN  # a cycle of forwards proves nothing
         self._status[key] = result = self._param_status(func, name, is_init)
         return result
 
-    def _param_status(self, func, name, is_init) -> Optional[str]:
+    def _param_status(self, func, name, is_init) -> Optional[Status]:
         if _declares(func, name) is not None:
             uses = self.uses(func, name)
             forwards = [u for u in uses if isinstance(u.ctx, ast.Load) and self.forward_of(u, name) is not None]
             if not forwards and not is_init:
                 return None  # a function whose argument never reaches a Block is not a Block factory
-            return "gluon" if len(forwards) == len(uses) else "own"
+            return Status.GLUON if len(forwards) == len(uses) else Status.OWN
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
         if kwargs is None:
             return None
         nodes = self.ctx.walk(func)
         for node in nodes:
             if isinstance(node, ast.Constant) and node.value == name and not self._in_kwargs_pop(node, kwargs, name):
-                return "own"  # `kwargs['prefix']`, `kwargs.get('prefix')`: read by user code
+                return Status.OWN  # `kwargs['prefix']`, `kwargs.get('prefix')`: read by user code
         splats = [k for node in nodes if isinstance(node, ast.Call) for k in node.keywords
                   if k.arg is None and isinstance(k.value, ast.Name) and k.value.id == kwargs]
         for splat in splats:
             call = self.parent[id(splat)]
             target = self.base_init(call)
             target = target[0] if target else self.callee(call)
-            if target is None or self.status(target, name) != "gluon":
-                return None if not is_init else "own"
-        return "gluon" if splats or is_init else None
+            if target is None or self.status(target, name) is not Status.GLUON:
+                return None if not is_init else Status.OWN
+        return Status.GLUON if splats or is_init else None
 
     def _in_kwargs_pop(self, constant, kwargs, name) -> bool:
         call = self.parent.get(id(constant))
@@ -438,10 +435,10 @@ class PrefixFlow:
                 return None
         else:
             index = parent.args.index(use)
-            slot = self.slot(kind, name) if kind[0] != "unknown" else None
+            slot = self.slot(kind, name) if not isinstance(kind, UnknownBlock) else None
             if index >= _leading_positional(parent) or slot is None or index - skip != slot:
                 return None
-        return parent if self.status(kind, name) == "gluon" else None
+        return parent if self.status(kind, name) is Status.GLUON else None
 
     def _factory_pass_through(self, use: ast.Name, keyword: Optional[ast.keyword]) -> bool:
         """`cls(..., params=params)` in a factory (not an `__init__`): it hands its own `params` on, as
@@ -475,7 +472,7 @@ class PrefixFlow:
                     continue
                 base = self.base_init(node)
                 kind, skip = base if base else (self.callee(node), 0)
-                if kind is None or kind[0] in ("gluon", "unknown"):
+                if not isinstance(kind, (FileClass, Factory)):
                     continue
                 target, _ = self.signature(kind)
                 if target is not None:
@@ -492,8 +489,8 @@ class PrefixFlow:
         """The project-wide key of a function's signature: its class's for `__init__`."""
         cls = self.method_class(func)
         if cls is not None and func.name == "__init__":
-            return self.key_of(("class", cls))
-        return self.key_of(("factory", func))
+            return self.key_of(FileClass(cls))
+        return self.key_of(Factory(func))
 
     def label(self, func) -> str:
         cls = self.method_class(func)
@@ -501,11 +498,11 @@ class PrefixFlow:
 
     def problem(self, func, name: str) -> Optional[str]:
         """Why `name` cannot be removed from `func` together with every argument that passes it, or None."""
-        key = (id(func), "problem:" + name)
-        if key in self._status:
-            return self._status[key]
-        self._status[key] = None  # inside a cycle each member's other checks decide
-        self._status[key] = result = self._problem(func, name)
+        key = (id(func), name)
+        if key in self._problems:
+            return self._problems[key]
+        self._problems[key] = None  # inside a cycle each member's other checks decide
+        self._problems[key] = result = self._problem(func, name)
         return result
 
     def _problem(self, func, name: str) -> Optional[str]:
@@ -540,14 +537,14 @@ class PrefixFlow:
             call = self.forward_of(use, name)
             base = self.base_init(call) if call is not None else None
             kind = base[0] if base else (self.callee(call) if call is not None else None)
-            target = self.signature(kind)[0] if kind is not None and kind[0] in ("class", "factory") else None
+            target = self.signature(kind)[0] if isinstance(kind, (FileClass, Factory)) else None
             if target is not None and target is not func and _declares(target, name) is not None:
                 reason = self.problem(target, name)
                 if reason is not None:
                     return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
-            if kind is not None and kind[0] == "class" and target is None:
+            if isinstance(kind, FileClass) and target is None:
                 kind = self.beyond_file(kind)
-            if kind is not None and kind[0] == "project":
+            if isinstance(kind, ProjectClass):
                 signature, owner = self.project_init(kind)
                 if signature is not None and signature.declares(name) and not view.removes(owner.key, name):
                     return f"it hands `{name}` to `{owner.qualname}` of `{owner.module}`, which keeps it"
