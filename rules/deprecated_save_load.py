@@ -48,7 +48,7 @@ import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
-from gluon_codemod.analysis.old_api import receiver_role, uses_module_api
+from gluon_codemod.analysis.old_api import Role, receiver_role, uses_module_api
 
 _NEW_NAME = {"save_params": "save_parameters", "load_params": "load_parameters"}
 _WHY = {
@@ -141,7 +141,7 @@ class DeprecatedSaveLoad(Rule):
         if node.attr not in _NEW_NAME or not isinstance(node.ctx, ast.Load) or node.attr in self._own_methods:
             return
         role = receiver_role(self.ctx, node.value)
-        if role == "other" or (role == "unknown" and not self.ctx.imports.imports_gluon):
+        if role is Role.OTHER or (role is Role.UNKNOWN and not self.ctx.imports.imports_gluon):
             return
         receiver, new = ast.unparse(node.value), _NEW_NAME[node.attr]
         fmt = dict(receiver=receiver, old=node.attr, new=new, why=_WHY[node.attr])
@@ -149,7 +149,7 @@ class DeprecatedSaveLoad(Rule):
         if other_format:
             self.report(node, "`{receiver}.{old}(...)` {problem}", problem=other_format, **fmt)
             return
-        if role == "unknown" and self._module_api:
+        if role is Role.UNKNOWN and self._module_api:
             self.report(node, self.message + "; not rewritten: this file also uses the Module API, whose "
                         "`save_params`/`load_params` stay; rename it by hand if `{receiver}` is a Gluon Block", **fmt)
             return

@@ -69,7 +69,7 @@ from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
 from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
     output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
-from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, assigned_values, feeds_params_argument, \
+from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, Role, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
     parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
 
@@ -178,13 +178,13 @@ class OldNames(Rule):
         attr, receiver = node.attr, node.value
         if attr in ("prefix", "_prefix"):
             self._prefix(node)
-        elif attr == "name" and self._builds_name(node) and self._role(receiver) == "block":
+        elif attr == "name" and self._builds_name(node) and self._role(receiver) is Role.BLOCK:
             self.report(node, "`{shown}` is used to build a name, but in the new Block API a Block's name no longer "
                         "starts its parameters' names (1.x `dense0_weight`); refer to the parameter by its attribute "
                         "or by its structural key (`'weight'`, `'0.weight'`)", shown=ast.unparse(node))
         elif attr in _INTERNALS:
             role = self._role(receiver)
-            wanted = ("block", "unknown") if attr == "_reg_params" else ("block",)
+            wanted = (Role.BLOCK, Role.UNKNOWN) if attr == "_reg_params" else (Role.BLOCK,)
             if role in wanted and not (attr == "_params" and self._assigns_own(receiver, attr)):
                 self.report(node, "`{shown}` " + _INTERNALS[attr], shown=ast.unparse(node),
                             receiver=ast.unparse(receiver))
@@ -196,7 +196,7 @@ class OldNames(Rule):
                   and isinstance(parents[-2], ast.Slice) and parents[-2].lower is parents[-1]
                   and isinstance(parents[-3], ast.Subscript))
         # An unresolved `x.prefix` (often argparse's) counts only when it is cut off a parameter key.
-        if not (role == "block" or (role == "unknown" and (node.attr == "_prefix" or (
+        if not (role is Role.BLOCK or (role is Role.UNKNOWN and (node.attr == "_prefix" or (
                 strips and self._is_key(parents[-3].value))))):
             return
         if node.attr == "_prefix" and self._assigns_own(node.value, "_prefix"):
@@ -275,11 +275,11 @@ class OldNames(Rule):
         if is_collect_params(expr):
             return not self.ctx.is_foreign(expr.func.value)
         if isinstance(expr, ast.Attribute) and expr.attr == "params":
-            return self._role(expr.value) == "block"
+            return self._role(expr.value) is Role.BLOCK
         name = dotted(expr)
         values = assigned_values(self.ctx, name) if name else []
         return bool(values) and all(is_collect_params(v) or (isinstance(v, ast.Attribute) and v.attr == "params"
-                                                             and self._role(v.value) == "block") for v in values)
+                                                             and self._role(v.value) is Role.BLOCK) for v in values)
 
     # -- calls: regexes, selections, internals ---------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -296,7 +296,7 @@ class OldNames(Rule):
             return
         receiver = func.value
         if func.attr in ("_collect_params_with_prefix", "_unfuse"):
-            if self._role(receiver) in ("block", "unknown") and self.ctx.imports.imports_gluon:
+            if self._role(receiver) in (Role.BLOCK, Role.UNKNOWN) and self.ctx.imports.imports_gluon:
                 self._internal_call(node, func.attr)
         elif func.attr == "collect_params" and is_collect_params(node):
             self._selection(node)
@@ -452,7 +452,7 @@ class OldNames(Rule):
         lists = [(arg, listed_strings(self.ctx, arg)) for arg in node.args
                  if isinstance(arg, (ast.List, ast.Tuple, ast.Set))]
         lists = [(arg, listed) for arg, listed in lists if listed is not None]
-        blocks_given = [a for a in node.args if self._role(a) == "block"] if lists else []
+        blocks_given = [a for a in node.args if self._role(a) is Role.BLOCK] if lists else []
         if not blocks_given:
             return
         blocks = self._blocks()
@@ -468,7 +468,7 @@ class OldNames(Rule):
         return scope_blocks(self.ctx, scope_of(self.ctx, self._module))
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _role(self, expr) -> str:
+    def _role(self, expr) -> Role:
         return receiver_role(self.ctx, expr)
 
     def _assigns_own(self, receiver, attr: str) -> bool:

@@ -39,7 +39,7 @@ from typing import Tuple
 
 from gluon_codemod._names import dotted
 from gluon_codemod._rule import Invalid, Rule, Valid
-from gluon_codemod.analysis.old_api import assigned_values, is_collect_params, literal, looks_prefixed, \
+from gluon_codemod.analysis.old_api import Role, assigned_values, is_collect_params, literal, looks_prefixed, \
     parameter_key, receiver_role
 
 _QUALIFIED = ("mxnet.gluon.ParameterDict", "mxnet.gluon.parameter.ParameterDict")
@@ -190,7 +190,7 @@ class ParameterDictUse(Rule):
                 and self.ctx.class_stack:
             return "", ""  # `self.params.get` in a class: GLN005's (a Block's) or a plain dict (any other class)
         role = receiver_role(self.ctx, block)
-        if role == "other" or (role == "unknown" and not self._gluon_only(method, call)):
+        if role is Role.OTHER or (role is Role.UNKNOWN and not self._gluon_only(method, call)):
             return "", ""
         return "params", f"`{ast.unparse(expr)}`"
 

@@ -1,6 +1,7 @@
 """Helpers shared by the ParameterDict / old-name rules (GLN006-GLN009): what a `select` regex meant,
 which expressions are `collect_params()` results, and which names hold Parameters."""
 import ast
+import enum
 import re
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -241,32 +242,40 @@ def _is_non_block_value(ctx, value) -> bool:
     return False
 
 
-def receiver_role(ctx, expr) -> str:
-    """'block', 'other' (certainly not a Gluon Block) or 'unknown' (a helper's argument, an attribute
-    assigned elsewhere): what this file tells about the object an attribute is read from."""
+class Role(enum.Enum):
+    """What the object an attribute is read from is: a Gluon Block, certainly not one (`OTHER`), or
+    not known from the file (`UNKNOWN`: a helper's argument, an attribute assigned elsewhere)."""
+
+    BLOCK = "block"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+def receiver_role(ctx, expr) -> Role:
+    """What this file tells about the object an attribute is read from (see `Role`)."""
     if ctx.is_block_expr(expr):
-        return "block"
+        return Role.BLOCK
     if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super"):
-        return "block" if ctx.in_block_class else "other"
+        return Role.BLOCK if ctx.in_block_class else Role.OTHER
     if ctx.is_foreign(expr):
-        return "other"
+        return Role.OTHER
     name = dotted(expr)
     if name is None:
-        return "unknown"
+        return Role.UNKNOWN
     if name == "self":
-        return "block" if ctx.in_block_class else ("other" if ctx.class_stack else "unknown")
+        return Role.BLOCK if ctx.in_block_class else (Role.OTHER if ctx.class_stack else Role.UNKNOWN)
     if not name.startswith("self.") and ctx.imports.qualify_dotted(name) is not None:
-        return "other"  # an imported module or class (`gluon.nn`, `tempfile.tempdir`), not an instance
-    return _role_from_assignments(ctx, name, default="unknown")
+        return Role.OTHER  # an imported module or class (`gluon.nn`, `tempfile.tempdir`), not an instance
+    return _role_from_assignments(ctx, name, default=Role.UNKNOWN)
 
 
-def _role_from_assignments(ctx, name: str, default: str) -> str:
+def _role_from_assignments(ctx, name: str, default: Role) -> Role:
     # `x = None` is a placeholder for a later value: it says nothing about what `x` holds.
     values = [v for v in assigned_values(ctx, name) if not (isinstance(v, ast.Constant) and v.value is None)]
     if values and all(_is_non_block_value(ctx, v) for v in values):
-        return "other"
+        return Role.OTHER
     if any(ctx.is_block_expr(v) for v in values):
-        return "block"
+        return Role.BLOCK
     return default
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from .._names import ImportTable, is_gluon_block_class, scope_imports
 from .modules import is_package_init
@@ -40,6 +40,30 @@ class Signature:
         return name in self.positional or name in self.keyword_only
 
 
+@dataclass(frozen=True)
+class LocalBase:
+    """A base that is a class of the same module, named by a plain name in scope."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
+class NamedBase:
+    """A base named through the module's imports (or its own module-level names): its qualified name."""
+
+    qualified: str
+
+
+@dataclass(frozen=True)
+class UnresolvedBase:
+    """A base expression that names nothing the index can follow (`make_base()`, `bases[0]`)."""
+
+    text: str
+
+
+Base = Union[LocalBase, NamedBase, UnresolvedBase]
+
+
 @dataclass
 class ClassInfo:
     """A class of the project: where it is, what it derives from, how it is constructed."""
@@ -47,9 +71,7 @@ class ClassInfo:
     module: str
     qualname: str
     line: int
-    #: Each base as ("local", qualname of a class of the same module), ("name", qualified dotted name
-    #: through the module's imports) or ("unknown", source text).
-    bases: Tuple[Tuple[str, str], ...]
+    bases: Tuple[Base, ...]
     init: Optional[Signature]
     defines_forward: bool
     classmethods: Dict[str, Signature] = field(default_factory=dict)
@@ -110,10 +132,10 @@ def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], t
                 local = next((scope[base.id] for scope in reversed(visible) if isinstance(base, ast.Name)
                               and base.id in scope), None)
                 if local is not None:
-                    bases.append(("local", local))
+                    bases.append(LocalBase(local))
                     continue
                 qualified = table.qualify(base)
-                bases.append(("name", qualified) if qualified else ("unknown", ast.unparse(base)))
+                bases.append(NamedBase(qualified) if qualified else UnresolvedBase(ast.unparse(base)))
             init = next((s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
                          and s.name == "__init__"), None)
             methods = {s.name: Signature.of(s, True) for s in node.body if isinstance(s, ast.FunctionDef)
@@ -239,13 +261,12 @@ class ProjectIndex:
             return self.resolve_function(target, module) if target and target != qualified else None
         return None
 
-    def base_class(self, info: ClassInfo, base: Tuple[str, str]) -> Optional[ClassInfo]:
-        kind, value = base
+    def base_class(self, info: ClassInfo, base: Base) -> Optional[ClassInfo]:
         module = self.modules.get(info.module)
-        if kind == "local":
-            return module.classes.get(value) if module else None
-        if kind == "name":
-            return self.resolve(value, module)
+        if isinstance(base, LocalBase):
+            return module.classes.get(base.qualname) if module else None
+        if isinstance(base, NamedBase):
+            return self.resolve(base.qualified, module)
         return None
 
     def _mark_blocks(self) -> None:
@@ -259,7 +280,7 @@ class ProjectIndex:
 
     def _looks_like_block(self, info: ClassInfo) -> bool:
         for base in info.bases:
-            if base[0] == "name" and is_gluon_block_class(base[1]):
+            if isinstance(base, NamedBase) and is_gluon_block_class(base.qualified):
                 return True
             parent = self.base_class(info, base)
             if parent is not None and parent.is_block:
@@ -281,7 +302,7 @@ class ProjectIndex:
                 if parent is not None and parent.is_block:
                     following = parent
                     break
-                if base[0] == "name" and is_gluon_block_class(base[1]):
-                    return None, None, base[1]
+                if isinstance(base, NamedBase) and is_gluon_block_class(base.qualified):
+                    return None, None, base.qualified
             current = following
         return None, None, None
