@@ -124,13 +124,16 @@ class Rule:
     @classmethod
     def handlers(cls) -> Dict[type, str]:
         """`visit_With` -> {ast.With: 'visit_With'}."""
-        out = {}
-        for attr in dir(cls):
-            if attr.startswith("visit_"):
-                node_type = getattr(ast, attr[len("visit_"):], None)
-                if isinstance(node_type, type):
-                    out[node_type] = attr
-        return out
+        found = cls.__dict__.get("_handlers")  # (asked for every file: worked out once per class)
+        if found is None:
+            found = {}
+            for attr in dir(cls):
+                if attr.startswith("visit_"):
+                    node_type = getattr(ast, attr[len("visit_"):], None)
+                    if isinstance(node_type, type):
+                        found[node_type] = attr
+            cls._handlers = found
+        return found
 
 
 def all_rules() -> List[type]:

@@ -102,7 +102,9 @@ class ParameterDictUse(Rule):
                             "Parameters in a plain dict (`{{name: param}}`) or use `block.collect_params()`")
 
     def visit_Name(self, node: ast.Name) -> None:
-        self._reference(node)
+        imports = self.ctx.imports
+        if node.id in imports.names or imports.star_from:  # (only an imported name can stand for it)
+            self._reference(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr == "ParameterDict":
