@@ -331,10 +331,6 @@ def _main(argv: Optional[List[str]]) -> int:
         from ._interactive import run_interactive
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
-        if any(path.endswith(".py") for path in files):
-            # the plan of a run that may apply unsafe fixes: the answers decide which are applied
-            use_project(project_for(files, whole=False, select=options.select, ignore=options.ignore,
-                                    target=options.target, unsafe_fixes=True))
         return run_interactive(files, options, ask_safe=args.interactive_all)
     out = Stdout()
     interrupted: Optional[int] = None

@@ -1,23 +1,43 @@
 """`fix --interactive`, driven through a pseudo-terminal as a person would use it."""
 from __future__ import annotations
 
+import io
+import json
+import re
 import sys
 
 import pytest
 
 from .conftest import NEW_NET, OLD_NET, write
+from .test_notebooks import code, notebook
 
 pexpect = pytest.importorskip("pexpect")
 
 UNSAFE_OLD = "from mxnet import gluon\nnet = gluon.nn.HybridSequential()\nnet.save_params('model.params')\n"
 UNSAFE_NEW = "from mxnet import gluon\nnet = gluon.nn.HybridSequential()\nnet.save_parameters('model.params')\n"
 PROMPT = r"\[y\]es/\[n\]o/\[a\]ll/\[q\]uit: "
+# The header of each question: `path:line: CODE name (kind ...`
+QUESTION = re.compile(r"\n(\S+?):(?:cell (\d+):)?(\d+): (GLN\d+) \S+ \((safe|UNSAFE) fix")
 
 
 def _spawn(project, *args):
     child = pexpect.spawn(sys.executable, ["-m", "gluon_codemod", "fix", *args], cwd=str(project),
                           encoding="utf-8", timeout=60, dimensions=(50, 200))
+    child.logfile_read = child.transcript = io.StringIO()  # everything the terminal showed
     return child
+
+
+def _answer(child, decide) -> list:
+    """Answer every question with `decide(path, line, code)`; returns the questions asked, in order."""
+    asked = []
+    while child.expect([QUESTION, pexpect.EOF]) == 0:
+        path, cell, line, rule, _ = child.match.groups()
+        site = (path, int(cell) if cell else None, int(line), rule)
+        asked.append(site)
+        child.expect(PROMPT)
+        child.sendline(decide(*site))
+    child.close()
+    return asked
 
 
 @pytest.fixture
@@ -29,10 +49,12 @@ def two_files(project):
 
 def test_safe_fixes_applied_unasked_unsafe_one_declined(two_files):
     child = _spawn(two_files, "--interactive", ".")
-    child.expect("b_save.py: GLN007 deprecated-save-load-params \\(UNSAFE fix")
+    child.expect("b_save.py:3: GLN007 deprecated-save-load-params \\(UNSAFE fix")
     child.expect(r"\+net.save_parameters\('model.params'\)")
     child.expect(PROMPT)
     child.sendline("n")
+    child.expect("Declined \\(left as they are, reported as findings\\):")
+    child.expect("b_save.py:3: GLN007 `net.save_params` is removed")
     child.expect("1 file rewritten, 1 fix applied, 1 declined")
     child.expect(pexpect.EOF)
     child.close()
@@ -53,14 +75,69 @@ def test_yes_applies_the_unsafe_fix(two_files):
     assert (two_files / "b_save.py").read_text() == UNSAFE_NEW
 
 
+def test_each_unsafe_fix_is_its_own_question(project):
+    # two unsafe fixes of one rule in one file: two questions, each diff on top of what was accepted
+    write(project / "save.py", UNSAFE_OLD + "net.save_params('b.params')\n")
+    child = _spawn(project, "--interactive", "save.py")
+    child.expect("save.py:3: GLN007")
+    child.expect(r"-net.save_params\('model.params'\)\r?\n\+net.save_parameters\('model.params'\)")
+    child.expect(PROMPT)
+    child.sendline("y")
+    child.expect("save.py:4: GLN007")
+    # the context of the second diff already has the accepted first fix
+    child.expect(r" net.save_parameters\('model.params'\)\r?\n-net.save_params\('b.params'\)")
+    child.expect(PROMPT)
+    child.sendline("n")
+    child.expect("1 file rewritten, 1 fix applied, 1 declined")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert (project / "save.py").read_text() == UNSAFE_NEW + "net.save_params('b.params')\n"
+
+
 def test_all_asks_for_safe_fixes_and_quit_stops(two_files):
     child = _spawn(two_files, "--interactive=all", ".")
-    child.expect("a_net.py: GLN001 name-scope \\(safe fix")
+    child.expect("a_net.py:7: GLN001 name-scope \\(safe fix")
     child.expect(r"-        with self.name_scope\(\):")
     child.expect(PROMPT)
     child.sendline("q")
-    child.expect("quit; the files after this one were left unchanged")
+    child.expect("quit at a_net.py; the files after it were left unchanged")
+    child.expect("0 files rewritten, 0 fixes applied, 0 declined")
     child.expect(pexpect.EOF)
+    assert (two_files / "a_net.py").read_text() == OLD_NET
+    assert (two_files / "b_save.py").read_text() == UNSAFE_OLD
+
+
+def test_quit_writes_what_was_accepted_before_it(project):
+    write(project / "a_save.py", UNSAFE_OLD + "net.save_params('b.params')\n")
+    write(project / "b_net.py", OLD_NET)
+    child = _spawn(project, "--interactive", ".")
+    child.expect("a_save.py:3: GLN007")
+    child.expect(PROMPT)
+    child.sendline("y")
+    child.expect("a_save.py:4: GLN007")
+    child.expect(PROMPT)
+    child.sendline("q")
+    child.expect("quit at a_save.py; the files after it were left unchanged")
+    child.expect("Not asked, not applied")
+    child.expect("a_save.py:4: GLN007")
+    child.expect("1 file rewritten, 1 fix applied, 0 declined")
+    child.expect(pexpect.EOF)
+    assert (project / "a_save.py").read_text() == UNSAFE_NEW + "net.save_params('b.params')\n"
+    assert (project / "b_net.py").read_text() == OLD_NET  # its safe fix too: nothing after the quit
+
+
+def test_ctrl_c_during_the_review_writes_nothing(two_files):
+    child = _spawn(two_files, "--interactive=all", ".")
+    child.expect(PROMPT)
+    child.sendline("y")  # a_net.py's safe fix accepted ...
+    child.expect("b_save.py:3: GLN007")
+    child.expect(PROMPT)
+    child.sendintr()  # ... but nothing is written before the last answer
+    child.expect("interrupted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
     assert (two_files / "a_net.py").read_text() == OLD_NET
     assert (two_files / "b_save.py").read_text() == UNSAFE_OLD
 
@@ -79,3 +156,89 @@ def test_interactive_without_a_terminal_is_refused(cli, two_files):
     run = cli("fix", "--interactive", ".")
     assert run.status == 2 and "needs a terminal" in run.err
     assert (two_files / "a_net.py").read_text() == OLD_NET
+
+
+LAYERS = """\
+from mxnet.gluon import nn
+
+
+class Embed(nn.Block):
+    def __init__(self, units, prefix=None, params=None):
+        super(Embed, self).__init__(prefix=prefix, params=params)
+        self.dense = nn.Dense(units)
+
+    def forward(self, x):
+        return self.dense(x)
+"""
+MODEL = """\
+from mxnet.gluon import nn
+
+from . import layers
+
+
+class Model(nn.Block):
+    def __init__(self, **kwargs):
+        super(Model, self).__init__(**kwargs)
+        with self.name_scope():
+            self.a = layers.Embed(8)
+            self.b = layers.Embed(8, 'b_')
+
+    def forward(self, x):
+        return self.b(self.a(x))
+"""
+
+
+@pytest.fixture
+def package(project):
+    write(project / "pyproject.toml", "")
+    write(project / "shop" / "__init__.py", "")
+    write(project / "shop" / "layers.py", LAYERS)
+    write(project / "shop" / "model.py", MODEL)
+    return project
+
+
+def test_declining_a_call_keeps_the_parameter_in_the_other_module(package):
+    # the signature's change is accepted in layers.py, but the call passing `prefix` in model.py is
+    # declined: the plan keeps `prefix` (not `params`, which no call passes), and says why
+    child = _spawn(package, "--interactive=all", "shop")
+    asked = _answer(child, lambda path, cell, line, rule: "n" if path.endswith("model.py") and rule == "GLN003"
+                    else "y")
+    assert ("shop/layers.py", None, 5, "GLN003") in asked and ("shop/model.py", None, 11, "GLN003") in asked
+    assert child.exitstatus == 1
+    output = child.transcript.getvalue().replace("\r\n", "\n")
+    assert "Declined" in output and "shop/model.py:11: GLN003" in output
+    assert re.search(r"Accepted, but not applied.*\n(\s+.*\n)*\s+shop/layers.py:5: GLN003 \(1 of 2 applied\)", output)
+    assert "shop/model.py:10:34: GLN003 `Embed.__init__` keeps its `prefix` parameter" in output
+    layers = (package / "shop" / "layers.py").read_text()
+    assert "def __init__(self, units, prefix=None):" in layers
+    assert "super(Embed, self).__init__(prefix=prefix)" in layers
+    model = (package / "shop" / "model.py").read_text()
+    assert "name_scope" not in model and "        self.b = layers.Embed(8, 'b_')\n" in model
+
+
+def test_accepting_every_call_removes_the_parameter_everywhere(package):
+    child = _spawn(package, "--interactive=all", "shop")
+    _answer(child, lambda *site: "y")
+    output = child.transcript.getvalue()
+    assert "2 files rewritten" in output and "Accepted, but not applied" not in output
+    assert "def __init__(self, units):" in (package / "shop" / "layers.py").read_text()
+    assert "self.b = layers.Embed(8)\n" in (package / "shop" / "model.py").read_text()
+
+
+def test_a_notebook_is_reviewed_fix_by_fix(project):
+    cells = [code(["from mxnet import gluon\n", "net = gluon.nn.HybridSequential()\n"], cell_id="a"),
+             code(["net.save_params('a.params')\n", "net.save_params('b.params')"], cell_id="b")]
+    raw = ("\ufeff" + json.dumps(notebook(cells), indent="\t") + "\n").replace("\n", "\r\n").encode("utf-8")
+    path = project / "nb.ipynb"
+    path.write_bytes(raw)
+    child = _spawn(project, "--interactive", "nb.ipynb")
+    asked = _answer(child, lambda path, cell, line, rule: "y" if line == 1 else "n")
+    assert asked == [("nb.ipynb", 2, 1, "GLN007"), ("nb.ipynb", 2, 2, "GLN007")]
+    assert "--- a/nb.ipynb (cell 2)" in child.transcript.getvalue()
+    assert child.exitstatus == 1
+    new = path.read_bytes()
+    assert new.startswith(b"\xef\xbb\xbf") and b"\r\n\t\"cells\"" in new  # BOM, CRLF and tabs kept
+    source = json.loads(new.decode("utf-8-sig"))["cells"][1]["source"]
+    assert source == ["net.save_parameters('a.params')\n", "net.save_params('b.params')"]
+    expected = raw.replace(b"net.save_params('a.", b"net.save_parameters('a.")
+    assert new == expected  # nothing else in the file changed
