@@ -178,7 +178,7 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else bool(config.unsafe_fixes)
     return Options(mode=mode, target=args.target or config.target or "mxnet",
                    select=tuple(select) if select is not None else None, ignore=tuple(ignore),
-                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode == CHECK,
+                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode != DIFF,
                    per_file_ignores=tuple(per_file))
 
 
