@@ -325,3 +325,19 @@ def cell_diff(path: str, old: bytes, new: bytes) -> str:
                                          fromfile=f"a/{path} (cell {index})", tofile=f"b/{path} (cell {index})"):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of cell\n")
     return "".join(parts)
+
+
+def edit_cells(data: bytes, edit: Callable[[int, str, str], str]) -> bytes:
+    """The notebook `data` with each code cell's source replaced by `edit(cell index, source, masked
+    source)` (masked: IPython lines as `pass` placeholders, see `mask_magics`), serialised in the file's
+    own layout as `process_notebook` does; `data` itself when no cell changed."""
+    notebook, raw = load_notebook(data)
+    cells, _ = _code_cells(notebook)
+    changed = False
+    for cell in cells:
+        new_source = edit(cell.index, cell.source, cell.masked)
+        if new_source != cell.source:
+            changed = True
+            old = cell.cell.get("source")
+            cell.cell["source"] = split_lines(new_source, keepends=True) if isinstance(old, list) else new_source
+    return _dump(notebook, _layout(raw)) if changed else data

@@ -319,6 +319,8 @@ def _main(argv: Optional[List[str]]) -> int:
         return args.handler(args)
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("`-` (stdin) cannot be combined with other paths")
+    if getattr(args, "add_noqa", False) and args.paths == ["-"]:
+        parser.error("--add-noqa writes comments into files: it cannot read `-` (stdin); give the file's path")
     try:
         config = discover(args.config, args.no_config)
         options = _options(args, config)
