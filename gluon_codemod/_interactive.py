@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, TextIO, Tuple
 
-from ._batch import FIX, Options, options_for, unified_diff
+from ._batch import FIX, Options, options_for, read_regular, unified_diff
 from ._files import module_name_for, write_atomic
 from ._finding import Finding, SourceError
 
@@ -298,10 +298,12 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
     quit_at: Optional[str] = None
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                original = handle.read()
+            original, skipped = read_regular(path)  # (a FIFO would block, a link to /dev/zero never end)
         except OSError as exc:
             errors.append(f"{path}:1:1: error: cannot read: {exc.strerror or exc}")
+            continue
+        if original is None:
+            print(f"gluon-codemod: {path}: {skipped}", file=sys.stderr)
             continue
         item = Review(path, original, options_for(path, options), project if path.endswith(".py") else None)
         try:

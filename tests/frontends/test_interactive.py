@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 
 import pytest
 
-from .conftest import NEW_NET, OLD_NET, write
+from .conftest import BROKEN, NEW_NET, OLD_NET, write
 from .test_notebooks import code, notebook
 
 pexpect = pytest.importorskip("pexpect")
@@ -242,3 +243,17 @@ def test_a_notebook_is_reviewed_fix_by_fix(project):
     assert source == ["net.save_parameters('a.params')\n", "net.save_params('b.params')"]
     expected = raw.replace(b"net.save_params('a.", b"net.save_parameters('a.")
     assert new == expected  # nothing else in the file changed
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_broken_file_and_a_fifo_do_not_stop_the_review(two_files):
+    write(two_files / "broken.py", BROKEN)
+    os.mkfifo(str(two_files / "pipe.py"))  # opened without blocking, skipped with a message
+    child = _spawn(two_files, "--interactive", ".")
+    _answer(child, lambda *site: "y")
+    output = child.transcript.getvalue()
+    assert "broken.py:2:" in output and "cannot parse" in output
+    assert "pipe.py: skipped: a named pipe (FIFO)" in output
+    assert "2 files rewritten, 2 fixes applied" in output
+    assert child.exitstatus == 2
+    assert (two_files / "b_save.py").read_text() == UNSAFE_NEW and (two_files / "broken.py").read_text() == BROKEN
