@@ -237,8 +237,7 @@ def _settled_outcomes(items: List[Review], paths: List[str], options: Options) -
     from ._project_cache import project_paths
 
     project = Project.load(project_paths(paths), in_run=[item.path for item in items])
-    declined = {item.path: {q.site for q in item.questions_of(item.original)}
-                - item.accepted.get(item.original, set()) for item in items}
+    declined = _declined_sites(items)
     for _ in range(_MAX_ROUNDS):
         project.settle(select=options.select, ignore=options.ignore, target=options.target, unsafe_fixes=True,
                        declined=declined)
@@ -264,6 +263,12 @@ def _settled_outcomes(items: List[Review], paths: List[str], options: Options) -
                     outcome.findings = _left_after(outcome, item, project)
             return outcomes
     raise RuntimeError("the plan did not settle")  # (each round only declines more: cannot happen)
+
+
+def _declined_sites(items: List[Review]) -> Dict[str, Set[Site]]:
+    """Per reviewed `.py` file, the fix sites not accepted (declined, or never asked about)."""
+    return {item.path: {q.site for q in item.questions_of(item.original)} - item.accepted.get(item.original, set())
+            for item in items if not item.notebook}
 
 
 def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
@@ -314,6 +319,11 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
             errors.append(err.format(path))
             continue
         items.append(item)
+        if item.project is not None and _declined_sites([item])[path]:
+            # the files reviewed next are shown with a plan that follows these answers: a signature whose
+            # call was declined is not offered for removal
+            project.settle(select=options.select, ignore=options.ignore, target=options.target, unsafe_fixes=True,
+                           declined=_declined_sites(items))
         if quit_at is not None:
             break
     outcomes = _settled_outcomes([i for i in items if not i.notebook], paths, options) \

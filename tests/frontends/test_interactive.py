@@ -198,6 +198,22 @@ def package(project):
     return project
 
 
+def test_a_call_declined_before_its_class_is_reviewed_shapes_what_is_offered(package):
+    # app.py is reviewed before layers.py: once its call passing `prefix` is declined, layers.py is
+    # offered the removal of `params` only, and nothing has to be withdrawn at the end
+    (package / "shop" / "model.py").rename(package / "shop" / "app.py")
+    child = _spawn(package, "--interactive=all", "shop")
+    asked = _answer(child, lambda path, cell, line, rule: "n" if path.endswith("app.py") and rule == "GLN003"
+                    else "y")
+    assert asked.index(("shop/app.py", None, 11, "GLN003")) < asked.index(("shop/layers.py", None, 5, "GLN003"))
+    output = child.transcript.getvalue().replace("\r\n", "\n")
+    assert "+    def __init__(self, units, prefix=None):\n" in output
+    assert "+    def __init__(self, units):" not in output and "Accepted, but not applied" not in output
+    layers = (package / "shop" / "layers.py").read_text()
+    assert "def __init__(self, units, prefix=None):" in layers
+    assert "super(Embed, self).__init__(prefix=prefix)" in layers
+
+
 def test_declining_a_call_keeps_the_parameter_in_the_other_module(package):
     # the signature's change is accepted in layers.py, but the call passing `prefix` in model.py is
     # declined: the plan keeps `prefix` (not `params`, which no call passes), and says why
