@@ -346,23 +346,29 @@ def _initial_project(paths: List[str], options: Options):
 
 
 def _write(items: List[Review], outcomes: List[Outcome], errors: List[str]) -> int:
+    """Write each changed file in one rename; returns how many were written. Ctrl-C between two files
+    says which were written (each file is whole, old or new) and goes on as an interrupt (exit 130)."""
     originals = {item.path: item.original for item in items}
-    written = 0
-    for outcome in outcomes:
-        original = originals[outcome.path]
-        if outcome.new == original:
-            continue
-        try:
-            with open(outcome.path, "rb") as handle:
-                if handle.read() != original:
-                    errors.append(f"{outcome.path}:1:1: error: changed by someone else during the review; "
-                                  "left as it is (run again)")
-                    continue
-            write_atomic(outcome.path, outcome.new)
-            written += 1
-        except OSError as exc:
-            errors.append(f"{outcome.path}:1:1: error: cannot write: {exc.strerror or exc}")
-    return written
+    changed = [outcome for outcome in outcomes if outcome.new != originals[outcome.path]]
+    done: List[str] = []
+    try:
+        for outcome in changed:
+            try:
+                with open(outcome.path, "rb") as handle:
+                    if handle.read() != originals[outcome.path]:
+                        errors.append(f"{outcome.path}:1:1: error: changed by someone else during the review; "
+                                      "left as it is (run again)")
+                        continue
+                write_atomic(outcome.path, outcome.new)
+                done.append(outcome.path)
+            except OSError as exc:
+                errors.append(f"{outcome.path}:1:1: error: cannot write: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        left = [outcome.path for outcome in changed if outcome.path not in done]
+        print(f"\ngluon-codemod: interrupted while writing: written: {', '.join(done) or 'none'}; left unchanged: "
+              f"{', '.join(left)}", file=sys.stderr)
+        raise
+    return len(done)
 
 
 def _summary(items: List[Review], outcomes: List[Outcome], errors: List[str], written: int,

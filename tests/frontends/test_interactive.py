@@ -273,3 +273,17 @@ def test_a_broken_file_and_a_fifo_do_not_stop_the_review(two_files):
     assert "2 files rewritten, 2 fixes applied" in output
     assert child.exitstatus == 2
     assert (two_files / "b_save.py").read_text() == UNSAFE_NEW and (two_files / "broken.py").read_text() == BROKEN
+
+
+def test_a_file_changed_during_the_review_is_not_overwritten(two_files):
+    child = _spawn(two_files, "--interactive", ".")
+    child.expect(PROMPT)  # b_save.py's question: a_net.py's safe fix is waiting to be written
+    edited = OLD_NET + "# edited in an editor meanwhile\n"
+    write(two_files / "a_net.py", edited)
+    child.sendline("y")
+    child.expect("a_net.py:1:1: error: changed by someone else during the review; left as it is")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert (two_files / "a_net.py").read_text() == edited
+    assert (two_files / "b_save.py").read_text() == UNSAFE_NEW
