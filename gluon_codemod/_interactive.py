@@ -282,10 +282,14 @@ def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
     return [f for f in outcome.findings if f.fixed] + left
 
 
-def _notebook_outcome(item: Review) -> Outcome:
+def _notebook_outcome(item: Review, errors: List[str]) -> Outcome:
     from ._notebook import process_notebook
 
     new, cells = process_notebook(item.original, item.transform)
+    for cell in cells:
+        if cell.error is not None:  # that cell is left as it is; the others are fixed
+            errors.append(f"{item.path}:cell {cell.cell}:{cell.error.line}:{cell.error.col + 1}: error: "
+                          f"{cell.error.message}")
     return Outcome(item.path, new, [f for cell in cells for f in cell.findings])
 
 
@@ -328,7 +332,7 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
             break
     outcomes = _settled_outcomes([i for i in items if not i.notebook], paths, options) \
         if any(not i.notebook for i in items) else []
-    outcomes += [_notebook_outcome(i) for i in items if i.notebook]
+    outcomes += [_notebook_outcome(i, errors) for i in items if i.notebook]
     written = _write(items, outcomes, errors)
     return _summary(items, outcomes, errors, written, quit_at)
 

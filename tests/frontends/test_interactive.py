@@ -287,3 +287,14 @@ def test_a_file_changed_during_the_review_is_not_overwritten(two_files):
     assert child.exitstatus == 2
     assert (two_files / "a_net.py").read_text() == edited
     assert (two_files / "b_save.py").read_text() == UNSAFE_NEW
+
+
+def test_a_notebook_cell_that_cannot_be_parsed_is_reported_and_the_others_reviewed(project):
+    cells = [code(["def f(:\n"], cell_id="bad"), code(UNSAFE_OLD.splitlines(keepends=True), cell_id="ok")]
+    path = project / "nb.ipynb"
+    path.write_text(json.dumps(notebook(cells), indent=1) + "\n")
+    child = _spawn(project, "--interactive", "nb.ipynb")
+    assert _answer(child, lambda *site: "y") == [("nb.ipynb", 2, 3, "GLN007")]
+    assert "nb.ipynb:cell 1:1:7: error: cannot parse" in child.transcript.getvalue()
+    assert child.exitstatus == 2
+    assert json.loads(path.read_text())["cells"][1]["source"] == UNSAFE_NEW.splitlines(keepends=True)
