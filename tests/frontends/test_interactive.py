@@ -5,11 +5,12 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 
 import pytest
 
-from .conftest import BROKEN, NEW_NET, OLD_NET, write
+from .conftest import BROKEN, EXAMPLES, NEW_NET, OLD_NET, REPO, run_process, write
 from .test_notebooks import code, notebook
 
 pexpect = pytest.importorskip("pexpect")
@@ -298,3 +299,42 @@ def test_a_notebook_cell_that_cannot_be_parsed_is_reported_and_the_others_review
     assert "nb.ipynb:cell 1:1:7: error: cannot parse" in child.transcript.getvalue()
     assert child.exitstatus == 2
     assert json.loads(path.read_text())["cells"][1]["source"] == UNSAFE_NEW.splitlines(keepends=True)
+
+
+SHOP = os.path.join(REPO, "tests", "codemod", "projects", "shop", "before")
+
+
+@pytest.fixture
+def shop_and_examples(tmp_path_factory):
+    """Two copies of a real multi-module project (with the bundled examples in it)."""
+    copies = []
+    for name in ("interactive", "batch"):
+        root = tmp_path_factory.mktemp(name) / "shop"
+        shutil.copytree(SHOP, str(root))
+        shutil.copytree(EXAMPLES, str(root / "examples"))
+        copies.append(root)
+    return copies
+
+
+def _tree(root) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_yes_to_every_question_is_fix_with_unsafe_fixes(shop_and_examples):
+    interactive, batch = shop_and_examples
+    child = _spawn(interactive, "--interactive=all", ".")
+    asked = _answer(child, lambda *site: "y")
+    assert len(asked) > 40 and len(set(asked)) == len(asked)  # each fix site asked about once
+    before = _tree(batch)
+    run_process(["fix", "--unsafe-fixes", "-q", "."], cwd=batch)
+    assert _tree(interactive) == _tree(batch) != before
+
+
+def test_no_to_every_question_changes_nothing(shop_and_examples):
+    interactive, _ = shop_and_examples
+    before = _tree(interactive)
+    child = _spawn(interactive, "--interactive=all", ".")
+    asked = _answer(child, lambda *site: "n")
+    assert len(asked) > 30 and "0 files rewritten, 0 fixes applied" in child.transcript.getvalue()
+    assert child.exitstatus == 1
+    assert _tree(interactive) == before
