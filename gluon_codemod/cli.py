@@ -330,6 +330,12 @@ def _main(argv: Optional[List[str]]) -> int:
     if getattr(args, "interactive", False):
         if args.paths == ["-"] or args.diff:
             parser.error("--interactive asks about files in a terminal: it cannot be combined with `-` or --diff")
+        reporting = [flag for flag, given in (("--output-format", args.output_format not in (None, "text")),
+                                              ("--output-file", args.output_file), ("--statistics", args.statistics),
+                                              ("--report", args.report)) if given]
+        if reporting:
+            parser.error(f"--interactive prints its own review and summary: it cannot be combined with "
+                         f"{', '.join(reporting)}; run `gluon-codemod check` with it after the review")
         from ._interactive import run_interactive
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)

@@ -156,6 +156,15 @@ def test_all_answer_applies_everything_after_it(two_files):
     assert (two_files / "b_save.py").read_text() == UNSAFE_NEW
 
 
+@pytest.mark.parametrize("flags", [["--report", "r.json"], ["--output-format", "sarif"], ["--statistics"],
+                                   ["--output-file", "out.txt"], ["--diff"]])
+def test_interactive_with_a_reporting_flag_is_a_usage_error(cli, two_files, capsys, flags):
+    with pytest.raises(SystemExit) as stop:
+        cli("fix", "--interactive", *flags, ".")
+    assert stop.value.code == 2 and flags[0] in capsys.readouterr().err
+    assert (two_files / "a_net.py").read_text() == OLD_NET and not (two_files / "r.json").exists()
+
+
 def test_interactive_without_a_terminal_is_refused(cli, two_files):
     run = cli("fix", "--interactive", ".")
     assert run.status == 2 and "needs a terminal" in run.err
