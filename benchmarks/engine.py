@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _corpus import gluoncv_sources  # noqa: E402
 
 from gluon_codemod import check_code, fix_code  # noqa: E402
+from gluon_codemod._batch import _cannot_contain_gluon  # noqa: E402
 from gluon_codemod._files import module_name_for  # noqa: E402
 from gluon_codemod._project import Project  # noqa: E402
 
@@ -57,6 +58,8 @@ def main():
             for path, module, data in files:
                 text = data.decode("utf-8")
                 view, tree = project.view(path), project.tree(path, text)
+                if _cannot_contain_gluon(text, module, view):  # as the command line skips them
+                    continue
                 if fixing:
                     new = fix_code(text, module_name=module, project=view, tree=tree).code
                     if new != text:

@@ -94,13 +94,17 @@ def _engine(options: Options, module_name: Optional[str], path: Optional[str] = 
             return source, []
         from ._engine import check_code, fix_code
 
+        # In the process that indexed the project, the file's tree is at hand (when the file is unchanged).
+        tree = None
+        if view is not None:
+            tree = _PROJECT.tree(path, source if isinstance(source, str) else decode_source(source).text)
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
-                                      ignore=options.ignore, module_name=module_name, project=view)
+                                      ignore=options.ignore, module_name=module_name, project=view, tree=tree)
         # Written, the file is the new code; with --diff it is still the old one, which the lines name.
         result = fix_code(source, target=options.target, select=options.select, ignore=options.ignore,
                           unsafe_fixes=options.unsafe_fixes, module_name=module_name,
-                          positions="original" if options.mode == DIFF else "fixed", project=view)
+                          positions="original" if options.mode == DIFF else "fixed", project=view, tree=tree)
         return result.code, result.findings
     return run
 

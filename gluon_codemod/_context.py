@@ -5,7 +5,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
-from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class
+from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
 from ._noqa import noqa_texts, suppresses
 from .analysis.scopes import Scopes
 
@@ -37,6 +37,9 @@ def _child_fields(kind: type) -> Tuple[Tuple[str, bool], ...]:
                        if declared.get(name, "*").rstrip("?*") not in _LEAF_FIELD_TYPES)
         _CHILD_FIELDS[kind] = fields
     return fields
+
+
+_STATEMENT_NODES = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 class FileIndex:
@@ -79,6 +82,31 @@ class FileIndex:
                 nodes.extend(kids)
         self.nodes = nodes
         self._by_type: Dict[type, List[ast.AST]] = {}
+        self._scopes: Optional[Scopes] = None
+        self._statement_children: Optional[Dict[int, List[ast.AST]]] = None
+
+    @property
+    def statement_children(self) -> Dict[int, List[ast.AST]]:
+        """`children` restricted to statements (and the `except`/`case` clauses that hold them); a node
+        with children keeps its entry, an empty list when none of them is a statement."""
+        if self._statement_children is None:
+            kinds, children = _STATEMENT_NODES, self.children
+            found: Dict[int, List[ast.AST]] = {}
+            nodes = [self.tree]
+            for node in nodes:  # statements only: their expressions are never entered
+                kids = children.get(id(node))
+                if kids is not None:
+                    statements = found[id(node)] = [kid for kid in kids if isinstance(kid, kinds)]
+                    nodes.extend(statements)
+            self._statement_children = found
+        return self._statement_children
+
+    @property
+    def scopes(self) -> Scopes:
+        """Which class definition a name stands for at a place (see `analysis.scopes`)."""
+        if self._scopes is None:
+            self._scopes = Scopes(self.tree, self.parent, self.of_type)
+        return self._scopes
 
     def of_type(self, kind: type) -> List[ast.AST]:
         found = self._by_type.get(kind)
@@ -122,7 +150,6 @@ class FileContext:
         self.parents: List[ast.AST] = []
         self.tree = tree
         self._index: Optional[FileIndex] = None
-        self._scopes: Optional[Scopes] = None
         self._shared: Dict[object, object] = {}
         self._noqa_texts: Optional[Dict[int, str]] = None
         self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
@@ -132,15 +159,21 @@ class FileContext:
     @property
     def index(self) -> FileIndex:
         if self._index is None:
-            self._index = FileIndex(self.tree)
+            # A project's file is analysed several times while its plan settles: its index is kept.
+            # (Only the trees the project holds have entries: they stay alive, so their ids name them.)
+            kept = self.project.indexes if self.project is not None else None
+            found = kept.get(id(self.tree)) if kept is not None else None
+            if found is None:
+                found = FileIndex(self.tree)
+                if kept is not None and id(self.tree) in kept:
+                    kept[id(self.tree)] = found
+            self._index = found
         return self._index
 
     @property
     def scopes(self) -> Scopes:
         """Which class definition a name stands for at a place (see `analysis.scopes`)."""
-        if self._scopes is None:
-            self._scopes = Scopes(self.tree, self.index.parent, self.index.of_type)
-        return self._scopes
+        return self.index.scopes
 
     def local_classes(self, name: str, at: ast.AST) -> Optional[List[ast.ClassDef]]:
         """The file's class definitions `name` stands for at node `at` (None: not a class of the file)."""
@@ -210,23 +243,36 @@ class FileContext:
                     changed = True
 
     def _looks_like_block(self, cls: ast.ClassDef) -> bool:
-        if any(self.is_block_class_expr(base) for base in cls.bases):
+        imports = self._imports_around(cls)
+        if any(self.is_block_class_expr(base, imports) for base in cls.bases):
             return True
         # A class deriving from an unresolvable base (imported from a sibling module) that defines
         # `hybrid_forward` is a Gluon block all the same.
         return any(isinstance(n, ast.FunctionDef) and n.name == "hybrid_forward" for n in cls.body)
 
+    def _imports_around(self, node: ast.AST) -> Optional[ImportTable]:
+        """The imports visible where `node` stands when functions around it import names of their own
+        (the module's are `self.imports`), else None. Asked before the traversal has seen those imports."""
+        functions = []
+        parent = self.parent_of(node)
+        while parent is not None:
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.append(parent)
+            parent = self.parent_of(parent)
+        imports = [i for function in reversed(functions) for i in scope_imports(function.body)]
+        return self.imports.extended(imports) if imports else None
+
     def is_block_class(self, cls: ast.ClassDef) -> bool:
         return id(cls) in self.block_class_ids
 
-    def is_block_class_expr(self, expr: ast.AST) -> bool:
+    def is_block_class_expr(self, expr: ast.AST, imports: Optional[ImportTable] = None) -> bool:
         """Whether `expr`, where it stands, names a Block class: one of the file's (in scope), one of
-        another module of the project, or Gluon's."""
+        another module of the project, or Gluon's. `imports`: those visible there, if not the module's."""
         if isinstance(expr, ast.Name):
             local = self.local_classes(expr.id, expr)
             if local is not None:
                 return any(self.is_block_class(cls) for cls in local)
-        qualified = self.imports.qualify(expr)
+        qualified = (imports or self.imports).qualify(expr)
         if is_gluon_block_class(qualified):
             return True
         if self.project is not None:

@@ -100,7 +100,9 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
                 continue  # the plan needs the signatures a rule would change, not the edits of calls
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     if dispatch:
-        _walk(tree, ctx, dispatch, ctx.index.children)
+        # Planning visits definitions only, and no statement sits inside an expression (a lambda holds
+        # none): its walk keeps to statements, which is all that the context's stacks follow.
+        _walk(tree, ctx, dispatch, ctx.index.statement_children if planning else ctx.index.children)
     if project is not None:
         consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
     results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))

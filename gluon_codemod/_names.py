@@ -6,7 +6,7 @@ such as `mxnet.gluon.nn.Dense`, following the aliases the file imported.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Optional
 
 GLUON = "mxnet.gluon"
 
@@ -34,16 +34,43 @@ def as_gluon(module: str) -> str:
     return module
 
 
+_NAME, _ATTRIBUTE = ast.Name, ast.Attribute
+
+
 def dotted(expr: ast.AST) -> Optional[str]:
     """`a.b.c` for a chain of attributes on a name, else None."""
-    parts = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    # (Asked hundreds of thousands of times per run: a name and `a.b` take the short paths.)
+    kind = type(expr)
+    if kind is _NAME:
+        return expr.id
+    if kind is not _ATTRIBUTE:
         return None
-    parts.append(expr.id)
+    value = expr.value
+    if type(value) is _NAME:
+        return f"{value.id}.{expr.attr}"
+    parts = [expr.attr]
+    while type(value) is _ATTRIBUTE:
+        parts.append(value.attr)
+        value = value.value
+    if type(value) is not _NAME:
+        return None
+    parts.append(value.id)
     return ".".join(reversed(parts))
+
+
+def scope_imports(body: list) -> List[ast.AST]:
+    """The imports a function body binds in its own scope: in compound statements too, not in the
+    functions and classes it defines."""
+    found = []
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in ("body", "orelse", "finalbody"):
+                found += scope_imports(getattr(node, block, None) or [])
+            for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+                found += scope_imports(clause.body)
+    return found
 
 
 class ImportTable:
@@ -75,6 +102,15 @@ class ImportTable:
                 else:
                     self.names[alias.asname or alias.name] = f"{module}.{alias.name}"
 
+    def extended(self, nodes: Iterable[ast.AST]) -> "ImportTable":
+        """A copy that also knows the imports among `nodes` (a function's own, for the classes it defines)."""
+        table = ImportTable()
+        table.package, table.names, table.star_from = self.package, dict(self.names), list(self.star_from)
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                table.add(node)
+        return table
+
     def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
         if not node.level:
             return node.module
@@ -94,6 +130,8 @@ class ImportTable:
         root, _, rest = name.partition(".")
         target = self.names.get(root)
         if target is None:
+            if not self.star_from:
+                return None
             for module in self.star_from:
                 if root in _STAR_EXPORTS.get(module, ()) or (module.startswith(GLUON + ".") and root[:1].isupper()):
                     target = f"{module}.{root}"

@@ -19,6 +19,7 @@ from ._finding import SourceError
 from ._source import decode_source, might_contain_gluon
 from .analysis.modules import find_root, module_name
 from .analysis.plan import Plan, ProjectView
+from .analysis.prefix_flow import ARGS
 from .analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
@@ -62,6 +63,8 @@ class Project:
         self.in_run = None if in_run is None else {os.path.abspath(p) for p in in_run}
         #: Per file (absolute path): the (line, code) of fixes the user declined (see `ProjectView.declined`).
         self.declined: Dict[str, frozenset] = {}
+        #: The `FileIndex` of each kept tree (by `id`; None until built), shared by the analyses of a file.
+        self._indexes: Dict[int, object] = {id(source.tree): None for source in sources.values()}
 
     def without_sources(self) -> "Project":
         """The index and the plan only (what worker processes and the cache need)."""
@@ -107,7 +110,7 @@ class Project:
         module = self.index.by_path.get(absolute)
         return ProjectView(self.index, self.plan, module, path,
                            rewritten=self.in_run is None or absolute in self.in_run,
-                           declined=self.declined.get(absolute, frozenset()))
+                           declined=self.declined.get(absolute, frozenset()), indexes=self._indexes)
 
     def tree(self, path: str, text: str) -> Optional[ast.Module]:
         """The tree indexed for `path`, if it was parsed from exactly `text`."""
@@ -142,6 +145,7 @@ class Project:
                 pass
             return view.facts
 
+        plain = self._plain_statuses(definers)
         facts_of: Dict[str, object] = {}
         dirty = definers
         for _ in range(_MAX_ROUNDS):
@@ -150,7 +154,7 @@ class Project:
             for _ in range(_MAX_STATUS_ROUNDS):
                 for source in dirty:
                     facts_of[source.path] = run(source, planning=True, select=["GLN003"])
-                statuses, removed = {}, set()
+                statuses, removed = dict(plain), set()
                 for source in definers:
                     statuses.update(facts_of[source.path].statuses)
                     removed |= facts_of[source.path].removed
@@ -183,8 +187,24 @@ class Project:
         return plan
 
     def _defines_callables(self, source: ProjectSource) -> bool:
+        """Whether the module defines a Block class, or a function that may take `prefix`/`params` (it
+        declares one, or takes `**kwargs`): the callables whose statuses the plan needs. Any other
+        function of it takes neither: its statuses are known from the index (`_plain_statuses`)."""
         module = self.index.by_path.get(os.path.abspath(source.path))
-        return module is None or bool(module.classes) or bool(module.functions)
+        return module is None or any(info.is_block for info in module.classes.values()) or any(
+            _may_take_prefix(signature) for signature in module.functions.values())
+
+    def _plain_statuses(self, definers) -> Dict:
+        """The statuses of the module-level functions that take neither `prefix` nor `params` in the
+        modules not analysed for the plan: None, as the analysis would say."""
+        analysed = {os.path.abspath(source.path) for source in definers}
+        return {(f"{module.name}:{name}", arg): None for path, module in self.index.by_path.items()
+                if path not in analysed for name, signature in module.functions.items()
+                if not _may_take_prefix(signature) for arg in ARGS}
+
+
+def _may_take_prefix(signature) -> bool:
+    return signature.varkw or any(signature.declares(name) for name in ARGS)
 
 
 def _changed_keys(old_statuses, statuses, old_removed, removed) -> set:

@@ -92,8 +92,29 @@ def _shown(path: str) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
+def _code_stamp() -> str:
+    """The tool's own modules and rules, by size and modification time: a plan cached by other code (an
+    upgrade, or a development checkout edited since) is not read back."""
+    global _CODE_STAMP
+    if _CODE_STAMP is None:
+        from . import analysis, rules
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        digest = hashlib.sha256(__version__.encode())
+        for folder in (here, *analysis.__path__, *rules.__path__):
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".py"):
+                    info = os.stat(os.path.join(folder, name))
+                    digest.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        _CODE_STAMP = digest.hexdigest()
+    return _CODE_STAMP
+
+
+_CODE_STAMP: Optional[str] = None
+
+
 def _key(paths: Iterable[str], run: Optional[Sequence[str]], options: tuple) -> str:
-    digest = hashlib.sha256(repr((__version__, options)).encode())
+    digest = hashlib.sha256(repr((_code_stamp(), options)).encode())
     for path in sorted(paths, key=os.path.abspath):  # the same files, however the run spells them
         try:
             info = os.stat(path)

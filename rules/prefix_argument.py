@@ -48,7 +48,8 @@ import libcst as cst
 
 from gluon_codemod._rule import Edit, Invalid, Rule, Valid
 from gluon_codemod._cst import drop_call_args
-from gluon_codemod.analysis.prefix_flow import PrefixFlow, _declares, _leading_positional, _span, pure
+from gluon_codemod.analysis.prefix_flow import (
+    PrefixFlow, _declares, _leading_positional, _span, pure, unpacked_argument)
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -64,23 +65,6 @@ def _drop(keywords, slots):
             return node.with_changes(func=node.func.with_changes(value=apply(node.func.value, fix)))
         return inner(node, fix)
     return apply
-
-
-def _unpacked_prefix(node: ast.Call):
-    """The `'prefix'` key of `**{'prefix': ...}` or the keyword of `**dict(prefix=...)` in the call."""
-    for keyword in node.keywords:
-        if keyword.arg is not None:
-            continue
-        value = keyword.value
-        if isinstance(value, ast.Dict):
-            for key in value.keys:
-                if isinstance(key, ast.Constant) and key.value == "prefix":
-                    return key
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
-            for inner in value.keywords:
-                if inner.arg == "prefix":
-                    return inner
-    return None
 
 
 class PrefixArgument(Rule):
@@ -248,7 +232,7 @@ class PrefixArgument(Rule):
                 self.report(keyword, "`{callee}` uses its `prefix` argument for more than the Block prefix, which "
                             "the new API removes; pass that value under another name", callee=callee)
             return
-        unpacked = _unpacked_prefix(node)
+        unpacked = unpacked_argument(node, "prefix")
         if unpacked is not None:
             self.report(unpacked, "`{callee}` is given a `prefix` inside `**{{...}}`, which the new API removes; "
                         "delete the `'prefix'` entry", callee=callee)

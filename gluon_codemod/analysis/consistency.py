@@ -15,7 +15,8 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from .._finding import Finding
-from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional
+from .plan import Unfollowed
+from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
 
 
 def _flow(ctx) -> PrefixFlow:
@@ -48,10 +49,13 @@ def callee_signature(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[st
 
 
 def passed(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) -> Optional[Tuple[ast.AST, str]]:
-    """(the argument, how: "keyword", "position" or "*args") by which `call` passes parameter `name`."""
+    """(the argument, how: "keyword", "position", "*args" or "**{}") by which `call` passes parameter `name`."""
     keyword = next((k for k in call.keywords if k.arg == name), None)
     if keyword is not None:
         return keyword.value, "keyword"
+    unpacked = unpacked_argument(call, name)
+    if unpacked is not None:
+        return unpacked, "**{}"
     if name not in positional:
         return None
     slot = positional.index(name) + skip
@@ -97,7 +101,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             value, how = found
             if (key, name) in plan.kept:
                 if report_kept:
-                    message = (f"`{label}` keeps its `{name}` parameter for now because {plan.kept[(key, name)]}; "
+                    message = (f"`{label}` keeps its `{name}` parameter for now because {view.kept(key, name)}; "
                                "remove this argument together with the parameter")
                     sink(Finding("GLN003", value.lineno, value.col_offset, message, end_line=value.end_lineno,
                                  end_col=value.end_col_offset), None)
@@ -109,11 +113,12 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             if not _dropped(drops.get(span, ()), name, how, positional, skip):
                 why = {"keyword": f"`{name}=` is not removed by this run",
                        "position": f"its positional `{name}` is not removed by this run",
-                       "*args": f"`{name}` may be inside its `*args`"}[how]
+                       "*args": f"`{name}` may be inside its `*args`",
+                       "**{}": f"its `{name}` is inside `**{{...}}`, which this run does not edit"}[how]
             elif _commented(flow, call, value):
                 why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
             if why is not None:
-                facts.unfollowed.setdefault((key, name), f"the call at {view.display}:{call.lineno} passes it ({why})")
+                facts.unfollowed.setdefault((key, name), Unfollowed(view.display, call.lineno, why))
 
 
 def _note_factory(flow: PrefixFlow, facts, func: ast.FunctionDef) -> None:

@@ -17,6 +17,19 @@ from .project import ClassInfo, ModuleInfo, ProjectIndex
 Key = Tuple[str, str]  # (callable key `module:qualname`, parameter name)
 
 
+@dataclass(frozen=True)
+class Unfollowed:
+    """A call that passes a parameter whose removal it would not follow: why the parameter stays."""
+
+    path: str  # the call's file, as the run names it
+    line: int  # in the code the plan was settled on
+    why: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"the call at {where} passes it ({self.why})"
+
+
 @dataclass
 class Plan:
     #: What a callable does with `prefix`/`params` it receives: "gluon" (only hands it to Blocks),
@@ -24,8 +37,8 @@ class Plan:
     statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
     #: Parameters the rules remove from a callable's signature.
     removed: Set[Key] = field(default_factory=set)
-    #: Parameters that stay because a call would not follow their removal: the reason.
-    kept: Dict[Key, str] = field(default_factory=dict)
+    #: Parameters that stay because a call would not follow their removal: that call.
+    kept: Dict[Key, Unfollowed] = field(default_factory=dict)
 
     def callable_names(self) -> Set[str]:
         """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
@@ -39,9 +52,8 @@ class Facts:
 
     statuses: Dict[Key, Optional[str]] = field(default_factory=dict)
     removed: Set[Key] = field(default_factory=set)
-    #: Calls passing a parameter whose removal is planned, and that no edit of this run drops:
-    #: (callable key, parameter) -> "line: why".
-    unfollowed: Dict[Key, str] = field(default_factory=dict)
+    #: Calls passing a parameter whose removal is planned, and that no edit of this run drops.
+    unfollowed: Dict[Key, Unfollowed] = field(default_factory=dict)
     #: The callables whose statuses or removals this analysis read (another module's), and those whose
     #: kept parameters it read: it must run again if one of these entries of the plan changes.
     consulted: Set[str] = field(default_factory=set)
@@ -53,7 +65,7 @@ class ProjectView:
 
     def __init__(self, index: ProjectIndex, plan: Optional[Plan], module: Optional[ModuleInfo], path: str = "",
                  applied: bool = False, rewritten: bool = True, planning: bool = False,
-                 declined: AbstractSet[Tuple[int, str]] = frozenset()):
+                 declined: AbstractSet[Tuple[int, str]] = frozenset(), indexes: Optional[dict] = None):
         self.index = index
         self.plan = plan if plan is not None else Plan()
         self.module = module
@@ -67,6 +79,8 @@ class ProjectView:
         #: (line, code) of the findings whose fixes the user declined (`fix --interactive`): they count
         #: as silenced by a `# noqa` there, for this run's edits and plan, without a comment being written.
         self.declined = declined
+        #: The project's `FileIndex` of each tree it keeps (by `id`), shared by the analyses of a file.
+        self.indexes = indexes
         self.facts = Facts()
 
     @property
@@ -96,7 +110,8 @@ class ProjectView:
     def kept(self, key: str, name: str) -> Optional[str]:
         """Why the plan keeps parameter `name` of callable `key`, or None."""
         self.facts.consulted_kept.add(key)
-        return self.plan.kept.get((key, name))
+        call = self.plan.kept.get((key, name))
+        return call.describe(after_fix=self.applied) if call is not None else None
 
     def removes(self, key: str, name: str) -> bool:
         """Whether this run removes parameter `name` from callable `key`'s signature."""

@@ -51,6 +51,24 @@ def _leading_positional(call: ast.Call) -> int:
     return len(call.args)
 
 
+def unpacked_argument(call: ast.Call, name: str) -> Optional[ast.AST]:
+    """The `'prefix'` key of `**{'prefix': ...}`, or the keyword of `**dict(prefix=...)`, in `call`
+    (for `name` "prefix"), or None."""
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            continue
+        value = keyword.value
+        if isinstance(value, ast.Dict):
+            for key in value.keys:
+                if isinstance(key, ast.Constant) and key.value == name:
+                    return key
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+            for inner in value.keywords:
+                if inner.arg == name:
+                    return inner
+    return None
+
+
 def _is_kwargs_pop(stmt: ast.AST, kwargs: Optional[str], name: str) -> bool:
     """`kwargs.pop('prefix')` / `kwargs.pop('prefix', None)` as a statement of its own."""
     if not (kwargs and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):

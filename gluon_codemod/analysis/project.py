@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .._names import ImportTable, is_gluon_block_class
+from .._names import ImportTable, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 #: Parameters the new Block API removes from constructors (and that forwarders hand on).
@@ -125,7 +125,9 @@ def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], t
             # a class body sees the enclosing scopes; its methods do not see the class body's names
             _index_classes(node.body, path + [node.name], visible + [{}], table, module, classes)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            _index_classes(node.body, path + [node.name, "<locals>"], visible + [{}], table, module, classes)
+            imports = scope_imports(node.body)  # `def test(): from mxnet.gluon import nn; class L(nn.Block)`
+            inner = table.extended(imports) if imports else table
+            _index_classes(node.body, path + [node.name, "<locals>"], visible + [{}], inner, module, classes)
         else:
             for block in ("body", "orelse", "finalbody"):
                 _index_classes(getattr(node, block, None) or [], path, visible, table, module, classes)

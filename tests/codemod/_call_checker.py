@@ -112,14 +112,26 @@ def _bind(call: ast.Call, signature: Signature) -> Optional[str]:
     if not starred and len(positional) > len(signature.positional) and not signature.varargs:
         return f"takes {len(signature.positional)} positional arguments but the call passes {len(positional)}"
     filled = set(signature.positional[:len(positional)]) if not starred else set()
-    for keyword in call.keywords:
-        if keyword.arg is None:
-            continue
-        if keyword.arg in filled:
-            return f"gets `{keyword.arg}` twice"
-        if not signature.declares(keyword.arg) and not signature.varkw:
-            return f"does not take `{keyword.arg}=`"
+    for name in _keywords(call):
+        if name in filled:
+            return f"gets `{name}` twice"
+        if not signature.declares(name) and not signature.varkw:
+            return f"does not take `{name}=`"
     return None
+
+
+def _keywords(call: ast.Call) -> List[str]:
+    """The keyword names a call passes, also those unpacked from a literal `**{...}` or `**dict(...)`."""
+    names = []
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg is not None:
+            names.append(keyword.arg)
+        elif isinstance(value, ast.Dict):
+            names += [key.value for key in value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+            names += [inner.arg for inner in value.keywords if inner.arg is not None]
+    return names
 
 
 def old_api_sites(root: str) -> List[Tuple[str, int, int, str]]:

@@ -57,10 +57,14 @@ def test_the_checker_finds_a_call_left_behind(tmp_path):
                for line in found), found
 
 
-def test_a_call_that_cannot_follow_keeps_the_parameter_and_both_are_reported(tmp_path, monkeypatch):
+def test_a_call_that_cannot_follow_keeps_the_parameter_and_both_are_reported(tmp_path, monkeypatch, capsys):
     root = _copy(tmp_path, "shop")
     monkeypatch.chdir(root)
-    main(["fix", "--quiet", "."])
+    main(["fix", "."])
+    # what `fix` reports it left names the call's line in the code the plan was settled on, and says so
+    out = capsys.readouterr().out
+    assert "src/shop/model.py:19:47: GLN003 `Gate.__init__` keeps its `prefix` parameter for now because the " \
+           "call at src/shop/model.py:20 (its line before this run's fixes) passes it" in out, out
     layers = (root / "src" / "shop" / "layers.py").read_text()
     assert "def __init__(self, units, prefix=None):" in layers  # Gate keeps `prefix`, drops `params`
     findings = check_code(layers)
@@ -263,3 +267,59 @@ def test_a_declined_call_fix_keeps_the_parameter_it_passes(tmp_path, monkeypatch
                for f in fixed_model.findings), fixed_model.findings
     fixed_layers = fix_code(open(layers).read(), project=project.view(layers)).code
     assert "class PosEmbed" in fixed_layers and "prefix=None" in fixed_layers.split("class PosEmbed")[1]
+
+
+def test_a_class_defined_after_its_functions_own_gluon_import_is_a_block(tmp_path, monkeypatch):
+    # `def test(): from mxnet.gluon import nn; class L(nn.HybridBlock)` was missed silently: the class's
+    # base was resolved through the module's imports only
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "test_layers.py").write_text(
+        "def test_layer():\n"
+        "    from mxnet.gluon import nn\n"
+        "\n"
+        "    class Layer(nn.HybridBlock):\n"
+        "        def __init__(self, units, prefix=None):\n"
+        "            super(Layer, self).__init__(prefix=prefix)\n"
+        "    return Layer(3, prefix='a_')\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["fix", "--quiet", "."]) == 1  # files were changed
+    assert main(["check", "--quiet", "."]) == 0
+    fixed = (tmp_path / "test_layers.py").read_text()
+    assert "def __init__(self, units):" in fixed and "super(Layer, self).__init__()" in fixed
+    assert "return Layer(3)" in fixed
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
+    from gluon_codemod import _project_cache, rules
+
+    (tmp_path / "rule.py").write_text("")
+    monkeypatch.setattr(rules, "__path__", [str(tmp_path)])
+    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
+    before = _project_cache._code_stamp()
+    os.utime(tmp_path / "rule.py", ns=(1, 1))
+    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
+    assert _project_cache._code_stamp() != before
+
+
+def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, monkeypatch):
+    # GLN002 reports `**{'prefix': ...}` and does not rewrite it: the signature must keep `prefix`
+    root, broken = tmp_path / "project", tmp_path / "broken"
+    for folder in (root, broken):
+        (folder / "pkg").mkdir(parents=True)
+        (folder / "pyproject.toml").write_text("")
+        (folder / "pkg" / "__init__.py").write_text("")
+        (folder / "pkg" / "b.py").write_text("from .a import A\n\nx = A(3, **{'prefix': 'a_'})\n"
+                                             "y = A(3, **dict(prefix='b_'))\nz = A(4)\n")
+    (root / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                       "    def __init__(self, units, prefix=None, params=None):\n"
+                                       "        super(A, self).__init__(prefix=prefix, params=params)\n")
+    # what the tool did before: the signature lost `prefix`, the unpacked ones were only reported
+    (broken / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                         "    def __init__(self, units):\n        super(A, self).__init__()\n")
+    assert [m.rsplit(os.sep, 1)[1] for m in mismatches(str(broken))] == [
+        "b.py:3: `A` does not take `prefix=`", "b.py:4: `A` does not take `prefix=`"]
+    monkeypatch.chdir(root)
+    main(["fix", "--quiet", "pkg"])
+    assert "def __init__(self, units, prefix=None):" in (root / "pkg" / "a.py").read_text()
+    assert mismatches(str(root)) == []

@@ -65,8 +65,42 @@ def test_gluonnlp_sources(tmp_path, download_folder):
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path, filter="data")
     root = tmp_path / "gluonnlp-0.10.0"
+    assert _blocks_only_a_file_sees(root) == []
     broken, silent = _fix_and_check(root)
     assert broken == [] and silent == []
+
+
+def _blocks_only_a_file_sees(root) -> list:
+    """Classes that a file's own analysis takes for Blocks and the project index does not. The plan
+    analyses only modules where the index sees a Block (or a function that may take `prefix`), so the
+    index must see every Block a file's analysis does."""
+    import ast
+
+    from gluon_codemod._context import FileContext
+    from gluon_codemod._lines import split_lines
+    from gluon_codemod._project import Project
+
+    project = Project.load(glob.glob(os.path.join(str(root), "**", "*.py"), recursive=True))
+    missed = []
+    for source in project.sources.values():
+        module = project.index.by_path.get(os.path.abspath(source.path))
+        if module is None:
+            continue
+        ctx = FileContext(source.tree, split_lines(source.text), source.module, project=project.view(source.path),
+                          is_package=source.path.endswith("__init__.py"), source=source.text)
+        indexed = {info.qualname.rsplit(".", 1)[-1] for info in module.classes.values() if info.is_block}
+        missed += [f"{source.path}: {cls.name}" for cls in ctx.nodes_of(ast.ClassDef)
+                   if ctx.is_block_class(cls) and cls.name not in indexed]
+    return missed
+
+
+def test_the_index_sees_every_block_a_file_sees(tmp_path):
+    mxnet = pytest.importorskip("mxnet")
+    root = tmp_path / "gluon"
+    shutil.copytree(os.path.join(os.path.dirname(mxnet.__file__), "gluon"), root)
+    (root / "pyproject.toml").write_text("")
+    assert _blocks_only_a_file_sees(root) == []
+    assert _blocks_only_a_file_sees(os.path.join(os.path.dirname(__file__), "projects", "shop", "before")) == []
 
 
 @pytest.mark.slow
