@@ -80,9 +80,14 @@ def _cannot_contain_gluon(source, module_name: Optional[str], view=None) -> bool
     return not might_contain_gluon(text, module_name) and not (view is not None and view.concerns(text))
 
 
+def _view(path: Optional[str]):
+    """What the analysis of the file `path` sees of its project (None: the file alone)."""
+    return _PROJECT.view(path) if _PROJECT is not None and path and path.endswith(".py") else None
+
+
 def _engine(options: Options, module_name: Optional[str], path: Optional[str] = None):
     """source -> (new source, findings) for the chosen mode; raises SourceError."""
-    view = _PROJECT.view(path) if _PROJECT is not None and path and path.endswith(".py") else None
+    view = _view(path)
 
     def run(source):
         if _cannot_contain_gluon(source, module_name, view):
@@ -143,10 +148,16 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
         else:
             new, findings = run(data)
             result.findings = [_finding_dict(f) for f in findings]
-            if options.fix_edits and options.mode == CHECK and any(f.fix_available for f in findings):
+            left_fixable = any(f.fix_available and not f.fixed for f in findings)
+            if options.fix_edits and options.mode in (CHECK, FIX) and left_fixable:
+                # the fixes of the findings left, against the file as it is after this run (check: as it
+                # was; fix: as written, where the findings left point)
                 from ._fix_edits import fix_edits
 
-                result.edits = fix_edits(data, result.findings, options, module_name)
+                view = _view(path)
+                if view is not None and new != data:
+                    view = view.after_fix()
+                result.edits = fix_edits(new, result.findings, options, module_name, view)
     except SourceError as err:
         result.errors.append(_error_dict(err.message, err.line, err.col))
         return result, data
@@ -220,6 +231,7 @@ def process_file(path: str, options: Options) -> FileResult:
                 result.errors.append(_error_dict(f"cannot write: {exc.strerror or exc}"))
                 for finding in result.findings:  # nothing was applied: do not count these as fixed
                     finding["fixed"] = False
+                result.edits = None  # (they were against the file that could not be written)
         return result
     except Exception as exc:  # a bug of ours on one file must not stop thousands of others
         return FileResult(path, errors=[_error_dict(

@@ -15,15 +15,17 @@ from ._lines import split_lines
 from ._source import decode_source
 
 
-def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[str]) -> Dict[int, List[dict]]:
-    """finding index -> [{"offset", "length", "text"}], for the findings whose fix the engine applies
-    (unsafe ones included: the format says which is which)."""
+def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[str],
+              project=None) -> Dict[int, List[dict]]:
+    """finding index -> [{"offset", "length", "text"}], for the findings left in `data` (not `fixed`) whose
+    fix the engine applies (unsafe ones included: the format says which is which). `project`: the file's
+    `ProjectView`, as the findings were made with."""
     from ._engine import fix_code
 
     fixed = fix_code(data, target=options.target, select=options.select, ignore=options.ignore,
-                     unsafe_fixes=True, module_name=module_name, positions="original")
+                     unsafe_fixes=True, module_name=module_name, positions="original", project=project)
     applied = {(f.code, f.line, f.col + 1) for f in fixed.findings if f.fixed}
-    owners = [i for i, f in enumerate(findings) if (f["code"], f["line"], f["col"]) in applied]
+    owners = [i for i, f in enumerate(findings) if not f["fixed"] and (f["code"], f["line"], f["col"]) in applied]
     if not owners or fixed.code == data:
         return {}
     old, new = decode_source(data).text, decode_source(fixed.code).text

@@ -71,8 +71,28 @@ def with_codes(line: str, codes: Sequence[str], reason: Optional[str]) -> str:
 def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
     """`data` with a noqa comment for each finding (file positions, not notebook cells)."""
     decoded = decode_source(data)
-    lines = split_lines(decoded.text, keepends=True)
-    targets = _comment_lines(decoded.text, len(lines))
+    return decoded.encode(_with_comments(decoded.text, findings, reason))
+
+
+def add_noqa_notebook(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
+    """The notebook `data` with a noqa comment for each finding, in its cell's source line (cells are
+    analysed as one module, where the comment silences the finding as in a file)."""
+    from ._notebook import edit_cells
+
+    by_cell: Dict[int, List[dict]] = {}
+    for finding in findings:
+        by_cell.setdefault(finding["cell"], []).append(finding)
+
+    def edit(index: int, source: str, masked: str) -> str:
+        # (masked: IPython lines are `pass` placeholders there, so that the statements can be tokenized)
+        return _with_comments(source, by_cell[index], reason, masked) if index in by_cell else source
+    return edit_cells(data, edit)
+
+
+def _with_comments(text: str, findings: List[dict], reason: Optional[str], python: Optional[str] = None) -> str:
+    """`text` with the reported lines commented; `python`: the same lines as Python, to find statements in."""
+    lines = split_lines(text, keepends=True)
+    targets = _comment_lines(text if python is None else python, len(lines))
     wanted: Dict[int, List[str]] = {}
     for finding in findings:
         line = targets.get(finding["line"], finding["line"])
@@ -80,7 +100,7 @@ def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
             wanted[line].append(finding["code"])
     for line, codes in wanted.items():
         lines[line - 1] = with_codes(lines[line - 1], sorted(codes), reason)
-    return decoded.encode("".join(lines))
+    return "".join(lines)
 
 
 def run_add_noqa(results: Sequence[FileResult], reason: Optional[str], status: int,
@@ -112,22 +132,18 @@ def _comment(results: Sequence[FileResult], reason: Optional[str], files: set) -
     comments = 0
     failed = any(r.errors for r in results)
     for result in results:
-        findings = [f for f in result.findings if not f["fixed"] and f["cell"] is None]
-        if not findings or result.errors:
-            continue
-        if result.path.endswith(".ipynb") or result.path == "-":
-            print(f"gluon-codemod: {result.path}: --add-noqa does not edit notebooks or stdin; findings left",
-                  file=sys.stderr)
-            failed = True
+        notebook = result.path.endswith(".ipynb")
+        findings = [f for f in result.findings if not f["fixed"] and (f["cell"] is not None) == notebook]
+        if not findings or (result.errors and not notebook):  # (a notebook's error is one cell's)
             continue
         try:
             with open(result.path, "rb") as handle:
                 data = handle.read()
-            new = add_noqa(data, findings, reason)
+            new = (add_noqa_notebook if notebook else add_noqa)(data, findings, reason)
             if new != data:
                 write_atomic(result.path, new)
                 files.add(result.path)
-                comments += len({f["line"] for f in findings})
+                comments += len({(f["cell"], f["line"]) for f in findings})
         except (OSError, SourceError) as exc:
             print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
                   f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)

@@ -206,16 +206,8 @@ def _restore(cell: _CodeCell, new_masked: str, findings: List[Finding]) -> str:
     return restored
 
 
-def process_notebook(data: bytes, transform: Callable[[str], Tuple[str, List[Finding]]]
-                     ) -> Tuple[bytes, List[CellOutcome]]:
-    """Run `transform` (source -> (new source, findings)) on the code cells of the notebook `data`.
-
-    The cells run as one module, as the kernel runs them, so that `nn` imported in the first cell is
-    known in the third; findings are mapped back to their cell. Returns the new file bytes (`data`
-    itself when no cell changed) and one outcome per code cell with findings or an error. Outputs,
-    metadata, key order and the JSON layout are kept.
-    """
-    notebook, raw = load_notebook(data)
+def _code_cells(notebook: dict) -> Tuple[List[_CodeCell], Dict[int, CellOutcome]]:
+    """The code cells the engine sees (Python, parsable), and the errors of those it cannot."""
     outcomes: Dict[int, CellOutcome] = {}
     cells: List[_CodeCell] = []
     for index, cell in enumerate(notebook["cells"], start=1):
@@ -237,6 +229,20 @@ def process_notebook(data: bytes, transform: Callable[[str], Tuple[str, List[Fin
                 f"cannot parse: {exc.msg}", exc.lineno or 1, max((exc.offset or 1) - 1, 0)))
             continue
         cells.append(_CodeCell(index, cell, source, masked, originals))
+    return cells, outcomes
+
+
+def process_notebook(data: bytes, transform: Callable[[str], Tuple[str, List[Finding]]]
+                     ) -> Tuple[bytes, List[CellOutcome]]:
+    """Run `transform` (source -> (new source, findings)) on the code cells of the notebook `data`.
+
+    The cells run as one module, as the kernel runs them, so that `nn` imported in the first cell is
+    known in the third; findings are mapped back to their cell. Returns the new file bytes (`data`
+    itself when no cell changed) and one outcome per code cell with findings or an error. Outputs,
+    metadata, key order and the JSON layout are kept.
+    """
+    notebook, raw = load_notebook(data)
+    cells, outcomes = _code_cells(notebook)
 
     new_sources: Dict[int, str] = {}
     if cells:
@@ -283,3 +289,55 @@ def _cell_by_cell(cells: List[_CodeCell], transform, outcomes: Dict[int, CellOut
         new_sources[cell.index] = _restore(cell, new_masked, findings)
         if findings:
             outcomes[cell.index] = CellOutcome(cell.index, findings=findings)
+
+
+def locate(data: bytes, text: str, line: int) -> Tuple[Optional[int], int]:
+    """Where line `line` of `text` is in the notebook `data`: (cell index, line in that cell). `text` is
+    what `process_notebook` handed its transform: the code cells as one module, or one cell's masked
+    source when they had to be taken one by one. (None, line) when `text` is neither."""
+    cells, _ = _code_cells(load_notebook(data)[0])
+    if cells:
+        module, starts = _as_module(cells)
+        if text == module:
+            number = bisect_right(starts, line) - 1
+            return cells[number].index, line - starts[number] + 1
+    for cell in cells:
+        if cell.masked == text:
+            return cell.index, line
+    return None, line
+
+
+def cell_diff(path: str, old: bytes, new: bytes) -> str:
+    """A unified diff of the code cells whose source differs between two versions of a notebook, each
+    labelled with its cell (the JSON around the sources is the same in both)."""
+    import difflib
+
+    old_cells = load_notebook(old)[0]["cells"]
+    new_cells = load_notebook(new)[0]["cells"]
+    parts = []
+    for index, (before, after) in enumerate(zip(old_cells, new_cells), start=1):
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        a, b = _cell_source(before), _cell_source(after)
+        if a is None or b is None or a == b:
+            continue
+        for line in difflib.unified_diff(split_lines(a, keepends=True), split_lines(b, keepends=True),
+                                         fromfile=f"a/{path} (cell {index})", tofile=f"b/{path} (cell {index})"):
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of cell\n")
+    return "".join(parts)
+
+
+def edit_cells(data: bytes, edit: Callable[[int, str, str], str]) -> bytes:
+    """The notebook `data` with each code cell's source replaced by `edit(cell index, source, masked
+    source)` (masked: IPython lines as `pass` placeholders, see `mask_magics`), serialised in the file's
+    own layout as `process_notebook` does; `data` itself when no cell changed."""
+    notebook, raw = load_notebook(data)
+    cells, _ = _code_cells(notebook)
+    changed = False
+    for cell in cells:
+        new_source = edit(cell.index, cell.source, cell.masked)
+        if new_source != cell.source:
+            changed = True
+            old = cell.cell.get("source")
+            cell.cell["source"] = split_lines(new_source, keepends=True) if isinstance(old, list) else new_source
+    return _dump(notebook, _layout(raw)) if changed else data

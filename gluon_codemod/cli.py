@@ -178,7 +178,7 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
     unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else bool(config.unsafe_fixes)
     return Options(mode=mode, target=args.target or config.target or "mxnet",
                    select=tuple(select) if select is not None else None, ignore=tuple(ignore),
-                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode == CHECK,
+                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode != DIFF,
                    per_file_ignores=tuple(per_file))
 
 
@@ -319,6 +319,8 @@ def _main(argv: Optional[List[str]]) -> int:
         return args.handler(args)
     if "-" in args.paths and len(args.paths) > 1:
         parser.error("`-` (stdin) cannot be combined with other paths")
+    if getattr(args, "add_noqa", False) and args.paths == ["-"]:
+        parser.error("--add-noqa writes comments into files: it cannot read `-` (stdin); give the file's path")
     try:
         config = discover(args.config, args.no_config)
         options = _options(args, config)
@@ -328,13 +330,15 @@ def _main(argv: Optional[List[str]]) -> int:
     if getattr(args, "interactive", False):
         if args.paths == ["-"] or args.diff:
             parser.error("--interactive asks about files in a terminal: it cannot be combined with `-` or --diff")
+        reporting = [flag for flag, given in (("--output-format", args.output_format not in (None, "text")),
+                                              ("--output-file", args.output_file), ("--statistics", args.statistics),
+                                              ("--report", args.report)) if given]
+        if reporting:
+            parser.error(f"--interactive prints its own review and summary: it cannot be combined with "
+                         f"{', '.join(reporting)}; run `gluon-codemod check` with it after the review")
         from ._interactive import run_interactive
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
-        if any(path.endswith(".py") for path in files):
-            # the plan of a run that may apply unsafe fixes: the answers decide which are applied
-            use_project(project_for(files, whole=False, select=options.select, ignore=options.ignore,
-                                    target=options.target, unsafe_fixes=True))
         return run_interactive(files, options, ask_safe=args.interactive_all)
     out = Stdout()
     interrupted: Optional[int] = None

@@ -1,6 +1,7 @@
 """Gradual adoption: `check --add-noqa[=REASON]` and `per-file-ignores`."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,54 @@ def test_per_file_ignores_errors(cli, project, value, message):
     write(project / "a.py", OLD_NET)
     run = cli("check", "a.py")
     assert run.status == 2 and message in run.err and "pyproject.toml" in run.err
+
+
+def test_add_noqa_on_stdin_is_a_usage_error(project):
+    # with --stdin-filename the findings are of stdin's text: they must not be written into the file on disk
+    write(project / "net.py", OLD_NET)
+    run = subprocess.run([sys.executable, "-m", "gluon_codemod", "check", "--add-noqa", "-", "--stdin-filename",
+                          "net.py"], cwd=str(project), input=OLD_NET.encode(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    assert run.returncode == 2 and b"cannot read `-`" in run.stderr
+    assert (project / "net.py").read_text() == OLD_NET
+
+
+# -- notebooks ----------------------------------------------------------------------------------------------
+def _notebook_bytes(cells, indent="\t", bom=True, crlf=True) -> bytes:
+    from .test_notebooks import code, notebook
+
+    text = json.dumps(notebook([code(source, cell_id=f"c{n}") for n, source in enumerate(cells)]),
+                      indent=indent, ensure_ascii=False) + "\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+
+
+def test_add_noqa_comments_notebook_cells_in_their_layout_and_is_idempotent(cli, project):
+    # a magic line before the finding (masked as Python for the engine, kept as it is), a call over two
+    # lines, a cell without findings, and a BOM, CRLF and tabs kept
+    imports = ["%matplotlib inline\n", "from mxnet import gluon\n", "net = gluon.nn.HybridSequential()\n"]
+    save = ["net.save_params(\n", "    'model.params')\n", "print('é')"]
+    clean = "x = 1\n"
+    path = project / "nb.ipynb"
+    path.write_bytes(_notebook_bytes([imports, save, clean]))
+    assert cli("check", "nb.ipynb").status == 1
+    run = cli("check", "--add-noqa=later", "nb.ipynb")
+    assert run.status == 0 and "added noqa comments to 1 line in 1 file" in run.err
+    expected = _notebook_bytes([imports, ["net.save_params(  # noqa: GLN007 later\n", "    'model.params')\n",
+                                          "print('é')"], clean])
+    assert path.read_bytes() == expected
+    assert (cli("check", "nb.ipynb").status, cli("check", "nb.ipynb").out) == (0, "")
+    again = cli("check", "--add-noqa", "nb.ipynb")
+    assert again.status == 0 and "0 lines in 0 files" in again.err and path.read_bytes() == expected
+
+
+def test_add_noqa_in_a_notebook_with_a_broken_cell_comments_the_others(cli, project):
+    path = project / "nb.ipynb"
+    path.write_bytes(_notebook_bytes([["def f(:\n"], ["from mxnet import gluon\n", "net = gluon.nn.Dense(2)\n",
+                                                      "net.save_params('x')"]], indent=1, bom=False, crlf=False))
+    run = cli("check", "--add-noqa", "nb.ipynb")
+    assert run.status == 2  # the broken cell is still an error
+    source = json.loads(path.read_text())["cells"][1]["source"]
+    assert source[-1] == "net.save_params('x')  # noqa: GLN007"
+    assert cli("check", "nb.ipynb").out == ""  # only the error is left

@@ -34,13 +34,16 @@ def _apply(text: str, replacements) -> str:
 
 
 # -- SARIF -------------------------------------------------------------------------------------------------
+def _sarif_schema():
+    with open(os.path.join(HERE, "sarif-schema-2.1.0.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def test_sarif_is_valid_2_1_0_with_rules_and_fixes(cli, mixed):
     run = cli("check", "--output-format", "sarif", "-q", ".")
     assert run.status == 2  # broken.py
     document = json.loads(run.out)
-    with open(os.path.join(HERE, "sarif-schema-2.1.0.json"), encoding="utf-8") as handle:
-        schema = json.load(handle)
-    jsonschema.Draft4Validator(schema).validate(document)
+    jsonschema.Draft4Validator(_sarif_schema()).validate(document)
     assert document["version"] == "2.1.0"
     sarif_run = document["runs"][0]
     rules = sarif_run["tool"]["driver"]["rules"]
@@ -70,6 +73,40 @@ def test_sarif_is_valid_2_1_0_with_rules_and_fixes(cli, mixed):
     notes = sarif_run["invocations"][0]["toolExecutionNotifications"]
     assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["broken.py"]
     assert sarif_run["invocations"][0]["executionSuccessful"] is False
+
+
+def test_fix_sarif_carries_the_fixes_left_against_the_written_file(cli, project):
+    # a safe fix applied (the `with` dedented: every later line moves) and an unsafe one left in the same
+    # file: the replacement of the one left applies to the file as written, and gives what
+    # `fix --unsafe-fixes` writes
+    old = OLD_NET.replace("            self.dense = nn.Dense(3)\n",
+                          "            self.dense = nn.Dense(3)\n        self.collect_params().save('x.params')\n")
+    write(project / "net.py", old)
+    write(project / "unsafe.py", UNSAFE)
+    write(project / "manual.py", UNFIXABLE)
+    run = cli("fix", "--output-format", "sarif", "-q", ".")
+    assert run.status == 1
+    document = json.loads(run.out)
+    jsonschema.Draft4Validator(_sarif_schema()).validate(document)
+    results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]): r
+               for r in document["runs"][0]["results"]}
+    assert set(results) == {("net.py", "GLN006"), ("unsafe.py", "GLN007"), ("manual.py", "GLN001")}
+    assert "fixes" not in results[("manual.py", "GLN001")]
+    written = (project / "net.py").read_text()
+    assert "name_scope" not in written  # the safe fix was written
+    left = results[("net.py", "GLN006")]
+    assert left["properties"]["applicability"] == "unsafe"
+    assert left["locations"][0]["physicalLocation"]["region"]["startLine"] == 8  # in the written file
+    change = left["fixes"][0]["artifactChanges"][0]
+    expected = {}
+    for name in ("net.py", "unsafe.py"):
+        write(project / "copy" / name, (project / name).read_text())
+    cli("fix", "--unsafe-fixes", "-q", "copy")
+    for name in ("net.py", "unsafe.py"):
+        expected[name] = (project / "copy" / name).read_text()
+    assert _apply(written, change["replacements"]) == expected["net.py"]
+    change = results[("unsafe.py", "GLN007")]["fixes"][0]["artifactChanges"][0]
+    assert _apply((project / "unsafe.py").read_text(), change["replacements"]) == expected["unsafe.py"]
 
 
 # -- GitHub ------------------------------------------------------------------------------------------------
