@@ -6,6 +6,7 @@ statements that hold edits `_positions`; this module is their public face: `chec
 from __future__ import annotations
 
 import ast
+import difflib
 from typing import Dict, List, Optional, Tuple, Union
 
 import libcst as cst
@@ -14,6 +15,7 @@ from libcst.metadata import MetadataWrapper
 from ._apply import Fixer, add_imports
 from ._detect import TARGETS, _analyze, analyze  # noqa: F401 (re-exported)
 from ._finding import Finding, FixResult, SourceError
+from ._lines import split_lines
 from ._positions import transform_statements as _transform_statements
 from ._rule import FixContext
 from ._source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
@@ -88,7 +90,7 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     for finding, edit in results:
         finding.fixed = edit is not None and id(edit) in fixer.applied
     if new_text != text:
-        findings = _restate_left(findings, new_text, new_tree, positions == "fixed", select=select,
+        findings = _restate_left(findings, text, new_text, new_tree, positions == "fixed", select=select,
                                  ignore=ignore, target=target, module_name=module_name,
                                  project=project.after_fix() if project is not None else None)
     for finding, edit in results:  # after restating, which matches findings by their messages as detected
@@ -98,7 +100,7 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     return FixResult(_encode(new_text, how) if new_text != text else source, findings)
 
 
-def _restate_left(findings: List[Finding], new_text: str, new_tree: ast.Module, move: bool,
+def _restate_left(findings: List[Finding], text: str, new_text: str, new_tree: ast.Module, move: bool,
                   **analysis) -> List[Finding]:
     """The findings not fixed, as a check of the rewritten code reports them: one whose code a fix removed
     (a `.prefix` read inside a removed `prefix=` argument) is gone; with `move`, the others point into the
@@ -107,20 +109,44 @@ def _restate_left(findings: List[Finding], new_text: str, new_tree: ast.Module, 
     if not left_codes:
         return findings
     again, _ = _analyze(new_text, tree=new_tree, **dict(analysis, select=left_codes))
-    pending: Dict[Tuple[str, str], List[Finding]] = {}
-    for finding, _ in again:
-        pending.setdefault((finding.code, finding.message), []).append(finding)
+    waiting: Dict[Tuple[str, str], List[Finding]] = {}
+    for finding in findings:
+        if not finding.fixed:
+            waiting.setdefault((finding.code, finding.message), []).append(finding)
+    now_of: Dict[int, Finding] = {}
+    added = []  # only the rewritten code has these (a fix that does not settle in one pass)
+    old_line = None
+    for now, _ in again:
+        candidates = waiting.get((now.code, now.message))
+        if not candidates:
+            added.append(now)
+            continue
+        if len(candidates) > 1:  # the same message twice (two calls of one class): the one at this line
+            old_line = old_line or _old_lines(text, new_text)
+            line = old_line(now.line)
+            candidates.sort(key=lambda f: (abs(f.line - line), f.line))
+        now_of[id(candidates.pop(0))] = now
     restated = []
     for finding in findings:
         if not finding.fixed:
-            matches = pending.get((finding.code, finding.message))
-            if not matches:
+            now = now_of.get(id(finding))
+            if now is None:
                 continue
-            now = matches.pop(0)
             if move:
                 finding.line, finding.col = now.line, now.col
                 finding.end_line, finding.end_col = now.end_line, now.end_col
         restated.append(finding)
-    # A finding only the rewritten code has (a fix that does not settle in one pass) is added; it can only
-    # point into the rewritten code.
-    return restated + [finding for left in pending.values() for finding in left]
+    return restated + added
+
+
+def _old_lines(text: str, new_text: str):
+    """new line number -> the line of `text` it comes from (or where it was inserted)."""
+    matcher = difflib.SequenceMatcher(None, split_lines(text), split_lines(new_text), autojunk=False)
+    blocks = matcher.get_opcodes()
+
+    def old_line(line: int) -> int:
+        for tag, i1, i2, j1, j2 in blocks:
+            if j1 < line <= j2 or (j1 == j2 == line - 1):
+                return i1 + (line - j1) if tag == "equal" else i1 + 1
+        return line
+    return old_line

@@ -19,7 +19,7 @@ from ._finding import SourceError
 from ._source import decode_source, might_contain_gluon
 from .analysis.modules import find_root, module_name
 from .analysis.callees import Status
-from .analysis.plan import Plan, ProjectView
+from .analysis.plan import KeptByDefinition, Plan, ProjectView
 from .analysis.prefix_flow import ARGS
 from .analysis.project import ProjectIndex, index_module
 
@@ -165,6 +165,10 @@ class Project:
                 dirty = [s for s in definers if facts_of[s.path].consulted & changed]
                 if not dirty:
                     break
+            for source in definers:  # parameters their own callables cannot drop: their calls get findings
+                for key, why in facts_of[source.path].kept_by_definition.items():
+                    if key not in plan.kept or isinstance(plan.kept[key], KeptByDefinition):
+                        plan.kept[key] = why
             if not plan.removed:
                 break
             # The calls that pass a removed parameter: in the files naming a callable the plan changes (`cls(...)`

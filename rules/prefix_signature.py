@@ -47,6 +47,7 @@ import libcst as cst
 from gluon_codemod._cst import drop_call_args, has_comment, remove_items
 from gluon_codemod._rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
+from gluon_codemod.analysis.plan import KeptByDefinition
 from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \
     _shown, _span, pure
 
@@ -347,6 +348,9 @@ class PrefixSignature(Rule):
                 # (every removal is settled with the project's calls beforehand; none is made without it)
                 problem = "the project's plan did not settle its removal with the calls of the project"
             if problem is not None:
+                if view is not None and view.planning and not self.ctx.suppressed(arg.lineno, self.code):
+                    # (its calls elsewhere in the project are reported with this reason)
+                    view.facts.kept_by_definition[(flow.function_key(func), name)] = KeptByDefinition(problem)
                 self.report(arg, "`{name}` is no longer a Block constructor argument; `{func}` cannot drop it "
                             "automatically because {problem}: remove the parameter and its arguments by hand",
                             name=name, func=label, problem=problem)

@@ -10,7 +10,7 @@ reason) until nothing changes. Every file is then analysed once more with the se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import AbstractSet, Dict, Optional, Set, Tuple
+from typing import AbstractSet, Dict, Optional, Set, Tuple, Union
 
 from .callees import Status
 from .project import ClassInfo, ModuleInfo, ProjectIndex
@@ -31,14 +31,26 @@ class Unfollowed:
         return f"the call at {where} passes it ({self.why})"
 
 
+@dataclass(frozen=True)
+class KeptByDefinition:
+    """A parameter that its own callable cannot drop (a comment inside it, a `# noqa` on the argument
+    that hands it on, ...): why."""
+
+    why: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        return self.why
+
+
 @dataclass
 class Plan:
     #: What each callable does with the `prefix`/`params` it receives (see `callees.Status`).
     statuses: Dict[Key, Optional[Status]] = field(default_factory=dict)
     #: Parameters the rules remove from a callable's signature.
     removed: Set[Key] = field(default_factory=set)
-    #: Parameters that stay because a call would not follow their removal: that call.
-    kept: Dict[Key, Unfollowed] = field(default_factory=dict)
+    #: Parameters that stay: because a call would not follow their removal (that call), or because their
+    #: own callable cannot drop them (why).
+    kept: Dict[Key, Union[Unfollowed, KeptByDefinition]] = field(default_factory=dict)
 
     def callable_names(self) -> Set[str]:
         """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
@@ -54,6 +66,8 @@ class Facts:
     removed: Set[Key] = field(default_factory=set)
     #: Calls passing a parameter whose removal is planned, and that no edit of this run drops.
     unfollowed: Dict[Key, Unfollowed] = field(default_factory=dict)
+    #: Parameters that only hand the argument on to Blocks, and that their callable cannot drop: why.
+    kept_by_definition: Dict[Key, KeptByDefinition] = field(default_factory=dict)
     #: The callables whose statuses or removals this analysis read (another module's), and those whose
     #: kept parameters it read: it must run again if one of these entries of the plan changes.
     consulted: Set[str] = field(default_factory=set)
@@ -107,11 +121,14 @@ class ProjectView:
         self.facts.consulted.add(key)
         return self.plan.statuses.get((key, name), Status.UNKNOWN)
 
-    def kept(self, key: str, name: str) -> Optional[str]:
-        """Why the plan keeps parameter `name` of callable `key`, or None."""
+    def kept(self, key: str, name: str, by_calls_only: bool = False) -> Optional[str]:
+        """Why the plan keeps parameter `name` of callable `key`, or None. `by_calls_only`: only when a
+        call keeps it (a callable's own reason is its analysis's to find again)."""
         self.facts.consulted_kept.add(key)
-        call = self.plan.kept.get((key, name))
-        return call.describe(after_fix=self.applied) if call is not None else None
+        why = self.plan.kept.get((key, name))
+        if why is None or (by_calls_only and isinstance(why, KeptByDefinition)):
+            return None
+        return why.describe(after_fix=self.applied)
 
     def removes(self, key: str, name: str) -> bool:
         """Whether this run removes parameter `name` from callable `key`'s signature."""

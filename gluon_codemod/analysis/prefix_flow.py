@@ -25,6 +25,7 @@ GLUON_PREFIX_SLOT = {
 _NO_PARAMS = {"Lambda", "HybridLambda"}
 _NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
 ARGS = ("prefix", "params")
+_DROPPERS = ("GLN002", "GLN003")  # the rules whose fixes drop `prefix`/`params` arguments
 
 
 def pure(expr: ast.AST) -> bool:
@@ -508,7 +509,7 @@ class PrefixFlow:
     def _problem(self, func, name: str) -> Optional[str]:
         view = self.ctx.project
         if view is not None:
-            reason = view.kept(self.function_key(func), name)
+            reason = view.kept(self.function_key(func), name, by_calls_only=True)
             if reason is not None:
                 return reason
         arg = _declares(func, name)
@@ -535,6 +536,8 @@ class PrefixFlow:
                     return f"a comment sits inside or after the argument at line {call.lineno}"
         for use in self.uses(func, name):  # a function it hands the argument to must drop it as well
             call = self.forward_of(use, name)
+            if call is not None and self._kept_by_noqa(use, call):
+                return f"a `# noqa` (or a declined fix) keeps `{name}` in the call it is handed on to at line {use.lineno}"
             base = self.base_init(call) if call is not None else None
             kind = base[0] if base else (self.callee(call) if call is not None else None)
             target = self.signature(kind)[0] if isinstance(kind, (FileClass, Factory)) else None
@@ -549,6 +552,11 @@ class PrefixFlow:
                 if signature is not None and signature.declares(name) and not view.removes(owner.key, name):
                     return f"it hands `{name}` to `{owner.qualname}` of `{owner.module}`, which keeps it"
         return None
+
+    def _kept_by_noqa(self, use: ast.AST, call: ast.Call) -> bool:
+        """The argument `use` that hands a parameter on stays: the fixes that would drop it (GLN002 for a
+        Gluon child, GLN003 for a base constructor or a class of the project) are silenced where it is."""
+        return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno} for code in _DROPPERS)
 
     def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
         """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""

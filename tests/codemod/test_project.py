@@ -323,3 +323,38 @@ def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, mon
     main(["fix", "--quiet", "pkg"])
     assert "def __init__(self, units, prefix=None):" in (root / "pkg" / "a.py").read_text()
     assert mismatches(str(root)) == []
+
+
+def test_a_noqa_on_the_argument_a_class_hands_prefix_on_with_keeps_the_parameter(tmp_path, monkeypatch, capsys):
+    # the base constructor call keeps `prefix=prefix` (noqa): the signature cannot lose `prefix`, so no
+    # call of the project loses it either, and each call passing it elsewhere gets a finding
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                           "    def __init__(self, units, prefix=None, params=None):\n"
+                                           "        super(A, self).__init__(prefix=prefix, params=params)  # noqa\n")
+    (tmp_path / "pkg" / "b.py").write_text("from .a import A\n\nz = A(4, prefix='c_')\nw = A(4, 'd_')\n")
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "pkg"])
+    out = capsys.readouterr().out
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nz = A(4)\nw = A(4, 'd_')\n"
+    assert "pkg/b.py:4:10: GLN003 `A.__init__` keeps its `prefix` parameter for now because a `# noqa`" in out, out
+    assert mismatches(str(tmp_path)) == []
+    main(["check", "--quiet", "--output-format", "concise", "pkg"])
+    assert unreported(old_api_sites("."), capsys.readouterr().out.splitlines()) == []
+
+
+def test_findings_left_with_the_same_message_keep_their_own_lines_in_a_diff(tmp_path, monkeypatch, capsys):
+    # two calls of one class that keeps `prefix`: the first one's argument is fixed (GLN002), the second
+    # is left; the diff's findings (lines of the original) name the second one's line
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                                   "    def __init__(self, units, prefix=None, params=None):\n"
+                                   "        super(A, self).__init__(prefix=prefix, params=params)  # noqa\n\n\n"
+                                   "z = A(4, prefix='c_')\nw = A(4, 'd_')\n")
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--diff", "a.py"])
+    out = "".join(capsys.readouterr())  # (the diff on stdout, the findings on stderr)
+    kept = [line for line in out.splitlines() if "keeps its `prefix` parameter" in line]
+    assert [line.split(": GLN003")[0] for line in kept] == ["a.py:10:10"], out
