@@ -10,7 +10,7 @@ import ast
 import re
 from typing import Dict, List, Optional, Tuple  # noqa: F401
 
-from .._names import dotted
+from .._names import dotted, is_gluon_block_class
 from .callees import (UNKNOWN_BLOCK, Callee, Factory, FileClass, GluonClass, ProjectClass, Status,
                       UnknownBlock)
 
@@ -120,6 +120,10 @@ class PrefixFlow:
         self._status: Dict[Tuple[int, str], Optional[Status]] = {}
         self._problems: Dict[Tuple[int, str], Optional[str]] = {}
         self._callees: Dict[int, Optional[Callee]] = {}  # every rule asks about the same calls
+        self._classmethods: Dict[int, Dict[str, ast.FunctionDef]] = {}
+        self._uses: Dict[Tuple[int, str], List[ast.Name]] = {}
+        self._scanning_calls = False  # the file's calls are being collected (`calls_of`)
+        self._guessed = False  # an answer given while collecting them had to do without them
         self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
 
     # -- what a call calls ----------------------------------------------------------------------
@@ -206,8 +210,14 @@ class PrefixFlow:
         """What `call` constructs or calls (not base constructor calls), or None."""
         found = self._callees.get(id(call), self)
         if found is self:
+            if not self._scanning_calls:
+                found = self._callees[id(call)] = self._callee(call)
+                return found
+            # While the file's calls are collected, an answer that needed them was a guess: not kept.
+            outer, self._guessed = self._guessed, False
             found = self._callee(call)
-            if not getattr(self, "_scanning_calls", False):  # (decided without the file's calls: not kept)
+            guessed, self._guessed = self._guessed, outer or self._guessed
+            if not guessed:
                 self._callees[id(call)] = found
         return found
 
@@ -242,8 +252,9 @@ class PrefixFlow:
                 target = self.classmethod_of(cls, func.attr)
                 if target is not None:
                     return Factory(target)
+        # (`class_at` found no class of the project in `func`: only a Gluon class is left)
         qualified = self.ctx.imports.qualify(func)
-        if self.ctx.is_block_class_expr(func) and qualified:
+        if qualified and is_gluon_block_class(qualified):
             last = qualified.rsplit(".", 1)[-1]
             return None if last in _NOT_PREFIXED else GluonClass(last)
         if isinstance(func, ast.Name) and self._block_class_parameter(func.id, method):
@@ -264,7 +275,8 @@ class PrefixFlow:
     def _given_block_classes(self, func: ast.AST, arg: ast.arg) -> bool:
         """`def build(cell_type, ...)` called in the file, always with a Block class for `cell_type`
         (`build(rnn.LSTMCell, 8)`)."""
-        if self._calls is None and getattr(self, "_scanning_calls", False):
+        if self._calls is None and self._scanning_calls:
+            self._guessed = True
             return False  # asked while the file's calls are being collected: decide without them
         self._scanning_calls = True
         try:
@@ -283,10 +295,14 @@ class PrefixFlow:
                 given.append(call.args[slot])
         return bool(given) and all(self.ctx.is_block_class_expr(value) for value in given)
 
-    @staticmethod
-    def classmethod_of(cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
-        return next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == name
-                     and any(dotted(d) == "classmethod" for d in s.decorator_list)), None)
+    def classmethod_of(self, cls: ast.ClassDef, name: str) -> Optional[ast.FunctionDef]:
+        methods = self._classmethods.get(id(cls))
+        if methods is None:  # (asked for every `self.method(...)` call of the class)
+            methods = self._classmethods[id(cls)] = {}
+            for s in cls.body:
+                if isinstance(s, ast.FunctionDef) and any(dotted(d) == "classmethod" for d in s.decorator_list):
+                    methods.setdefault(s.name, s)
+        return methods.get(name)
 
     # -- signatures -------------------------------------------------------------------------------
     def signature(self, callee: Callee) -> Tuple[Optional[ast.FunctionDef], int]:
@@ -414,7 +430,13 @@ class PrefixFlow:
         return call is not None and _is_kwargs_pop(self.parent.get(id(call)), kwargs, name)
 
     def uses(self, func: ast.AST, name: str) -> List[ast.Name]:
-        return [n for n in self.ctx.walk_all(func.body) if isinstance(n, ast.Name) and n.id == name]
+        """The names `name` in `func`'s body (a list shared by every caller: do not modify)."""
+        key = (id(func), name)
+        found = self._uses.get(key)
+        if found is None:
+            found = self._uses[key] = [n for n in self.ctx.walk_all(func.body)
+                                       if isinstance(n, ast.Name) and n.id == name]
+        return found
 
     def forward_of(self, use: ast.Name, name: str):
         """The call that hands `use` on as a Block's `name`, or None. A prefix may be handed on inside
