@@ -150,9 +150,11 @@ def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, ta
 
 
 def _load(key: str) -> Optional[Project]:
+    path = os.path.join(cache_folder(), key + ".pickle")
     try:
-        with open(os.path.join(cache_folder(), key + ".pickle"), "rb") as handle:
+        with open(path, "rb") as handle:
             project = pickle.load(handle)
+        os.utime(path)  # its modification time is its last use: the least recently used go first
     except Exception:  # a missing, partial or outdated cache entry is rebuilt
         return None
     return project if isinstance(project, Project) else None
@@ -166,5 +168,28 @@ def _save(key: str, project: Project) -> None:
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(project.without_sources(), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, os.path.join(folder, key + ".pickle"))
+        _prune(folder)
     except OSError:
         pass  # a cache that cannot be written only costs time
+
+
+#: Each state of a project is an entry (a hook run after an edit writes a new one): the most recently
+#: used are kept.
+_MAX_ENTRIES = 200
+
+
+def _prune(folder: str) -> None:
+    entries = []
+    with os.scandir(folder) as found:
+        for entry in found:
+            if entry.name.endswith(".pickle"):
+                try:
+                    entries.append((entry.stat().st_mtime_ns, entry.path))
+                except OSError:
+                    pass
+    entries.sort(reverse=True)
+    for _, path in entries[_MAX_ENTRIES:]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # another process removed it, or may not: the next save tries again

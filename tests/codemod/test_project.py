@@ -358,3 +358,23 @@ def test_findings_left_with_the_same_message_keep_their_own_lines_in_a_diff(tmp_
     out = "".join(capsys.readouterr())  # (the diff on stdout, the findings on stderr)
     kept = [line for line in out.splitlines() if "keeps its `prefix` parameter" in line]
     assert [line.split(": GLN003")[0] for line in kept] == ["a.py:10:10"], out
+
+
+def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypatch):
+    # every state of a project is an entry (a hook run after each edit): the cache must not grow forever
+    from gluon_codemod import _project_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(_project_cache, "_MAX_ENTRIES", 3)
+    monkeypatch.setattr(_project_cache, "_LOADED", {})
+    (tmp_path / "pyproject.toml").write_text("")
+    module = tmp_path / "net.py"
+    keys = []
+    for step in range(5):
+        module.write_text("from mxnet.gluon import nn\n" + "x = 1\n" * step)
+        os.utime(module, ns=(step * 10**9, step * 10**9))
+        project_for([str(module)], whole=True)
+        keys.append(sorted(os.listdir(tmp_path / "cache" / "gluon-codemod")))
+    added = [next(name for name in names if name not in (keys[i - 1] if i else [])) for i, names in enumerate(keys)]
+    assert len(set(added)) == 5  # five states were written
+    assert sorted(added[-3:]) == keys[-1]  # the three used last are kept
