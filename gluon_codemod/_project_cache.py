@@ -174,8 +174,9 @@ def _save(key: str, project: Project) -> None:
 
 
 #: Each state of a project is an entry (a hook run after an edit writes a new one): the most recently
-#: used are kept.
-_MAX_ENTRIES = 200
+#: used are kept, up to this size in all. (A file outside any project is an entry of its own, a few KB:
+#: flake8 over a folder of such files needs them all.)
+_MAX_BYTES = 64 * 2**20
 
 
 def _prune(folder: str) -> None:
@@ -184,12 +185,16 @@ def _prune(folder: str) -> None:
         for entry in found:
             if entry.name.endswith(".pickle"):
                 try:
-                    entries.append((entry.stat().st_mtime_ns, entry.path))
+                    info = entry.stat()
                 except OSError:
-                    pass
+                    continue
+                entries.append((info.st_mtime_ns, info.st_size, entry.path))
     entries.sort(reverse=True)
-    for _, path in entries[_MAX_ENTRIES:]:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass  # another process removed it, or may not: the next save tries again
+    total = 0
+    for _, size, path in entries:
+        total += size
+        if total > _MAX_BYTES:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass  # another process removed it, or may not: the next save tries again

@@ -365,7 +365,7 @@ def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypa
     from gluon_codemod import _project_cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(_project_cache, "_MAX_ENTRIES", 3)
+    monkeypatch.setattr(_project_cache, "_MAX_BYTES", 2**30)  # set below, to three entries' size
     monkeypatch.setattr(_project_cache, "_LOADED", {})
     (tmp_path / "pyproject.toml").write_text("")
     module = tmp_path / "net.py"
@@ -374,7 +374,10 @@ def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypa
         module.write_text("from mxnet.gluon import nn\n" + "x = 1\n" * step)
         os.utime(module, ns=(step * 10**9, step * 10**9))
         project_for([str(module)], whole=True)
-        keys.append(sorted(os.listdir(tmp_path / "cache" / "gluon-codemod")))
+        folder = tmp_path / "cache" / "gluon-codemod"
+        keys.append(sorted(os.listdir(folder)))
+        if step == 0:  # entries of this project are about this size: room for three
+            _project_cache._MAX_BYTES = 3 * (folder / keys[0][0]).stat().st_size + 100
     added = [next(name for name in names if name not in (keys[i - 1] if i else [])) for i, names in enumerate(keys)]
     assert len(set(added)) == 5  # five states were written
     assert sorted(added[-3:]) == keys[-1]  # the three used last are kept
