@@ -12,6 +12,8 @@ from .parameter import DeferredInitializationError
 
 # Flags of Gluon 1.x's explicit hybridize() signature that are not CachedOp flags.
 _NOT_CACHEDOP_FLAGS = ('clear', 'partition_if_dynamic')
+# The input format of a graph traced from one tensor argument (`_nest.flatten([x])`).
+_ONE_TENSOR = [_nest.LEAF]
 
 
 def _decode(value):
@@ -129,6 +131,12 @@ class HybridBlock(Block):
         raise NotImplementedError('%s must override hybrid_forward()' % type(self).__name__)
 
     def forward(self, x, *args):
+        if not args and isinstance(x, ndarray.NDArray):
+            # The usual call, one array: no nesting to flatten or check (forward is on the
+            # path of every layer call, so its overhead is the runtime's overhead).
+            if self._active:
+                return self._call_cached_op(x)
+            return self._eager_forward(x.ctx, x)
         leaves = _nest.leaves_of([x, list(args)])
         has_nd = any(isinstance(a, ndarray.NDArray) for a in leaves)
         has_sym = any(isinstance(a, symbol.Symbol) for a in leaves)
@@ -146,6 +154,11 @@ class HybridBlock(Block):
         if self._active:
             return self._call_cached_op(x, *args)
         ctx = next(a.ctx for a in leaves if isinstance(a, ndarray.NDArray))
+        return self._eager_forward(ctx, x, *args)
+
+    def _eager_forward(self, ctx, x, *args):
+        """`hybrid_forward(mx.nd, ...)` with the Parameters' values on `ctx` (deferred
+        initialization done here at the first call)."""
         numpy = is_np_array()
         with ctx:
             try:
@@ -282,6 +295,23 @@ class HybridBlock(Block):
             self._clear_cached_op()
         if self._cached_op is None:
             self._build_cache(*args)
+        if (len(args) == 1 and self._in_format == _ONE_TENSOR
+                and isinstance(args[0], ndarray.NDArray)):
+            leaves, ctx = args, args[0].ctx  # the usual call: nothing to flatten or compare
+        else:
+            leaves, ctx = self._checked_leaves(args)
+        call = [leaves[ref] if is_data else ref._data_in(ctx, numpy)
+                for is_data, ref in self._cached_op_args]
+        with ctx:
+            out = self._cached_op(*call)
+        if isinstance(out, ndarray.NDArray):
+            out = [out]
+        if numpy and not isinstance(out[0], mx.np.ndarray):
+            out = _np.to_numpy(out)  # a legacy graph (SymbolBlock, legacy island) in numpy mode
+        return _nest.regroup(out, self._out_format)
+
+    def _checked_leaves(self, args):
+        """The tensors of `args` and their one context; the nesting must be the traced one."""
         leaves, fmt = _nest.flatten(list(args), strict=True)
         if _nest.strip_trailing_none(fmt) != _nest.strip_trailing_none(self._in_format):
             raise ValueError('The argument structure of HybridBlock does not match the cached '
@@ -293,16 +323,7 @@ class HybridBlock(Block):
             raise ValueError('The inputs of hybridized {} live on multiple contexts {}; a '
                              'hybridized block takes inputs on one context. Move them with '
                              'as_in_context(ctx).'.format(type(self).__name__, sorted(map(str, ctxs))))
-        ctx = leaves[0].ctx
-        call = [leaves[ref] if is_data else ref._data_in(ctx, numpy)
-                for is_data, ref in self._cached_op_args]
-        with ctx:
-            out = self._cached_op(*call)
-        if isinstance(out, ndarray.NDArray):
-            out = [out]
-        if numpy and not isinstance(out[0], mx.np.ndarray):
-            out = _np.to_numpy(out)  # a legacy graph (SymbolBlock, legacy island) in numpy mode
-        return _nest.regroup(out, self._out_format)
+        return leaves, leaves[0].ctx
 
     def optimize_for(self, x, *args, backend=None, backend_opts=None, **kwargs):
         """Hybridizes and builds the cached graph for the given inputs without running it."""

@@ -288,6 +288,11 @@ class Parameter(_stock.Parameter):
         """`data(ctx)` for forward paths, which read the array mode once per call."""
         if self._stype != 'default':
             return self.data(ctx)  # raises: sparse values are read with row_sparse_data()
+        ctx_list = self._ctx_list
+        if self._data is not None and len(ctx_list) == 1 and ctx_list[0] == ctx:
+            # One context, the asked one (the usual case): no slot lookup. A legacy or numpy
+            # view only when the array's kind is not the current mode's (`in_mode`).
+            return in_mode(self._data[0], numpy)
         return self._check_and_get(self._data, ctx, numpy)
 
     def list_data(self):

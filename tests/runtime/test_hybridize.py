@@ -60,6 +60,32 @@ def test_s6_3_hybridized_input_rules(x):
         net([x, x], x)
 
 
+class Either(HybridBlock):
+    """Takes one array or a one-array list (the one-array call has a fast path)."""
+
+    def hybrid_forward(self, F, x):
+        return (x[0] if isinstance(x, list) else x) * 2
+
+
+def test_s6_3_one_array_and_one_array_list_are_different_structures(x):
+    for traced, other in ((x, [x]), ([x], x)):
+        net = Either()
+        net.hybridize()
+        net(traced)
+        with pytest.raises(ValueError, match='argument structure of HybridBlock does not match'):
+            net(other)
+
+
+@pytest.mark.parametrize('hybridize', [False, True], ids=['eager', 'hybridized'])
+def test_s6_6_input_on_a_context_without_the_parameters(tiny, hybridize):
+    net = tiny.Dense(2, in_units=5)
+    net.initialize(ctx=mx.cpu(0))
+    net.hybridize(active=hybridize)
+    assert net(mx.nd.ones((1, 5), ctx=mx.cpu(0))).shape == (1, 2)
+    with pytest.raises(RuntimeError, match='was not initialized on context cpu\\(1\\)'):
+        net(mx.nd.ones((1, 5), ctx=mx.cpu(1)))
+
+
 def test_s6_3_nested_and_none_inputs_and_outputs_both_modes(x):
     net = TwoInputs()
     net.initialize()
