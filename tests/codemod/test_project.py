@@ -23,6 +23,15 @@ def _copy(tmp_path, name):
     return target
 
 
+def _package(root, a: str, b: str) -> None:
+    """A project of one package `pkg` with modules `a` and `b`."""
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "a.py").write_text(a)
+    (root / "pkg" / "b.py").write_text(b)
+
+
 def _tree(root):
     return {os.path.relpath(os.path.join(folder, f), root): open(os.path.join(folder, f)).read()
             for folder, dirs, files in os.walk(root) for f in files if f.endswith(".py")
@@ -191,13 +200,9 @@ def test_a_folder_without_init_files_is_fixed_in_one_pass(tmp_path, monkeypatch)
 
 def test_a_call_whose_argument_carries_a_comment_keeps_the_parameter(tmp_path, monkeypatch):
     # the call's edit would refuse to drop a commented argument: the signature must not change without it
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
-                                           "    def __init__(self, units, prefix=None):\n"
-                                           "        super(A, self).__init__(prefix=prefix)\n")
-    (tmp_path / "pkg" / "b.py").write_text("from .a import A\n\nx = A(3,\n      'a_',  # the prefix\n      )\n")
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super(A, self).__init__(prefix=prefix)\n",
+             "from .a import A\n\nx = A(3,\n      'a_',  # the prefix\n      )\n")
     monkeypatch.chdir(tmp_path)
     main(["fix", "--quiet", "--unsafe-fixes", "."])
     assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "a.py").read_text()
@@ -305,18 +310,13 @@ def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
 def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, monkeypatch):
     # GLN002 reports `**{'prefix': ...}` and does not rewrite it: the signature must keep `prefix`
     root, broken = tmp_path / "project", tmp_path / "broken"
-    for folder in (root, broken):
-        (folder / "pkg").mkdir(parents=True)
-        (folder / "pyproject.toml").write_text("")
-        (folder / "pkg" / "__init__.py").write_text("")
-        (folder / "pkg" / "b.py").write_text("from .a import A\n\nx = A(3, **{'prefix': 'a_'})\n"
-                                             "y = A(3, **dict(prefix='b_'))\nz = A(4)\n")
-    (root / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
-                                       "    def __init__(self, units, prefix=None, params=None):\n"
-                                       "        super(A, self).__init__(prefix=prefix, params=params)\n")
+    calls = "from .a import A\n\nx = A(3, **{'prefix': 'a_'})\ny = A(3, **dict(prefix='b_'))\nz = A(4)\n"
+    _package(root, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                   "    def __init__(self, units, prefix=None, params=None):\n"
+                   "        super(A, self).__init__(prefix=prefix, params=params)\n", calls)
     # what the tool did before: the signature lost `prefix`, the unpacked ones were only reported
-    (broken / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
-                                         "    def __init__(self, units):\n        super(A, self).__init__()\n")
+    _package(broken, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                     "    def __init__(self, units):\n        super(A, self).__init__()\n", calls)
     assert [m.rsplit(os.sep, 1)[1] for m in mismatches(str(broken))] == [
         "b.py:3: `A` does not take `prefix=`", "b.py:4: `A` does not take `prefix=`"]
     monkeypatch.chdir(root)
@@ -328,13 +328,10 @@ def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, mon
 def test_a_noqa_on_the_argument_a_class_hands_prefix_on_with_keeps_the_parameter(tmp_path, monkeypatch, capsys):
     # the base constructor call keeps `prefix=prefix` (noqa): the signature cannot lose `prefix`, so no
     # call of the project loses it either, and each call passing it elsewhere gets a finding
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "a.py").write_text("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
-                                           "    def __init__(self, units, prefix=None, params=None):\n"
-                                           "        super(A, self).__init__(prefix=prefix, params=params)  # noqa\n")
-    (tmp_path / "pkg" / "b.py").write_text("from .a import A\n\nz = A(4, prefix='c_')\nw = A(4, 'd_')\n")
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None, params=None):\n"
+                       "        super(A, self).__init__(prefix=prefix, params=params)  # noqa\n",
+             "from .a import A\n\nz = A(4, prefix='c_')\nw = A(4, 'd_')\n")
     monkeypatch.chdir(tmp_path)
     main(["fix", "pkg"])
     out = capsys.readouterr().out
