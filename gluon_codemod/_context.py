@@ -84,6 +84,7 @@ class FileIndex:
         self._by_type: Dict[type, List[ast.AST]] = {}
         self._scopes: Optional[Scopes] = None
         self._statement_children: Optional[Dict[int, List[ast.AST]]] = None
+        self._walks: Dict[int, List[ast.AST]] = {}
 
     @property
     def statement_children(self) -> Dict[int, List[ast.AST]]:
@@ -118,13 +119,16 @@ class FileIndex:
         return found
 
     def walk(self, node: ast.AST) -> List[ast.AST]:
-        """`list(ast.walk(node))` for a node of the tree, without the `expr_context` singletons."""
-        children = self.children
-        found = [node]
-        for item in found:
-            kids = children.get(id(item))
-            if kids:
-                found.extend(kids)
+        """`list(ast.walk(node))` for a node of the tree, without the `expr_context` singletons (a list
+        kept for the next caller, as the rules walk the same functions again: do not modify it)."""
+        found = self._walks.get(id(node))
+        if found is None:
+            children = self.children
+            found = self._walks[id(node)] = [node]
+            for item in found:
+                kids = children.get(id(item))
+                if kids:
+                    found.extend(kids)
         return found
 
 
@@ -203,7 +207,8 @@ class FileContext:
         return self.index.parent.get(id(node))
 
     def walk(self, node: ast.AST) -> List[ast.AST]:
-        """`list(ast.walk(node))` for a node of this module, from the index (without `Load()`...)."""
+        """`list(ast.walk(node))` for a node of this module, from the index (without `Load()`...). Do not
+        modify the list."""
         return self.index.walk(node)
 
     def walk_all(self, nodes: Iterable[ast.AST]) -> List[ast.AST]:

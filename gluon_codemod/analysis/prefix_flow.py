@@ -482,7 +482,7 @@ class PrefixFlow:
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
         if kwargs is None:
             return []  # nothing to pop from
-        return [s for s in self.ctx.walk(func) if _is_kwargs_pop(s, kwargs, name)
+        return [s for s in self.ctx.walk(func) if type(s) is ast.Expr and _is_kwargs_pop(s, kwargs, name)
                 and self.enclosing(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) is func]
 
     def calls_of(self, func: ast.AST) -> List[Tuple[ast.Call, int]]:
