@@ -5,6 +5,7 @@ both sides on `mx.np` inputs. The models below only run on `mx.np` arrays (`np.d
 check that silently fell back to legacy arrays fails their build.
 """
 import json
+import os
 import subprocess
 import sys
 
@@ -147,6 +148,14 @@ def test_d2l_models_verify_in_numpy_mode(runtime, write, row, source, expr, shap
     assert list(report.modes.values())[0]["mode"] == "numpy"
     if expr == "RNNLM()":
         assert row(report, expr, "sharing").detail == "1 tied group(s)"  # embedding.weight = decoder.weight
+
+
+def test_model_zoo_resnet_verifies_in_numpy_mode(runtime, zoo_dir):
+    # 1.9.1's model zoo, unchanged, under --np: stock Gluon's layers switch to mx.np themselves
+    path = os.path.join(zoo_dir, "resnet.py")
+    report = verify(path, ["resnet18_v1(classes=10)"], [(1, 3, 32, 32)], numpy=True)
+    assert _all_ok(report), report.format()
+    assert report.modes == {path: {"mode": "numpy", "why": "--np"}}
 
 
 def test_np_flag_runs_a_file_without_set_np_in_numpy_mode(runtime, write):
