@@ -168,10 +168,8 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
 
 def _verify_file(file_run, report, workspace, file, module_name, exprs, options, env, log, say, save,
                  numpy: Optional[bool]) -> None:
-    from ._mode import detect_file
-
     name = os.path.basename(file)
-    why = {True: "--np", False: None}.get(numpy) or (detect_file(file) if numpy is None else None)
+    why = _numpy_reason(file, numpy)
     plan = {"count": len(exprs) if exprs is not None else 0, "done": 0, "start": time.perf_counter()}
 
     def on_plan(models):
@@ -206,20 +204,25 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         save()
 
 
+def _numpy_reason(file: str, numpy: Optional[bool]) -> Optional[str]:
+    """Why FILE is to run in numpy mode (`--np`, or what its source does), or None for ndarray mode."""
+    from ._mode import detect_file
+
+    if numpy is not None:
+        return "--np" if numpy else None
+    found = detect_file(file)
+    return f"the file {found}" if found else None
+
+
 def _mode_row(why: Optional[str], ran_numpy: Optional[bool], forced: Optional[bool]) -> dict:
     """`{"mode": "numpy" | "ndarray", "why": ...}`: the mode the models ran in, and what decided it."""
-    if ran_numpy is None:  # the import failed: the mode the file was to run in
-        return {"mode": "numpy" if why else "ndarray", "why": why or ("--no-np" if forced is False else
-                                                                      "nothing in the file turns numpy mode on")}
-    if ran_numpy and not why:
+    if ran_numpy is None or ran_numpy == bool(why):  # None: the import failed; the mode it was to run in
+        default = "--no-np" if forced is False else "nothing in the file turns numpy mode on"
+        return {"mode": "numpy" if why else "ndarray", "why": why or default}
+    if ran_numpy:
         return {"mode": "numpy", "why": "the file's import turned numpy mode on"
                 + (" (despite --no-np)" if forced is False else "")}
-    if not ran_numpy and why:
-        return {"mode": "ndarray", "why": f"the file's import turned numpy mode off (though it {why})"
-                if why != "--np" else "the file's import turned numpy mode off (despite --np)"}
-    if why:
-        return {"mode": "numpy", "why": why if why == "--np" else f"the file {why}"}
-    return {"mode": "ndarray", "why": "--no-np" if forced is False else "nothing in the file turns numpy mode on"}
+    return {"mode": "ndarray", "why": f"the file's import turned numpy mode off (despite: {why})"}
 
 
 def _real_paths(text: Optional[str], workspace) -> Optional[str]:

@@ -208,6 +208,27 @@ def test_no_np_cannot_undo_set_np_at_import(runtime, write):
     assert report.modes[path] == {"mode": "numpy", "why": "the file's import turned numpy mode on (despite --no-np)"}
 
 
+def test_the_mode_reported_is_the_one_the_import_left(runtime, write):
+    path = write("reset.py", """
+        from mxnet import npx
+        from mxnet.gluon import nn
+
+        npx.set_np()
+        npx.reset_np()  # back to legacy arrays before any model is built
+
+
+        def mlp():
+            net = nn.Sequential()
+            net.add(nn.Dense(3, in_units=4))
+            return net
+    """)
+    report = verify(path, ["mlp()"], [(2, 4)], skip=["training", "checkpoint", "hybrid"])
+    assert report.exit_code == 0, report.format()
+    assert report.modes[path] == {
+        "mode": "ndarray", "why": "the file's import turned numpy mode off (despite: the file calls npx.set_np() "
+                                  "on line 5)"}
+
+
 @pytest.mark.parametrize("source, why", [
     ("from mxnet import np, npx\nnpx.set_np()\n", "calls npx.set_np() on line 2"),
     ("import mxnet as mx\nmx.npx.set_np()\n", "calls mx.npx.set_np() on line 2"),
