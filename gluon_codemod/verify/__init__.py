@@ -67,6 +67,13 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="inputs are drawn uniformly from [LOW, HIGH) (default 0,1)")
     parser.add_argument("--int-values", action="store_true",
                         help="draw whole numbers (token ids for an Embedding), stored with --dtype")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--np", dest="numpy", action="store_const", const=True, default=None,
+                      help="numpy mode: npx.set_np() before FILE is imported, inputs as mx.np arrays (by default "
+                           "when FILE calls npx.set_np() or uses @use_np)")
+    mode.add_argument("--no-np", dest="numpy", action="store_const", const=False,
+                      help="ndarray mode even when FILE mentions npx.set_np()/@use_np (a file that turns numpy "
+                           "mode on when imported still runs in it)")
     parser.add_argument("--ctx", default="cpu", help="context: cpu (default), cpu(1), gpu(0)")
     parser.add_argument("--rtol", type=float, default=1e-4, help="relative tolerance (default 1e-4)")
     parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
@@ -109,10 +116,12 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
            atol: float = 1e-5, seed: int = 0, timeout: Optional[float] = 300.0, root: Optional[str] = None,
            rewritten: Optional[str] = None, unsafe_fixes: bool = False, keep: Optional[str] = None,
            input_range=(0.0, 1.0), int_values: bool = False, skip: Sequence[str] = (), onednn: bool = False,
-           report_path: Optional[str] = None, progress: Optional[Callable[[str], None]] = None):
+           report_path: Optional[str] = None, progress: Optional[Callable[[str], None]] = None,
+           numpy: Optional[bool] = None):
     """Verify the models of FILE (or of several files or folders, with `all_models`); returns a `Report`.
 
-    One rewrite of the root serves every file and model; each file runs in a child process.
+    One rewrite of the root serves every file and model; each file runs in a child process. `numpy`
+    forces numpy mode on (True) or off (False); by default each file's source decides (`_mode.detect`).
     """
     from ._load import Workspace, locate
     from ._report import Report
@@ -150,15 +159,17 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
             shapes = inputs.get(file, ()) if isinstance(inputs, dict) else inputs
             options.inputs = [tuple(s) for s in shapes]
             _verify_file(FileRun, report, workspace, file, module_name, None if all_models else list(build or []),
-                         options, env, os.path.join(tmpdir, f"child-{index}.log"), say, save)
+                         options, env, os.path.join(tmpdir, f"child-{index}.log"), say, save, numpy)
         save()
         return report
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _verify_file(file_run, report, workspace, file, module_name, exprs, options, env, log, say, save) -> None:
+def _verify_file(file_run, report, workspace, file, module_name, exprs, options, env, log, say, save,
+                 numpy: Optional[bool]) -> None:
     name = os.path.basename(file)
+    why = _numpy_reason(file, numpy)
     plan = {"count": len(exprs) if exprs is not None else 0, "done": 0, "start": time.perf_counter()}
 
     def on_plan(models):
@@ -179,16 +190,39 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         save()
 
     job = {"entries": workspace.entries, "top_names": workspace.top_names, "module": module_name,
-           "path": os.path.abspath(file), "all": exprs is None, "exprs": exprs, "options": options.to_dict()}
+           "path": os.path.abspath(file), "all": exprs is None, "exprs": exprs, "options": options.to_dict(),
+           "numpy": bool(why)}
     say(f"verify: {name}: importing both sides")
     run = file_run(job, log, env, options.timeout, on_result, on_skip, on_plan)
     run.run()
+    report.modes[os.path.abspath(file)] = _mode_row(why, run.numpy, numpy)
     report.timings["import"] = round(report.timings.get("import", 0.0) + run.import_seconds, 6)
     report.notes.extend(f"{name}: {note}" for note in run.notes)
     if run.setup_error:
         report.setup_errors.append({"file": os.path.abspath(file), "message": run.setup_error})
         say(f"verify: {name}: {run.setup_error.splitlines()[0]}")
         save()
+
+
+def _numpy_reason(file: str, numpy: Optional[bool]) -> Optional[str]:
+    """Why FILE is to run in numpy mode (`--np`, or what its source does), or None for ndarray mode."""
+    from ._mode import detect_file
+
+    if numpy is not None:
+        return "--np" if numpy else None
+    found = detect_file(file)
+    return f"the file {found}" if found else None
+
+
+def _mode_row(why: Optional[str], ran_numpy: Optional[bool], forced: Optional[bool]) -> dict:
+    """`{"mode": "numpy" | "ndarray", "why": ...}`: the mode the models ran in, and what decided it."""
+    if ran_numpy is None or ran_numpy == bool(why):  # None: the import failed; the mode it was to run in
+        default = "--no-np" if forced is False else "nothing in the file turns numpy mode on"
+        return {"mode": "numpy" if why else "ndarray", "why": why or default}
+    if ran_numpy:
+        return {"mode": "numpy", "why": "the file's import turned numpy mode on"
+                + (" (despite --no-np)" if forced is False else "")}
+    return {"mode": "ndarray", "why": f"the file's import turned numpy mode off (despite: {why})"}
 
 
 def _real_paths(text: Optional[str], workspace) -> Optional[str]:
@@ -267,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
                         rtol=args.rtol, atol=args.atol, seed=args.seed, timeout=args.timeout, root=args.root,
                         rewritten=args.rewritten, unsafe_fixes=args.unsafe_fixes, keep=args.keep,
                         input_range=args.input_range, int_values=args.int_values, skip=args.skip,
-                        onednn=args.onednn, report_path=args.report, progress=say)
+                        onednn=args.onednn, report_path=args.report, progress=say, numpy=args.numpy)
     except (ValueError, OSError) as exc:
         print(f"gluon-codemod verify: error: {exc}", file=sys.stderr)
         return 2

@@ -93,13 +93,22 @@ def close_each(names, reference, other, rtol, atol) -> Dict[str, bool]:
             for n, a, b in zip(names, reference, other)}
 
 
+def array_like(template, value: np.ndarray, ctx=None):
+    """`value` as an MXNet array of `template`'s kind (`mx.np` in numpy mode, else `mx.nd`), dtype and context."""
+    make = mx.np.array if isinstance(template, mx.np.ndarray) else mx.nd.array
+    return make(value, ctx=ctx or template.context, dtype=template.dtype)
+
+
 def values(params: Dict[str, object], names: List[str], ctx, grad: bool = False) -> List[np.ndarray]:
+    # MXNet's BatchNorm with a fixed gamma writes 1 into it without telling the engine: a read right
+    # after a forward may see the old value (spec S6.15), unless every pending write has finished
+    mx.nd.waitall()
     return [(params[n].grad(ctx) if grad else params[n].data(ctx)).asnumpy() for n in names]
 
 
 def set_values(params: Dict[str, object], names: List[str], arrays: List[np.ndarray], ctx) -> None:
     for name, value in zip(names, arrays):
-        params[name].set_data(mx.nd.array(value, ctx=ctx, dtype=value.dtype))
+        params[name].set_data(array_like(params[name].data(ctx), value, ctx))
 
 
 def walk_blocks(net, path: str = ""):

@@ -20,7 +20,7 @@ import numpy as np
 from mxnet import autograd
 
 from . import _deep
-from ._arrays import (close_each, compare, largest_diff, leaves, normalize_stock_names, parse_ctx, seed_all,
+from ._arrays import (array_like, close_each, compare, largest_diff, leaves, normalize_stock_names, parse_ctx, seed_all,
                       structural_params, to_numpy, values)
 from ._load import Side, SideError
 from ._result import Check, ModelResult, Options
@@ -89,7 +89,7 @@ def perturb(params: Dict[str, object], names: List[str], ctx, scale: float, shif
         data = param.data(ctx)
         if not np.issubdtype(np.dtype(data.dtype), np.floating):
             continue
-        data = (mx.nd.abs(data) if name.endswith("var") else data) * scale + shift
+        data = (abs(data) if name.endswith("var") else data) * scale + shift
         param.set_data(data)
 
 
@@ -97,7 +97,7 @@ def weighted_loss(net, inputs, weights, ctx):
     out = leaves(net(*inputs))
     if len(out) != len(weights):
         raise ValueError(f"{len(out)} outputs, expected {len(weights)}")
-    return sum((leaf * mx.nd.array(w, ctx=ctx, dtype=leaf.dtype)).sum() for leaf, w in zip(out, weights))
+    return sum((leaf * array_like(leaf, w, ctx)).sum() for leaf, w in zip(out, weights))
 
 
 def _backward(net, inputs, weights, params, names, ctx):
@@ -206,7 +206,8 @@ class _Run:
         arrays = []
         for shape in self.opts.inputs:
             values_ = rng.randint(int(low), int(high), shape) if self.opts.int_values else rng.uniform(low, high, shape)
-            arrays.append(mx.nd.array(values_, ctx=self.ctx, dtype=self.opts.dtype))
+            make = mx.np.array if self.opts.numpy else mx.nd.array  # numpy mode: what the file's models take
+            arrays.append(make(values_, ctx=self.ctx, dtype=self.opts.dtype))
         return arrays
 
     def _build(self) -> bool:

@@ -1,9 +1,10 @@
 """The child process that runs one file's models: `python -m gluon_codemod.verify._child FD < job.json`.
 
 It imports both sides, builds and checks each model, and writes one JSON event per line to file
-descriptor FD: `call` (a side starts a phase), `check` (a check starts), `plan` (what `--all` found),
-`result`, `skip`, `setup_error`, `done`. The parent (`_supervise`) reads them, so that a native crash,
-a hang or an exit of the user's code costs only the model (and phase) it happened in.
+descriptor FD: `call` (a side starts a phase), `check` (a check starts), `mode` (numpy or ndarray
+arrays, once imported), `plan` (what `--all` found), `result`, `skip`, `setup_error`, `done`.
+The parent (`_supervise`) reads them, so that a native crash, a hang or an exit of the user's code
+costs only the model (and phase) it happened in.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def _import(side, module_name: str, emit) -> bool:
 
 
 def run(job: dict, emit) -> None:
-    import mxnet  # noqa: F401 - loaded before the clock starts: the time limit is for the user's code
+    import mxnet  # loaded before the clock starts: the time limit is for the user's code
     from ._load import Side
     from ._result import Options
 
@@ -65,10 +66,17 @@ def run(job: dict, emit) -> None:
     except Exception:  # noqa: BLE001 - the rewrite's import reports it, with its traceback
         pass
     module_name = job["module"]
+    if job.get("numpy"):
+        # before the import: a file whose Blocks are `@use_np` (or a forced --np) builds its parameters as
+        # mx.np arrays only under numpy semantics, as it would after the user's own `npx.set_np()`
+        mxnet.npx.set_np()
     start = time.perf_counter()
     if not (_import(sides["orig"], module_name, emit) and _import(sides["new"], module_name, emit)):
         return
     emit("imported", seconds=round(time.perf_counter() - start, 6))
+    # the mode the import left is the one the models run in (a file may call npx.set_np() itself)
+    numpy = bool(mxnet.util.is_np_array())
+    emit("mode", numpy=numpy)
     from ._candidates import candidates, unbuildable
     from ._checks import verify_model
 
@@ -84,7 +92,7 @@ def run(job: dict, emit) -> None:
         for side in sides.values():
             side.elapsed = 0.0  # the time limit is per side and model
         skip = tuple(base.skip) + tuple(job["extra_skip"].get(expr, ()))
-        opts = Options.from_dict(dict(job["options"], skip=list(skip)))
+        opts = Options.from_dict(dict(job["options"], skip=list(skip), numpy=numpy))
         result, modules = verify_model(sides["orig"], sides["new"], module_name, expr, opts,
                                        progress=lambda name: emit("check", name=name))
         reason = unbuildable(result.checks[0]) if job["all"] and result.checks else None

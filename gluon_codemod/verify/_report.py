@@ -23,6 +23,7 @@ class Report:
         self.timings: Dict[str, float] = {}
         self.setup_errors: List[Dict[str, str]] = []
         self.notes: List[str] = []
+        self.modes: Dict[str, Dict[str, str]] = {}  # file -> {"mode": "numpy" | "ndarray", "why": ...}
 
     @property
     def setup_error(self):
@@ -55,7 +56,7 @@ class Report:
             "setup_error": self.setup_error, "setup_errors": self.setup_errors,
             "models": [m.to_dict() for m in self.models], "skipped": self.skipped,
             "findings": {path: [f.to_dict() for f in items] for path, items in self.used_findings().items()},
-            "rewrite_errors": self.rewrite_errors, "notes": self.notes,
+            "rewrite_errors": self.rewrite_errors, "notes": self.notes, "modes": self.modes,
             "timings": self.timings, "phase_totals": self.phase_totals(),
         }
 
@@ -94,6 +95,9 @@ class Report:
                     diff = "-" if check.max_diff is None else f"{check.max_diff:.2e}"
                     lines.append(f"{model.expr:<{width}}  {check.name:<13}  {check.status:<7}  {diff:>9}  "
                                  f"{check.detail}".rstrip())
+        for path, mode in self.modes.items():
+            where = f"{os.path.basename(path)}: " if len(self.modes) > 1 else ""
+            lines.append(f"mode: {where}{mode['mode']} ({mode['why']})")
         for item in self.skipped:
             lines.append(f"skipped {item['model']}: {item['reason']}")
         lines.extend(f"note: {note}" for note in self.notes)

@@ -37,6 +37,7 @@ class Options:
     input_range: Tuple[float, float] = (0.0, 1.0)
     int_values: bool = False
     skip: Sequence[str] = ()
+    numpy: bool = False  # inputs as `mx.np` arrays: the child sets it from the mode the file's import left
 
     def to_dict(self) -> dict:
         return {k: (list(map(list, v)) if k == "inputs" else list(v) if isinstance(v, tuple) else v)

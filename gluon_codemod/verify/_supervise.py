@@ -50,6 +50,7 @@ class FileRun:
         self.setup_error: Optional[str] = None
         self.notes: List[str] = []
         self.import_seconds = 0.0
+        self.numpy: Optional[bool] = None  # the array mode the child ran the models in, once imported
         self.extra_rows: Dict[str, List[Check]] = {}
 
     def run(self) -> None:
@@ -156,6 +157,8 @@ class FileRun:
                     self._merge(result)
                     self.on_result(result)
                     state.update(expr=None, side=None)
+                elif kind == "mode":
+                    self.numpy = event["numpy"]
                 elif kind == "note":
                     self.notes.append(event["message"])
                 elif kind == "setup_error":
