@@ -90,14 +90,13 @@ def _engine(options: Options, module_name: Optional[str], path: Optional[str] = 
     view = _view(path)
 
     def run(source):
-        if _cannot_contain_gluon(source, module_name, view):
+        text = source if isinstance(source, str) else decode_source(source).text
+        if _cannot_contain_gluon(text, module_name, view):
             return source, []
         from ._engine import check_code, fix_code
 
         # In the process that indexed the project, the file's tree is at hand (when the file is unchanged).
-        tree = None
-        if view is not None:
-            tree = _PROJECT.tree(path, source if isinstance(source, str) else decode_source(source).text)
+        tree = _PROJECT.tree(path, text) if view is not None else None
         if options.mode == CHECK:
             return source, check_code(source, target=options.target, select=options.select,
                                       ignore=options.ignore, module_name=module_name, project=view, tree=tree)

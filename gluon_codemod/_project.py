@@ -20,14 +20,12 @@ from ._source import decode_source, might_contain_gluon
 from .analysis.modules import find_root, module_name
 from .analysis.callees import Status
 from .analysis.plan import KeptByDefinition, Plan, ProjectView
-from .analysis.prefix_flow import ARGS
+from .analysis.prefix_flow import ARGS, DROPPING_RULES
 from .analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
 #: plan settles, usually in one or two.
 _MAX_ROUNDS = 8
-#: The rules whose edits drop call arguments (their `Edit.drops`): the calls' fate depends on them only.
-_DROPPING_RULES = ("GLN002", "GLN003")
 #: Rounds for the statuses of classes that hand `prefix` on to classes of other modules.
 _MAX_STATUS_ROUNDS = 6
 
@@ -175,7 +173,7 @@ class Project:
             # and `super().__init__` are in a class's own file, which names it), through the rules that drop
             # call arguments, as this run selects them.
             names = plan.callable_names()
-            droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in _DROPPING_RULES]
+            droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in DROPPING_RULES]
             unfollowed: Dict = {}
             for source in self.sources.values():
                 if any(name in source.text for name in names):

@@ -25,7 +25,7 @@ GLUON_PREFIX_SLOT = {
 _NO_PARAMS = {"Lambda", "HybridLambda"}
 _NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
 ARGS = ("prefix", "params")
-_DROPPERS = ("GLN002", "GLN003")  # the rules whose fixes drop `prefix`/`params` arguments
+DROPPING_RULES = ("GLN002", "GLN003")  # the rules whose fixes drop `prefix`/`params` arguments
 
 
 def pure(expr: ast.AST) -> bool:
@@ -578,7 +578,7 @@ class PrefixFlow:
     def _kept_by_noqa(self, use: ast.AST, call: ast.Call) -> bool:
         """The argument `use` that hands a parameter on stays: the fixes that would drop it (GLN002 for a
         Gluon child, GLN003 for a base constructor or a class of the project) are silenced where it is."""
-        return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno} for code in _DROPPERS)
+        return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno} for code in DROPPING_RULES)
 
     def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
         """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""
