@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from .analysis.modules import folders_up
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.8-3.10 only
@@ -74,15 +76,11 @@ def find_config(start: Optional[str] = None) -> Optional[str]:
     A pyproject.toml without the table is passed over, so a sub-project's packaging file does not hide
     the repository's configuration.
     """
-    directory = os.path.abspath(start or os.getcwd())
-    while True:
+    for directory in folders_up(start or os.getcwd()):
         candidate = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(candidate) and _section(candidate) is not None:
             return candidate
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
+    return None
 
 
 def load_config(path: str) -> Config:

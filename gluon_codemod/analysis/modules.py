@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional
 
 #: Files that mark a project's root, nearest first (as ruff, black and pre-commit find theirs).
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 
 
+def folders_up(folder: str) -> Iterator[str]:
+    """`folder` (made absolute), then each folder above it, up to the file system's root."""
+    current = os.path.abspath(folder)
+    while True:
+        yield current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return
+        current = parent
+
+
 def project_root(path: str) -> Optional[str]:
     """The nearest folder at or above `path` holding a root marker, or None when there is none."""
     start = os.path.abspath(path)
-    current = start if os.path.isdir(start) else os.path.dirname(start)
-    while True:
-        if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+    return next((folder for folder in folders_up(start if os.path.isdir(start) else os.path.dirname(start))
+                 if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS)), None)
 
 
 def find_root(path: str) -> str:
