@@ -140,13 +140,14 @@ def _restate_left(findings: List[Finding], text: str, new_text: str, new_tree: a
 
 
 def _old_lines(text: str, new_text: str):
-    """new line number -> the line of `text` it comes from (or where it was inserted)."""
+    """new line number -> the line of `text` it comes from (or, when rewritten or inserted, the first line
+    of the old code it takes the place of)."""
     matcher = difflib.SequenceMatcher(None, split_lines(text), split_lines(new_text), autojunk=False)
     blocks = matcher.get_opcodes()
 
     def old_line(line: int) -> int:
-        for tag, i1, i2, j1, j2 in blocks:
-            if j1 < line <= j2 or (j1 == j2 == line - 1):
+        for tag, i1, _i2, j1, j2 in blocks:
+            if j1 < line <= j2:  # (every new line is in one block; a deletion holds none)
                 return i1 + (line - j1) if tag == "equal" else i1 + 1
         return line
     return old_line

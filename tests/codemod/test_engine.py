@@ -176,3 +176,13 @@ def test_statement_by_statement_rewrite_equals_whole_tree_rewrite(monkeypatch, u
     assert fast.code != MANY_EDITS and fast.code == whole.code
     assert [(f.code, f.line, f.col, f.message, f.fixed) for f in fast.findings] == [
         (f.code, f.line, f.col, f.message, f.fixed) for f in whole.findings]
+
+
+def test_a_rewritten_line_is_traced_to_the_line_of_the_original_it_comes_from():
+    # (findings left with the same message are told apart by these lines: see `_restate_left`)
+    from gluon_codemod._engine import _old_lines
+
+    after_deletion = _old_lines("a\nb\nc\nd\n", "a\nd\n")
+    assert [after_deletion(line) for line in (1, 2)] == [1, 4]
+    after_insertion = _old_lines("a\nb\nc\n", "a\nX\nY\nb\nc\n")
+    assert [after_insertion(line) for line in range(1, 6)] == [1, 2, 2, 2, 3]
