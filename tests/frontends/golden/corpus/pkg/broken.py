@@ -1,0 +1,4 @@
+from mxnet import gluon
+
+def broken(:
+    pass
