@@ -209,7 +209,7 @@ def bench_flake8(name, paths, goal, jobs, expect_gln, repeat):
 def _plugin_alone(paths):
     """Seconds the plugin spends (first-use engine import included) given the `ast` trees and lines
     flake8 hands it, as flake8 calls it: `GluonChecker(tree, lines, filename).run()` consumed."""
-    from gluon_codemod.flake8_plugin import GluonChecker
+    from gluon_codemod.frontends.flake8_plugin import GluonChecker
 
     inputs = []
     for path in paths:
@@ -268,7 +268,7 @@ def bench_startup(runs):
             "flake8": [os.path.join(bindir, "flake8"), "--isolated", "one_file.py"],
             "gluon-codemod": [os.path.join(bindir, "gluon-codemod"), "check", "--no-config", "one_file.py"],
         }, runs, folder)
-        probe = ("import sys; from gluon_codemod.cli import main; main(['check', '-q', '--no-config', "
+        probe = ("import sys; from gluon_codemod.frontends.cli import main; main(['check', '-q', '--no-config', "
                  "'one_file.py']); print('libcst' in sys.modules)")
         libcst = subprocess.run([sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True)
     ratio = medians["gluon-codemod"] / medians["flake8"]

@@ -39,7 +39,7 @@ def _mount_rules_from_checkout() -> None:
 
 _mount_rules_from_checkout()
 
-from ._finding import Finding, FixResult, SourceError  # noqa: E402
+from .vocabulary import Finding, FixResult, SourceError  # noqa: E402
 
 __all__ = ["check_code", "fix_code", "load_project", "Finding", "FixResult", "SourceError"]
 __version__ = "0.1.0"
@@ -49,11 +49,11 @@ def __getattr__(name):
     # The engine (and libcst with it) is imported on first use, so that the flake8 plugin and the
     # command line pay nothing for it on files that cannot contain Gluon code.
     if name in ("check_code", "fix_code"):
-        from . import _engine
+        from .engine import _engine
 
         return getattr(_engine, name)
     if name == "load_project":
-        from ._project_cache import project_for
+        from .run._project_cache import project_for
 
         return project_for
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from .._finding import Finding
+from ..vocabulary import Finding
 from .callees import Factory, FileClass, ProjectClass
 from .plan import Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument

@@ -5,12 +5,12 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
-from ._names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
+from ..analysis._names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
 from ._noqa import noqa_texts, suppresses
-from .analysis.scopes import Scopes
+from ..analysis.scopes import Scopes
 
 if TYPE_CHECKING:
-    from .analysis.plan import ProjectView
+    from ..analysis.plan import ProjectView
 
 # Field types of the `ast` grammar that never hold a node; `expr_context` holds the shared `Load()`/`Store()`/
 # `Del()` singletons, which carry nothing their parent's `ctx` attribute does not.

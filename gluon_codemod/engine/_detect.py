@@ -5,12 +5,12 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from ._context import FileContext
-from ._finding import Finding, SourceError
+from ..vocabulary import Finding, SourceError
 from ._lines import split_lines
 from ._rule import Edit, selected_rules
 from ._source import might_contain_gluon
-from .analysis import consistency
-from .analysis.plan import ProjectView
+from ..analysis import consistency
+from ..analysis.plan import ProjectView
 
 TARGETS = ("mxnet", "runtime")
 

@@ -14,12 +14,12 @@ from libcst.metadata import MetadataWrapper
 
 from ._apply import Fixer, add_imports
 from ._detect import TARGETS, _analyze, analyze  # noqa: F401 (re-exported)
-from ._finding import Finding, FixResult, SourceError
+from ..vocabulary import Finding, FixResult, SourceError
 from ._lines import split_lines
 from ._positions import transform_statements as _transform_statements
 from ._rule import FixContext
 from ._source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
-from .analysis.plan import ProjectView
+from ..analysis.plan import ProjectView
 
 Source = Union[str, bytes]
 

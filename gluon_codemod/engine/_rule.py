@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from ._context import FileContext
-from ._finding import Finding
+from ..vocabulary import Finding
 
 
 class CannotFix(Exception):
@@ -140,7 +140,7 @@ def all_rules() -> List[type]:
     """Every rule class in `gluon_codemod.rules`, ordered by code."""
     global _RULES
     if _RULES is None:
-        from . import rules as package
+        from .. import rules as package
 
         found = []
         for info in pkgutil.iter_modules(package.__path__):

@@ -17,7 +17,7 @@ _INDEX: Optional[Dict[str, str]] = None
 
 
 def _from_sources() -> Optional[Dict[str, str]]:
-    from . import rules
+    from .. import rules
 
     found = {}
     for folder in rules.__path__:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from typing import Optional
 
-from ._finding import SourceError
+from ..vocabulary import SourceError
 
 
 def might_contain_gluon(text: str, module_name: Optional[str] = None) -> bool:

@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, TextIO, Tuple
 
-from ._batch import FIX, Options, options_for, read_regular, unified_diff
-from ._files import module_name_for, write_atomic
-from ._finding import Finding, SourceError
+from ..run._batch import FIX, Options, options_for, read_regular, unified_diff
+from ..run._files import module_name_for, write_atomic
+from ..vocabulary import Finding, SourceError
 
 PROMPT = "Apply this fix? [y]es/[n]o/[a]ll/[q]uit: "
 #: Settling rounds: each one only adds declined sites, so the plan settles, usually in one.
@@ -56,7 +56,7 @@ class Reviewer:
         return not self.accept_all and (self.ask_safe or not question.safe)
 
     def ask(self, where: str, question: Question, diff: str) -> bool:
-        from ._formats import rule_names
+        from ..output._formats import rule_names
 
         code = question.site[1]
         kind = "safe fix" if question.safe else "UNSAFE fix: it may change checkpoint keys or symbol names"
@@ -110,15 +110,15 @@ class Review:
         if self.project is not None:
             return self.project.view(self.path)
         # a notebook is its own project: an empty index is what a file alone sees (and declines need a view)
-        from .analysis.plan import ProjectView
-        from .analysis.project import ProjectIndex
+        from ..analysis.plan import ProjectView
+        from ..analysis.project import ProjectIndex
 
         return ProjectView(ProjectIndex([]), None, None, self.path)
 
     def questions_of(self, source) -> List[Question]:
         if source not in self.questions:
-            from ._engine import analyze
-            from ._source import decode_source
+            from ..engine._engine import analyze
+            from ..engine._source import decode_source
 
             text = decode_source(source).text if isinstance(source, bytes) else source
             sites: Dict[Site, Question] = {}
@@ -140,7 +140,7 @@ class Review:
 
     def transform(self, source):
         """The engine on one text, applying the accepted fixes of it only (and the one being tried)."""
-        from ._engine import fix_code
+        from ..engine._engine import fix_code
 
         if source not in self.texts:
             self.texts.append(source)
@@ -158,7 +158,7 @@ class Review:
     def run(self) -> bytes:
         """The file with the fixes accepted so far (raises SourceError for a file the engine cannot take)."""
         if self.notebook:
-            from ._notebook import process_notebook
+            from ..run._notebook import process_notebook
 
             return process_notebook(self.original, self.transform)[0]
         return self.transform(self.original)[0]
@@ -166,14 +166,14 @@ class Review:
     def where(self, source, site: Site) -> str:
         if not self.notebook:
             return f"{self.path}:{site[0]}"
-        from ._notebook import locate
+        from ..run._notebook import locate
 
         cell, line = locate(self.original, source, site[0])
         return f"{self.path}:cell {cell}:{line}" if cell is not None else self.path
 
     def diff(self, old: bytes, new: bytes) -> str:
         if self.notebook:
-            from ._notebook import cell_diff
+            from ..run._notebook import cell_diff
 
             return cell_diff(self.path, old, new)
         return unified_diff(self.path, old, new).decode("utf-8", "replace")
@@ -232,9 +232,9 @@ class Outcome:
 
 def _settled_outcomes(items: List[Review], paths: List[str], options: Options) -> List[Outcome]:
     """The reviewed `.py` files fixed with a plan settled on what was declined (see the module's docstring)."""
-    from ._engine import fix_code
-    from ._project import Project
-    from ._project_cache import project_paths
+    from ..engine._engine import fix_code
+    from ..run._project import Project
+    from ..run._project_cache import project_paths
 
     project = Project.load(project_paths(paths), in_run=[item.path for item in items])
     declined = _declined_sites(items)
@@ -274,7 +274,7 @@ def _declined_sites(items: List[Review]) -> Dict[str, Set[Site]]:
 def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
     """The fixed findings, and what a check of the written file reports: a declined fix counts as a `noqa`
     for this run's analysis, which does not report it; the written file has no such comment."""
-    from ._engine import check_code
+    from ..engine._engine import check_code
 
     left = check_code(outcome.new, target=item.options.target, select=item.options.select,
                       ignore=item.options.ignore, module_name=module_name_for(item.path),
@@ -283,7 +283,7 @@ def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
 
 
 def _notebook_outcome(item: Review, errors: List[str]) -> Outcome:
-    from ._notebook import process_notebook
+    from ..run._notebook import process_notebook
 
     new, cells = process_notebook(item.original, item.transform)
     for cell in cells:
@@ -341,8 +341,8 @@ def _initial_project(paths: List[str], options: Options):
     """The run's project settled as if every fix were accepted: what each file's review starts from."""
     if not any(path.endswith(".py") for path in paths):
         return None
-    from ._project import Project
-    from ._project_cache import project_paths
+    from ..run._project import Project
+    from ..run._project_cache import project_paths
 
     project = Project.load(project_paths(paths), in_run=paths)
     project.settle(select=options.select, ignore=options.ignore, target=options.target, unsafe_fixes=True)

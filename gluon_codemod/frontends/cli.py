@@ -14,16 +14,16 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import _rule_docs
-from ._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
+from ..run._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
     progress_bar, run_files, unified_diff, use_project
-from ._config import Config, ConfigError, discover
-from ._files import Excluder, collect_files, module_name_for
-from ._formats import FORMATS
+from ..run._config import Config, ConfigError, discover
+from ..run._files import Excluder, collect_files, module_name_for
+from ..output._formats import FORMATS
 from ._noqa_add import run_add_noqa
-from ._output import Findings, OutputFileError, Stdout
-from ._project_cache import project_for
-from ._report import format_summary, write_report
-from ._workers import Interrupted
+from ..output._output import Findings, OutputFileError, Stdout
+from ..run._project_cache import project_for
+from ..output._report import format_summary, write_report
+from ..run._workers import Interrupted
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The engine's TARGETS, repeated so that start-up does not import the engine (and libcst); a test
@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Migrate MXNet Gluon 1.x code to the simplified Block API (apache/mxnet#18412).",
         epilog="Exit status: 0 nothing to report or change; 1 findings remain or files were (or would be) "
                "changed; 2 usage error or a file that could not be read or parsed.")
-    from . import __version__
+    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"gluon-codemod {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -123,8 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
     _rule_docs.add_parser(commands)
-    from . import verify
-    from .verify import convert
+    from .. import verify
+    from ..verify import convert
 
     verify.add_parser(commands)
     convert.add_parser(commands)
@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _known_codes() -> List[str]:
-    from ._rule_index import rule_index
+    from ..engine._rule_index import rule_index
 
     return list(rule_index())
 

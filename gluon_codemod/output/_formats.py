@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Dict, List, Optional, Sequence
 
-from ._batch import FileResult
+from ..run._batch import FileResult
 
 FORMATS = ("text", "concise", "grouped", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 STREAMING = ("text", "concise", "json-lines", "github")
@@ -40,7 +40,7 @@ def _marker(finding: dict) -> str:
 
 
 def rule_names() -> Dict[str, str]:
-    from ._rule_index import rule_index
+    from ..engine._rule_index import rule_index
 
     return rule_index()
 
@@ -129,7 +129,7 @@ def document(fmt: str, results: Sequence[FileResult], names: Dict[str, str], rul
 
 
 def _all_rules() -> list:
-    from ._rule import all_rules
+    from ..engine._rule import all_rules
 
     return all_rules()
 

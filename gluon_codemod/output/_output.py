@@ -7,8 +7,8 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from ._batch import FileResult
-from ._files import write_new_atomic
+from ..run._batch import FileResult
+from ..run._files import write_new_atomic
 from ._formats import STREAMING, document, rule_names, stream
 from ._report import format_error, statistics
 

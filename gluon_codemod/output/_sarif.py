@@ -10,7 +10,7 @@ import os
 import re
 from typing import List, Sequence
 
-from ._batch import FileResult
+from ..run._batch import FileResult
 from ._formats import INFORMATION_URI, SARIF_SCHEMA, TOOL, applicability
 
 
@@ -92,7 +92,7 @@ rule_names_cache: dict = {}
 
 
 def sarif(results: Sequence[FileResult], rules: List[type]) -> dict:
-    from . import __version__
+    from .. import __version__
 
     rule_names_cache.clear()
     rule_names_cache.update({rule.code: rule.name for rule in rules})

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .analysis.modules import folders_up
+from ..analysis.modules import folders_up
 
 if sys.version_info >= (3, 11):
     import tomllib

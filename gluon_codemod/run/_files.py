@@ -93,7 +93,7 @@ def collect_files(paths: Iterable[str], extensions: Sequence[str] = PYTHON_EXTEN
 def module_name_for(path: str) -> Optional[str]:
     """`pkg/sub/mod.py` -> `pkg.sub.mod` by walking up `__init__.py` files; resolves relative imports.
     (A top-level package's own `__init__.py` gets None, as a file outside any package.)"""
-    from .analysis.modules import module_name
+    from ..analysis.modules import module_name
 
     name = module_name(path)
     return name if name is not None and not (os.path.basename(path) == "__init__.py" and "." not in name) else None

@@ -17,8 +17,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ._finding import Finding, SourceError
-from ._lines import split_lines
+from ..vocabulary import Finding, SourceError
+from ..engine._lines import split_lines
 
 _MARK = "__gluon_codemod_magic_{}__"
 _CELL_MARK = "# __gluon_codemod_cell_boundary__"

@@ -15,13 +15,13 @@ import stat
 from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Sequence
 
-from ._finding import SourceError
-from ._source import decode_source, might_contain_gluon
-from .analysis.modules import find_root, module_name
-from .analysis.callees import Status
-from .analysis.plan import KeptByDefinition, Plan, ProjectView
-from .analysis.prefix_flow import ARGS, DROPPING_RULES
-from .analysis.project import ProjectIndex, index_module
+from ..vocabulary import SourceError
+from ..engine._source import decode_source, might_contain_gluon
+from ..analysis.modules import find_root, module_name
+from ..analysis.callees import Status
+from ..analysis.plan import KeptByDefinition, Plan, ProjectView
+from ..analysis.prefix_flow import ARGS, DROPPING_RULES
+from ..analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
 #: plan settles, usually in one or two.
@@ -130,8 +130,8 @@ class Project:
         definers = [s for s in gluon if self._defines_callables(s)]
         if not definers:
             return plan
-        from ._engine import analyze  # (not for a project without Gluon code: libcst comes with it)
-        from ._rule import selected_rules
+        from ..engine._engine import analyze  # (not for a project without Gluon code: libcst comes with it)
+        from ..engine._rule import selected_rules
         removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
 
         def run(source: ProjectSource, planning: bool = False, **options):

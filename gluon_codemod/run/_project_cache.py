@@ -17,10 +17,10 @@ import sys
 import tempfile
 from typing import Iterable, Optional, Sequence
 
-from . import __version__
+from .. import __version__
 from ._files import SKIP_DIRS
 from ._project import Project
-from .analysis.modules import project_root
+from ..analysis.modules import project_root
 
 #: Above this many files a root is taken not to be one project (a home folder): only the run is indexed.
 _MAX_PROJECT_FILES = 10000
@@ -97,11 +97,12 @@ def _code_stamp() -> str:
     upgrade, or a development checkout edited since) is not read back."""
     global _CODE_STAMP
     if _CODE_STAMP is None:
-        from . import analysis, rules
+        from .. import rules
 
-        here = os.path.dirname(os.path.abspath(__file__))
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        folders = [folder for folder, _, _ in os.walk(package) if not folder.endswith("__pycache__")]
         digest = hashlib.sha256(__version__.encode())
-        for folder in (here, *analysis.__path__, *rules.__path__):
+        for folder in (*sorted(folders), *rules.__path__):
             for name in sorted(os.listdir(folder)):
                 if name.endswith(".py"):
                     info = os.stat(os.path.join(folder, name))

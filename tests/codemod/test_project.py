@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from gluon_codemod import check_code
-from gluon_codemod._project_cache import project_for
-from gluon_codemod.cli import main
+from gluon_codemod.run._project_cache import project_for
+from gluon_codemod.frontends.cli import main
 
 from _call_checker import mismatches, old_api_sites, unreported
 
@@ -237,7 +237,7 @@ def test_a_noqa_on_the_parameter_keeps_every_call_as_it_is(tmp_path, monkeypatch
 
 
 def test_files_of_a_python_installation_or_without_a_root_are_their_own_project(tmp_path):
-    from gluon_codemod._project_cache import project_paths
+    from gluon_codemod.run._project_cache import project_paths
 
     stdlib = ast.__file__  # the standard library sits below a toolchain checkout on some machines
     assert project_paths([stdlib]) == [stdlib]
@@ -253,7 +253,7 @@ def test_a_declined_call_fix_keeps_the_parameter_it_passes(tmp_path, monkeypatch
     # `fix --interactive`: a call whose fix the user declines is left as it is, so the signature it
     # binds keeps the parameter, and the call is reported as a finding left
     from gluon_codemod import fix_code
-    from gluon_codemod._project import Project
+    from gluon_codemod.run._project import Project
 
     root = _copy(tmp_path, "shop")
     monkeypatch.chdir(root)
@@ -296,7 +296,8 @@ def test_a_class_defined_after_its_functions_own_gluon_import_is_a_block(tmp_pat
 
 
 def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
-    from gluon_codemod import _project_cache, rules
+    from gluon_codemod import rules
+    from gluon_codemod.run import _project_cache
 
     (tmp_path / "rule.py").write_text("")
     monkeypatch.setattr(rules, "__path__", [str(tmp_path)])
@@ -359,7 +360,7 @@ def test_findings_left_with_the_same_message_keep_their_own_lines_in_a_diff(tmp_
 
 def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypatch):
     # every state of a project is an entry (a hook run after each edit): the cache must not grow forever
-    from gluon_codemod import _project_cache
+    from gluon_codemod.run import _project_cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(_project_cache, "_MAX_BYTES", 2**30)  # set below, to three entries' size

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from gluon_codemod import check_code, fix_code
-from gluon_codemod._files import module_name_for
+from gluon_codemod.run._files import module_name_for
 
 _spec = importlib.util.find_spec("mxnet")
 MXNET = _spec.submodule_search_locations[0] if _spec else None
@@ -80,7 +80,7 @@ def test_narrowed_rewrite_equals_whole_tree_rewrite(monkeypatch):
     # The fast path gives positions only to the statements that hold edits (down to a method's statements);
     # it must give exactly what transforming the whole tree gives, findings included (with the unsafe fixes:
     # every edit).
-    from gluon_codemod import _engine
+    from gluon_codemod.engine import _engine
 
     original, lined_up = _engine._transform_statements, []
 

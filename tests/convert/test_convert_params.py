@@ -107,7 +107,7 @@ def test_corrupt_file_is_named(legacy, tmp_path):
 
 
 def test_command_is_wired_and_warns_that_it_executes_the_model(capsys):
-    from gluon_codemod.cli import main
+    from gluon_codemod.frontends.cli import main
 
     with pytest.raises(SystemExit) as done:
         main(["convert-params", "--help"])

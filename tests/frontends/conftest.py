@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from gluon_codemod.cli import main
+from gluon_codemod.frontends.cli import main
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(REPO, "examples")

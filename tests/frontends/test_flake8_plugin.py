@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from gluon_codemod import check_code
-from gluon_codemod._rule import all_rules
+from gluon_codemod.engine._rule import all_rules
 
 VIOLATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+[0-9]+) (?P<message>.*)$")
 
@@ -165,8 +165,8 @@ def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch, tmp_p
     # (a project with Gluon code is settled once, for all its files: here the project is this file alone)
     import ast
 
-    from gluon_codemod import _engine
-    from gluon_codemod.flake8_plugin import GluonChecker
+    from gluon_codemod.engine import _engine
+    from gluon_codemod.frontends.flake8_plugin import GluonChecker
 
     def fail(*args, **kwargs):
         raise AssertionError("analyze() ran on a file that cannot contain Gluon code")
@@ -245,7 +245,7 @@ def test_plugin_reports_name_and_version():
     assert f"gluon-codemod: {__version__}" in completed.stdout
 
 
-_IMPORT_PROBE = "import sys, gluon_codemod.flake8_plugin; print('libcst' in sys.modules)"
+_IMPORT_PROBE = "import sys, gluon_codemod.frontends.flake8_plugin; print('libcst' in sys.modules)"
 
 
 def test_loading_the_plugin_does_not_import_libcst():
