@@ -22,9 +22,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _corpus import gluoncv_sources  # noqa: E402
 
 from gluon_codemod import check_code, fix_code  # noqa: E402
-from gluon_codemod.run._batch import _cannot_contain_gluon  # noqa: E402
-from gluon_codemod.run._files import module_name_for  # noqa: E402
-from gluon_codemod.run._project import Project  # noqa: E402
+from gluon_codemod.run.batch import _cannot_contain_gluon  # noqa: E402
+from gluon_codemod.run.files import module_name_for  # noqa: E402
+from gluon_codemod.run.project import Project  # noqa: E402
 
 
 def _timed(function, items):

@@ -49,11 +49,11 @@ def __getattr__(name):
     # The engine (and libcst with it) is imported on first use, so that the flake8 plugin and the
     # command line pay nothing for it on files that cannot contain Gluon code.
     if name in ("check_code", "fix_code"):
-        from .engine import _engine
+        from .engine import pipeline
 
-        return getattr(_engine, name)
+        return getattr(pipeline, name)
     if name == "load_project":
-        from .run._project_cache import project_for
+        from .run.project_cache import project_for
 
         return project_for
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,7 +46,7 @@ import ast
 
 import libcst as cst
 
-from gluon_codemod.engine._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
 from gluon_codemod.analysis.old_api import Role, receiver_role, uses_module_api
 

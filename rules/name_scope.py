@@ -30,8 +30,8 @@ import ast
 
 import libcst as cst
 
-from gluon_codemod.engine._cst import comment_lines, has_comment, remove_items, with_leading_lines
-from gluon_codemod.engine._rule import CannotFix, Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import comment_lines, has_comment, remove_items, with_leading_lines
+from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 
 
 def _is_name_scope_call(node) -> bool:

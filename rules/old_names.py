@@ -65,8 +65,8 @@ import ast
 import re
 from typing import Optional, Set
 
-from gluon_codemod.analysis._names import dotted
-from gluon_codemod.engine._rule import Invalid, Rule, Valid
+from gluon_codemod.analysis.names import dotted
+from gluon_codemod.engine.rule import Invalid, Rule, Valid
 from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
     output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, Role, assigned_values, feeds_params_argument, \

@@ -37,8 +37,8 @@ arguments or a 1.x prefixed key, `initialize`, ...), never for `.update`/`.prefi
 import ast
 from typing import Tuple
 
-from gluon_codemod.analysis._names import dotted
-from gluon_codemod.engine._rule import Invalid, Rule, Valid
+from gluon_codemod.analysis.names import dotted
+from gluon_codemod.engine.rule import Invalid, Rule, Valid
 from gluon_codemod.analysis.old_api import Role, assigned_values, is_collect_params, literal, looks_prefixed, \
     parameter_key, receiver_role
 

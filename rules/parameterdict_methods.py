@@ -53,9 +53,9 @@ from typing import Dict, Optional
 
 import libcst as cst
 
-from gluon_codemod.engine._cst import has_comment, remove_args
-from gluon_codemod.analysis._names import dotted
-from gluon_codemod.engine._rule import CannotFix, Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import has_comment, remove_args
+from gluon_codemod.analysis.names import dotted
+from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_checkpoint_dict, is_export_file, \
     symbol_block_read
 from gluon_codemod.analysis.old_api import MOVED_METHODS, all_names, is_collect_params, literal, scope_of, select_arg, \

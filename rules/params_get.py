@@ -45,8 +45,8 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from gluon_codemod.engine._cst import remove_args
-from gluon_codemod.engine._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import remove_args
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
 _PARAMETER_KWARGS = {"shape", "init", "allow_deferred_init", "dtype", "grad_req", "lr_mult", "wd_mult",
                      "differentiable", "stype", "grad_stype"}

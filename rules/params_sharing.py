@@ -53,9 +53,9 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
-from gluon_codemod.engine._cst import remove_args
-from gluon_codemod.analysis._names import dotted, is_gluon
-from gluon_codemod.engine._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import remove_args
+from gluon_codemod.analysis.names import dotted, is_gluon
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
     written
 

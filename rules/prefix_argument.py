@@ -46,8 +46,8 @@ from typing import Optional
 
 import libcst as cst
 
-from gluon_codemod.engine._rule import Edit, Invalid, Rule, Valid
-from gluon_codemod.engine._cst import drop_call_args
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.prefix_flow import (
     PrefixFlow, _declares, _leading_positional, _span, pure, unpacked_argument)

@@ -44,8 +44,8 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from gluon_codemod.engine._cst import drop_call_args, has_comment, remove_items
-from gluon_codemod.engine._rule import CannotFix, Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.cst_edits import drop_call_args, has_comment, remove_items
+from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
 from gluon_codemod.analysis.plan import KeptByDefinition
 from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \

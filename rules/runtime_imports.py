@@ -33,7 +33,7 @@ import ast
 
 import libcst as cst
 
-from gluon_codemod.engine._rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
 RUNTIME = "gluon_runtime"
 # mxnet.gluon modules that gluon_runtime implements as importable modules of its own.

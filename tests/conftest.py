@@ -7,7 +7,7 @@ collect_ignore_glob = ["codemod/projects/*"]
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_project_cache(tmp_path_factory):
-    """The project cache (see gluon_codemod.run._project_cache) goes to a folder of this test session, for the
+    """The project cache (see gluon_codemod.run.project_cache) goes to a folder of this test session, for the
     tests and the commands they start, not to the user's cache."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

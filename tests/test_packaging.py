@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = """
 import importlib.util, sys
 import gluon_codemod, gluon_codemod.rules
-from gluon_codemod.engine._rule import all_rules
+from gluon_codemod.engine.rule import all_rules
 assert len(all_rules()) >= 2, all_rules()
 assert importlib.util.find_spec('gluon_runtime') is not None
 for generic in ('rules', 'runtime'):

@@ -9,7 +9,7 @@ import ast
 import re
 from typing import List, Optional
 
-from gluon_codemod.analysis._names import dotted
+from gluon_codemod.analysis.names import dotted
 from gluon_codemod.analysis.old_api import assigned_values, literal
 
 # `model-0000.params`, `'%s-%04d.params' % (...)`, `'{}-{:04d}.params'.format(...)`, f'{p}-{e:04d}.params'.

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from gluon_codemod.analysis._names import dotted
+from gluon_codemod.analysis.names import dotted
 from gluon_codemod.analysis.old_api import LAYER_ALIASES, assigned_values, keys_of_layer, literal
 
 # Parameter keys of Gluon layers (1.9.1 `params.get` names), extended by the file's own.

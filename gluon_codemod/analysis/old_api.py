@@ -5,7 +5,7 @@ import enum
 import re
 from typing import Dict, List, Optional, Set, Tuple
 
-from gluon_codemod.analysis._names import dotted
+from gluon_codemod.analysis.names import dotted
 
 # `ParameterDict` methods that moved to the Block (spec S5.6), plus save/load (S7).
 MOVED_METHODS = ("initialize", "zero_grad", "reset_ctx", "setattr", "load_dict", "save", "load")

@@ -1,7 +1,7 @@
 """The project's plan: which signatures lose `prefix`/`params`, and which keep them and why.
 
 A signature change is safe for the project only together with the fix of every call that passes the
-removed parameter. The plan is settled before any file is rewritten (see `gluon_codemod.run._project`):
+removed parameter. The plan is settled before any file is rewritten (see `gluon_codemod.run.project`):
 each module that defines Blocks or factories says which parameters its rules would remove and what its
 callables do with the ones they receive (`Facts`); the calls of the whole project are then checked
 against those removals, and a removal that some call would not follow is withdrawn (`kept`, with the

@@ -10,7 +10,7 @@ import ast
 import re
 from typing import Dict, List, Optional, Tuple  # noqa: F401
 
-from ._names import dotted, is_gluon_block_class
+from .names import dotted, is_gluon_block_class
 from .callees import (UNKNOWN_BLOCK, Callee, Factory, FileClass, GluonClass, ProjectClass, Status,
                       UnknownBlock)
 

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from ._names import ImportTable, is_gluon_block_class, scope_imports
+from .names import ImportTable, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 #: Parameters the new Block API removes from constructors (and that forwarders hand on).

@@ -13,17 +13,17 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from . import _rule_docs
-from ..run._batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
+from . import rule_docs
+from ..run.batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
     progress_bar, run_files, unified_diff, use_project
-from ..run._config import Config, ConfigError, discover
-from ..run._files import Excluder, collect_files, module_name_for
-from ..output._formats import FORMATS
-from ._noqa_add import run_add_noqa
-from ..output._output import Findings, OutputFileError, Stdout
-from ..run._project_cache import project_for
-from ..output._report import format_summary, write_report
-from ..run._workers import Interrupted
+from ..run.config import Config, ConfigError, discover
+from ..run.files import Excluder, collect_files, module_name_for
+from ..output.formats import FORMATS
+from .add_noqa import run_add_noqa
+from ..output.streams import Findings, OutputFileError, Stdout
+from ..run.project_cache import project_for
+from ..output.report import format_summary, write_report
+from ..run.workers import Interrupted
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The engine's TARGETS, repeated so that start-up does not import the engine (and libcst); a test
@@ -122,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--interactive-all", action="store_true", help=argparse.SUPPRESS)
     fix.add_argument("--diff", action="store_true",
                      help="print a unified diff (applies with `patch -p1`) instead of writing files")
-    _rule_docs.add_parser(commands)
+    rule_docs.add_parser(commands)
     from .. import verify
     from ..verify import convert
 
@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _known_codes() -> List[str]:
-    from ..engine._rule_index import rule_index
+    from ..engine.rule_index import rule_index
 
     return list(rule_index())
 
@@ -230,7 +230,7 @@ def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: 
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     if any(path.endswith(".py") for path in files):
         # Every file is analysed as a module of its project: the classes other modules call are known, and
-        # a signature changes only together with every call of the project (see `_project_cache`).
+        # a signature changes only together with every call of the project (see `project_cache`).
         use_project(project_for(files, whole=options.mode == CHECK, select=options.select, ignore=options.ignore,
                                 target=options.target, unsafe_fixes=options.unsafe_fixes))
     jobs = args.jobs or _default_jobs(files)
@@ -336,7 +336,7 @@ def _main(argv: Optional[List[str]]) -> int:
         if reporting:
             parser.error(f"--interactive prints its own review and summary: it cannot be combined with "
                          f"{', '.join(reporting)}; run `gluon-codemod check` with it after the review")
-        from ._interactive import run_interactive
+        from .interactive import run_interactive
 
         files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
         return run_interactive(files, options, ask_safe=args.interactive_all)

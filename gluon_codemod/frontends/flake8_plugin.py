@@ -15,7 +15,7 @@ import inspect
 from typing import Iterator, List, Optional, Tuple
 
 from .. import __version__
-from ..engine._source import might_contain_gluon
+from ..engine.source import might_contain_gluon
 
 # flake8 names stdin "stdin" (or --stdin-display-name); it has no package to resolve relative imports in.
 _STDIN_NAMES = {"stdin", "-"}
@@ -67,14 +67,14 @@ class GluonChecker:
         its findings are those of `gluon-codemod check` over the project."""
         if self.filename in _STDIN_NAMES or not self.filename.endswith(".py"):
             return None
-        from ..run._project_cache import project_for
+        from ..run.project_cache import project_for
 
         return project_for([self.filename], whole=True, target=self.target).view(self.filename)
 
     def _module_name(self) -> Optional[str]:
         if self.filename in _STDIN_NAMES:
             return None
-        from ..run._files import module_name_for
+        from ..run.files import module_name_for
 
         return module_name_for(self.filename)
 
@@ -87,7 +87,7 @@ def _engine():
     """The engine module, imported on first use (it brings the rules; libcst only if the engine does)."""
     global _ENGINE
     if _ENGINE is None:
-        from ..engine import _engine as engine
+        from ..engine import pipeline as engine
 
         # flake8 applies `# noqa` itself, with its own rules (`--disable-noqa`, a comment at the end of a
         # multi-line statement): the engine must report everything and leave suppression to flake8.

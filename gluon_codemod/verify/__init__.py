@@ -237,7 +237,7 @@ def _real_paths(text: Optional[str], workspace) -> Optional[str]:
 
 def _expand(paths: List[str]) -> List[str]:
     """Files as given; folders as the `.py` files under them that mention gluon (tool folders skipped)."""
-    from ..run._files import SKIP_DIRS
+    from ..run.files import SKIP_DIRS
 
     files = []
     for path in paths:

@@ -19,8 +19,8 @@ import time
 import traceback
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..engine._engine import check_code, fix_code
-from ..run._files import SKIP_DIRS
+from ..engine.pipeline import check_code, fix_code
+from ..run.files import SKIP_DIRS
 
 _MISSING = object()
 MAX_FILES = 5000

@@ -12,8 +12,8 @@ import ast
 import os
 from typing import List, Optional, Tuple
 
-from gluon_codemod.analysis._names import ImportTable, is_gluon_block_class
-from gluon_codemod.run._project import Project
+from gluon_codemod.analysis.names import ImportTable, is_gluon_block_class
+from gluon_codemod.run.project import Project
 from gluon_codemod.analysis.project import Signature
 from gluon_codemod.analysis.scopes import Scopes
 

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from gluon_codemod import SourceError, check_code, fix_code
-from gluon_codemod.frontends._docs import update
+from gluon_codemod.frontends.readme import update
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -118,14 +118,14 @@ def test_unknown_target_is_an_error():
 def test_readme_rule_section_is_generated_from_the_rules():
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
         text = handle.read()
-    assert update(text) == text, "README is stale: run `python -m gluon_codemod.frontends._docs README.md`"
+    assert update(text) == text, "README is stale: run `python -m gluon_codemod.frontends.readme README.md`"
 
 
 # -- the file index rules share, and the statement-by-statement rewrite --------------------------------
 def test_file_index_lists_every_node_in_walk_order_with_parents():
     import ast
 
-    from gluon_codemod.engine._context import FileContext
+    from gluon_codemod.engine.context import FileContext
 
     source = ("from mxnet.gluon import nn\n@dec(x=1)\nclass Net(nn.Block):\n"
               "    def forward(self, x, *a, k=2, **kw):\n        return [y async for y in f(x)] + {**kw}\n"
@@ -160,18 +160,18 @@ MANY_EDITS = ("import mxnet as mx\nfrom mxnet.gluon import nn\n\n"
 
 @pytest.mark.parametrize("unsafe_fixes", [False, True])
 def test_statement_by_statement_rewrite_equals_whole_tree_rewrite(monkeypatch, unsafe_fixes):
-    from gluon_codemod.engine import _engine
+    from gluon_codemod.engine import pipeline
 
     lined_up = []
-    original = _engine._transform_statements
+    original = pipeline._transform_statements
 
     def recording(*args):
         lined_up.append(original(*args))
         return lined_up[-1]
-    monkeypatch.setattr(_engine, "_transform_statements", recording)
+    monkeypatch.setattr(pipeline, "_transform_statements", recording)
     fast = fix_code(MANY_EDITS, unsafe_fixes=unsafe_fixes)
     assert lined_up and lined_up[0] is not None  # the statements did line up: this is the fast path
-    monkeypatch.setattr(_engine, "_transform_statements", lambda *args: None)
+    monkeypatch.setattr(pipeline, "_transform_statements", lambda *args: None)
     whole = fix_code(MANY_EDITS, unsafe_fixes=unsafe_fixes)
     assert fast.code != MANY_EDITS and fast.code == whole.code
     assert [(f.code, f.line, f.col, f.message, f.fixed) for f in fast.findings] == [
@@ -180,7 +180,7 @@ def test_statement_by_statement_rewrite_equals_whole_tree_rewrite(monkeypatch, u
 
 def test_a_rewritten_line_is_traced_to_the_line_of_the_original_it_comes_from():
     # (findings left with the same message are told apart by these lines: see `_restate_left`)
-    from gluon_codemod.engine._engine import _old_lines
+    from gluon_codemod.engine.pipeline import _old_lines
 
     after_deletion = _old_lines("a\nb\nc\nd\n", "a\nd\n")
     assert [after_deletion(line) for line in (1, 2)] == [1, 4]

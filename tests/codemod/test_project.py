@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from gluon_codemod import check_code
-from gluon_codemod.run._project_cache import project_for
+from gluon_codemod.run.project_cache import project_for
 from gluon_codemod.frontends.cli import main
 
 from _call_checker import mismatches, old_api_sites, unreported
@@ -237,7 +237,7 @@ def test_a_noqa_on_the_parameter_keeps_every_call_as_it_is(tmp_path, monkeypatch
 
 
 def test_files_of_a_python_installation_or_without_a_root_are_their_own_project(tmp_path):
-    from gluon_codemod.run._project_cache import project_paths
+    from gluon_codemod.run.project_cache import project_paths
 
     stdlib = ast.__file__  # the standard library sits below a toolchain checkout on some machines
     assert project_paths([stdlib]) == [stdlib]
@@ -253,7 +253,7 @@ def test_a_declined_call_fix_keeps_the_parameter_it_passes(tmp_path, monkeypatch
     # `fix --interactive`: a call whose fix the user declines is left as it is, so the signature it
     # binds keeps the parameter, and the call is reported as a finding left
     from gluon_codemod import fix_code
-    from gluon_codemod.run._project import Project
+    from gluon_codemod.run.project import Project
 
     root = _copy(tmp_path, "shop")
     monkeypatch.chdir(root)
@@ -297,15 +297,15 @@ def test_a_class_defined_after_its_functions_own_gluon_import_is_a_block(tmp_pat
 
 def test_a_cached_plan_is_not_read_back_by_other_code(tmp_path, monkeypatch):
     from gluon_codemod import rules
-    from gluon_codemod.run import _project_cache
+    from gluon_codemod.run import project_cache
 
     (tmp_path / "rule.py").write_text("")
     monkeypatch.setattr(rules, "__path__", [str(tmp_path)])
-    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
-    before = _project_cache._code_stamp()
+    monkeypatch.setattr(project_cache, "_CODE_STAMP", None)
+    before = project_cache._code_stamp()
     os.utime(tmp_path / "rule.py", ns=(1, 1))
-    monkeypatch.setattr(_project_cache, "_CODE_STAMP", None)
-    assert _project_cache._code_stamp() != before
+    monkeypatch.setattr(project_cache, "_CODE_STAMP", None)
+    assert project_cache._code_stamp() != before
 
 
 def test_a_prefix_unpacked_from_a_literal_dict_keeps_the_parameter(tmp_path, monkeypatch):
@@ -360,11 +360,11 @@ def test_findings_left_with_the_same_message_keep_their_own_lines_in_a_diff(tmp_
 
 def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypatch):
     # every state of a project is an entry (a hook run after each edit): the cache must not grow forever
-    from gluon_codemod.run import _project_cache
+    from gluon_codemod.run import project_cache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(_project_cache, "_MAX_BYTES", 2**30)  # set below, to three entries' size
-    monkeypatch.setattr(_project_cache, "_LOADED", {})
+    monkeypatch.setattr(project_cache, "_MAX_BYTES", 2**30)  # set below, to three entries' size
+    monkeypatch.setattr(project_cache, "_LOADED", {})
     (tmp_path / "pyproject.toml").write_text("")
     module = tmp_path / "net.py"
     keys = []
@@ -375,7 +375,7 @@ def test_the_cache_keeps_the_most_recently_used_projects_only(tmp_path, monkeypa
         folder = tmp_path / "cache" / "gluon-codemod"
         keys.append(sorted(os.listdir(folder)))
         if step == 0:  # entries of this project are about this size: room for three
-            _project_cache._MAX_BYTES = 3 * (folder / keys[0][0]).stat().st_size + 100
+            project_cache._MAX_BYTES = 3 * (folder / keys[0][0]).stat().st_size + 100
     added = [next(name for name in names if name not in (keys[i - 1] if i else [])) for i, names in enumerate(keys)]
     assert len(set(added)) == 5  # five states were written
     assert sorted(added[-3:]) == keys[-1]  # the three used last are kept

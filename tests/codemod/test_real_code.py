@@ -12,7 +12,7 @@ import os
 import pytest
 
 from gluon_codemod import check_code, fix_code
-from gluon_codemod.run._files import module_name_for
+from gluon_codemod.run.files import module_name_for
 
 _spec = importlib.util.find_spec("mxnet")
 MXNET = _spec.submodule_search_locations[0] if _spec else None
@@ -80,9 +80,9 @@ def test_narrowed_rewrite_equals_whole_tree_rewrite(monkeypatch):
     # The fast path gives positions only to the statements that hold edits (down to a method's statements);
     # it must give exactly what transforming the whole tree gives, findings included (with the unsafe fixes:
     # every edit).
-    from gluon_codemod.engine import _engine
+    from gluon_codemod.engine import pipeline
 
-    original, lined_up = _engine._transform_statements, []
+    original, lined_up = pipeline._transform_statements, []
 
     def recording(*args):
         lined_up.append(original(*args))
@@ -90,9 +90,9 @@ def test_narrowed_rewrite_equals_whole_tree_rewrite(monkeypatch):
     for path in FILES:
         with open(path, "rb") as handle:
             source = handle.read()
-        monkeypatch.setattr(_engine, "_transform_statements", recording)
+        monkeypatch.setattr(pipeline, "_transform_statements", recording)
         fast = fix_code(source, unsafe_fixes=True, module_name=module_name_for(path))
-        monkeypatch.setattr(_engine, "_transform_statements", lambda *args: None)
+        monkeypatch.setattr(pipeline, "_transform_statements", lambda *args: None)
         whole = fix_code(source, unsafe_fixes=True, module_name=module_name_for(path))
         assert fast.code == whole.code, path
         assert [vars(f) for f in fast.findings] == [vars(f) for f in whole.findings], path

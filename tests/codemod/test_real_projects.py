@@ -76,9 +76,9 @@ def _blocks_only_a_file_sees(root) -> list:
     index must see every Block a file's analysis does."""
     import ast
 
-    from gluon_codemod.engine._context import FileContext
-    from gluon_codemod.engine._lines import split_lines
-    from gluon_codemod.run._project import Project
+    from gluon_codemod.engine.context import FileContext
+    from gluon_codemod.engine.lines import split_lines
+    from gluon_codemod.run.project import Project
 
     project = Project.load(glob.glob(os.path.join(str(root), "**", "*.py"), recursive=True))
     missed = []

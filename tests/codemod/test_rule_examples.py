@@ -4,7 +4,7 @@ import ast
 import pytest
 
 from gluon_codemod import check_code, fix_code
-from gluon_codemod.engine._rule import all_rules
+from gluon_codemod.engine.rule import all_rules
 
 RULES = all_rules()
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gluon_codemod.frontends._noqa_add import with_codes
+from gluon_codemod.frontends.add_noqa import with_codes
 
 from .conftest import EXAMPLES, OLD_NET, write
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from gluon_codemod.run._batch import CHECK, Options, progress_bar, run_files
+from gluon_codemod.run.batch import CHECK, Options, progress_bar, run_files
 from gluon_codemod.frontends.cli import main
 
 from .conftest import BROKEN, CLEAN, NET_FINDING_AT, NEW_NET, OLD_NET, UNFIXABLE, run_process, snapshot, write

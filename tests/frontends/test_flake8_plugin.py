@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from gluon_codemod import check_code
-from gluon_codemod.engine._rule import all_rules
+from gluon_codemod.engine.rule import all_rules
 
 VIOLATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+[0-9]+) (?P<message>.*)$")
 
@@ -165,13 +165,13 @@ def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch, tmp_p
     # (a project with Gluon code is settled once, for all its files: here the project is this file alone)
     import ast
 
-    from gluon_codemod.engine import _engine
+    from gluon_codemod.engine import pipeline
     from gluon_codemod.frontends.flake8_plugin import GluonChecker
 
     def fail(*args, **kwargs):
         raise AssertionError("analyze() ran on a file that cannot contain Gluon code")
 
-    monkeypatch.setattr(_engine, "analyze", fail)
+    monkeypatch.setattr(pipeline, "analyze", fail)
     source = "import os\nprint(os.sep)\n"
     lines = source.splitlines(keepends=True)
     (tmp_path / "plain.py").write_text(source)

@@ -8,8 +8,8 @@ import pytest
 from flake8.violation import Violation
 
 from gluon_codemod.frontends import cli
-from gluon_codemod.engine._lines import split_lines, split_patch_lines
-from gluon_codemod.engine._noqa import noqa_codes, noqa_texts, suppresses
+from gluon_codemod.engine.lines import split_lines, split_patch_lines
+from gluon_codemod.engine.noqa import noqa_codes, noqa_texts, suppresses
 
 from .conftest import NEW_NET, OLD_NET
 
@@ -79,7 +79,7 @@ def test_notebook_cell_with_a_form_feed_keeps_its_lines(cli, project):
 
 
 def test_cli_targets_are_the_engines():
-    from gluon_codemod.engine._engine import TARGETS
+    from gluon_codemod.engine.pipeline import TARGETS
 
     assert cli.TARGETS == TARGETS
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from gluon_codemod.run._notebook import mask_magics, unmask_magics
+from gluon_codemod.run.notebook import mask_magics, unmask_magics
 
 from .conftest import NEW_NET, OLD_NET, snapshot, write
 

@@ -47,7 +47,7 @@ def test_sarif_is_valid_2_1_0_with_rules_and_fixes(cli, mixed):
     assert document["version"] == "2.1.0"
     sarif_run = document["runs"][0]
     rules = sarif_run["tool"]["driver"]["rules"]
-    from gluon_codemod.engine._rule import all_rules
+    from gluon_codemod.engine.rule import all_rules
 
     assert [rule["id"] for rule in rules] == [rule.code for rule in all_rules()]
     for rule in rules:
@@ -236,14 +236,14 @@ def test_sarif_uris_are_uri_references(cli, project):
 
 
 def test_end_positions_are_used_when_a_finding_has_them():
-    from gluon_codemod.run._batch import FileResult
-    from gluon_codemod.output._formats import github_line
-    from gluon_codemod.output._sarif import sarif
+    from gluon_codemod.run.batch import FileResult
+    from gluon_codemod.output.formats import github_line
+    from gluon_codemod.output.sarif import sarif
 
     finding = {"code": "GLN001", "line": 7, "col": 9, "end_line": 8, "end_col": 37, "cell": None,
                "message": "m", "fix_title": None, "fix_available": False, "safety": None, "fixed": False}
     assert ",line=7,col=9,endLine=8,endColumn=37::" in github_line("net.py", finding)
-    from gluon_codemod.engine._rule import all_rules
+    from gluon_codemod.engine.rule import all_rules
 
     document = sarif([FileResult("net.py", findings=[finding])], all_rules())
     region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]

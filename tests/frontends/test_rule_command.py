@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from gluon_codemod.engine._rule import all_rules
+from gluon_codemod.engine.rule import all_rules
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)

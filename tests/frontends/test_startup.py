@@ -10,7 +10,7 @@ from .conftest import CLEAN, OLD_NET, write
 
 PROBE = ("import sys; from gluon_codemod.frontends.cli import main; "
          "status = main(['check', '-q', '--no-config', *sys.argv[1:]]); "
-         "print(status, 'libcst' in sys.modules, 'gluon_codemod.engine._engine' in sys.modules, "
+         "print(status, 'libcst' in sys.modules, 'gluon_codemod.engine.pipeline' in sys.modules, "
          "'concurrent.futures.process' in sys.modules)")
 
 
@@ -51,7 +51,7 @@ def test_configured_select_is_checked_without_importing_the_rules(project):
 
 
 def test_rule_index_read_from_sources_is_the_registry():
-    from gluon_codemod.engine._rule import all_rules
-    from gluon_codemod.engine._rule_index import _from_sources
+    from gluon_codemod.engine.rule import all_rules
+    from gluon_codemod.engine.rule_index import _from_sources
 
     assert _from_sources() == {rule.code: rule.name for rule in all_rules()}

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from gluon_codemod.engine._engine import fix_code
+from gluon_codemod.engine.pipeline import fix_code
 from gluon_codemod.verify import verify
 from gluon_codemod.verify._mode import detect
 from gluon_codemod.verify._result import CHECKS

@@ -10,8 +10,8 @@ import os
 import re
 from typing import List, Sequence
 
-from ..run._batch import FileResult
-from ._formats import INFORMATION_URI, SARIF_SCHEMA, TOOL, applicability
+from ..run.batch import FileResult
+from .formats import INFORMATION_URI, SARIF_SCHEMA, TOOL, applicability
 
 
 def _first_paragraph(doc: str) -> str:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Dict, List, Optional, Sequence
 
-from ..run._batch import FileResult
+from ..run.batch import FileResult
 
 FORMATS = ("text", "concise", "grouped", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 STREAMING = ("text", "concise", "json-lines", "github")
@@ -40,7 +40,7 @@ def _marker(finding: dict) -> str:
 
 
 def rule_names() -> Dict[str, str]:
-    from ..engine._rule_index import rule_index
+    from ..engine.rule_index import rule_index
 
     return rule_index()
 
@@ -121,7 +121,7 @@ def document(fmt: str, results: Sequence[FileResult], names: Dict[str, str], rul
     if fmt == "junit":
         return junit(results)
     if fmt == "sarif":
-        from ._sarif import sarif
+        from .sarif import sarif
 
         return json.dumps(sarif(results, rules if rules is not None else _all_rules()), indent=2,
                           ensure_ascii=False) + "\n"
@@ -129,7 +129,7 @@ def document(fmt: str, results: Sequence[FileResult], names: Dict[str, str], rul
 
 
 def _all_rules() -> list:
-    from ..engine._rule import all_rules
+    from ..engine.rule import all_rules
 
     return all_rules()
 

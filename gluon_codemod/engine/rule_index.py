@@ -43,7 +43,7 @@ def rule_index() -> Dict[str, str]:
     if _INDEX is None:
         found = _from_sources()
         if found is None:
-            from ._rule import all_rules
+            from .rule import all_rules
 
             found = {rule.code: rule.name for rule in all_rules()}
         _INDEX = dict(sorted(found.items()))

@@ -4,7 +4,7 @@
 trees; `project.settle(...)` decides which signature changes the whole project can follow (see
 `analysis.plan`); `project.view(path)` is what each file's analysis then gets. The findings of a file
 are the same whichever way it is reached: the CLI over a folder, or flake8 and the pre-commit hooks
-one file at a time (they load the file's whole project, cached: see `_project_cache`).
+one file at a time (they load the file's whole project, cached: see `project_cache`).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, Optional, Sequence
 
 from ..vocabulary import SourceError
-from ..engine._source import decode_source, might_contain_gluon
+from ..engine.source import decode_source, might_contain_gluon
 from ..analysis.modules import find_root, module_name
 from ..analysis.callees import Status
 from ..analysis.plan import KeptByDefinition, Plan, ProjectView
@@ -130,8 +130,8 @@ class Project:
         definers = [s for s in gluon if self._defines_callables(s)]
         if not definers:
             return plan
-        from ..engine._engine import analyze  # (not for a project without Gluon code: libcst comes with it)
-        from ..engine._rule import selected_rules
+        from ..engine.pipeline import analyze  # (not for a project without Gluon code: libcst comes with it)
+        from ..engine.rule import selected_rules
         removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
 
         def run(source: ProjectSource, planning: bool = False, **options):

@@ -9,8 +9,8 @@ import json
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Sequence
 
-from ..run._batch import CHECK, DIFF, FIX, FileResult, Options
-from ..run._files import write_new_atomic
+from ..run.batch import CHECK, DIFF, FIX, FileResult, Options
+from ..run.files import write_new_atomic
 
 REPORT_VERSION = 1
 SUMMARY_LISTING_LIMIT = 20  # file:line entries per rule on the terminal; the JSON report has them all
@@ -74,7 +74,7 @@ def statistics(results: Sequence[FileResult], fmt: str = "text") -> str:
 
 
 def _rule_names() -> Dict[str, str]:
-    from ..engine._rule_index import rule_index
+    from ..engine.rule_index import rule_index
 
     return rule_index()
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from typing import Dict, List, Optional
 
-from ..engine._lines import split_lines
-from ..engine._source import decode_source
+from ..engine.lines import split_lines
+from ..engine.source import decode_source
 
 
 def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[str],
@@ -20,7 +20,7 @@ def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[
     """finding index -> [{"offset", "length", "text"}], for the findings left in `data` (not `fixed`) whose
     fix the engine applies (unsafe ones included: the format says which is which). `project`: the file's
     `ProjectView`, as the findings were made with."""
-    from ..engine._engine import fix_code
+    from ..engine.pipeline import fix_code
 
     fixed = fix_code(data, target=options.target, select=options.select, ignore=options.ignore,
                      unsafe_fixes=True, module_name=module_name, positions="original", project=project)

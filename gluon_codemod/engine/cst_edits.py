@@ -5,7 +5,7 @@ from typing import Callable, List, Sequence, Tuple, TypeVar, Union
 
 import libcst as cst
 
-from ._rule import CannotFix
+from .rule import CannotFix
 
 _Listed = TypeVar("_Listed", bound=Union[cst.Arg, cst.Param, cst.WithItem])
 

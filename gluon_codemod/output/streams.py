@@ -7,10 +7,10 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from ..run._batch import FileResult
-from ..run._files import write_new_atomic
-from ._formats import STREAMING, document, rule_names, stream
-from ._report import format_error, statistics
+from ..run.batch import FileResult
+from ..run.files import write_new_atomic
+from .formats import STREAMING, document, rule_names, stream
+from .report import format_error, statistics
 
 
 class OutputFileError(Exception):

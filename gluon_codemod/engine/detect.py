@@ -4,11 +4,11 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from ._context import FileContext
+from .context import FileContext
 from ..vocabulary import Finding, SourceError
-from ._lines import split_lines
-from ._rule import Edit, selected_rules
-from ._source import might_contain_gluon
+from .lines import split_lines
+from .rule import Edit, selected_rules
+from .source import might_contain_gluon
 from ..analysis import consistency
 from ..analysis.plan import ProjectView
 

@@ -18,8 +18,8 @@ import tempfile
 from typing import Iterable, Optional, Sequence
 
 from .. import __version__
-from ._files import SKIP_DIRS
-from ._project import Project
+from .files import SKIP_DIRS
+from .project import Project
 from ..analysis.modules import project_root
 
 #: Above this many files a root is taken not to be one project (a home folder): only the run is indexed.

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from ._context import FileContext
+from .context import FileContext
 from ..vocabulary import Finding
 
 

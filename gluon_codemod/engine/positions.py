@@ -12,8 +12,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ._apply import Fixer
-from ._rule import Edit
+from .apply import Fixer
+from .rule import Edit
 
 
 def transform_statements(module: cst.Module, tree: ast.Module, edits: Sequence[Edit],

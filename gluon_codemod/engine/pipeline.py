@@ -1,7 +1,7 @@
 """The pipeline: cheap text pre-filter, one `ast` traversal for all rules, libcst only to rewrite.
 
-Detection is `_detect`, the edits' application `_apply`, and the narrowing of libcst's position pass to the
-statements that hold edits `_positions`; this module is their public face: `check_code` and `fix_code`.
+Detection is `detect`, the edits' application `apply`, and the narrowing of libcst's position pass to the
+statements that hold edits `positions`; this module is their public face: `check_code` and `fix_code`.
 """
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from typing import Dict, List, Optional, Tuple, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from ._apply import Fixer, add_imports
-from ._detect import TARGETS, _analyze, analyze  # noqa: F401 (re-exported)
+from .apply import Fixer, add_imports
+from .detect import TARGETS, _analyze, analyze  # noqa: F401 (re-exported)
 from ..vocabulary import Finding, FixResult, SourceError
-from ._lines import split_lines
-from ._positions import transform_statements as _transform_statements
-from ._rule import FixContext
-from ._source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
+from .lines import split_lines
+from .positions import transform_statements as _transform_statements
+from .rule import FixContext
+from .source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
 from ..analysis.plan import ProjectView
 
 Source = Union[str, bytes]

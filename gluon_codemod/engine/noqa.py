@@ -17,7 +17,7 @@ import re
 import tokenize
 from typing import Dict, List, Optional
 
-from ._lines import split_lines
+from .lines import split_lines
 
 NOQA = re.compile(r"# noqa(?::\s?(?P<codes>(?:[A-Z]+[0-9]+[,\s]*)+))?", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[,\s]+")

@@ -5,8 +5,8 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
-from ..analysis._names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
-from ._noqa import noqa_texts, suppresses
+from ..analysis.names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
+from .noqa import noqa_texts, suppresses
 from ..analysis.scopes import Scopes
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ class FileContext:
 
     # -- noqa ---------------------------------------------------------------------------------
     def suppressed(self, line: int, code: str) -> bool:
-        """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `_noqa`), or the
+        """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `noqa`), or the
         user declined that fix (`fix --interactive`)."""
         if self.project is not None and (line, code) in self.project.declined:
             return True

@@ -12,11 +12,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from ._files import module_name_for, write_atomic
+from .files import module_name_for, write_atomic
 from ..vocabulary import Finding, SourceError
-from ..engine._lines import split_patch_lines
-from ..engine._source import decode_source, might_contain_gluon
-from ._workers import Interrupted, parallel_map
+from ..engine.lines import split_patch_lines
+from ..engine.source import decode_source, might_contain_gluon
+from .workers import Interrupted, parallel_map
 
 CHECK, FIX, DIFF = "check", "fix", "diff"
 
@@ -93,7 +93,7 @@ def _engine(options: Options, module_name: Optional[str], path: Optional[str] = 
         text = source if isinstance(source, str) else decode_source(source).text
         if _cannot_contain_gluon(text, module_name, view):
             return source, []
-        from ..engine._engine import check_code, fix_code
+        from ..engine.pipeline import check_code, fix_code
 
         # In the process that indexed the project, the file's tree is at hand (when the file is unchanged).
         tree = _PROJECT.tree(path, text) if view is not None else None
@@ -136,7 +136,7 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
     run = _engine(options, module_name, path)
     try:
         if notebook:
-            from ._notebook import process_notebook
+            from .notebook import process_notebook
 
             new, outcomes = process_notebook(data, run)
             for outcome in outcomes:
@@ -151,7 +151,7 @@ def process_source(data: bytes, display: str, options: Options, module_name: Opt
             if options.fix_edits and options.mode in (CHECK, FIX) and left_fixable:
                 # the fixes of the findings left, against the file as it is after this run (check: as it
                 # was; fix: as written, where the findings left point)
-                from ..output._fix_edits import fix_edits
+                from ..output.fix_edits import fix_edits
 
                 view = _view(path)
                 if view is not None and new != data:
@@ -202,7 +202,7 @@ def options_for(path: str, options: Options) -> Options:
         return options
     from dataclasses import replace
 
-    from ._files import Excluder
+    from .files import Excluder
 
     extra = tuple(code for pattern, base, codes in options.per_file_ignores
                   if Excluder([(pattern, base)]).excluded(path) for code in codes)

@@ -29,7 +29,7 @@ def _sections(doc: str) -> dict:
 
 
 def describe(rule) -> dict:
-    from ..output._sarif import fix_safety
+    from ..output.sarif import fix_safety
 
     doc = rule.documentation()
     return {"code": rule.code, "name": rule.name, "summary": doc.split("\n\n", 1)[0].replace("\n", " "),
@@ -44,7 +44,7 @@ def _text(rule) -> str:
 
 
 def run(args) -> int:
-    from ..engine._rule import all_rules
+    from ..engine.rule import all_rules
 
     rules = all_rules()
     if args.all == bool(args.code):

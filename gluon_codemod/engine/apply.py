@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from ._rule import CannotFix, Edit, FixContext
+from .rule import CannotFix, Edit, FixContext
 
 
 class Fixer(cst.CSTTransformer):

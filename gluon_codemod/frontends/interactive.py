@@ -21,8 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, TextIO, Tuple
 
-from ..run._batch import FIX, Options, options_for, read_regular, unified_diff
-from ..run._files import module_name_for, write_atomic
+from ..run.batch import FIX, Options, options_for, read_regular, unified_diff
+from ..run.files import module_name_for, write_atomic
 from ..vocabulary import Finding, SourceError
 
 PROMPT = "Apply this fix? [y]es/[n]o/[a]ll/[q]uit: "
@@ -56,7 +56,7 @@ class Reviewer:
         return not self.accept_all and (self.ask_safe or not question.safe)
 
     def ask(self, where: str, question: Question, diff: str) -> bool:
-        from ..output._formats import rule_names
+        from ..output.formats import rule_names
 
         code = question.site[1]
         kind = "safe fix" if question.safe else "UNSAFE fix: it may change checkpoint keys or symbol names"
@@ -117,8 +117,8 @@ class Review:
 
     def questions_of(self, source) -> List[Question]:
         if source not in self.questions:
-            from ..engine._engine import analyze
-            from ..engine._source import decode_source
+            from ..engine.pipeline import analyze
+            from ..engine.source import decode_source
 
             text = decode_source(source).text if isinstance(source, bytes) else source
             sites: Dict[Site, Question] = {}
@@ -140,7 +140,7 @@ class Review:
 
     def transform(self, source):
         """The engine on one text, applying the accepted fixes of it only (and the one being tried)."""
-        from ..engine._engine import fix_code
+        from ..engine.pipeline import fix_code
 
         if source not in self.texts:
             self.texts.append(source)
@@ -158,7 +158,7 @@ class Review:
     def run(self) -> bytes:
         """The file with the fixes accepted so far (raises SourceError for a file the engine cannot take)."""
         if self.notebook:
-            from ..run._notebook import process_notebook
+            from ..run.notebook import process_notebook
 
             return process_notebook(self.original, self.transform)[0]
         return self.transform(self.original)[0]
@@ -166,14 +166,14 @@ class Review:
     def where(self, source, site: Site) -> str:
         if not self.notebook:
             return f"{self.path}:{site[0]}"
-        from ..run._notebook import locate
+        from ..run.notebook import locate
 
         cell, line = locate(self.original, source, site[0])
         return f"{self.path}:cell {cell}:{line}" if cell is not None else self.path
 
     def diff(self, old: bytes, new: bytes) -> str:
         if self.notebook:
-            from ..run._notebook import cell_diff
+            from ..run.notebook import cell_diff
 
             return cell_diff(self.path, old, new)
         return unified_diff(self.path, old, new).decode("utf-8", "replace")
@@ -232,9 +232,9 @@ class Outcome:
 
 def _settled_outcomes(items: List[Review], paths: List[str], options: Options) -> List[Outcome]:
     """The reviewed `.py` files fixed with a plan settled on what was declined (see the module's docstring)."""
-    from ..engine._engine import fix_code
-    from ..run._project import Project
-    from ..run._project_cache import project_paths
+    from ..engine.pipeline import fix_code
+    from ..run.project import Project
+    from ..run.project_cache import project_paths
 
     project = Project.load(project_paths(paths), in_run=[item.path for item in items])
     declined = _declined_sites(items)
@@ -274,7 +274,7 @@ def _declined_sites(items: List[Review]) -> Dict[str, Set[Site]]:
 def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
     """The fixed findings, and what a check of the written file reports: a declined fix counts as a `noqa`
     for this run's analysis, which does not report it; the written file has no such comment."""
-    from ..engine._engine import check_code
+    from ..engine.pipeline import check_code
 
     left = check_code(outcome.new, target=item.options.target, select=item.options.select,
                       ignore=item.options.ignore, module_name=module_name_for(item.path),
@@ -283,7 +283,7 @@ def _left_after(outcome: Outcome, item: Review, project) -> List[Finding]:
 
 
 def _notebook_outcome(item: Review, errors: List[str]) -> Outcome:
-    from ..run._notebook import process_notebook
+    from ..run.notebook import process_notebook
 
     new, cells = process_notebook(item.original, item.transform)
     for cell in cells:
@@ -341,8 +341,8 @@ def _initial_project(paths: List[str], options: Options):
     """The run's project settled as if every fix were accepted: what each file's review starts from."""
     if not any(path.endswith(".py") for path in paths):
         return None
-    from ..run._project import Project
-    from ..run._project_cache import project_paths
+    from ..run.project import Project
+    from ..run.project_cache import project_paths
 
     project = Project.load(project_paths(paths), in_run=paths)
     project.settle(select=options.select, ignore=options.ignore, target=options.target, unsafe_fixes=True)

@@ -13,12 +13,12 @@ import sys
 import tokenize
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..run._batch import FileResult
-from ..run._files import write_atomic
+from ..run.batch import FileResult
+from ..run.files import write_atomic
 from ..vocabulary import SourceError
-from ..engine._lines import split_lines
-from ..engine._noqa import NOQA
-from ..engine._source import decode_source
+from ..engine.lines import split_lines
+from ..engine.noqa import NOQA
+from ..engine.source import decode_source
 
 
 def _comment_lines(text: str, count: int) -> Dict[int, int]:
@@ -77,7 +77,7 @@ def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
 def add_noqa_notebook(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
     """The notebook `data` with a noqa comment for each finding, in its cell's source line (cells are
     analysed as one module, where the comment silences the finding as in a file)."""
-    from ..run._notebook import edit_cells
+    from ..run.notebook import edit_cells
 
     by_cell: Dict[int, List[dict]] = {}
     for finding in findings:

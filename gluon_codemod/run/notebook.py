@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from ..vocabulary import Finding, SourceError
-from ..engine._lines import split_lines
+from ..engine.lines import split_lines
 
 _MARK = "__gluon_codemod_magic_{}__"
 _CELL_MARK = "# __gluon_codemod_cell_boundary__"
