@@ -18,7 +18,7 @@ from ..vocabulary import Finding, FixResult, SourceError
 from .lines import split_lines
 from .positions import transform_statements as _transform_statements
 from .rule import FixContext
-from .source import decode_source, might_contain_gluon  # noqa: F401 (re-exported)
+from .source import decode_source
 from ..analysis.plan import ProjectView
 
 Source = Union[str, bytes]

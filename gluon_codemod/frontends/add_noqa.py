@@ -13,9 +13,8 @@ import sys
 import tokenize
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..run.batch import FileResult
-from ..run.files import write_atomic
-from ..vocabulary import SourceError
+from ..atomic_write import write_atomic
+from ..vocabulary import FileResult, Finding, SourceError
 from ..engine.lines import split_lines
 from ..engine.noqa import NOQA
 from ..engine.source import decode_source
@@ -68,20 +67,20 @@ def with_codes(line: str, codes: Sequence[str], reason: Optional[str]) -> str:
     return body.rstrip(" \t") + "  " + comment + ending
 
 
-def add_noqa(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
+def add_noqa(data: bytes, findings: List[Finding], reason: Optional[str]) -> bytes:
     """`data` with a noqa comment for each finding (file positions, not notebook cells)."""
     decoded = decode_source(data)
     return decoded.encode(_with_comments(decoded.text, findings, reason))
 
 
-def add_noqa_notebook(data: bytes, findings: List[dict], reason: Optional[str]) -> bytes:
+def add_noqa_notebook(data: bytes, findings: List[Finding], reason: Optional[str]) -> bytes:
     """The notebook `data` with a noqa comment for each finding, in its cell's source line (cells are
     analysed as one module, where the comment silences the finding as in a file)."""
     from ..run.notebook import edit_cells
 
-    by_cell: Dict[int, List[dict]] = {}
+    by_cell: Dict[int, List[Finding]] = {}
     for finding in findings:
-        by_cell.setdefault(finding["cell"], []).append(finding)
+        by_cell.setdefault(finding.cell, []).append(finding)
 
     def edit(index: int, source: str, masked: str) -> str:
         # (masked: IPython lines are `pass` placeholders there, so that the statements can be tokenized)
@@ -89,15 +88,15 @@ def add_noqa_notebook(data: bytes, findings: List[dict], reason: Optional[str]) 
     return edit_cells(data, edit)
 
 
-def _with_comments(text: str, findings: List[dict], reason: Optional[str], python: Optional[str] = None) -> str:
+def _with_comments(text: str, findings: List[Finding], reason: Optional[str], python: Optional[str] = None) -> str:
     """`text` with the reported lines commented; `python`: the same lines as Python, to find statements in."""
     lines = split_lines(text, keepends=True)
     targets = _comment_lines(text if python is None else python, len(lines))
     wanted: Dict[int, List[str]] = {}
     for finding in findings:
-        line = targets.get(finding["line"], finding["line"])
-        if 1 <= line <= len(lines) and finding["code"] not in wanted.setdefault(line, []):
-            wanted[line].append(finding["code"])
+        line = targets.get(finding.line, finding.line)
+        if 1 <= line <= len(lines) and finding.code not in wanted.setdefault(line, []):
+            wanted[line].append(finding.code)
     for line, codes in wanted.items():
         lines[line - 1] = with_codes(lines[line - 1], sorted(codes), reason)
     return "".join(lines)
@@ -133,7 +132,7 @@ def _comment(results: Sequence[FileResult], reason: Optional[str], files: set) -
     failed = any(r.errors for r in results)
     for result in results:
         notebook = result.path.endswith(".ipynb")
-        findings = [f for f in result.findings if not f["fixed"] and (f["cell"] is not None) == notebook]
+        findings = [f for f in result.open_findings() if (f.cell is not None) == notebook]
         if not findings or (result.errors and not notebook):  # (a notebook's error is one cell's)
             continue
         try:
@@ -143,7 +142,7 @@ def _comment(results: Sequence[FileResult], reason: Optional[str], files: set) -
             if new != data:
                 write_atomic(result.path, new)
                 files.add(result.path)
-                comments += len({(f["cell"], f["line"]) for f in findings})
+                comments += len({(f.cell, f.line) for f in findings})
         except (OSError, SourceError) as exc:
             print(f"gluon-codemod: error: {result.path}: cannot add noqa comments: "
                   f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)

@@ -14,16 +14,16 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import rule_docs
-from ..run.batch import CHECK, DIFF, FIX, FileResult, Options, available_cores, options_for, process_source, \
-    progress_bar, run_files, unified_diff, use_project
+from .add_noqa import run_add_noqa
+from ..output.formats import FORMATS
+from ..output.report import format_summary, write_report
+from ..output.streams import Findings, OutputFileError, Stdout
+from ..run.batch import available_cores, options_for, process_source, progress_bar, run_files, unified_diff
 from ..run.config import Config, ConfigError, discover
 from ..run.files import Excluder, collect_files, module_name_for
-from ..output.formats import FORMATS
-from .add_noqa import run_add_noqa
-from ..output.streams import Findings, OutputFileError, Stdout
 from ..run.project_cache import project_for
-from ..output.report import format_summary, write_report
 from ..run.workers import Interrupted
+from ..vocabulary import FileResult, Mode, Options
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The engine's TARGETS, repeated so that start-up does not import the engine (and libcst); a test
@@ -174,11 +174,11 @@ def _options(args: argparse.Namespace, config: Config) -> Options:
         raise UsageError("--select: no rule code given; give codes or prefixes such as GLN001,GLN0")
     _check_codes(select or (), "--select")
     _check_codes(ignore, "--ignore")
-    mode = CHECK if args.command == "check" else (DIFF if args.diff else FIX)
+    mode = Mode.CHECK if args.command == "check" else (Mode.DIFF if args.diff else Mode.FIX)
     unsafe = args.unsafe_fixes if args.unsafe_fixes is not None else bool(config.unsafe_fixes)
     return Options(mode=mode, target=args.target or config.target or "mxnet",
                    select=tuple(select) if select is not None else None, ignore=tuple(ignore),
-                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode != DIFF,
+                   unsafe_fixes=unsafe, fix_edits=args.output_format == "sarif" and mode is not Mode.DIFF,
                    per_file_ignores=tuple(per_file))
 
 
@@ -193,12 +193,12 @@ def _excluder(args: argparse.Namespace, config: Config) -> Excluder:
     return Excluder(patterns)
 
 
-def _status(results: Sequence[FileResult], mode: str) -> int:
+def _status(results: Sequence[FileResult], mode: Mode) -> int:
     if any(r.errors for r in results):
         return EXIT_ERROR
-    if any(not f["fixed"] for r in results for f in r.findings):
+    if any(r.open_findings() for r in results):
         return EXIT_FINDINGS
-    if mode != CHECK and any(r.changed for r in results):
+    if mode is not Mode.CHECK and any(r.changed for r in results):
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -213,14 +213,13 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[
     if result.errors and new != data:
         # An editor replaces its buffer with stdout: on any error it gets the input back, untouched.
         new, result.changed = data, False
-        for finding in result.findings:
-            finding["fixed"] = False
-    if options.mode == DIFF and result.changed:
+        result.nothing_applied()
+    if options.mode is Mode.DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
-    sink = Findings(args, out, to_stdout=options.mode == CHECK)
+    sink = Findings(args, out, to_stdout=options.mode is Mode.CHECK)
     sink.file_done(result, bar=None)
     sink.finish([result])
-    if options.mode == FIX:
+    if options.mode is Mode.FIX:
         out.bytes(new)  # stdout is the file's content: always written, unchanged on error
         result.written = result.changed and not result.errors and out.error is None
     return [result]
@@ -228,16 +227,17 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[
 
 def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
+    project = None
     if any(path.endswith(".py") for path in files):
         # Every file is analysed as a module of its project: the classes other modules call are known, and
         # a signature changes only together with every call of the project (see `project_cache`).
-        use_project(project_for(files, whole=options.mode == CHECK, select=options.select, ignore=options.ignore,
-                                target=options.target, unsafe_fixes=options.unsafe_fixes))
+        project = project_for(files, whole=options.mode is Mode.CHECK, select=options.select,
+                              ignore=options.ignore, target=options.target, unsafe_fixes=options.unsafe_fixes)
     jobs = args.jobs or _default_jobs(files)
     bar = progress_bar(len(files), enabled=not args.quiet)
-    sink = Findings(args, out, to_stdout=options.mode != DIFF)
+    sink = Findings(args, out, to_stdout=options.mode is not Mode.DIFF)
     results: List[FileResult] = []
-    running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None)
+    running = run_files(files, options, jobs, on_done=bar.update if bar is not None else None, project=project)
     try:
         try:
             for result in running:
@@ -309,18 +309,10 @@ def _split_optional_value(arg: str) -> List[str]:
 
 def _main(argv: Optional[List[str]]) -> int:
     parser = _parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        argv = [item for arg in argv for item in _split_optional_value(arg)]
-    except UsageError as exc:
-        parser.error(str(exc))
-    args = parser.parse_args(argv)
+    args = _arguments(parser, argv)
     if args.command in ("verify", "convert-params", "rule"):
         return args.handler(args)
-    if "-" in args.paths and len(args.paths) > 1:
-        parser.error("`-` (stdin) cannot be combined with other paths")
-    if getattr(args, "add_noqa", False) and args.paths == ["-"]:
-        parser.error("--add-noqa writes comments into files: it cannot read `-` (stdin); give the file's path")
+    _check_paths(parser, args)
     try:
         config = discover(args.config, args.no_config)
         options = _options(args, config)
@@ -328,18 +320,46 @@ def _main(argv: Optional[List[str]]) -> int:
         print(f"gluon-codemod: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if getattr(args, "interactive", False):
-        if args.paths == ["-"] or args.diff:
-            parser.error("--interactive asks about files in a terminal: it cannot be combined with `-` or --diff")
-        reporting = [flag for flag, given in (("--output-format", args.output_format not in (None, "text")),
-                                              ("--output-file", args.output_file), ("--statistics", args.statistics),
-                                              ("--report", args.report)) if given]
-        if reporting:
-            parser.error(f"--interactive prints its own review and summary: it cannot be combined with "
-                         f"{', '.join(reporting)}; run `gluon-codemod check` with it after the review")
-        from .interactive import run_interactive
+        return _interactive(parser, args, config, options)
+    return _check_or_fix(args, config, options)
 
-        files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
-        return run_interactive(files, options, ask_safe=args.interactive_all)
+
+def _arguments(parser: argparse.ArgumentParser, argv: Optional[List[str]]) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv = [item for arg in argv for item in _split_optional_value(arg)]
+    except UsageError as exc:
+        parser.error(str(exc))
+    return parser.parse_args(argv)
+
+
+def _check_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exits with a usage error for paths the command cannot take."""
+    if "-" in args.paths and len(args.paths) > 1:
+        parser.error("`-` (stdin) cannot be combined with other paths")
+    if getattr(args, "add_noqa", False) and args.paths == ["-"]:
+        parser.error("--add-noqa writes comments into files: it cannot read `-` (stdin); give the file's path")
+
+
+def _interactive(parser: argparse.ArgumentParser, args: argparse.Namespace, config: Config,
+                 options: Options) -> int:
+    """`fix --interactive`: its own review and summary, in place of the streams and the report."""
+    if args.paths == ["-"] or args.diff:
+        parser.error("--interactive asks about files in a terminal: it cannot be combined with `-` or --diff")
+    reporting = [flag for flag, given in (("--output-format", args.output_format not in (None, "text")),
+                                          ("--output-file", args.output_file), ("--statistics", args.statistics),
+                                          ("--report", args.report)) if given]
+    if reporting:
+        parser.error(f"--interactive prints its own review and summary: it cannot be combined with "
+                     f"{', '.join(reporting)}; run `gluon-codemod check` with it after the review")
+    from .interactive import run_interactive
+
+    files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
+    return run_interactive(files, options, ask_safe=args.interactive_all)
+
+
+def _check_or_fix(args: argparse.Namespace, config: Config, options: Options) -> int:
+    """Run over the paths (or stdin), then hand the results to `--add-noqa`, or to the summary and report."""
     out = Stdout()
     interrupted: Optional[int] = None
     try:
@@ -357,13 +377,25 @@ def _main(argv: Optional[List[str]]) -> int:
         out.close()
     status = _status(results, options.mode) if interrupted is None else EXIT_INTERRUPTED
     if getattr(args, "add_noqa", False) and interrupted is None:
-        def check_again() -> List[FileResult]:
-            again = Stdout()
-            try:
-                return _run_paths(args, options, config, again)
-            finally:
-                again.close()
-        return run_add_noqa(results, args.add_noqa_reason, status, check_again)
+        return _add_noqa(args, config, options, results, status)
+    return _summary_and_report(args, options, results, interrupted, status, out)
+
+
+def _add_noqa(args: argparse.Namespace, config: Config, options: Options, results: List[FileResult],
+              status: int) -> int:
+    def check_again() -> List[FileResult]:
+        again = Stdout()
+        try:
+            return _run_paths(args, options, config, again)
+        finally:
+            again.close()
+    return run_add_noqa(results, args.add_noqa_reason, status, check_again)
+
+
+def _summary_and_report(args: argparse.Namespace, options: Options, results: List[FileResult],
+                        interrupted: Optional[int], status: int, out: Stdout) -> int:
+    """The summary on stderr and the `--report` file; returns the exit status, made 2 by a failed write
+    (unless the run was interrupted, which its own status says)."""
     if out.error is not None:
         print(f"gluon-codemod: error: cannot write to standard output: {out.error.strerror or out.error}; "
               "the output is incomplete", file=sys.stderr)

@@ -11,7 +11,6 @@ The engine is imported on first use, not when flake8 loads its plugins.
 from __future__ import annotations
 
 import ast
-import inspect
 from typing import Iterator, List, Optional, Tuple
 
 from .. import __version__
@@ -58,8 +57,10 @@ class GluonChecker:
         engine = _engine()
         if module_name is None:
             module_name = self._module_name()
+        # flake8 applies `# noqa` itself, with its own rules (`--disable-noqa`, a comment at the end of a
+        # multi-line statement): the engine reports everything (noqa=False) and leaves suppression to flake8.
         for finding, _edit in engine.analyze(text, tree=self.tree, target=self.target, module_name=module_name,
-                                             project=view or self._project_view(), **_NO_ENGINE_NOQA):
+                                             project=view or self._project_view(), noqa=False):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
     def _project_view(self):
@@ -79,7 +80,6 @@ class GluonChecker:
         return module_name_for(self.filename)
 
 
-_NO_ENGINE_NOQA: dict = {}
 _ENGINE = None
 
 
@@ -89,9 +89,5 @@ def _engine():
     if _ENGINE is None:
         from ..engine import pipeline as engine
 
-        # flake8 applies `# noqa` itself, with its own rules (`--disable-noqa`, a comment at the end of a
-        # multi-line statement): the engine must report everything and leave suppression to flake8.
-        if "noqa" in inspect.signature(engine.analyze).parameters:
-            _NO_ENGINE_NOQA["noqa"] = False
         _ENGINE = engine
     return _ENGINE

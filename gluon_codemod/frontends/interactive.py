@@ -21,9 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, TextIO, Tuple
 
-from ..run.batch import FIX, Options, options_for, read_regular, unified_diff
-from ..run.files import module_name_for, write_atomic
-from ..vocabulary import Finding, SourceError
+from ..atomic_write import write_atomic
+from ..run.batch import options_for, read_regular, unified_diff
+from ..run.files import module_name_for
+from ..vocabulary import Finding, Mode, Options, SourceError
 
 PROMPT = "Apply this fix? [y]es/[n]o/[a]ll/[q]uit: "
 #: Settling rounds: each one only adds declined sites, so the plan settles, usually in one.
@@ -288,8 +289,7 @@ def _notebook_outcome(item: Review, errors: List[str]) -> Outcome:
     new, cells = process_notebook(item.original, item.transform)
     for cell in cells:
         if cell.error is not None:  # that cell is left as it is; the others are fixed
-            errors.append(f"{item.path}:cell {cell.cell}:{cell.error.line}:{cell.error.col + 1}: error: "
-                          f"{cell.error.message}")
+            errors.append(cell.error.format(item.path))
     return Outcome(item.path, new, [f for cell in cells for f in cell.findings])
 
 
@@ -299,7 +299,7 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
         print("gluon-codemod: error: --interactive needs a terminal to ask in (stdin is not one); use "
               "`fix --diff` to review in a pipe", file=sys.stderr)
         return 2
-    options = replace(options, mode=FIX)
+    options = replace(options, mode=Mode.FIX)
     reviewer = Reviewer(ask_safe)
     project = _initial_project(paths, options)
     items: List[Review] = []
@@ -309,7 +309,7 @@ def run_interactive(paths: List[str], options: Options, ask_safe: bool) -> int:
         try:
             original, skipped = read_regular(path)  # (a FIFO would block, a link to /dev/zero never end)
         except OSError as exc:
-            errors.append(f"{path}:1:1: error: cannot read: {exc.strerror or exc}")
+            errors.append(SourceError(f"cannot read: {exc.strerror or exc}").format(path))
             continue
         if original is None:
             print(f"gluon-codemod: {path}: {skipped}", file=sys.stderr)
@@ -360,13 +360,13 @@ def _write(items: List[Review], outcomes: List[Outcome], errors: List[str]) -> i
             try:
                 with open(outcome.path, "rb") as handle:
                     if handle.read() != originals[outcome.path]:
-                        errors.append(f"{outcome.path}:1:1: error: changed by someone else during the review; "
-                                      "left as it is (run again)")
+                        errors.append(SourceError("changed by someone else during the review; left as it is "
+                                                  "(run again)").format(outcome.path))
                         continue
                 write_atomic(outcome.path, outcome.new)
                 done.append(outcome.path)
             except OSError as exc:
-                errors.append(f"{outcome.path}:1:1: error: cannot write: {exc.strerror or exc}")
+                errors.append(SourceError(f"cannot write: {exc.strerror or exc}").format(outcome.path))
     except KeyboardInterrupt:
         left = [outcome.path for outcome in changed if outcome.path not in done]
         print(f"\ngluon-codemod: interrupted while writing: written: {', '.join(done) or 'none'}; left unchanged: "

@@ -13,9 +13,10 @@ from typing import Dict, List, Optional
 
 from ..engine.lines import split_lines
 from ..engine.source import decode_source
+from ..vocabulary import Finding, Options
 
 
-def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[str],
+def fix_edits(data: bytes, findings: List[Finding], options: Options, module_name: Optional[str],
               project=None) -> Dict[int, List[dict]]:
     """finding index -> [{"offset", "length", "text"}], for the findings left in `data` (not `fixed`) whose
     fix the engine applies (unsafe ones included: the format says which is which). `project`: the file's
@@ -24,8 +25,8 @@ def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[
 
     fixed = fix_code(data, target=options.target, select=options.select, ignore=options.ignore,
                      unsafe_fixes=True, module_name=module_name, positions="original", project=project)
-    applied = {(f.code, f.line, f.col + 1) for f in fixed.findings if f.fixed}
-    owners = [i for i, f in enumerate(findings) if not f["fixed"] and (f["code"], f["line"], f["col"]) in applied]
+    applied = {(f.code, f.line, f.col) for f in fixed.findings if f.fixed}
+    owners = [i for i, f in enumerate(findings) if not f.fixed and (f.code, f.line, f.col) in applied]
     if not owners or fixed.code == data:
         return {}
     old, new = decode_source(data).text, decode_source(fixed.code).text
@@ -44,7 +45,7 @@ def fix_edits(data: bytes, findings: List[dict], options, module_name: Optional[
             stretches.append([i1, i2, j1, j2])
     edits: Dict[int, List[dict]] = {}
     for i1, i2, j1, j2 in stretches:
-        inside = [i for i in owners if i1 + 1 <= findings[i]["line"] <= max(i2, i1 + 1)]
+        inside = [i for i in owners if i1 + 1 <= findings[i].line <= max(i2, i1 + 1)]
         for owner in inside or owners[:1]:
             edits.setdefault(owner, []).append({"offset": starts[i1], "length": starts[i2] - starts[i1],
                                                 "text": "".join(new_lines[j1:j2])})

@@ -12,31 +12,15 @@ import hashlib
 import json
 from typing import Dict, List, Optional, Sequence
 
-from ..run.batch import FileResult
+from . import TOOL
+from ..vocabulary import FileResult, Finding, SourceError, position
 
 FORMATS = ("text", "concise", "grouped", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 STREAMING = ("text", "concise", "json-lines", "github")
-TOOL = "gluon-codemod"
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/apache/mxnet/issues/18412"
 
 
-def _open(result: FileResult) -> List[dict]:
-    return [f for f in result.findings if not f["fixed"]]
-
-
-def applicability(finding: dict) -> str:
-    """`safe`, `unsafe` (needs --unsafe-fixes) or `none` (reported only)."""
-    return finding.get("safety") or "none"
-
-
-def _where(path: str, item: dict) -> str:
-    cell = f"cell {item['cell']}:" if item.get("cell") is not None else ""
-    return f"{path}:{cell}{item['line']}:{item['col']}"
-
-
-def _marker(finding: dict) -> str:
-    return {"safe": "[*] ", "unsafe": "[-] "}.get(applicability(finding), "")
+def _marker(finding: Finding) -> str:
+    return {"safe": "[*] ", "unsafe": "[-] "}.get(finding.applicability, "")
 
 
 def rule_names() -> Dict[str, str]:
@@ -48,40 +32,40 @@ def rule_names() -> Dict[str, str]:
 # -- streaming ---------------------------------------------------------------------------------------------
 def stream(fmt: str, result: FileResult, names: Dict[str, str]) -> str:
     """What `fmt` prints for one finished file ("" for whole-document formats)."""
-    findings = _open(result)
+    findings = result.open_findings()
     if fmt == "text":
-        return "".join(f"{_where(result.path, f)}: {f['code']} {f['message']}\n" for f in findings)
+        return "".join(f.format(result.path) + "\n" for f in findings)
     if fmt == "concise":
-        return "".join(f"{_where(result.path, f)}: {f['code']} {_marker(f)}{f['message']}\n" for f in findings)
+        return "".join(f"{f.where(result.path)}: {f.code} {_marker(f)}{f.message}\n" for f in findings)
     if fmt == "json-lines":
         items = [json_item(result.path, f, names) for f in findings]
         items += [json_error(result.path, e) for e in result.errors]
         return "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
     if fmt == "github":
         return "".join(github_line(result.path, f) for f in findings) + \
-            "".join(github_line(result.path, e, error=True) for e in result.errors)
+            "".join(github_error(result.path, e) for e in result.errors)
     return ""
 
 
-def json_item(path: str, finding: dict, names: Dict[str, str]) -> dict:
+def json_item(path: str, finding: Finding, names: Dict[str, str]) -> dict:
     return {
         "filename": path,
-        "code": finding["code"],
-        "rule": names.get(finding["code"], ""),
-        "message": finding["message"],
-        "location": {"row": finding["line"], "column": finding["col"]},
-        "cell": finding.get("cell"),
-        "fix": None if not finding["fix_available"] else {"title": finding["fix_title"],
-                                                          "applicability": applicability(finding)},
-        "applicability": applicability(finding),
-        "fixed": finding["fixed"],
+        "code": finding.code,
+        "rule": names.get(finding.code, ""),
+        "message": finding.message,
+        "location": {"row": finding.line, "column": finding.column},
+        "cell": finding.cell,
+        "fix": None if not finding.fix_available else {"title": finding.fix_title,
+                                                       "applicability": finding.applicability},
+        "applicability": finding.applicability,
+        "fixed": finding.fixed,
     }
 
 
-def json_error(path: str, error: dict) -> dict:
+def json_error(path: str, error: SourceError) -> dict:
     """A file error in the JSON formats: `code` and `rule` null, `error` true."""
-    return {"filename": path, "code": None, "rule": None, "message": error["message"],
-            "location": {"row": error["line"], "column": error["col"]}, "cell": error.get("cell"),
+    return {"filename": path, "code": None, "rule": None, "message": error.message,
+            "location": {"row": error.line, "column": error.column}, "cell": error.cell,
             "fix": None, "applicability": "none", "fixed": False, "error": True}
 
 
@@ -93,25 +77,31 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_line(path: str, item: dict, error: bool = False) -> str:
+def _github_command(path: str, code: str, item, region: List[str], text: str) -> str:
     """A GitHub Actions workflow command: `::error title=...,file=...,line=...,col=...::message`.
 
     In a notebook, lines count inside a cell, not in the file: the annotation names the file only and
     the message says where."""
-    code = "error" if error else item["code"]
     props = [f"title={_gh_property(f'{TOOL} ({code})')}", f"file={_gh_property(path)}"]
-    if item.get("cell") is None:
-        props += [f"line={item['line']}", f"col={item['col']}"]
-        if item.get("end_line") is not None:  # once the engine reports where a construct ends
-            props += [f"endLine={item['end_line']}", f"endColumn={item['end_col']}"]
-    message = f"{code} {item['message']}" if not error else f"error: {item['message']}"
-    return f"::error {','.join(props)}::{_gh_data(_where(path, item) + ': ' + message)}\n"
+    if item.cell is None:
+        props += [f"line={item.line}", f"col={item.column}"] + region
+    return f"::error {','.join(props)}::{_gh_data(text)}\n"
+
+
+def github_line(path: str, finding: Finding) -> str:
+    # where the construct ends, when the engine reports it
+    end = [f"endLine={finding.end_line}", f"endColumn={finding.end_column}"] if finding.end_line is not None else []
+    return _github_command(path, finding.code, finding, end, finding.format(path))
+
+
+def github_error(path: str, error: SourceError) -> str:
+    return _github_command(path, "error", error, [], error.format(path))
 
 
 # -- whole documents ---------------------------------------------------------------------------------------
 def document(fmt: str, results: Sequence[FileResult], names: Dict[str, str], rules: Optional[list] = None) -> str:
     if fmt == "json":
-        items = [json_item(r.path, f, names) for r in results for f in _open(r)]
+        items = [json_item(r.path, f, names) for r in results for f in r.open_findings()]
         items += [json_error(r.path, e) for r in results for e in r.errors]
         return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
     if fmt == "grouped":
@@ -137,16 +127,12 @@ def _all_rules() -> list:
 def grouped(results: Sequence[FileResult]) -> str:
     out: List[str] = []
     for result in results:
-        findings, errors = _open(result), result.errors
+        findings, errors = result.open_findings(), result.errors
         if not (findings or errors):
             continue
         out.append(f"{result.path}:")
-        for f in findings:
-            cell = f"cell {f['cell']}:" if f.get("cell") is not None else ""
-            out.append(f"  {cell}{f['line']}:{f['col']} {f['code']} {_marker(f)}{f['message']}")
-        for e in errors:
-            cell = f"cell {e['cell']}:" if e.get("cell") is not None else ""
-            out.append(f"  {cell}{e['line']}:{e['col']} error: {e['message']}")
+        out += [f"  {position(f.line, f.column, f.cell)} {f.code} {_marker(f)}{f.message}" for f in findings]
+        out += [f"  {position(e.line, e.column, e.cell)} error: {e.message}" for e in errors]
         out.append("")
     return "\n".join(out) + ("\n" if out else "")
 
@@ -158,33 +144,34 @@ def gitlab(results: Sequence[FileResult]) -> List[dict]:
     out = []
     for result in results:
         seen: Dict[tuple, int] = {}
-        items = [(f["code"], f) for f in _open(result)] + [("error", e) for e in result.errors]
+        items = [(f.code, f) for f in result.open_findings()] + [("error", e) for e in result.errors]
         for code, item in items:
-            key = (code, item["message"], item.get("cell"))
+            key = (code, item.message, item.cell)
             seen[key] = seen.get(key, 0) + 1
-            digest = hashlib.sha256("\0".join([result.path, code, item["message"], str(item.get("cell")),
+            digest = hashlib.sha256("\0".join([result.path, code, item.message, str(item.cell),
                                                str(seen[key])]).encode("utf-8")).hexdigest()
-            prefix = f"cell {item['cell']}: " if item.get("cell") is not None else ""
+            prefix = f"cell {item.cell}: " if item.cell is not None else ""
             out.append({
                 "type": "issue",
                 "check_name": code,
-                "description": f"{code} {prefix}{item['message']}",
+                "description": f"{code} {prefix}{item.message}",
                 "categories": ["Compatibility"] if code != "error" else ["Bug Risk"],
                 "severity": "major" if code == "error" else "minor",
                 "fingerprint": digest,
-                "location": {"path": result.path, "lines": {"begin": item["line"] if item.get("cell") is None else 1}},
+                "location": {"path": result.path, "lines": {"begin": item.line if item.cell is None else 1}},
             })
     return out
 
 
-def _testcase(path: str, item: dict, kind: str, kind_type: str, text: str) -> str:
+def _testcase(path: str, item, kind: str, kind_type: str, text: str) -> str:
+    """`item`: a Finding (a failure) or a SourceError (an error)."""
     from xml.sax.saxutils import escape, quoteattr  # imported here: it costs 10 ms of start-up (urllib)
 
-    where = _where(path, item)
+    where = item.where(path)
     name = f"{kind_type} {where}"
     return (f"    <testcase name={quoteattr(name)} classname={quoteattr(path)} file={quoteattr(path)} "
-            f"line=\"{item['line']}\">\n"
-            f"      <{kind} message={quoteattr(item['message'])} type={quoteattr(kind_type)}>"
+            f"line=\"{item.line}\">\n"
+            f"      <{kind} message={quoteattr(item.message)} type={quoteattr(kind_type)}>"
             f"{escape(where + ': ' + text)}</{kind}>\n    </testcase>")
 
 
@@ -196,11 +183,11 @@ def junit(results: Sequence[FileResult]) -> str:
     suites = []
     total_failures = total_errors = 0
     for result in results:
-        findings, errors = _open(result), result.errors
+        findings, errors = result.open_findings(), result.errors
         if not (findings or errors):
             continue
-        cases = [_testcase(result.path, f, "failure", f["code"], f"{f['code']} {f['message']}") for f in findings]
-        cases += [_testcase(result.path, e, "error", "error", f"error: {e['message']}") for e in errors]
+        cases = [_testcase(result.path, f, "failure", f.code, f"{f.code} {f.message}") for f in findings]
+        cases += [_testcase(result.path, e, "error", "error", f"error: {e.message}") for e in errors]
         total_failures += len(findings)
         total_errors += len(errors)
         suites.append(f"  <testsuite name={quoteattr(result.path)} tests=\"{len(cases)}\" "

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
-from ..run.batch import FileResult
-from .formats import INFORMATION_URI, SARIF_SCHEMA, TOOL, applicability
+from . import TOOL
+from ..vocabulary import FileResult, Finding
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/apache/mxnet/issues/18412"
 
 
 def _first_paragraph(doc: str) -> str:
@@ -58,27 +61,27 @@ def _uri(path: str) -> str:
     return quote(path.replace(os.sep, "/"))
 
 
-def _result(result: FileResult, index: int, finding: dict, rule_index: dict) -> dict:
-    region = {"startLine": finding["line"], "startColumn": finding["col"]}
-    if finding.get("end_line") is not None:  # once the engine reports where a construct ends
-        region.update(endLine=finding["end_line"], endColumn=finding["end_col"])
-    message = finding["message"] if finding.get("cell") is None else f"cell {finding['cell']}: {finding['message']}"
+def _result(result: FileResult, index: int, finding: Finding, rule_index: Dict[str, int],
+            names: Dict[str, str]) -> dict:
+    region = {"startLine": finding.line, "startColumn": finding.column}
+    if finding.end_line is not None:  # once the engine reports where a construct ends
+        region.update(endLine=finding.end_line, endColumn=finding.end_column)
+    message = finding.message if finding.cell is None else f"cell {finding.cell}: {finding.message}"
     location = {"artifactLocation": {"uri": _uri(result.path)}}
-    if finding.get("cell") is None:  # lines in a notebook count inside a cell, not in the file
+    if finding.cell is None:  # lines in a notebook count inside a cell, not in the file
         location["region"] = region
     out = {
-        "ruleId": finding["code"],
-        "ruleIndex": rule_index[finding["code"]],
+        "ruleId": finding.code,
+        "ruleIndex": rule_index[finding.code],
         "level": "warning",
         "message": {"text": message},
         "locations": [{"physicalLocation": location}],
-        "properties": {"rule": rule_names_cache.get(finding["code"], ""),
-                       "applicability": applicability(finding)},
+        "properties": {"rule": names.get(finding.code, ""), "applicability": finding.applicability},
     }
     edits = (result.edits or {}).get(index)
     if edits:
         out["fixes"] = [{
-            "description": {"text": finding["fix_title"] or "apply the fix"},
+            "description": {"text": finding.fix_title or "apply the fix"},
             "artifactChanges": [{
                 "artifactLocation": {"uri": _uri(result.path)},
                 "replacements": [{"deletedRegion": {"charOffset": e["offset"], "charLength": e["length"]},
@@ -88,23 +91,19 @@ def _result(result: FileResult, index: int, finding: dict, rule_index: dict) -> 
     return out
 
 
-rule_names_cache: dict = {}
-
-
 def sarif(results: Sequence[FileResult], rules: List[type]) -> dict:
     from .. import __version__
 
-    rule_names_cache.clear()
-    rule_names_cache.update({rule.code: rule.name for rule in rules})
+    names = {rule.code: rule.name for rule in rules}
     rule_index = {rule.code: number for number, rule in enumerate(rules)}
-    out_results = [_result(r, i, f, rule_index) for r in results for i, f in enumerate(r.findings)
-                   if not f["fixed"] and f["code"] in rule_index]
+    out_results = [_result(r, i, f, rule_index, names) for r in results for i, f in enumerate(r.findings)
+                   if not f.fixed and f.code in rule_index]
     notifications = [{
         "level": "error",
-        "message": {"text": e["message"]},
+        "message": {"text": e.message},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(r.path)},
-                                            **({"region": {"startLine": e["line"], "startColumn": e["col"]}}
-                                               if e.get("cell") is None else {})}}],
+                                            **({"region": {"startLine": e.line, "startColumn": e.column}}
+                                               if e.cell is None else {})}}],
     } for r in results for e in r.errors]
     return {
         "$schema": SARIF_SCHEMA,

@@ -7,10 +7,10 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
-from ..run.batch import FileResult
-from ..run.files import write_new_atomic
+from ..atomic_write import write_new_atomic
+from ..vocabulary import FileResult
 from .formats import STREAMING, document, rule_names, stream
-from .report import format_error, statistics
+from .report import statistics
 
 
 class OutputFileError(Exception):
@@ -91,10 +91,10 @@ class Findings:
     def file_done(self, result: FileResult, bar) -> None:
         text = ""
         if self.fmt in STREAMING and not (self.statistics or self.silent):
-            if not self.names and any(f["code"] for f in result.findings) and self.fmt != "text":
+            if not self.names and any(f.code for f in result.findings) and self.fmt != "text":
                 self.names = rule_names()
             text = stream(self.fmt, result, self.names)
-        errors = [format_error(result.path, e) for e in result.errors]
+        errors = [e.format(result.path) for e in result.errors]
         if result.skipped:
             errors.append(f"{result.path}: {result.skipped}")
         if not (text or errors or result.diff):

@@ -1,7 +1,12 @@
 """One file at a time, or many in worker processes: read, run the engine, write atomically, diff.
 
-Workers receive a path and an `Options` and send back a `FileResult`: plain data only (no AST or CST
-objects cross process boundaries), so results pickle cheaply and the parent stays the only printer.
+Workers receive a path and an `Options` and send back a `FileResult` (see `gluon_codemod.vocabulary`):
+plain data only (no AST or CST objects cross process boundaries), so results pickle cheaply and the
+parent stays the only printer.
+
+The project a run belongs to is passed to `run_files`, `process_file` and `process_source`. A worker
+process gets it once, when it starts (`_start_worker`), and keeps it in `_WORKER_PROJECT`: the one
+global of a run, set nowhere else.
 """
 from __future__ import annotations
 
@@ -9,41 +14,14 @@ import difflib
 import os
 import stat
 import sys
-from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from .files import module_name_for, write_atomic
-from ..vocabulary import Finding, SourceError
+from .files import module_name_for
+from ..atomic_write import write_atomic
+from ..vocabulary import FileResult, Mode, Options, SourceError
 from ..engine.lines import split_patch_lines
 from ..engine.source import decode_source, might_contain_gluon
 from .workers import Interrupted, parallel_map
-
-CHECK, FIX, DIFF = "check", "fix", "diff"
-
-
-@dataclass(frozen=True)
-class Options:
-    mode: str  # CHECK, FIX (write in place) or DIFF (fix, but print a diff)
-    target: str = "mxnet"
-    select: Optional[Tuple[str, ...]] = None
-    ignore: Tuple[str, ...] = ()
-    unsafe_fixes: bool = False
-    fix_edits: bool = False  # compute each finding's replacements (for --output-format sarif)
-    #: ((glob, folder it is relative to, codes), ...): `per-file-ignores` of the configuration
-    per_file_ignores: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
-
-
-@dataclass
-class FileResult:
-    path: str  # as the user will see it
-    findings: List[dict] = field(default_factory=list)  # Finding.to_dict() plus "cell"
-    errors: List[dict] = field(default_factory=list)  # {"line", "col", "cell", "message"}
-    changed: bool = False  # the fix changes the file (written, or would be with --diff)
-    written: bool = False
-    diff: Optional[bytes] = None  # in the file's own encoding, so that `patch` applies it
-    output: Optional[bytes] = None  # the fixed bytes, kept only for stdin
-    skipped: Optional[str] = None  # why the path was not read (not a regular file)
-    edits: Optional[dict] = None  # finding index -> replacements, with Options.fix_edits
 
 
 def available_cores() -> int:
@@ -53,24 +31,8 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _finding_dict(finding: Finding, cell: Optional[int] = None) -> dict:
-    data = finding.to_dict()
-    data["cell"] = cell
-    return data
-
-
-def _error_dict(message: str, line: int = 1, col: int = 0, cell: Optional[int] = None) -> dict:
-    return {"line": line, "col": col + 1, "cell": cell, "message": message}
-
-
-#: The project the files of this run belong to (set in the parent, and in each worker by its initializer).
-_PROJECT = None
-
-
-def use_project(project) -> None:
-    """Analyse the files of the following runs as modules of `project` (a `_project.Project`), or alone."""
-    global _PROJECT
-    _PROJECT = project
+def _internal_error(exc: Exception) -> SourceError:
+    return SourceError(f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this")
 
 
 def _cannot_contain_gluon(source, module_name: Optional[str], view=None) -> bool:
@@ -80,14 +42,14 @@ def _cannot_contain_gluon(source, module_name: Optional[str], view=None) -> bool
     return not might_contain_gluon(text, module_name) and not (view is not None and view.concerns(text))
 
 
-def _view(path: Optional[str]):
-    """What the analysis of the file `path` sees of its project (None: the file alone)."""
-    return _PROJECT.view(path) if _PROJECT is not None and path and path.endswith(".py") else None
+def _view(project, path: Optional[str]):
+    """What the analysis of the file `path` sees of `project` (None: the file alone)."""
+    return project.view(path) if project is not None and path and path.endswith(".py") else None
 
 
-def _engine(options: Options, module_name: Optional[str], path: Optional[str] = None):
+def _engine(options: Options, module_name: Optional[str], path: Optional[str] = None, project=None):
     """source -> (new source, findings) for the chosen mode; raises SourceError."""
-    view = _view(path)
+    view = _view(project, path)
 
     def run(source):
         text = source if isinstance(source, str) else decode_source(source).text
@@ -96,14 +58,14 @@ def _engine(options: Options, module_name: Optional[str], path: Optional[str] = 
         from ..engine.pipeline import check_code, fix_code
 
         # In the process that indexed the project, the file's tree is at hand (when the file is unchanged).
-        tree = _PROJECT.tree(path, text) if view is not None else None
-        if options.mode == CHECK:
+        tree = project.tree(path, text) if view is not None else None
+        if options.mode is Mode.CHECK:
             return source, check_code(source, target=options.target, select=options.select,
                                       ignore=options.ignore, module_name=module_name, project=view, tree=tree)
         # Written, the file is the new code; with --diff it is still the old one, which the lines name.
         result = fix_code(source, target=options.target, select=options.select, ignore=options.ignore,
                           unsafe_fixes=options.unsafe_fixes, module_name=module_name,
-                          positions="original" if options.mode == DIFF else "fixed", project=view, tree=tree)
+                          positions="original" if options.mode is Mode.DIFF else "fixed", project=view, tree=tree)
         return result.code, result.findings
     return run
 
@@ -130,45 +92,43 @@ def unified_diff(path: str, old: bytes, new: bytes) -> bytes:
 
 
 def process_source(data: bytes, display: str, options: Options, module_name: Optional[str] = None,
-                   notebook: bool = False, path: Optional[str] = None) -> Tuple[FileResult, bytes]:
-    """Run the engine on `data`; returns the result and the new bytes (`data` when unchanged)."""
+                   notebook: bool = False, path: Optional[str] = None, project=None) -> Tuple[FileResult, bytes]:
+    """Run the engine on `data`; returns the result and the new bytes (`data` when unchanged). `project`:
+    the run's `run.project.Project` (None: the file is analysed alone)."""
     result = FileResult(display)
-    run = _engine(options, module_name, path)
+    run = _engine(options, module_name, path, project)
     try:
         if notebook:
             from .notebook import process_notebook
 
             new, outcomes = process_notebook(data, run)
-            for outcome in outcomes:
-                result.findings += [_finding_dict(f, outcome.cell) for f in outcome.findings]
+            for outcome in outcomes:  # (their findings and errors name their cell)
+                result.findings += outcome.findings
                 if outcome.error is not None:
-                    err = outcome.error
-                    result.errors.append(_error_dict(err.message, err.line, err.col, outcome.cell))
+                    result.errors.append(outcome.error)
         else:
-            new, findings = run(data)
-            result.findings = [_finding_dict(f) for f in findings]
-            left_fixable = any(f.fix_available and not f.fixed for f in findings)
-            if options.fix_edits and options.mode in (CHECK, FIX) and left_fixable:
+            new, result.findings = run(data)
+            left_fixable = any(f.fix_available and not f.fixed for f in result.findings)
+            if options.fix_edits and options.mode in (Mode.CHECK, Mode.FIX) and left_fixable:
                 # the fixes of the findings left, against the file as it is after this run (check: as it
                 # was; fix: as written, where the findings left point)
                 from ..output.fix_edits import fix_edits
 
-                view = _view(path)
+                view = _view(project, path)
                 if view is not None and new != data:
                     view = view.after_fix()
                 result.edits = fix_edits(new, result.findings, options, module_name, view)
     except SourceError as err:
-        result.errors.append(_error_dict(err.message, err.line, err.col))
+        result.errors.append(err)
         return result, data
     except (RecursionError, MemoryError) as exc:
         # Python's own parser gives up on these too (`python -c 'compile(...)'` fails the same way)
-        result.errors.append(_error_dict(
+        result.errors.append(SourceError(
             f"too deeply nested for Python's parser ({type(exc).__name__}): Python cannot compile this file "
             "either; split the nested expression into smaller ones. File left unchanged"))
         return result, data
     except Exception as exc:  # a bug of ours on one file must not stop thousands of others
-        result.errors.append(_error_dict(
-            f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this"))
+        result.errors.append(_internal_error(exc))
         return result, data
     result.changed = new != data
     return result, new
@@ -209,32 +169,44 @@ def options_for(path: str, options: Options) -> Options:
     return replace(options, ignore=options.ignore + extra) if extra else options
 
 
-def process_file(path: str, options: Options) -> FileResult:
+def process_file(path: str, options: Options, project=None) -> FileResult:
     """Everything for one file, in whichever process runs it; never raises for a file's own trouble."""
     options = options_for(path, options)
     try:
         data, skipped = read_regular(path)
     except OSError as exc:
-        return FileResult(path, errors=[_error_dict(f"cannot read: {exc.strerror or exc}")])
+        return FileResult(path, errors=[SourceError(f"cannot read: {exc.strerror or exc}")])
     if data is None:
         return FileResult(path, skipped=skipped)
     try:
-        result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"), path)
-        if result.changed and options.mode == DIFF:
+        result, new = process_source(data, path, options, module_name_for(path), path.endswith(".ipynb"), path,
+                                     project)
+        if result.changed and options.mode is Mode.DIFF:
             result.diff = unified_diff(path, data, new)
-        elif result.changed and options.mode == FIX:
+        elif result.changed and options.mode is Mode.FIX:
             try:
                 write_atomic(path, new)
                 result.written = True
             except OSError as exc:
-                result.errors.append(_error_dict(f"cannot write: {exc.strerror or exc}"))
-                for finding in result.findings:  # nothing was applied: do not count these as fixed
-                    finding["fixed"] = False
-                result.edits = None  # (they were against the file that could not be written)
+                result.errors.append(SourceError(f"cannot write: {exc.strerror or exc}"))
+                result.nothing_applied()
         return result
     except Exception as exc:  # a bug of ours on one file must not stop thousands of others
-        return FileResult(path, errors=[_error_dict(
-            f"internal error: {type(exc).__name__}: {exc}; file left unchanged, please report this")])
+        return FileResult(path, errors=[_internal_error(exc)])
+
+
+#: The project of the run a worker process works for: set once per worker, by `_start_worker` (passing it
+#: with each file would pickle it again for every file). Read only by `_process_in_worker`.
+_WORKER_PROJECT = None
+
+
+def _start_worker(project) -> None:
+    global _WORKER_PROJECT
+    _WORKER_PROJECT = project
+
+
+def _process_in_worker(path: str, options: Options) -> FileResult:
+    return process_file(path, options, _WORKER_PROJECT)
 
 
 def _largest_first(paths: Sequence[str]) -> List[int]:
@@ -250,8 +222,9 @@ def _largest_first(paths: Sequence[str]) -> List[int]:
 
 
 def run_files(paths: Sequence[str], options: Options, jobs: int,
-              on_done: Optional[Callable[[], object]] = None) -> Iterator[FileResult]:
-    """Results in the order of `paths`, computed by `jobs` processes (in this process for 1).
+              on_done: Optional[Callable[[], object]] = None, project=None) -> Iterator[FileResult]:
+    """Results in the order of `paths`, computed by `jobs` processes (in this process for 1), with the files
+    analysed as modules of `project` (a `run.project.Project`; None: each file alone).
 
     `on_done()` is called as each file finishes, in whatever order the workers finish them (a progress
     bar counts these, not the ordered results, which may wait behind one large file).
@@ -261,16 +234,17 @@ def run_files(paths: Sequence[str], options: Options, jobs: int,
     if jobs == 1:
         for index, path in enumerate(paths):
             try:
-                result = process_file(path, options)
+                result = process_file(path, options, project)
                 if on_done is not None:
                     on_done()
                 yield result
             except KeyboardInterrupt:  # in the file's processing, or in the caller's loop (thrown in)
                 raise Interrupted([], len(paths) - index - 1) from None
         return
-    project = _PROJECT.without_sources() if _PROJECT is not None else None
-    yield from parallel_map(process_file, paths, (options,), jobs, _largest_first(paths), on_done, use_project,
-                            (project,))
+    # The workers re-read what they need: the parsed sources stay in this process.
+    shared = project.without_sources() if project is not None else None
+    yield from parallel_map(_process_in_worker, paths, (options,), jobs, _largest_first(paths), on_done,
+                            _start_worker, (shared,))
 
 
 def progress_bar(total: int, enabled: bool):

@@ -37,6 +37,11 @@ class CellOutcome:
     findings: List[Finding] = field(default_factory=list)
     error: Optional[SourceError] = None
 
+    def __post_init__(self):
+        # each finding and error names its cell (their lines count inside it), wherever it is passed on
+        for item in self.findings + ([self.error] if self.error is not None else []):
+            item.cell = self.cell
+
 
 def _at_statement_start(prefix: str) -> bool:
     """Whether the line after `prefix` starts a statement (not inside brackets, strings or after `\\`)."""

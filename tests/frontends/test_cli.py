@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from gluon_codemod.run.batch import CHECK, Options, progress_bar, run_files
+from gluon_codemod.run.batch import progress_bar, run_files
+from gluon_codemod.vocabulary import Mode, Options
 from gluon_codemod.frontends.cli import main
 
 from .conftest import BROKEN, CLEAN, NET_FINDING_AT, NEW_NET, OLD_NET, UNFIXABLE, run_process, snapshot, write
@@ -425,7 +426,7 @@ def test_parallel_results_keep_the_order_of_the_paths(tmp_path, jobs):
         path.write_text("from mxnet.gluon import nn\n" + "layer = nn.Dense(2, prefix='d_')\n" * size)
         paths.append(str(path))
     finished = []
-    results = list(run_files(paths, Options(mode=CHECK), jobs, on_done=lambda: finished.append(1)))
+    results = list(run_files(paths, Options(mode=Mode.CHECK), jobs, on_done=lambda: finished.append(1)))
     assert [result.path for result in results] == paths
     assert [len(result.findings) for result in results] == [1, 50, 5, 200, 20]
     assert len(finished) == len(paths)

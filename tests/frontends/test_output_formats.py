@@ -236,12 +236,12 @@ def test_sarif_uris_are_uri_references(cli, project):
 
 
 def test_end_positions_are_used_when_a_finding_has_them():
-    from gluon_codemod.run.batch import FileResult
     from gluon_codemod.output.formats import github_line
     from gluon_codemod.output.sarif import sarif
+    from gluon_codemod.vocabulary import FileResult, Finding
 
-    finding = {"code": "GLN001", "line": 7, "col": 9, "end_line": 8, "end_col": 37, "cell": None,
-               "message": "m", "fix_title": None, "fix_available": False, "safety": None, "fixed": False}
+    # (0-based columns, as the engine reports them; the formats show them 1-based)
+    finding = Finding("GLN001", 7, 8, "m", end_line=8, end_col=36)
     assert ",line=7,col=9,endLine=8,endColumn=37::" in github_line("net.py", finding)
     from gluon_codemod.engine.rule import all_rules
 
