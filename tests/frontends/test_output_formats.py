@@ -248,3 +248,15 @@ def test_end_positions_are_used_when_a_finding_has_them():
     document = sarif([FileResult("net.py", findings=[finding])], all_rules())
     region = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 7, "startColumn": 9, "endLine": 8, "endColumn": 37}
+
+
+def test_findings_and_errors_are_located_alike_in_files_and_notebook_cells():
+    from gluon_codemod.vocabulary import Finding, SourceError
+
+    finding = Finding("GLN001", 3, 4, "`name_scope` ...")
+    error = SourceError("cannot parse: invalid syntax", 5, 0)
+    assert finding.format("a.py") == "a.py:3:5: GLN001 `name_scope` ..."
+    assert error.format("a.py") == "a.py:5:1: error: cannot parse: invalid syntax"
+    finding.cell = error.cell = 2  # (set by the notebook's cell outcome)
+    assert finding.format("nb.ipynb") == "nb.ipynb:cell 2:3:5: GLN001 `name_scope` ..."
+    assert error.format("nb.ipynb") == "nb.ipynb:cell 2:5:1: error: cannot parse: invalid syntax"
