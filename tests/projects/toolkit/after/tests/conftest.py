@@ -7,6 +7,8 @@ import mxnet as mx
 import numpy as np
 import pytest
 
+from toolkit.data import random_batches
+
 _RESULTS = {}
 
 
@@ -34,14 +36,7 @@ def seeded():
 @pytest.fixture
 def batches():
     """Four batches of (source, target input, target labels): 3 sentences of 5 tokens."""
-    rng = np.random.RandomState(0)
-    made = []
-    for _ in range(4):
-        source = rng.randint(2, 12, size=(3, 5))
-        labels = rng.randint(2, 12, size=(3, 5))
-        target = np.concatenate([np.ones((3, 1), dtype=labels.dtype), labels[:, :-1]], axis=1)
-        made.append(tuple(mx.nd.array(a) for a in (source, target, labels)))
-    return made
+    return random_batches(4)
 
 
 def pytest_sessionfinish(session):
