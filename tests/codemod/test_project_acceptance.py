@@ -54,6 +54,14 @@ class Migrated(NamedTuple):
     tests: ProjectRun
 
 
+def _child_env(**extra: str) -> Dict[str, str]:
+    """The environment of the project's processes: not this session's pytest settings, and one OpenMP thread
+    (the same kernels on both sides, whatever the machine's load)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1", **extra)
+    return env
+
+
 def _copy(name: str, tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp(name) / "toolkit")
     shutil.copytree(os.path.join(PROJECT, "before" if name != "after" else "after"), root,
@@ -63,11 +71,10 @@ def _copy(name: str, tmp_path_factory) -> str:
 
 def _run_project_tests(root: str) -> ProjectRun:
     results, junit = os.path.join(root, ".results.json"), os.path.join(root, ".junit.xml")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    env.update(TOOLKIT_RESULTS=results, PYTHONDONTWRITEBYTECODE="1")
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=native",
                            "-W", "ignore::DeprecationWarning", f"--junitxml={junit}", "tests"],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=600)
+                          cwd=root, env=_child_env(TOOLKIT_RESULTS=results), capture_output=True, text=True,
+                          timeout=600)
     log = done.stdout[-6000:] + done.stderr[-3000:]
     assert os.path.exists(junit), f"the project's tests did not run (status {done.returncode}):\n{log}"
     outcomes, frames = {}, {}
@@ -196,9 +203,8 @@ def test_the_migration_by_hand_passes_on_gluon_runtime_with_the_numbers_of_stock
 
 def _train(root: str, *args: str) -> subprocess.CompletedProcess:
     """`python -m toolkit.train ARGS` in the project at `root`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
-    return subprocess.run([sys.executable, "-m", "toolkit.train", *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "toolkit.train", *args], cwd=root, env=_child_env(),
+                          capture_output=True, text=True, timeout=300)
 
 
 def _losses(done: subprocess.CompletedProcess) -> List[float]:
