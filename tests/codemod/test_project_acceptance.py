@@ -335,6 +335,21 @@ def test_fix_reports_only_code_that_still_exists(mode, migrated):
     assert places(run.left) == places(run.findings)
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "after `fix`, `check` still marks GLN003 on `Embedding`, `LHUC`, `OutputLayer`, `LengthPenalty` and "
+    "`FeedForwardDecoder` as fixable (`[*]`, applicability safe) while `fix` leaves them ('not fixed: `prefix` "
+    "is still used in the body'); the use is `super().__init__(prefix=prefix)` into the project base "
+    "(issue 17 item 2)"))
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_fix_leaves_nothing_that_check_calls_fixable(mode, migrated):
+    """What `check` offers as fixable in a mode, `fix` in that mode fixes: nothing it left may be offered."""
+    run = migrated(mode)
+    applied = {"safe"} if mode == "safe" else {"safe", "unsafe"}
+    offered = [f"{f['filename']}:{f['location']['row']}: {f['code']} ({f['fix']['applicability']})"
+               for f in run.findings if f["fix"] and f["fix"]["applicability"] in applied]
+    assert not offered, "\n".join(offered)
+
+
 def test_what_only_an_unsafe_fix_changes_is_reported_by_the_safe_fix(migrated):
     safe, unsafe = migrated("safe"), migrated("unsafe")
     safe_files, unsafe_files = _python_files(safe.root), _python_files(unsafe.root)
