@@ -1,0 +1,1 @@
+"""A tiny sequence-to-sequence toolkit in Gluon 1.x style."""
