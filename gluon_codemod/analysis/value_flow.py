@@ -4,8 +4,9 @@ The new Block API registers a Parameter only when it is assigned to a Block attr
 of `self.params.get(...)` (which registered on creation) to `Parameter(...)` keeps behaviour only
 where the created object reaches one. The flow followed: assignment to `self.<attr>` or
 `setattr(self, ...)`, through local variables, tuples (built and unpacked), conditional expressions,
-`return` to the calls of that method on `self` in the same class, and constructor arguments of a
-child Block whose `__init__` stores the argument the same way. Anything else (a container, another
+`return` to the one call of that method on `self` in the same class (a method called twice would
+make two Parameters where 1.x `get` returned the first again), and constructor arguments of a child
+Block whose `__init__` stores the argument the same way, the child being kept the same way. Anything else (a container, another
 object's attribute, a call we cannot see into) is not followed: the answer is then False.
 """
 from __future__ import annotations
@@ -108,9 +109,13 @@ def _returned(flow: FlowTree, statement: ast.Return, path: Tuple[int, ...], step
     cls = flow.parent_of(function)
     if not isinstance(cls, ast.ClassDef):
         return False
-    calls = [n for n in flow.walk(cls) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr == function.name and isinstance(n.func.value, ast.Name) and n.func.value.id == "self"]
-    return any(reaches_block_attribute(flow, call, path, steps + 1) for call in calls)
+    uses = [n for n in flow.walk(cls) if isinstance(n, ast.Attribute) and n.attr == function.name
+            and isinstance(n.value, ast.Name) and n.value.id == "self"]
+    # One call only: 1.x `params.get` returned the existing Parameter on a second call, a `Parameter(...)`
+    # is a new one each time, so a method run twice would make two where 1.x shared one.
+    if len(uses) != 1 or not isinstance(flow.parent_of(uses[0]), ast.Call) or flow.parent_of(uses[0]).func is not uses[0]:
+        return False
+    return reaches_block_attribute(flow, flow.parent_of(uses[0]), path, steps + 1)
 
 
 def _passed(flow: FlowTree, call: ast.AST, steps: int, position: Optional[int] = None,
@@ -130,7 +135,9 @@ def _passed(flow: FlowTree, call: ast.AST, steps: int, position: Optional[int] =
     if name is None:
         return False
     uses = [n for n in child.walk(init) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
-    return any(reaches_block_attribute(child, use, (), steps + 1) for use in uses)
+    # The child must itself be kept by the block: 1.x registered the parameter on the block creating it.
+    return any(reaches_block_attribute(child, use, (), steps + 1) for use in uses) \
+        and reaches_block_attribute(flow, call, (), steps + 1)
 
 
 def init_of_class(cls: ast.ClassDef) -> Optional[ast.FunctionDef]:

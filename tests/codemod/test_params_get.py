@@ -172,6 +172,11 @@ def test_positional_and_keyword_constructor_arguments_of_a_storing_child_are_saf
     "    def weights(self):\n        return self.params.get('shared_weight', shape=(4, 2))\n",
     # a list of parameters registers nothing in the new API
     "        self.taps = [self.params.get('shared_weight', shape=(4, 2))]\n",
+    # a child that stores it, but is itself kept by nobody
+    "        Embed(4, embed_weight=self.params.get('shared_weight', shape=(4, 2)))\n",
+    # a method called twice: 1.x `get` returned the same Parameter the second time, `Parameter` makes two
+    "        self.a = self._w()\n        self.b = self._w()\n"
+    "    def _w(self):\n        return self.params.get('shared_weight', shape=(4, 2))\n",
     # a helper we cannot see into
     "        self.out = build(self.params.get('shared_weight', shape=(4, 2)))\n",
 ])
