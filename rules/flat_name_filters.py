@@ -1,7 +1,7 @@
 """Parameter keys filtered by 1.x flat names (`n.endswith('lhuc_weight')`) match nothing in the new Block API.
 
 ## What it does
-Reports `endswith`/`startswith`/`in`/`==`/`!=` tests and regexes (`re.match`, `re.search`,
+Reports `endswith`/`startswith`/`in`/`==`/`!=` tests (and `in` a dict of collected parameters) and regexes (`re.match`, `re.search`,
 `re.fullmatch`, `re.compile(...).match`) of a string that is a 1.x flat parameter name or suffix
 (`'lhuc_weight'`, `'_bias'`, `'encoder_gamma'`, `'_running_var'`, `'_i2h_weight'`) against collected
 parameter names: the keys of `collect_params()` (or of a variable assigned it, or a Block's `.params`),
@@ -34,7 +34,8 @@ Unsafe, and only for `endswith` and `in` with a name that has a part before the 
 author meant but which the file does not prove (an attribute `lhuc` holding the `weight` is assumed;
 the folded expression is replaced by its literal value, which may leave an import it used unused). Reported without a fix: a bare suffix
 (`'_weight'`: test `n.split('.')[-1] == 'weight'`), `startswith`, `==` and regexes, whose structural
-form depends on the full attribute path. Names with a 1.x layer prefix (`'dense0_weight'`) are GLN009's.
+form depends on the full attribute path, and names with a 1.x layer prefix (`'dense0_weight'`, whose
+path the name does not tell; GLN009 reports them as literals in `startswith`, `in` a dict and regexes).
 """
 import ast
 import re
@@ -141,7 +142,8 @@ class FlatNameFilters(Rule):
         if func.attr in ("endswith", "startswith") and len(node.args) == 1 and self._is_parameter_name(func.value):
             tested = node.args[0]
             for item in tested.elts if isinstance(tested, ast.Tuple) else [tested]:
-                self._test(node, item, func.value, fixable=func.attr == "endswith")
+                self._test(node, item, func.value, fixable=func.attr == "endswith",
+                           gln009_covers=func.attr == "startswith")
         elif func.attr in _REGEX_FUNCTIONS and self.ctx.imports.qualify(func) == f"re.{func.attr}" \
                 and len(node.args) >= 2 and self._is_parameter_name(node.args[1]):
             self._regex(node, node.args[0])
@@ -156,20 +158,25 @@ class FlatNameFilters(Rule):
             left, right = operands[index], operands[index + 1]
             if isinstance(op, (ast.In, ast.NotIn)) and self._is_parameter_name(right):
                 self._test(node, left, right, fixable=True)
+            elif isinstance(op, (ast.In, ast.NotIn)) and self._keyed_by_parameter(right):
+                self._test(node, left, right, fixable=False, gln009_covers=True)  # a key lookup
             elif isinstance(op, (ast.Eq, ast.NotEq)):
                 if self._is_parameter_name(right):
                     self._test(node, left, right, fixable=False)
                 elif self._is_parameter_name(left):
                     self._test(node, right, left, fixable=False)
 
-    def _test(self, node: ast.AST, tested: ast.AST, subject: ast.AST, fixable: bool) -> None:
+    def _test(self, node: ast.AST, tested: ast.AST, subject: ast.AST, fixable: bool,
+              gln009_covers: bool = False) -> None:
+        """`gln009_covers`: GLN009 reports this kind of test of a literal name with a 1.x layer prefix."""
         text = self._folder().fold(tested)
         found = flat_parameter_name(text) if text is not None else None
-        if found is None or names_a_layer_prefix(text):
+        layered = found is not None and names_a_layer_prefix(text)
+        if found is None or (layered and gln009_covers and isinstance(tested, ast.Constant)):
             return
         owner, key = found
         folded = "" if isinstance(tested, ast.Constant) else f" (`{ast.unparse(tested)}`)"
-        structural = f"{owner}.{key}" if owner else None
+        structural = f"{owner}.{key}" if owner and not layered else None
         example = f"encoder.{structural}" if structural else f"encoder.{key}"
         shown = ast.unparse(node)
         if isinstance(subject, ast.Attribute):  # `param.name`: `param_<uuid>_<own name>` now (spec S1.2)
@@ -179,6 +186,8 @@ class FlatNameFilters(Rule):
             example = f"param_<uuid>_{key}"
             remedy = (f"`{ast.unparse(subject)}` is now `param_<uuid>_<own name>`: filter the keys of "
                       f"`collect_params()` by the attribute path `'{structural}'` instead")
+        elif layered:
+            remedy = f"compare with the structural key, the attribute path of that layer (`'<path>.{key}'`)"
         elif structural is None:
             remedy = f"test the last part of the key (`k.split('.')[-1] == {key!r}`)"
         elif fixable:

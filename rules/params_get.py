@@ -278,7 +278,7 @@ class ParamsGet(Rule):
             "    def forward(self, x):\n"
             "        return x + self.params.get('unknown').data()\n",
             None,
-            why="never stored on the block, or a lookup no attribute holds: reported, not rewritten",
+            why="not shown to reach a Block attribute (an unsafe fix), or a lookup no attribute holds: reported",
         ),
     ]
 

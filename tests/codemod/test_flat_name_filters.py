@@ -44,6 +44,12 @@ def test_endswith_a_folded_flat_name_is_an_unsafe_fix(tested, flat):
     ("    return [n for n in params if re.compile(LHUC_PREFIX + 'weight').search(n)]\n", "the regex"),
     ("    return [p for p in params.values() if p.name.endswith(LHUC_PREFIX + 'weight')]\n", "param_<uuid>"),
     ("    return [p for k, p in params.items() if 'lhuc_weight' in p.name]\n", "param_<uuid>"),
+    ("    return LHUC_PREFIX + 'weight' in params\n", "attribute path ending in `'lhuc.weight'`"),
+    # a 1.x layer prefix: the path is not in the name (its startswith/substring tests are GLN009's)
+    ("    return [n for n in params if n.endswith('dense0_weight')]\n", "`'<path>.weight'`"),
+    ("    return [n for n in params if n == 'hybridsequential0_dense1_bias']\n", "`'<path>.bias'`"),
+    ("    return [n for n in params if 'dense0_weight' in n]\n", "`'<path>.weight'`"),
+    ("    return [n for n in params if n.startswith('dense0' + '_weight')]\n", "`'<path>.weight'`"),
 ])
 def test_reported_without_a_fix(line, words):
     source = HEAD + line
@@ -57,7 +63,7 @@ def test_reported_without_a_fix(line, words):
     "    return [n for n in params if n.endswith('weight')]\n",  # the own key: structural keys end with it too
     "    return [n for n in params if n.endswith(('i2h_weight', 'l0_h2h_bias'))]\n",  # structural keys themselves
     "    return [n for n in params if n.startswith('dense0_')]\n",  # a layer prefix: GLN009's
-    "    return [n for n in params if n.endswith('dense0_weight')]\n",  # ditto
+    "    return 'dense0_weight' in params\n",  # ditto
     "    return [f for f in model.files if f.endswith('_weight')]\n",  # not parameter names
     "    return [n for n in params if n.endswith(model.suffix + '_weight')]\n",  # does not fold
     "    return [p for p in params.values() if p.name.endswith('_weight')]\n",  # `param_<uuid>_weight` matches
