@@ -31,12 +31,14 @@ keys do not change even when the attribute and the `get` name differ. The `get` 
 Parameter's name because initializers dispatch on its suffix (`..._bias` -> zeros); the Constant's name
 is dropped (new signature `Constant(value)`; a Constant has its own initializer).
 The creation is safe to rewrite where its value provably reaches a Block attribute (only then is the
-`Parameter` registered): `self.x = ...`, `self.a, self.b = ..., ...`, `setattr(self, name, ...)`, through
-local variables, tuples, conditional expressions, a method's `return` to `self.a, self.b = self._m()`
-in the class, and a child Block's constructor argument that its `__init__` (of this file or, through
-the project index, of another module) assigns to an attribute. Elsewhere (a list, a helper function,
-a value the file does not follow) the rewrite is unsafe: 1.x registered the parameter on creation, the
-new API only on assignment to a Block attribute. Reported, not rewritten: a lookup whose name is not a literal or
+`Parameter` registered): `self.x = ...`, `self.a, self.b = ..., ...`, `setattr(self, name, ...)`,
+through local variables bound once, tuples, conditional expressions, a method's `return` to its one call
+`self.a, self.b = self._m()` in the class (called twice, it would make two Parameters where 1.x `get`
+returned the first again), and a child Block's constructor argument that its `__init__` (of this file
+or, through the project index, of another module) assigns to an attribute, the child being kept the same
+way. Elsewhere (a list, a helper function, a value the file does not follow) the rewrite is unsafe: 1.x
+registered the parameter on creation, the new API only on assignment to a Block attribute.
+Reported, not rewritten: a lookup whose name is not a literal or
 is held by no single attribute of the class, and `self.params.get` with Parameter keyword arguments in
 a class not known to be a Block. `x.params.get(...)` on another object is a ParameterDict use
 (GLN008); a `self.params.get` in a class that is not a Block is left alone (it is a plain dict there).

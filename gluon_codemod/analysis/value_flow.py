@@ -3,7 +3,7 @@
 The new Block API registers a Parameter only when it is assigned to a Block attribute, so a rewrite
 of `self.params.get(...)` (which registered on creation) to `Parameter(...)` keeps behaviour only
 where the created object reaches one. The flow followed: assignment to `self.<attr>` or
-`setattr(self, ...)`, through local variables, tuples (built and unpacked), conditional expressions,
+`setattr(self, ...)`, through local variables bound once, tuples (built and unpacked), conditional expressions,
 `return` to the one call of that method on `self` in the same class (a method called twice would
 make two Parameters where 1.x `get` returned the first again), and constructor arguments of a child
 Block whose `__init__` stores the argument the same way, the child being kept the same way. Anything else (a container, another
@@ -95,8 +95,10 @@ def _target_reaches(flow: FlowTree, target: ast.AST, path: Tuple[int, ...], step
         return _target_reaches(flow, target.elts[path[0]], path[1:], steps)
     if isinstance(target, ast.Name):
         scope = flow.enclosing(target, _FUNCTIONS) or flow.tree
-        uses = [n for n in flow.walk(scope) if isinstance(n, ast.Name) and n.id == target.id
-                and isinstance(n.ctx, ast.Load)]
+        names = [n for n in flow.walk(scope) if isinstance(n, ast.Name) and n.id == target.id]
+        if sum(isinstance(n.ctx, ast.Store) for n in names) != 1:
+            return False  # rebound: a use may see another value
+        uses = [n for n in names if isinstance(n.ctx, ast.Load)]
         return any(reaches_block_attribute(flow, use, path, steps + 1) for use in uses)
     return False
 
@@ -134,7 +136,10 @@ def _passed(flow: FlowTree, call: ast.AST, steps: int, position: Optional[int] =
         name = keyword if keyword in positional + [a.arg for a in init.args.kwonlyargs] else None
     if name is None:
         return False
-    uses = [n for n in child.walk(init) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]
+    names = [n for n in child.walk(init) if isinstance(n, ast.Name) and n.id == name]
+    if any(not isinstance(n.ctx, ast.Load) for n in names):
+        return False  # rebound in `__init__`: a use may see another value
+    uses = names
     # The child must itself be kept by the block: 1.x registered the parameter on the block creating it.
     return any(reaches_block_attribute(child, use, (), steps + 1) for use in uses) \
         and reaches_block_attribute(flow, call, (), steps + 1)

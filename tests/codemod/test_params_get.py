@@ -177,6 +177,8 @@ def test_positional_and_keyword_constructor_arguments_of_a_storing_child_are_saf
     # a method called twice: 1.x `get` returned the same Parameter the second time, `Parameter` makes two
     "        self.a = self._w()\n        self.b = self._w()\n"
     "    def _w(self):\n        return self.params.get('shared_weight', shape=(4, 2))\n",
+    # rebound before it is stored: the first parameter is not the one kept
+    "        w = self.params.get('shared_weight', shape=(4, 2))\n        w = w if w else None\n        self.w = w\n",
     # a helper we cannot see into
     "        self.out = build(self.params.get('shared_weight', shape=(4, 2)))\n",
 ])
