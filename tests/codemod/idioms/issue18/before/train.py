@@ -1,37 +1,17 @@
-"""Issue 18, idioms 1, 2 and 4 in one 1.x training script (tests/codemod/test_issue18_idioms.py runs it).
+"""Issue 18, idioms 1, 2 and 4 in a toy 1.x project (tests/codemod/test_issue18_idioms.py runs it).
 
-1.x code with issue 18's idioms 1, 2 and 4: shared embeddings made by `params.get` into locals and a
-returned tuple, a child registering the Parameter it is given with `params.update`, and a freezing
-option filtering parameter names by a constant-built flat name."""
+Embedding weights made by `params.get` into locals, returned as a tuple and handed to the constructor
+of a child of another module that stores them (`layers.Embed`, which also registers its weight again
+with `params.update`), and a freezing option filtering parameter names by a flat name built from a
+constant of another module (`constants.LHUC_PREFIX`)."""
 import sys
 
 import mxnet as mx
 import numpy as np
 from mxnet import autograd, gluon
 
-LHUC_PREFIX = 'lhuc_'
-
-
-class Embed(gluon.HybridBlock):
-    def __init__(self, vocab, dim, embed_weight, **kwargs):
-        super(Embed, self).__init__(**kwargs)
-        self.vocab = vocab
-        self.dim = dim
-        self.embed_weight = embed_weight
-        self.params.update({self.embed_weight.name: self.embed_weight})
-
-    def hybrid_forward(self, F, x, embed_weight):
-        return F.Embedding(x, embed_weight, input_dim=self.vocab, output_dim=self.dim)
-
-
-class LHUC(gluon.HybridBlock):
-    def __init__(self, dim, **kwargs):
-        super(LHUC, self).__init__(**kwargs)
-        with self.name_scope():
-            self.weight = self.params.get('weight', shape=(dim,), init=mx.init.Constant(0.3))
-
-    def hybrid_forward(self, F, x, weight):
-        return F.broadcast_mul(x, 2 * F.sigmoid(weight))
+import constants as C
+from layers import LHUC, Embed
 
 
 class Model(gluon.HybridBlock):
@@ -39,10 +19,10 @@ class Model(gluon.HybridBlock):
         super(Model, self).__init__(**kwargs)
         self.share = share
         with self.name_scope():
-            self.src_w, self.tgt_w = self._embedding_weights(vocab, dim)
-            self.embed_src = Embed(vocab, dim, self.src_w)
-            self.embed_tgt = Embed(vocab, dim, embed_weight=self.tgt_w)
-            self.lhuc = LHUC(dim, prefix=LHUC_PREFIX)
+            src_w, tgt_w = self._embedding_weights(vocab, dim)
+            self.embed_src = Embed(vocab, dim, src_w)
+            self.embed_tgt = Embed(vocab, dim, embed_weight=tgt_w)
+            self.lhuc = LHUC(dim, prefix=C.LHUC_PREFIX)
             self.out = gluon.nn.Dense(1, in_units=dim, weight_initializer=mx.init.Constant(0.2))
 
     def _embedding_weights(self, vocab, dim):
@@ -51,7 +31,7 @@ class Model(gluon.HybridBlock):
                                                      init=mx.init.Constant(-0.05))
         return src, tgt
 
-    def hybrid_forward(self, F, x, src_w, tgt_w):
+    def hybrid_forward(self, F, x):
         return self.out(self.lhuc(self.embed_src(x) + self.embed_tgt(x)).sum(axis=1))
 
 
@@ -61,7 +41,7 @@ def main(hybridize):
     if hybridize:
         net.hybridize()
     params = net.collect_params()
-    frozen = [n for n in params if not n.endswith(LHUC_PREFIX + 'weight')]
+    frozen = [n for n in params if not n.endswith(C.LHUC_PREFIX + 'weight')]
     for name in frozen:
         params[name].grad_req = 'null'
     trainable = [p for n, p in params.items() if n not in frozen]
