@@ -1,4 +1,4 @@
-"""Issue 18, idioms 1, 2 and 4 together in a toy 1.x project (`idioms/issue18/before`): `fix` over it gives
+"""Issue 18, idioms 1, 2 and 4 together in a toy 1.x project (`projects/issue18_idioms/before`): `fix` over it gives
 the reviewed trees (`safe/`; `unsafe-runtime/` for `--unsafe-fixes --target runtime`), and the rewritten
 project trains on `gluon_runtime` printing, byte for byte, what the original prints on stock MXNet 1.9.1.
 
@@ -13,7 +13,7 @@ import pytest
 
 from gluon_codemod.frontends.cli import main
 
-PROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "idioms", "issue18")
+PROJECT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "projects", "issue18_idioms")
 UNSAFE_RUNTIME = ["--unsafe-fixes", "--target", "runtime"]
 
 
