@@ -1,14 +1,14 @@
 """Parameter keys filtered by 1.x flat names (`n.endswith('lhuc_weight')`) match nothing in the new Block API.
 
 ## What it does
-Reports `endswith`/`startswith`/`in`/`==`/`!=` tests (and `in` a dict of collected parameters) and regexes (`re.match`, `re.search`,
-`re.fullmatch`, `re.compile(...).match`) of a string that is a 1.x flat parameter name or suffix
-(`'lhuc_weight'`, `'_bias'`, `'encoder_gamma'`, `'_running_var'`, `'_i2h_weight'`) against collected
-parameter names: the keys of `collect_params()` (or of a variable assigned it, or a Block's `.params`),
-the names a loop over them binds, and `param.name` of the Parameters a loop over `.values()` binds.
-The string is folded through `+`, `%`, `str.format`, f-strings and constants, those of the file and,
-through the project index, those of other modules (`C.LHUC_PREFIX + 'weight'` with
-`LHUC_PREFIX = 'lhuc_'` in `constants.py`).
+Reports `endswith`/`startswith`/`in`/`==`/`!=` tests (and `in` a dict of collected parameters) and
+regexes (`re.match`, `re.search`, `re.fullmatch`, `re.compile(...).match`) of a string that is a 1.x
+flat parameter name or suffix (`'lhuc_weight'`, `'_bias'`, `'encoder_gamma'`, `'_running_var'`,
+`'_i2h_weight'`) against collected parameter names: the keys of `collect_params()` (or of a variable
+assigned it, or a Block's `.params`), the names a loop over them binds, and `param.name` of the
+Parameters a loop over `.values()` binds. The string is folded through `+`, `%`, `str.format`, f-strings
+and constants, those of the file and, through the project index, those of other modules
+(`C.LHUC_PREFIX + 'weight'` with `LHUC_PREFIX = 'lhuc_'` in `constants.py`).
 
 ## Why is this bad?
 1.x keys were flat (`model_encoder_lhuc_weight`); the new API's are structural
@@ -31,11 +31,12 @@ frozen = [n for n in params if not n.endswith('lhuc.weight')]
 ## Fix safety
 Unsafe, and only for `endswith` and `in` with a name that has a part before the parameter's own key
 (`'lhuc_weight'` -> `'lhuc.weight'`): the structural key is the attribute path, which the filter's
-author meant but which the file does not prove (an attribute `lhuc` holding the `weight` is assumed;
-the folded expression is replaced by its literal value, which may leave an import it used unused). Reported without a fix: a bare suffix
-(`'_weight'`: test `n.split('.')[-1] == 'weight'`), `startswith`, `==` and regexes, whose structural
-form depends on the full attribute path, and names with a 1.x layer prefix (`'dense0_weight'`, whose
-path the name does not tell; GLN009 reports them as literals in `startswith`, `in` a dict and regexes).
+author meant but which the file does not prove (an attribute `lhuc` holding the `weight` is assumed; the
+folded expression is replaced by its literal value, which may leave an import it used unused). Reported
+without a fix: a bare suffix (`'_weight'`: test `n.split('.')[-1] == 'weight'`), `startswith`, `==` and
+regexes, whose structural form depends on the full attribute path, and names with a 1.x layer prefix
+(`'dense0_weight'`, whose path the name does not tell; GLN009 reports them as literals in `startswith`,
+`in` a dict and regexes).
 """
 import ast
 import re
@@ -99,7 +100,8 @@ class FlatNameFilters(Rule):
         Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
               "decay = [n for n in net.collect_params() if n.endswith('bias')]\n",
               why="the parameter's own key: structural keys end with it too"),
-        Valid("from mxnet import gluon\nfiles = ['a_weight', 'b']\nkept = [f for f in files if f.endswith('_weight')]\n",
+        Valid("from mxnet import gluon\nfiles = ['a_weight', 'b']\n"
+              "kept = [f for f in files if f.endswith('_weight')]\n",
               why="not parameter names"),
     ]
     INVALID = [

@@ -1,12 +1,12 @@
 """Where a value goes: whether an expression provably ends up in an attribute of a Block (`self.x`).
 
-The new Block API registers a Parameter only when it is assigned to a Block attribute, so a rewrite
-of `self.params.get(...)` (which registered on creation) to `Parameter(...)` keeps behaviour only
-where the created object reaches one. The flow followed: assignment to `self.<attr>` or
-`setattr(self, ...)`, through local variables bound once, tuples (built and unpacked), conditional expressions,
-`return` to the one call of that method on `self` in the same class (a method called twice would
-make two Parameters where 1.x `get` returned the first again), and constructor arguments of a child
-Block whose `__init__` stores the argument the same way, the child being kept the same way. Anything else (a container, another
+The new Block API registers a Parameter only when it is assigned to a Block attribute, so a rewrite of
+`self.params.get(...)` (which registered on creation) to `Parameter(...)` keeps behaviour only where the
+created object reaches one. The flow followed: assignment to `self.<attr>` or `setattr(self, ...)`,
+through local variables bound once, tuples (built and unpacked), conditional expressions, `return` to
+the one call of that method on `self` in the same class (a method called twice would make two Parameters
+where 1.x `get` returned the first again), and constructor arguments of a child Block whose `__init__`
+stores the argument the same way, the child being kept the same way. Anything else (a container, another
 object's attribute, a call we cannot see into) is not followed: the answer is then False.
 """
 from __future__ import annotations
@@ -115,9 +115,10 @@ def _returned(flow: FlowTree, statement: ast.Return, path: Tuple[int, ...], step
             and isinstance(n.value, ast.Name) and n.value.id == "self"]
     # One call only: 1.x `params.get` returned the existing Parameter on a second call, a `Parameter(...)`
     # is a new one each time, so a method run twice would make two where 1.x shared one.
-    if len(uses) != 1 or not isinstance(flow.parent_of(uses[0]), ast.Call) or flow.parent_of(uses[0]).func is not uses[0]:
+    call = flow.parent_of(uses[0]) if len(uses) == 1 else None
+    if not (isinstance(call, ast.Call) and call.func is uses[0]):
         return False
-    return reaches_block_attribute(flow, flow.parent_of(uses[0]), path, steps + 1)
+    return reaches_block_attribute(flow, call, path, steps + 1)
 
 
 def _passed(flow: FlowTree, call: ast.AST, steps: int, position: Optional[int] = None,

@@ -105,7 +105,8 @@ def test_constants_of_another_module_fold_through_the_project(tmp_path, monkeypa
     assert main(["fix", "--quiet", "--select", "GLN012", "--no-config", "."]) == 1
     assert (tmp_path / "pkg" / "train.py").read_text() == train  # the fix is unsafe
     main(["fix", "--quiet", "--select", "GLN012", "--no-config", "--unsafe-fixes", "."])
-    assert (tmp_path / "pkg" / "train.py").read_text() == train.replace(f"endswith({tested})", "endswith('lhuc.weight')")
+    fixed = train.replace(f"endswith({tested})", "endswith('lhuc.weight')")
+    assert (tmp_path / "pkg" / "train.py").read_text() == fixed
     assert (tmp_path / "pkg" / "constants.py").read_text() == CONSTANTS
 
 

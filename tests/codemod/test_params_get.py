@@ -140,8 +140,8 @@ def test_tuple_unpacking_into_attributes_is_a_safe_fix_not_never_stored():
     source = ("from mxnet import gluon\n" + HEAD +
               "        self.w, self.b = self.params.get('w', shape=(2,)), self.params.get('b', shape=(2,))\n")
     result = fix(source)
-    assert result.code == ("from mxnet import gluon\n" + HEAD +
-                           "        self.w, self.b = gluon.Parameter('w', shape=(2,)), gluon.Parameter('b', shape=(2,))\n")
+    assert result.code == ("from mxnet import gluon\n" + HEAD + "        self.w, self.b = "
+                           "gluon.Parameter('w', shape=(2,)), gluon.Parameter('b', shape=(2,))\n")
     assert not any("never stored" in f.message for f in result.findings)
 
 

@@ -44,7 +44,8 @@ def test_the_assignment_may_come_after_the_update():
      "assigned in another method: not the same object beyond doubt"),
     ("        self.w = embed_weight\n        self.params.update({embed_weight.name: embed_weight})  # dup\n",
      "a comment on the line would be lost"),
-    ("        self.w = embed_weight\n        if vocab:\n            self.params.update({embed_weight.name: embed_weight})\n",
+    ("        self.w = embed_weight\n        if vocab:\n"
+     "            self.params.update({embed_weight.name: embed_weight})\n",
      "the only statement of its block"),
     ("        self.w = embed_weight\n        self.params.update({embed_weight.name: embed_weight, **extra})\n",
      "`**extra` merges a dict we cannot see"),
