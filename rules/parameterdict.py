@@ -188,9 +188,9 @@ class ParameterDictUse(Rule):
         if not (isinstance(expr, ast.Attribute) and expr.attr == "params"):
             return "", ""
         block = expr.value
-        if isinstance(block, ast.Name) and block.id == "self" and method in ("get", "get_constant") \
-                and self.ctx.class_stack:
-            return "", ""  # `self.params.get` in a class: GLN005's (a Block's) or a plain dict (any other class)
+        if isinstance(block, ast.Name) and block.id == "self" and self.ctx.class_stack and (
+                method in ("get", "get_constant") or (method == "update" and _updates_with_a_dict(call))):
+            return "", ""  # in a class: GLN005's / GLN011's (a Block's), or a plain dict's (any other class)
         role = receiver_role(self.ctx, block)
         if role is Role.OTHER or (role is Role.UNKNOWN and not self._gluon_only(method, call)):
             return "", ""
@@ -207,6 +207,11 @@ class ParameterDictUse(Rule):
     def _assigned_only_collect(self, name: str) -> bool:
         values = assigned_values(self.ctx, name)
         return bool(values) and all(is_collect_params(v) for v in values)
+
+
+def _updates_with_a_dict(call) -> bool:
+    """`update({w.name: w})`: the 1.x registration of a Parameter made elsewhere, which GLN011 handles."""
+    return call is not None and len(call.args) == 1 and not call.keywords and isinstance(call.args[0], ast.Dict)
 
 
 def _short(call: ast.Call) -> str:

@@ -2,10 +2,9 @@
 
 ## What it does
 Finds `self.params.get('name', **kw)` and `self.params.get_constant('name', value)` in Block classes.
-Creations stored on the block (`self.x = ...`, `setattr(self, name, ...)`, or a local variable that is
-then stored that way) become `Parameter('name', **kw)` / `Constant(value)`; a lookup of a parameter
-the class created elsewhere (`self.params.get('w')` without keyword arguments) becomes the attribute
-that holds it (`self.w`).
+Creations become `Parameter('name', **kw)` / `Constant(value)`; a lookup of a parameter the class
+created elsewhere (`self.params.get('w')` without keyword arguments) becomes the attribute that holds
+it (`self.w`).
 
 ## Why is this bad?
 The simplified Block API has no ParameterDict: a block's parameters are its `Parameter` attributes,
@@ -31,8 +30,15 @@ the attribute name (`_reg_params`), which is what the new API's structural names
 keys do not change even when the attribute and the `get` name differ. The `get` name is kept as the
 Parameter's name because initializers dispatch on its suffix (`..._bias` -> zeros); the Constant's name
 is dropped (new signature `Constant(value)`; a Constant has its own initializer).
-Reported, not rewritten: a parameter never stored on the block (1.x still collected and initialized it
-through the ParameterDict; a bare `Parameter` would be neither), a lookup whose name is not a literal or
+The creation is safe to rewrite where its value provably reaches a Block attribute (only then is the
+`Parameter` registered): `self.x = ...`, `self.a, self.b = ..., ...`, `setattr(self, name, ...)`,
+through local variables bound once, tuples, conditional expressions, a method's `return` to its one call
+`self.a, self.b = self._m()` in the class (called twice, it would make two Parameters where 1.x `get`
+returned the first again), and a child Block's constructor argument that its `__init__` (of this file
+or, through the project index, of another module) assigns to an attribute, the child being kept the same
+way. Elsewhere (a list, a helper function, a value the file does not follow) the rewrite is unsafe: 1.x
+registered the parameter on creation, the new API only on assignment to a Block attribute.
+Reported, not rewritten: a lookup whose name is not a literal or
 is held by no single attribute of the class, and `self.params.get` with Parameter keyword arguments in
 a class not known to be a Block. `x.params.get(...)` on another object is a ParameterDict use
 (GLN008); a `self.params.get` in a class that is not a Block is left alone (it is a plain dict there).
@@ -45,6 +51,8 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
+from gluon_codemod.analysis.value_flow import FlowTree, class_by_qualname, init_of_class, module_flow_tree, \
+    reaches_block_attribute
 from gluon_codemod.engine.cst_edits import remove_args
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
@@ -86,22 +94,6 @@ def _self_attr(target: ast.AST) -> Optional[str]:
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
         return target.attr
     return None
-
-
-def _is_setattr_self(call: ast.AST) -> bool:
-    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr"
-            and len(call.args) == 3 and isinstance(call.args[0], ast.Name) and call.args[0].id == "self")
-
-
-def _stores_on_self(function: ast.AST, local: str) -> bool:
-    """Whether `function` later stores local variable `local` on the block (`self.x = v`, `setattr(self, n, v)`)."""
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id == local:
-            if any(_self_attr(t) for t in node.targets):
-                return True
-        if _is_setattr_self(node) and isinstance(node.args[2], ast.Name) and node.args[2].id == local:
-            return True
-    return False
 
 
 class _Dedent(cst.CSTTransformer):
@@ -229,6 +221,57 @@ class ParamsGet(Rule):
         ),
         Invalid(
             "from mxnet import gluon\n"
+            "class Embed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None):\n"
+            "        super().__init__()\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self, share, stype='default'):\n"
+            "        super().__init__()\n"
+            "        self.share = share\n"
+            "        self.src_w, self.tgt_w = self._embedding_weights(stype)\n"
+            "        out = self.params.get('out_weight', shape=(4, 2), init='zeros', dtype='float16')\n"
+            "        self.out = Embed(4, embed_weight=out)\n"
+            "    def _embedding_weights(self, stype):\n"
+            "        src = self.params.get('source_embed_weight', shape=(4, 2), grad_stype=stype)\n"
+            "        tgt = src if self.share else self.params.get('target_embed_weight', shape=(4, 2))\n"
+            "        return src, tgt\n",
+            "from mxnet import gluon\n"
+            "class Embed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None):\n"
+            "        super().__init__()\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self, share, stype='default'):\n"
+            "        super().__init__()\n"
+            "        self.share = share\n"
+            "        self.src_w, self.tgt_w = self._embedding_weights(stype)\n"
+            "        out = gluon.Parameter('out_weight', shape=(4, 2), init='zeros', dtype='float16')\n"
+            "        self.out = Embed(4, embed_weight=out)\n"
+            "    def _embedding_weights(self, stype):\n"
+            "        src = gluon.Parameter('source_embed_weight', shape=(4, 2), grad_stype=stype)\n"
+            "        tgt = src if self.share else gluon.Parameter('target_embed_weight', shape=(4, 2))\n"
+            "        return src, tgt\n",
+            why="locals, a conditional, a returned tuple unpacked into attributes, and a child's constructor "
+                "argument it stores: each reaches a Block attribute, so the rewrite is safe",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.taps = [self.params.get('tap_weight', shape=(3,))]\n",
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        self.taps = [gluon.Parameter('tap_weight', shape=(3,))]\n",
+            unsafe_fixes=True,
+            why="held in a list: 1.x registered it on creation, a `Parameter` in a list is not registered; "
+                "rewritten only as an unsafe fix",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
             "class Net(gluon.Block):\n"
             "    def __init__(self):\n"
             "        super().__init__()\n"
@@ -237,7 +280,7 @@ class ParamsGet(Rule):
             "    def forward(self, x):\n"
             "        return x + self.params.get('unknown').data()\n",
             None,
-            why="never stored on the block, or a lookup no attribute holds: reported, not rewritten",
+            why="not shown to reach a Block attribute (an unsafe fix), or a lookup no attribute holds: reported",
         ),
     ]
 
@@ -273,7 +316,7 @@ class ParamsGet(Rule):
         holders = self._holders_of(self.ctx.class_stack[-1]).get(name, set()) if name is not None else set()
         others = holders - {stored}
         creates = stored and not (is_lookup and (others or kind == "Constant"))
-        if creates:
+        if creates or not (stored or is_lookup):
             text, module_name = self._spelling(kind)
             delta = self._visual_shift(node, text)
             fix = _to_constant(text, delta) if kind == "Constant" else _replace_func(text, delta)
@@ -285,21 +328,25 @@ class ParamsGet(Rule):
                 if _import is not None:
                     fix_context.require_import("mxnet.gluon", _kind, None if _import == _kind else _import)
                 return result
-            self.report(node, method=method, new=new, edit=Edit(cst.Call, apply),
-                        fix_title=self.fix_title.format(new=new))
+            edit = Edit(cst.Call, apply, safe=bool(creates))
+            if creates:
+                self.report(node, method=method, new=new, edit=edit, fix_title=self.fix_title.format(new=new))
+            else:
+                # 1.x registered the parameter on creation; a `Parameter` is registered only by the
+                # assignment to a Block attribute, which we cannot see here: the rewrite may lose it.
+                self.report(node, "`self.params.{method}(...)` creates a parameter that this file does not show "
+                            "reaching a Block attribute; in the new Block API `{new}` must be assigned to a Block "
+                            "attribute (`self.<name> = ...`) to be registered", method=method, new=new, edit=edit,
+                            fix_title=self.fix_title.format(new=new))
         elif is_lookup and len(others) == 1:
             attr = next(iter(others))
             self.report(node, "`self.params.{method}('{name}')` is removed in the new Block API; use the "
                         "attribute `self.{attr}` that holds the parameter", method=method, name=name, attr=attr,
                         edit=Edit(cst.Call, _attribute(attr)), fix_title=f"Replace with `self.{attr}`")
-        elif is_lookup:
+        else:
             self.report(node, "`self.params.{method}({name})` looks up a parameter that no single attribute of "
                         "this class holds; use the attribute the parameter is assigned to",
                         method=method, name=ast.unparse(_name_arg(node)) if _name_arg(node) else "")
-        else:
-            self.report(node, "`self.params.{method}(...)` creates a parameter that is never stored on the "
-                        "block; in the new API only attributes are registered: assign `{kind}(...)` to "
-                        "`self.<name>`", method=method, kind=kind)
 
     def _visual_shift(self, call: ast.Call, text: str) -> int:
         """How far aligned continuation lines move when `self.params.get` becomes the shorter `text`.
@@ -320,19 +367,36 @@ class ParamsGet(Rule):
         return len(ast.unparse(call.func)) - len(text)
 
     def _stored(self, call: ast.Call):
-        """The attribute name (or True) when the created parameter ends up on the block, else None."""
+        """The attribute name (or True) when the created parameter ends up on a Block, else None."""
         parent = self.ctx.parents[-1] if self.ctx.parents else None
         if isinstance(parent, ast.Assign) and parent.value is call:
             attrs = [_self_attr(t) for t in parent.targets]
             if any(attrs):
                 return next(a for a in attrs if a)
-            function = self.ctx.current_function
-            if (function is not None and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)
-                    and _stores_on_self(function, parent.targets[0].id)):
-                return True
-        if _is_setattr_self(parent) and parent.args[2] is call:
-            return True
-        return None
+        return True if reaches_block_attribute(self._flow(), call) else None
+
+    def _flow(self) -> FlowTree:
+        ctx = self.ctx
+        return ctx.shared(FlowTree, lambda: FlowTree(ctx.tree, ctx.parent_of, ctx.walk, self._child_init))
+
+    def _child_init(self, call: ast.Call):
+        """(flow, `__init__`) of the Block class `call` constructs: one of this file, or of the project."""
+        ctx = self.ctx
+        if isinstance(call.func, ast.Name):
+            local = ctx.local_classes(call.func.id, call)
+            if local is not None:
+                if len(local) != 1 or not ctx.is_block_class(local[0]) or init_of_class(local[0]) is None:
+                    return None
+                return self._flow(), init_of_class(local[0])
+        info = ctx.project_class(call.func)
+        if info is None or not info.is_block:
+            return None
+        _, defining, _ = ctx.project.index.init_of(info)
+        module = ctx.project.index.modules.get(defining.module) if defining is not None else None
+        flow = module_flow_tree(module.path) if module is not None else None
+        cls = class_by_qualname(flow.tree, defining.qualname) if flow is not None else None
+        init = init_of_class(cls) if cls is not None else None
+        return (flow, init) if init is not None else None
 
     def _holders_of(self, cls: ast.ClassDef) -> Dict[str, Set[str]]:
         """{get name: attributes it is assigned to} over the class and its in-file bases."""

@@ -8,4 +8,6 @@
   `callees`: the typed values it answers with (what a call builds, what a callable does with them).
 - `old_api`: receiver roles and the 1.x naming patterns; `legacy_names`: 1.x names traced to structural
   keys; `checkpoint_files`: which files are `export()` or `SymbolBlock` checkpoints.
+- `value_flow`: whether a value reaches a Block attribute (GLN005); `constants`: strings folded through
+  constants of the file and the project (GLN012); `module_source`: another module parsed on demand.
 """

@@ -122,3 +122,105 @@ def test_gluon_looking_get_in_an_unknown_class_is_reported_not_fixed():
 ])
 def test_left_alone(source):
     assert [f for f in check_code(source) if f.code == "GLN005"] == []
+
+
+# -- issue 18, idiom 1: a created parameter that reaches a Block attribute through locals, tuples,
+#    returns and constructor arguments is rewritten safely; elsewhere the rewrite is unsafe -----------
+_UNREGISTERED = "must be assigned to a Block attribute"
+
+EMBED = ("from mxnet import gluon\n"
+         "class Embed(gluon.HybridBlock):\n"
+         "    def __init__(self, vocab, embed_weight=None):\n"
+         "        super().__init__()\n"
+         "        self.vocab = int(vocab)\n"
+         "        self.embed_weight = embed_weight\n")
+
+
+def test_tuple_unpacking_into_attributes_is_a_safe_fix_not_never_stored():
+    source = ("from mxnet import gluon\n" + HEAD +
+              "        self.w, self.b = self.params.get('w', shape=(2,)), self.params.get('b', shape=(2,))\n")
+    result = fix(source)
+    assert result.code == ("from mxnet import gluon\n" + HEAD + "        self.w, self.b = "
+                           "gluon.Parameter('w', shape=(2,)), gluon.Parameter('b', shape=(2,))\n")
+    assert not any("never stored" in f.message for f in result.findings)
+
+
+def test_returned_tuple_unpacked_into_attributes_is_safe():
+    source = ("from mxnet import gluon\n" + HEAD +
+              "        self.src, self.tgt = self._weights(True)\n"
+              "    def _weights(self, share):\n"
+              "        src = self.params.get('src_weight', shape=(4, 2), init='zeros', grad_stype='row_sparse')\n"
+              "        tgt = src if share else self.params.get('tgt_weight', shape=(4, 2))\n"
+              "        return src, tgt\n")
+    expected = source.replace("self.params.get", "gluon.Parameter")
+    assert fix(source).code == expected
+    assert fix(expected).code == expected
+
+
+def test_positional_and_keyword_constructor_arguments_of_a_storing_child_are_safe():
+    source = (EMBED + "class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        w = self.params.get('shared_weight', shape=(4, 2))\n"
+              "        self.enc = Embed(4, w)\n"
+              "        self.dec = Embed(4, embed_weight=w)\n")
+    assert fix(source).code == source.replace("self.params.get", "gluon.Parameter")
+
+
+@pytest.mark.parametrize("body", [
+    # the child keeps `int(vocab)`, not the argument the parameter is given to
+    "        self.enc = Embed(self.params.get('shared_weight', shape=(4, 2)))\n",
+    # returned to a caller that is not `self.<method>()` of the class: not followed
+    "    def weights(self):\n        return self.params.get('shared_weight', shape=(4, 2))\n",
+    # a list of parameters registers nothing in the new API
+    "        self.taps = [self.params.get('shared_weight', shape=(4, 2))]\n",
+    # a child that stores it, but is itself kept by nobody
+    "        Embed(4, embed_weight=self.params.get('shared_weight', shape=(4, 2)))\n",
+    # a method called twice: 1.x `get` returned the same Parameter the second time, `Parameter` makes two
+    "        self.a = self._w()\n        self.b = self._w()\n"
+    "    def _w(self):\n        return self.params.get('shared_weight', shape=(4, 2))\n",
+    # rebound before it is stored: the first parameter is not the one kept
+    "        w = self.params.get('shared_weight', shape=(4, 2))\n        w = w if w else None\n        self.w = w\n",
+    # a helper we cannot see into
+    "        self.out = build(self.params.get('shared_weight', shape=(4, 2)))\n",
+])
+def test_a_value_not_shown_to_reach_an_attribute_is_an_unsafe_fix(body):
+    source = EMBED + "class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n" + body
+    safe = fix(source)
+    assert safe.code == source
+    [finding] = [f for f in safe.findings if f.code == "GLN005"]
+    assert _UNREGISTERED in finding.message and not finding.fix_safe
+    unsafe = fix(source, unsafe_fixes=True)
+    assert unsafe.code == source.replace("self.params.get", "gluon.Parameter")
+
+
+def _project(root, layers: str, model: str):
+    (root / "pkg").mkdir()
+    (root / "pyproject.toml").write_text("")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "layers.py").write_text(layers)
+    (root / "pkg" / "model.py").write_text(model)
+
+
+MODEL = ("from mxnet import gluon\nfrom .layers import Embed\n\n\n"
+         "class Model(gluon.HybridBlock):\n"
+         "    def __init__(self):\n"
+         "        super().__init__()\n"
+         "        shared = self.params.get('shared_weight', shape=(4, 2), allow_deferred_init=True)\n"
+         "        self.embed = Embed(4, embed_weight=shared)\n")
+
+
+@pytest.mark.parametrize("stores,unsafe,rewritten", [
+    (True, False, True),  # the child of another module stores it: safe
+    (False, False, False),  # it does not: reported, left alone without unsafe fixes
+    (False, True, True),  # ... and rewritten with them
+])
+def test_child_constructor_of_another_module_through_the_project(tmp_path, monkeypatch, stores, unsafe, rewritten):
+    from gluon_codemod.frontends.cli import main
+
+    layers = EMBED if stores else EMBED.replace("self.embed_weight = embed_weight", "self.embed_weight = None")
+    _project(tmp_path, layers, MODEL)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN005", "--no-config"] + (["--unsafe-fixes"] if unsafe else []) + ["."])
+    result = (tmp_path / "pkg" / "model.py").read_text()
+    expected = MODEL.replace("self.params.get", "gluon.Parameter") if rewritten else MODEL
+    assert result == expected
+    assert (tmp_path / "pkg" / "layers.py").read_text() == layers

@@ -1,0 +1,31 @@
+"""Another module of the project, parsed on demand: the project index keeps names, not trees.
+
+A rule that must look inside another module (a child Block's `__init__`, a constant it defines)
+reads it here, once per version of the file (modification time and size) and per process.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from typing import Dict, Optional, Tuple
+
+_PARSED: Dict[str, Tuple[Tuple[int, int], Optional[ast.Module]]] = {}
+
+
+def parse_file(path: str) -> Optional[ast.Module]:
+    """The module at `path`, or None when it cannot be read or parsed (its own run reports that)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    stamp = (status.st_mtime_ns, status.st_size)
+    kept = _PARSED.get(path)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read())  # bytes: the coding cookie and a BOM are honoured
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = None
+    _PARSED[path] = (stamp, tree)
+    return tree
