@@ -45,8 +45,12 @@ out = sym.eval(data=x, **{cell.i2h_weight.name: w})  # a Parameter's symbol vari
 ```
 
 ## Fix safety
-Report only: the structural key depends on the attribute path of the child, which the file does not
-always tell. Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on
+Unsafe, where the file tells the very Parameter a prefixed key meant: the key is replaced by its
+structural key when the name is traced through the Blocks the same scope builds (below), or, for a
+name of 1.x's process-wide counter (`'dense1_bias'`), when a script builds every such layer once, in
+order, at module level (then `dense1_` is the second `Dense` it built, if nothing it imported built one
+first: hence unsafe). Everything else is reported only: the structural key depends on the attribute
+path of the child, which the file does not always tell, and no example path is suggested for it. Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on
 Blocks the file knows (a Block class's `self`, Block variables), so `args.prefix`, `tempfile` and
 your own classes are left alone; the Gluon-only internals (`._prefix`, `_reg_params`,
 `_collect_params_with_prefix`, `_unfuse`) also on unresolved receivers in a file that uses MXNet.
@@ -65,10 +69,12 @@ import ast
 import re
 from typing import Optional, Set
 
+import libcst as cst
+
 from gluon_codemod.analysis.names import dotted
-from gluon_codemod.engine.rule import Invalid, Rule, Valid
-from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
-    output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, counted_key, \
+    listed_strings, output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, Role, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
     parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
@@ -84,6 +90,18 @@ _INTERNALS = {
     "_params": "is the Block's 1.x ParameterDict (prefixed keys), removed in the new API; use "
                "`{receiver}.collect_params()` (all parameters, structural keys) or `{receiver}.params` (its own)",
 }
+
+
+def _replace_key(new: str):
+    """The string literal becomes `new` (a repr), in the literal's own quotes."""
+    def apply(node: cst.SimpleString, fix):
+        quote = node.quote
+        return node.with_changes(value=node.prefix + quote + ast.literal_eval(new) + quote)
+    return apply
+
+
+def _span(node: ast.AST):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 
 
 class OldNames(Rule):
@@ -163,6 +181,21 @@ class OldNames(Rule):
             why="literal 1.x names compared with parameter keys, given as symbol arguments and as output names: "
                 "reported with the structural names traced through the cells and the Sequential",
         ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize()\n"
+            "bias = net.collect_params()['dense1_bias'].data()\n",
+            "from mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize()\n"
+            "bias = net.collect_params()['1.bias'].data()\n",
+            unsafe_fixes=True,
+            why="a script's counted name: the second Dense it builds, `net[1]`; unsafe (an import may have "
+                "built a Dense first)",
+        ),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -235,7 +268,7 @@ class OldNames(Rule):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         key = literal(node.slice)
         if key is not None and self._keyed_by_parameter(node.value) and self._is_legacy_key(key):
-            self._report_key(node, key, node.value)
+            self._report_key(node, key, node.value, node.slice)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
@@ -245,7 +278,7 @@ class OldNames(Rule):
             return
         container = node.comparators[0]
         if self._keyed_by_parameter(container) and self._is_legacy_key(key):
-            self._report_key(node, key, container)
+            self._report_key(node, key, container, node.left)
         elif _LAYER_NAME.match(key) and self._is_key(container) \
                 and not any(key.rstrip("_") in attr for attr in self._self_attrs):
             # `'batchnorm' in k`: 1.x keys held the layer's alias; structural keys hold attribute names only
@@ -257,16 +290,27 @@ class OldNames(Rule):
                         "paths such as `'features.1.gamma'`, without layer names: test the parameter's own key"
                         "{by_key} or the type of the child that holds it", shown=ast.unparse(node), by_key=by_key)
 
-    def _report_key(self, node, key: str, container) -> None:
+    def _report_key(self, node, key: str, container, written: ast.AST) -> None:
         if key in self._self_attrs:
             return  # an attribute of the file's own Blocks: already a structural key
         own = isinstance(container, ast.Attribute) and container.attr == "params"
         receiver = self._receiver_of(container)
-        within = self._blocks().by_name.get(dotted(receiver) or "") if receiver is not None else None
-        traced, known = structural_key(key, self._blocks(), within) if within is not None else (None, False)
-        attribute = parameter_expression(key, self._blocks(), within)[0] if known else None
-        hint = f"`{traced}` (`{attribute}`)" if known else f"`'{parameter_key(key)}'`" if own \
-            else prefixed_key_hint(key)
+        blocks = self._blocks()
+        within = blocks.by_name.get(dotted(receiver) or "") if receiver is not None else None
+        traced, known = structural_key(key, blocks, within) if within is not None else (None, False)
+        attribute = parameter_expression(key, blocks, within)[0] if known else None
+        counted = None if known or own else counted_key(key, blocks, within)
+        if known or counted:
+            # The key of the very Parameter the name meant, traced through the Blocks this scope builds.
+            new, attribute = (traced, attribute) if known else counted
+            note = "" if known else (f", the Block 1.x numbered `{key[:key.index('_')]}` as the script built its "
+                                     f"layers outside a name scope, counting from 0")
+            self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
+                        "path: use `{new}` (`{attribute}`{note})", key=key, new=new, attribute=attribute, note=note,
+                        fix_title=f"Use `{new}`", edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written),
+                                                             safe=False))
+            return
+        hint = f"`'{parameter_key(key)}'`" if own else prefixed_key_hint(key)
         self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                     "path: use {hint}", key=key, hint=hint)
 
@@ -304,7 +348,7 @@ class OldNames(Rule):
                 and not (isinstance(receiver, ast.Attribute) and receiver.attr == "params"):
             key = literal(node.args[0])
             if key is not None and self._is_legacy_key(key):
-                self._report_key(node, key, receiver)
+                self._report_key(node, key, receiver, node.args[0])
         elif func.attr in _REGEX_FUNCTIONS and self.ctx.imports.qualify(func) == f"re.{func.attr}":
             self._regex(node)
         elif func.attr == "startswith" and node.args and self._is_key(receiver):

@@ -11,7 +11,8 @@ def gln009(source, **kw):
 
 
 @pytest.mark.parametrize("line,words", [
-    ("w = net.collect_params()['dense0_weight']", "use `'weight'` (or `'<child>.weight'`"),
+    ("w = net.collect_params()['dense0_weight']", "use `'weight'` for the Block's own parameter, or "
+                                                   "`'<path>.weight'` through a parent"),
     ("w = net.collect_params().get('resnetv10_conv0_weight')", "`'resnetv10_conv0_weight'` is a 1.x prefixed name"),
     ("ok = 'batchnorm0_gamma' in net.collect_params()", "`'gamma'`"),
     ("w = net.params['dense0_weight']", "use `'weight'`"),
@@ -172,3 +173,58 @@ def test_selection_given_as_params_is_left_to_gln004():
     source = NET + "tied = gluon.nn.Dense(2, params=net.collect_params('.*dense0_weight'))\n"
     assert gln009(source) == []
     assert [f.code for f in check_code(source)] == ["GLN004"]
+
+
+TEXTBOOK = ("from mxnet import init\nfrom mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize(init.Normal(sigma=0.01))\n")
+
+
+def test_a_counted_name_of_a_script_is_the_exact_structural_key_and_an_unsafe_fix():
+    # issue 18.7: `'0.bias'` as an example read the first layer's bias when the name meant the second's
+    source = TEXTBOOK + ("b = net.collect_params()['dense1_bias'].data()\n"
+                         "params = net.collect_params()\n"
+                         "w = params.get(\"dense0_weight\")\n")
+    bias, weight = gln009(source)
+    assert "use `'1.bias'` (`net[1].bias`" in bias.message and not bias.fix_safe
+    assert "use `'0.weight'` (`net[0].weight`" in weight.message
+    assert "'0.bias'" not in bias.message
+    assert fix_code(source).code == source  # unsafe: the safe run leaves it
+    fixed = fix_code(source, unsafe_fixes=True, select=["GLN009"]).code
+    assert "b = net.collect_params()['1.bias'].data()\n" in fixed and 'w = params.get("0.weight")\n' in fixed
+    assert gln009(fixed) == [] and fix_code(fixed, unsafe_fixes=True).code == fixed
+
+
+@pytest.mark.parametrize("elsewhere, why", [
+    ("def head():\n    return nn.Dense(4)\n", "a function may build a Dense before the net: the counter is unknown"),
+    ("extra = [nn.Dense(2) for _ in range(2)]\n", "built in a loop"),
+    ("if True:\n    other = nn.Dense(3)\n", "built in a branch"),
+])
+def test_a_counted_name_is_not_traced_where_the_order_is_not_the_programs(elsewhere, why):
+    source = elsewhere + TEXTBOOK + "b = net.collect_params()['dense1_bias']\n"
+    (finding,) = gln009(source)
+    assert not finding.fix_available, why
+    assert "'1.bias'" not in finding.message and "'0.bias'" not in finding.message, why
+    assert "`'<path>.bias'` through a parent" in finding.message
+
+
+def test_a_counted_name_inside_a_test_function_suggests_no_key_that_may_be_another():
+    source = ("from mxnet.gluon import nn\n"
+              "def test_bias():\n"
+              "    net = nn.Sequential()\n"
+              "    net.add(nn.Dense(8), nn.Dense(1))\n"
+              "    return net.collect_params()['dense1_bias']\n")
+    (finding,) = gln009(source)
+    assert not finding.fix_available and "'0.bias'" not in finding.message and "'1.bias'" not in finding.message
+
+
+def test_a_name_traced_through_a_name_scope_is_fixed_unsafely_too():
+    source = ("from mxnet.gluon import nn\n"
+              "net = nn.HybridSequential(prefix='model_')\n"
+              "with net.name_scope():\n"
+              "    net.add(nn.Dense(8), nn.Dense(1))\n"
+              "w = net.collect_params()['model_dense1_weight']\n")
+    (finding,) = gln009(source)
+    assert "use `'1.weight'` (`net[1].weight`)" in finding.message and not finding.fix_safe
+    assert "w = net.collect_params()['1.weight']\n" in fix_code(source, unsafe_fixes=True, select=["GLN009"]).code
