@@ -11,6 +11,8 @@ Reports, with the structural replacement where one is known:
   `collect_params(select)` whose regex means something else on structural keys (outside the
   ParameterDict method calls GLN006 handles);
 - Block internals built on prefixes: `_collect_params_with_prefix`, `_reg_params`, `_params`, `_unfuse()`;
+- writes into a Block's child registry (`self._children[block.name] = block` in a custom `add`), which
+  the new API fills itself through `register_child` (holding weak references);
 - literal 1.x names where code compares them with names the new API builds differently: a list, set or
   tuple of prefixed names compared with (or `assertEqual`ed to) parameter keys
   (`sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', ...]`), with a symbol's
@@ -116,6 +118,9 @@ class OldNames(Rule):
         Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self, prefix):\n        self.prefix = prefix\n"
               "    def path(self):\n        return self.prefix + '_model'\n",
               why="`self.prefix` in a class that is not a Block"),
+        Valid("from mxnet import gluon\nclass Tree:\n    def __init__(self):\n        self._children = {}\n"
+              "    def add(self, key, node):\n        self._children[key] = node\n",
+              why="`_children` of a class that is not a Block, which sets it itself"),
         Valid("import re\nfrom mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
               "w = net.collect_params()['weight']\nfiles = [f for f in names if re.match('dense0_', f)]\n",
               why="a structural key; a regex over something that is not parameter keys"),
@@ -154,9 +159,13 @@ class OldNames(Rule):
             "        dense = [k for k in self.collect_params() if re.match('dense0_', k)]\n"
             "        return self._prefix, f'{self.name}_out', own, dense\n"
             "def unfused(layer):\n"
-            "    return layer._unfuse()._collect_params_with_prefix()\n",
+            "    return layer._unfuse()._collect_params_with_prefix()\n"
+            "class Chain(gluon.Block):\n"
+            "    def add(self, block):\n"
+            "        self._children[block.name] = block\n",
             None,
-            why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys",
+            why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys; a "
+                "child registered by writing `_children`",
         ),
         Invalid(
             "import mxnet as mx\n"
@@ -215,12 +224,37 @@ class OldNames(Rule):
             self.report(node, "`{shown}` is used to build a name, but in the new Block API a Block's name no longer "
                         "starts its parameters' names (1.x `dense0_weight`); refer to the parameter by its attribute "
                         "or by its structural key (`'weight'`, `'0.weight'`)", shown=ast.unparse(node))
+        elif attr == "_children":
+            self._children_written(node)
         elif attr in _INTERNALS:
             role = self._role(receiver)
             wanted = (Role.BLOCK, Role.UNKNOWN) if attr == "_reg_params" else (Role.BLOCK,)
             if role in wanted and not (attr == "_params" and self._assigns_own(receiver, attr)):
                 self.report(node, "`{shown}` " + _INTERNALS[attr], shown=ast.unparse(node),
                             receiver=ast.unparse(receiver))
+
+    def _children_written(self, node: ast.Attribute) -> None:
+        """`self._children[key] = block` (a 1.x custom `Sequential.add`), `self._children.update(...)`."""
+        parents = self.ctx.parents
+        parent = parents[-1] if parents else None
+        stored = isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store)
+        updated = (isinstance(parent, ast.Attribute) and parent.attr in ("update", "setdefault") and len(parents) > 1
+                   and isinstance(parents[-2], ast.Call) and parents[-2].func is parent)
+        if not (stored or updated) or self._role(node.value) is not Role.BLOCK or self._inside_mxnet():
+            return
+        cls = self.ctx.class_stack[-1] if self.ctx.class_stack and dotted(node.value) == "self" else None
+        if cls is not None and any(isinstance(n, ast.Attribute) and n.attr == "_children" and dotted(n.value) == "self"
+                                   and isinstance(n.ctx, ast.Store) for n in self.ctx.walk(cls)):
+            return  # the class's own `_children`, set in its own code
+        receiver = ast.unparse(node.value)
+        assign = parents[-2] if stored and len(parents) > 1 else None
+        child = ast.unparse(assign.value) if isinstance(assign, ast.Assign) else "block"
+        key = ast.unparse(parent.slice) if stored else None
+        shown = ast.unparse(assign) if isinstance(assign, ast.Assign) else ast.unparse(parents[-2])
+        self.report(node, "`{shown}` writes the Block's child registry directly, which the new Block API keeps "
+                    "to itself (as weak references); register {each} with `{receiver}.register_child({child}, {key})` "
+                    "and keep a reference to it (an attribute, or a list as `Sequential` keeps)", shown=shown,
+                    each="the child" if stored else "each child", receiver=receiver, child=child, key=key or "key")
 
     def _prefix(self, node: ast.Attribute) -> None:
         role = self._role(node.value)

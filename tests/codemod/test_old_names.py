@@ -228,3 +228,45 @@ def test_a_name_traced_through_a_name_scope_is_fixed_unsafely_too():
     (finding,) = gln009(source)
     assert "use `'1.weight'` (`net[1].weight`)" in finding.message and not finding.fix_safe
     assert "w = net.collect_params()['1.weight']\n" in fix_code(source, unsafe_fixes=True, select=["GLN009"]).code
+
+
+CHAIN = ("from mxnet import gluon\n"
+         "class Chain(gluon.HybridBlock):\n"
+         "    def __init__(self, **kwargs):\n"
+         "        super().__init__(**kwargs)\n"
+         "    def add(self, *blocks):\n"
+         "        for block in blocks:\n"
+         "            {write}\n"
+         "    def hybrid_forward(self, F, x):\n"
+         "        for block in self._children.values():\n"
+         "            x = block(x)\n"
+         "        return x\n")
+
+
+@pytest.mark.parametrize("write, remedy", [
+    ("self._children[block.name] = block", "`self.register_child(block, block.name)`"),
+    ("self._children[str(len(self._children))] = block", "`self.register_child(block, str(len(self._children)))`"),
+    ("self._children.update({block.name: block})", "`self.register_child(block, key)`"),
+])
+def test_writing_a_blocks_children_directly_is_reported_with_register_child(write, remedy):
+    # issue 18.8: a custom `Sequential.add` that fills `_children` itself runs on our runtime only
+    # because it keeps `Block.name` and holds children strongly; the new Block registers them itself
+    source = CHAIN.replace("{write}", write)
+    (finding,) = [f for f in gln009(source) if f.line == 7]
+    assert remedy in finding.message and "keep a reference to it" in finding.message
+    assert not finding.fix_available
+    assert [f.line for f in gln009(source)] == [7]  # reading `_children` is not a write
+
+
+def test_children_of_a_class_that_sets_its_own_are_left_alone():
+    source = ("from mxnet import gluon\n"
+              "class Net(gluon.Block):\n"
+              "    def __init__(self):\n"
+              "        super().__init__()\n"
+              "        self._children = {}\n"
+              "    def add(self, k, block):\n"
+              "        self._children[k] = block\n"
+              "class Tree:\n"
+              "    def add(self, k, node):\n"
+              "        self._children[k] = node\n")
+    assert gln009(source) == []
