@@ -2,7 +2,9 @@
 
 ## What it does
 Reports, with the structural replacement where one is known:
-- `.prefix` / `._prefix` of a Block, including `k[len(net.prefix):]`;
+- `.prefix` / `._prefix` of a Block, including `k[len(net.prefix):]` (a read inside a `prefix=` argument
+  that GLN002/GLN003 remove goes with it: no finding of its own; one handed on to a callee that keeps it
+  is reported as such);
 - a Block's `.name` used to build a parameter or op name (`net.name + '_weight'`, `f'{net.name}_w'`);
 - prefixed string keys into `collect_params()`, a `collect_params()` variable or `block.params`
   (`params['dense0_weight']`, `'conv0_bias' in params`);
@@ -110,6 +112,7 @@ class OldNames(Rule):
     code = "GLN009"
     name = "old-names"
     message = "`{shown}` depends on 1.x prefixed names, which the new Block API no longer has"
+    gone_with_dropped_arguments = True  # a `self.prefix` in a `prefix=` argument that GLN002/GLN003 remove
 
     VALID = [
         Valid("import tempfile\nfrom mxnet import gluon\nd = tempfile.mkdtemp(prefix='run_')\nt = tempfile.template\n"
@@ -274,9 +277,25 @@ class OldNames(Rule):
                         "(`'0.weight'`) are already relative to the Block; use the key as it is",
                         sliced=ast.unparse(parents[-3]))
             return
-        self.report(node, "`{shown}` is removed in the new Block API (no prefixes): parameters are named by "
-                    "attribute path (`collect_params()` keys such as `'0.weight'`) and children by attribute",
-                    shown=shown)
+        if self._handed_on_as_prefix():
+            self.report(node, "`{shown}` is handed on as a `prefix=`, which the new Block API no longer takes: "
+                        "drop the argument (a child is named by the attribute that holds it), and the `prefix` "
+                        "parameter of a callee of your own that only hands it on", shown=shown)
+            return
+        self.report(node, "`{shown}` is removed in the new Block API (no prefixes): use `{receiver}.name` for a "
+                    "label (`'model0'`, without the trailing `_`) and structural keys for parameter names "
+                    "(`collect_params()` keys such as `'0.weight'`)", shown=shown, receiver=ast.unparse(node.value))
+
+    def _handed_on_as_prefix(self) -> bool:
+        """The `.prefix` read is (part of) the value of a `prefix=` argument: `Child(prefix=self.prefix + 'x_')`."""
+        for parent in reversed(self.ctx.parents):
+            if isinstance(parent, ast.keyword):
+                return parent.arg == "prefix"
+            if not isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple)) and not (
+                    isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+                    and parent.func.attr == "format"):
+                return False
+        return False
 
     def _builds_name(self, node: ast.Attribute) -> bool:
         """`x.name + '_w'`, `f'{x.name}_w'`, `'%s_w' % x.name`, `'{}_w'.format(x.name)`: a 1.x prefixed name."""

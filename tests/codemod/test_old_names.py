@@ -270,3 +270,94 @@ def test_children_of_a_class_that_sets_its_own_are_left_alone():
               "    def add(self, k, node):\n"
               "        self._children[k] = node\n")
     assert gln009(source) == []
+
+
+HANDED_ON = ("from mxnet import gluon\n"
+             "class Child(gluon.HybridBlock):\n"
+             "    def __init__(self, cfg, prefix=None):\n"
+             "        super(Child, self).__init__(prefix=prefix)\n"
+             "        self.out = gluon.nn.Dense(cfg)\n"
+             "def get_encoder(cfg, prefix=None):\n"
+             "    return Child(cfg, prefix=prefix)\n"
+             "class Parent(gluon.HybridBlock):\n"
+             "    def __init__(self, cfg, **kwargs):\n"
+             "        super(Parent, self).__init__(**kwargs)\n"
+             "        self.src = Child(cfg, prefix=self.prefix + 'source_embed_')\n"
+             "        self.tgt = Child(cfg, self.prefix + 'target_embed_')\n"
+             "        self.enc = get_encoder(cfg, prefix=self.prefix)\n"
+             "        self.out = gluon.nn.Dense(cfg, prefix='%sout_' % self.prefix)\n"
+             "        self.tag = self.prefix\n")
+
+
+def test_a_prefix_built_only_to_be_handed_on_goes_with_its_argument():
+    # issue 18.3: the arguments of lines 11-14 are removed by GLN002/GLN003; their `self.prefix` is no
+    # finding of its own, and the one that stays says what to use instead
+    findings = check_code(HANDED_ON)
+    removed = {f.line for f in findings if f.code in ("GLN002", "GLN003") and f.fix_available}
+    assert {11, 12, 13, 14} <= removed
+    (left,) = gln009(HANDED_ON)
+    assert left.line == 15 and "use `self.name` for a label" in left.message
+    result = fix_code(HANDED_ON)
+    assert "self.prefix" not in result.code.replace("self.tag = self.prefix", "")
+    lines = result.code.splitlines()
+    for finding in result.findings:
+        if not finding.fixed:  # every finding left points at code that is still there
+            assert "self.prefix" in lines[finding.line - 1][finding.col:], finding
+
+
+def test_a_prefix_argument_a_safe_run_keeps_keeps_its_finding():
+    # the value calls something: GLN002 removes it only with --unsafe-fixes, so a safe run leaves the read
+    source = HANDED_ON.replace("prefix=self.prefix + 'source_embed_'", "prefix=self.prefix + str(1)")
+    assert 11 in [f.line for f in gln009(source)]
+    assert "handed on as a `prefix=`" in next(f for f in gln009(source) if f.line == 11).message
+    fixed = fix_code(source, unsafe_fixes=True)
+    assert "str(1)" not in fixed.code and [f.line for f in fixed.findings if f.code == "GLN009" and not f.fixed] \
+        == [15]
+
+
+def test_a_prefix_handed_to_a_callee_that_keeps_it_is_reported_as_handed_on():
+    source = ("from mxnet import gluon\n"
+              "from somewhere import build\n"
+              "class Parent(gluon.HybridBlock):\n"
+              "    def __init__(self, **kwargs):\n"
+              "        super(Parent, self).__init__(**kwargs)\n"
+              "        self.enc = build(prefix=self.prefix + 'enc_')\n")
+    (finding,) = gln009(source)
+    assert "`self.prefix` is handed on as a `prefix=`" in finding.message and "drop the argument" in finding.message
+
+
+def test_only_the_rule_that_drops_the_argument_takes_the_finding_with_it():
+    # GLN002 not selected (or `# noqa`-ed): nothing removes the argument, so its `self.prefix` stays reported
+    assert 11 in [f.line for f in check_code(HANDED_ON, select=["GLN009"])]
+    noqa = HANDED_ON.replace("'source_embed_')\n", "'source_embed_')  # noqa: GLN002\n")
+    assert 11 in [f.line for f in gln009(noqa)]
+
+
+def test_handed_on_prefixes_across_modules_in_every_front_end(tmp_path, monkeypatch, capsys):
+    import subprocess
+    import sys
+
+    from gluon_codemod.frontends.cli import main
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text(HANDED_ON.split("class Parent")[0])
+    parent = "from mxnet import gluon\nfrom pkg.a import Child, get_encoder\nclass Parent" + \
+        HANDED_ON.split("class Parent")[1]
+    (tmp_path / "pkg" / "b.py").write_text(parent)
+    tag_line = parent.splitlines().index("        self.tag = self.prefix") + 1
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["check", "--quiet", "."])
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines() if " GLN009 " in line] == [f"pkg/b.py:{tag_line}:20"]
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "GLN009", "pkg/b.py"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == [f"pkg/b.py:{tag_line}:20"], flake8.stderr
+    main(["fix", "."])
+    out = capsys.readouterr().out
+    fixed = (tmp_path / "pkg" / "b.py").read_text()
+    assert fixed.count("self.prefix") == 1 and "Child(cfg)\n" in fixed and "get_encoder(cfg)\n" in fixed
+    new_line = fixed.splitlines().index("        self.tag = self.prefix") + 1
+    assert [line.split(": ")[0] for line in out.splitlines() if " GLN009 " in line] == [f"pkg/b.py:{new_line}:20"]
