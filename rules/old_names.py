@@ -54,9 +54,10 @@ structural key when the name is traced through the Blocks the same scope builds 
 name of 1.x's process-wide counter (`'dense1_bias'`), when a script builds every such layer once, in
 order, at module level (then `dense1_` is the second `Dense` it built, if nothing it imported built one
 first: hence unsafe). Everything else is reported only: the structural key depends on the attribute
-path of the child, which the file does not always tell, and no example path is suggested for it. Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on
-Blocks the file knows (a Block class's `self`, Block variables), so `args.prefix`, `tempfile` and
-your own classes are left alone; the Gluon-only internals (`._prefix`, `_reg_params`,
+path of the child, which the file does not always tell, and no example path is suggested for it.
+Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on Blocks the file
+knows (a Block class's `self`, Block variables), so `args.prefix`, `tempfile` and your own classes
+are left alone; the Gluon-only internals (`._prefix`, `_reg_params`,
 `_collect_params_with_prefix`, `_unfuse`) also on unresolved receivers in a file that uses MXNet.
 Regexes are reported only when they spell a layer prefix (`dense0_`, `conv\\d+_`) and run over
 parameter keys.
@@ -360,8 +361,8 @@ class OldNames(Rule):
                                      f"layers outside a name scope, counting from 0")
             self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                         "path: use `{new}` (`{attribute}`{note})", key=key, new=new, attribute=attribute, note=note,
-                        fix_title=f"Use `{new}`", edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written),
-                                                             safe=False))
+                        fix_title=f"Use `{new}`",
+                        edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written), safe=False))
             return
         hint = f"`'{parameter_key(key)}'`" if own else prefixed_key_hint(key)
         self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "

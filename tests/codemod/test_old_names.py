@@ -11,8 +11,8 @@ def gln009(source, **kw):
 
 
 @pytest.mark.parametrize("line,words", [
-    ("w = net.collect_params()['dense0_weight']", "use `'weight'` for the Block's own parameter, or "
-                                                   "`'<path>.weight'` through a parent"),
+    ("w = net.collect_params()['dense0_weight']",
+     "use `'weight'` for the Block's own parameter, or `'<path>.weight'` through a parent"),
     ("w = net.collect_params().get('resnetv10_conv0_weight')", "`'resnetv10_conv0_weight'` is a 1.x prefixed name"),
     ("ok = 'batchnorm0_gamma' in net.collect_params()", "`'gamma'`"),
     ("w = net.params['dense0_weight']", "use `'weight'`"),

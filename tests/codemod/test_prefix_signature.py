@@ -157,7 +157,8 @@ def test_positional_kwargs_get_pair_is_removed_together_and_only_unsafely():
     ("super().__init__(None, kwargs.get('params'))", "super().__init__()"),
 ])
 def test_params_handed_on_from_kwargs_goes_with_the_prefix_under_unsafe_fixes(call, kept):
-    source = f"from mxnet import gluon\nclass Net(gluon.HybridBlock):\n    def __init__(self, **kwargs):\n        {call}\n"
+    source = ("from mxnet import gluon\nclass Net(gluon.HybridBlock):\n"
+              f"    def __init__(self, **kwargs):\n        {call}\n")
     findings = gln003(source)
     assert len(findings) == 1 and not findings[0].fix_safe and "share_parameters" in findings[0].message
     assert f"        {kept}\n" in fix(source, unsafe_fixes=True).code
