@@ -44,9 +44,9 @@ run time, and save/load of a selection are reported, not rewritten. So are files
 through `os.path.join`, `tmp_path / ...` or `str(...)`, a path given to `export()` in the file: keys
 `arg:`/`aux:` plus 1.x names, which `SymbolBlock.imports` keeps reading), `load_dict` of what
 `mx.model.load_checkpoint` returned, and `save` of a file that a `SymbolBlock` of the same file reads
-(its keys must stay the symbol's argument names). Convert legacy checkpoints with `gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`.
-The receiver must be a Block as far as the file tells, or any non-foreign name in a file that
-imports MXNet.
+(its keys must stay the symbol's argument names). Convert legacy checkpoints with
+`gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`. The receiver must be a
+Block as far as the file tells, or any non-foreign name in a file that imports MXNet.
 """
 import ast
 from typing import Dict, Optional
