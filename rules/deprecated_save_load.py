@@ -38,7 +38,8 @@ program, `mx.nd.load(...)['dense0_weight']`, a C++ predictor) breaks.
 A reference that is not called (`f = net.save_params`) is renamed the same way. A receiver that may be
 a Module-API object (the file uses `mx.mod`) is reported without a fix. Files of other formats are
 reported, not rewritten: `load_params` of a file in the `export()` format (`model-0000.params`, a
-`'%s-%04d.params'` name, a path given to `export()` in the file; keys `arg:`/`aux:` plus 1.x names),
+`'%s-%04d.params'` name, also through `os.path.join`, `tmp_path / ...` or `str(...)`, a path given to
+`export()` in the file; keys `arg:`/`aux:` plus 1.x names),
 which `SymbolBlock.imports` keeps reading, and `save_params` of a file that a `SymbolBlock` of the
 same file reads (its keys must stay the symbol's argument names).
 """
@@ -129,6 +130,15 @@ class DeprecatedSaveLoad(Rule):
             None,
             unsafe_fixes=True,
             why="a file a SymbolBlock reads, and an `export()` checkpoint: other formats, reported, not rewritten",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "def test_deploy(net, tmpdir):\n"
+            "    net.save_params(str(tmpdir.join('net.params')))\n"
+            "    gluon.SymbolBlock.imports('net-symbol.json', ['data'], str(tmpdir.join('net.params')))\n",
+            None,
+            unsafe_fixes=True,
+            why="a test's file read back by a SymbolBlock, named through `tmpdir`: its keys must stay 1.x names",
         ),
     ]
 

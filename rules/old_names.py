@@ -2,7 +2,9 @@
 
 ## What it does
 Reports, with the structural replacement where one is known:
-- `.prefix` / `._prefix` of a Block, including `k[len(net.prefix):]`;
+- `.prefix` / `._prefix` of a Block, including `k[len(net.prefix):]` (a read inside a `prefix=` argument
+  that GLN002/GLN003 remove goes with it: no finding of its own; one handed on to a callee that keeps it
+  is reported as such);
 - a Block's `.name` used to build a parameter or op name (`net.name + '_weight'`, `f'{net.name}_w'`);
 - prefixed string keys into `collect_params()`, a `collect_params()` variable or `block.params`
   (`params['dense0_weight']`, `'conv0_bias' in params`);
@@ -11,6 +13,8 @@ Reports, with the structural replacement where one is known:
   `collect_params(select)` whose regex means something else on structural keys (outside the
   ParameterDict method calls GLN006 handles);
 - Block internals built on prefixes: `_collect_params_with_prefix`, `_reg_params`, `_params`, `_unfuse()`;
+- writes into a Block's child registry (`self._children[block.name] = block` in a custom `add`), which
+  the new API fills itself through `register_child` (holding weak references);
 - literal 1.x names where code compares them with names the new API builds differently: a list, set or
   tuple of prefixed names compared with (or `assertEqual`ed to) parameter keys
   (`sorted(cell.collect_params().keys()) == ['rnn_h2h_bias', ...]`), with a symbol's
@@ -45,10 +49,15 @@ out = sym.eval(data=x, **{cell.i2h_weight.name: w})  # a Parameter's symbol vari
 ```
 
 ## Fix safety
-Report only: the structural key depends on the attribute path of the child, which the file does not
-always tell. Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on
-Blocks the file knows (a Block class's `self`, Block variables), so `args.prefix`, `tempfile` and
-your own classes are left alone; the Gluon-only internals (`._prefix`, `_reg_params`,
+Unsafe, where the file tells the very Parameter a prefixed key meant: the key is replaced by its
+structural key when the name is traced through the Blocks the same scope builds (below), or, for a
+name of 1.x's process-wide counter (`'dense1_bias'`), when a script builds every such layer once, in
+order, at module level (then `dense1_` is the second `Dense` it built, if nothing it imported built one
+first: hence unsafe). Everything else is reported only: the structural key depends on the attribute
+path of the child, which the file does not always tell, and no example path is suggested for it.
+Receivers are resolved through the file: `.prefix`, `.name` and `._params` only on Blocks the file
+knows (a Block class's `self`, Block variables), so `args.prefix`, `tempfile` and your own classes
+are left alone; the Gluon-only internals (`._prefix`, `_reg_params`,
 `_collect_params_with_prefix`, `_unfuse`) also on unresolved receivers in a file that uses MXNet.
 Regexes are reported only when they spell a layer prefix (`dense0_`, `conv\\d+_`) and run over
 parameter keys.
@@ -65,10 +74,12 @@ import ast
 import re
 from typing import Optional, Set
 
+import libcst as cst
+
 from gluon_codemod.analysis.names import dotted
-from gluon_codemod.engine.rule import Invalid, Rule, Valid
-from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, listed_strings, \
-    output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
+from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
+from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, counted_key, \
+    listed_strings, output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, Role, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
     parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
@@ -86,10 +97,23 @@ _INTERNALS = {
 }
 
 
+def _replace_key(new: str):
+    """The string literal becomes `new` (a repr), in the literal's own quotes."""
+    def apply(node: cst.SimpleString, fix):
+        quote = node.quote
+        return node.with_changes(value=node.prefix + quote + ast.literal_eval(new) + quote)
+    return apply
+
+
+def _span(node: ast.AST):
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
 class OldNames(Rule):
     code = "GLN009"
     name = "old-names"
     message = "`{shown}` depends on 1.x prefixed names, which the new Block API no longer has"
+    gone_with_dropped_arguments = True  # a `self.prefix` in a `prefix=` argument that GLN002/GLN003 remove
 
     VALID = [
         Valid("import tempfile\nfrom mxnet import gluon\nd = tempfile.mkdtemp(prefix='run_')\nt = tempfile.template\n"
@@ -98,6 +122,9 @@ class OldNames(Rule):
         Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self, prefix):\n        self.prefix = prefix\n"
               "    def path(self):\n        return self.prefix + '_model'\n",
               why="`self.prefix` in a class that is not a Block"),
+        Valid("from mxnet import gluon\nclass Tree:\n    def __init__(self):\n        self._children = {}\n"
+              "    def add(self, key, node):\n        self._children[key] = node\n",
+              why="`_children` of a class that is not a Block, which sets it itself"),
         Valid("import re\nfrom mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
               "w = net.collect_params()['weight']\nfiles = [f for f in names if re.match('dense0_', f)]\n",
               why="a structural key; a regex over something that is not parameter keys"),
@@ -136,9 +163,13 @@ class OldNames(Rule):
             "        dense = [k for k in self.collect_params() if re.match('dense0_', k)]\n"
             "        return self._prefix, f'{self.name}_out', own, dense\n"
             "def unfused(layer):\n"
-            "    return layer._unfuse()._collect_params_with_prefix()\n",
+            "    return layer._unfuse()._collect_params_with_prefix()\n"
+            "class Chain(gluon.Block):\n"
+            "    def add(self, block):\n"
+            "        self._children[block.name] = block\n",
             None,
-            why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys",
+            why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys; a "
+                "child registered by writing `_children`",
         ),
         Invalid(
             "import mxnet as mx\n"
@@ -163,6 +194,21 @@ class OldNames(Rule):
             why="literal 1.x names compared with parameter keys, given as symbol arguments and as output names: "
                 "reported with the structural names traced through the cells and the Sequential",
         ),
+        Invalid(
+            "from mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize()\n"
+            "bias = net.collect_params()['dense1_bias'].data()\n",
+            "from mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize()\n"
+            "bias = net.collect_params()['1.bias'].data()\n",
+            unsafe_fixes=True,
+            why="a script's counted name: the second Dense it builds, `net[1]`; unsafe (an import may have "
+                "built a Dense first)",
+        ),
     ]
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -182,12 +228,37 @@ class OldNames(Rule):
             self.report(node, "`{shown}` is used to build a name, but in the new Block API a Block's name no longer "
                         "starts its parameters' names (1.x `dense0_weight`); refer to the parameter by its attribute "
                         "or by its structural key (`'weight'`, `'0.weight'`)", shown=ast.unparse(node))
+        elif attr == "_children":
+            self._children_written(node)
         elif attr in _INTERNALS:
             role = self._role(receiver)
             wanted = (Role.BLOCK, Role.UNKNOWN) if attr == "_reg_params" else (Role.BLOCK,)
             if role in wanted and not (attr == "_params" and self._assigns_own(receiver, attr)):
                 self.report(node, "`{shown}` " + _INTERNALS[attr], shown=ast.unparse(node),
                             receiver=ast.unparse(receiver))
+
+    def _children_written(self, node: ast.Attribute) -> None:
+        """`self._children[key] = block` (a 1.x custom `Sequential.add`), `self._children.update(...)`."""
+        parents = self.ctx.parents
+        parent = parents[-1] if parents else None
+        stored = isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store)
+        updated = (isinstance(parent, ast.Attribute) and parent.attr in ("update", "setdefault") and len(parents) > 1
+                   and isinstance(parents[-2], ast.Call) and parents[-2].func is parent)
+        if not (stored or updated) or self._role(node.value) is not Role.BLOCK or self._inside_mxnet():
+            return
+        cls = self.ctx.class_stack[-1] if self.ctx.class_stack and dotted(node.value) == "self" else None
+        if cls is not None and any(isinstance(n, ast.Attribute) and n.attr == "_children" and dotted(n.value) == "self"
+                                   and isinstance(n.ctx, ast.Store) for n in self.ctx.walk(cls)):
+            return  # the class's own `_children`, set in its own code
+        receiver = ast.unparse(node.value)
+        assign = parents[-2] if stored and len(parents) > 1 else None
+        child = ast.unparse(assign.value) if isinstance(assign, ast.Assign) else "block"
+        key = ast.unparse(parent.slice) if stored else None
+        shown = ast.unparse(assign) if isinstance(assign, ast.Assign) else ast.unparse(parents[-2])
+        self.report(node, "`{shown}` writes the Block's child registry directly, which the new Block API keeps "
+                    "to itself (as weak references); register {each} with `{receiver}.register_child({child}, {key})` "
+                    "and keep a reference to it (an attribute, or a list as `Sequential` keeps)", shown=shown,
+                    each="the child" if stored else "each child", receiver=receiver, child=child, key=key or "key")
 
     def _prefix(self, node: ast.Attribute) -> None:
         role = self._role(node.value)
@@ -207,9 +278,25 @@ class OldNames(Rule):
                         "(`'0.weight'`) are already relative to the Block; use the key as it is",
                         sliced=ast.unparse(parents[-3]))
             return
-        self.report(node, "`{shown}` is removed in the new Block API (no prefixes): parameters are named by "
-                    "attribute path (`collect_params()` keys such as `'0.weight'`) and children by attribute",
-                    shown=shown)
+        if self._handed_on_as_prefix():
+            self.report(node, "`{shown}` is handed on as a `prefix=`, which the new Block API no longer takes: "
+                        "drop the argument (a child is named by the attribute that holds it), and the `prefix` "
+                        "parameter of a callee of your own that only hands it on", shown=shown)
+            return
+        self.report(node, "`{shown}` is removed in the new Block API (no prefixes): use `{receiver}.name` for a "
+                    "label (`'model0'`, without the trailing `_`) and structural keys for parameter names "
+                    "(`collect_params()` keys such as `'0.weight'`)", shown=shown, receiver=ast.unparse(node.value))
+
+    def _handed_on_as_prefix(self) -> bool:
+        """The `.prefix` read is (part of) the value of a `prefix=` argument: `Child(prefix=self.prefix + 'x_')`."""
+        for parent in reversed(self.ctx.parents):
+            if isinstance(parent, ast.keyword):
+                return parent.arg == "prefix"
+            if not isinstance(parent, (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Tuple)) and not (
+                    isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+                    and parent.func.attr == "format"):
+                return False
+        return False
 
     def _builds_name(self, node: ast.Attribute) -> bool:
         """`x.name + '_w'`, `f'{x.name}_w'`, `'%s_w' % x.name`, `'{}_w'.format(x.name)`: a 1.x prefixed name."""
@@ -235,7 +322,7 @@ class OldNames(Rule):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         key = literal(node.slice)
         if key is not None and self._keyed_by_parameter(node.value) and self._is_legacy_key(key):
-            self._report_key(node, key, node.value)
+            self._report_key(node, key, node.value, node.slice)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
@@ -245,7 +332,7 @@ class OldNames(Rule):
             return
         container = node.comparators[0]
         if self._keyed_by_parameter(container) and self._is_legacy_key(key):
-            self._report_key(node, key, container)
+            self._report_key(node, key, container, node.left)
         elif _LAYER_NAME.match(key) and self._is_key(container) \
                 and not any(key.rstrip("_") in attr for attr in self._self_attrs):
             # `'batchnorm' in k`: 1.x keys held the layer's alias; structural keys hold attribute names only
@@ -257,16 +344,27 @@ class OldNames(Rule):
                         "paths such as `'features.1.gamma'`, without layer names: test the parameter's own key"
                         "{by_key} or the type of the child that holds it", shown=ast.unparse(node), by_key=by_key)
 
-    def _report_key(self, node, key: str, container) -> None:
+    def _report_key(self, node, key: str, container, written: ast.AST) -> None:
         if key in self._self_attrs:
             return  # an attribute of the file's own Blocks: already a structural key
         own = isinstance(container, ast.Attribute) and container.attr == "params"
         receiver = self._receiver_of(container)
-        within = self._blocks().by_name.get(dotted(receiver) or "") if receiver is not None else None
-        traced, known = structural_key(key, self._blocks(), within) if within is not None else (None, False)
-        attribute = parameter_expression(key, self._blocks(), within)[0] if known else None
-        hint = f"`{traced}` (`{attribute}`)" if known else f"`'{parameter_key(key)}'`" if own \
-            else prefixed_key_hint(key)
+        blocks = self._blocks()
+        within = blocks.by_name.get(dotted(receiver) or "") if receiver is not None else None
+        traced, known = structural_key(key, blocks, within) if within is not None else (None, False)
+        attribute = parameter_expression(key, blocks, within)[0] if known else None
+        counted = None if known or own else counted_key(key, blocks, within)
+        if known or counted:
+            # The key of the very Parameter the name meant, traced through the Blocks this scope builds.
+            new, attribute = (traced, attribute) if known else counted
+            note = "" if known else (f", the Block 1.x numbered `{key[:key.index('_')]}` as the script built its "
+                                     f"layers outside a name scope, counting from 0")
+            self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
+                        "path: use `{new}` (`{attribute}`{note})", key=key, new=new, attribute=attribute, note=note,
+                        fix_title=f"Use `{new}`",
+                        edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written), safe=False))
+            return
+        hint = f"`'{parameter_key(key)}'`" if own else prefixed_key_hint(key)
         self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                     "path: use {hint}", key=key, hint=hint)
 
@@ -304,7 +402,7 @@ class OldNames(Rule):
                 and not (isinstance(receiver, ast.Attribute) and receiver.attr == "params"):
             key = literal(node.args[0])
             if key is not None and self._is_legacy_key(key):
-                self._report_key(node, key, receiver)
+                self._report_key(node, key, receiver, node.args[0])
         elif func.attr in _REGEX_FUNCTIONS and self.ctx.imports.qualify(func) == f"re.{func.attr}":
             self._regex(node)
         elif func.attr == "startswith" and node.args and self._is_key(receiver):

@@ -48,6 +48,7 @@ _PARAMETER_KWARGS = {"shape", "init", "allow_deferred_init", "dtype", "grad_req"
 _METHODS = {"get", "get_constant", "update", "initialize", "zero_grad", "reset_ctx", "list_ctx", "setattr",
             "save", "load", "load_dict"}
 # ParameterDict methods that no other common object has, so an unresolved `x.params.<m>(...)` is Gluon's.
+_KEPT = ", which the new Block API keeps only as a plain dict of the Block's own Parameters (not its children's)"
 _GLUON_ONLY = {"get_constant", "initialize", "zero_grad", "reset_ctx", "list_ctx", "load_dict"}
 
 
@@ -144,14 +145,16 @@ class ParameterDictUse(Rule):
             return
         shown = ast.unparse(receiver)
         key = literal(node.args[0]) if node.args else None
+        # A Block's `params` stays (RFC: the Block's own Parameters, not its children's); a ParameterDict goes.
+        now = owner + (_KEPT if kind == "params" else ", which the new Block API removes")
         creates = any(k.arg in _PARAMETER_KWARGS for k in node.keywords)
         if method == "get" and creates:
-            self.report(node, "`{shown}.get({name}, ...)` creates a Parameter through {owner}, which the new "
-                        "Block API removes; assign `Parameter({name}, ...)` to a Block attribute (or a plain dict)",
-                        shown=shown, owner=owner, name=ast.unparse(node.args[0]) if node.args else "name")
+            self.report(node, "`{shown}.get({name}, ...)` creates a Parameter through {now}; assign "
+                        "`Parameter({name}, ...)` to a Block attribute (or a plain dict)",
+                        shown=shown, now=now, name=ast.unparse(node.args[0]) if node.args else "name")
         elif method == "get_constant":
-            self.report(node, "`{shown}.get_constant(...)` creates a Constant through {owner}, which the new Block "
-                        "API removes; assign `Constant(value)` to a Block attribute", shown=shown, owner=owner)
+            self.report(node, "`{shown}.get_constant(...)` creates a Constant through {now}; assign `Constant(value)` "
+                        "to a Block attribute", shown=shown, now=now)
         elif method == "get" and kind == "params":
             hint = f"; the 1.x name `'{key}'` is now `'{parameter_key(key)}'`" if key and looks_prefixed(key) else ""
             self.report(node, "`{shown}.get(...)`: {owner} is now a plain dict of the block's own Parameters keyed "
@@ -162,14 +165,12 @@ class ParameterDictUse(Rule):
             self.report(node, "`{shown}.get(...)` looks up {owner}; in a plain dict use `{shown}[name]` (keys no "
                         "longer carry the dict's prefix)", shown=shown, owner=owner)
         elif method == "update":
-            self.report(node, "`{shown}.update(...)` merges into {owner}, which the new Block API removes; share "
-                        "parameters with `block.share_parameters(other.collect_params())`, or merge plain dicts "
-                        "(`dict.update` overwrites where a ParameterDict refused a different Parameter)",
-                        shown=shown, owner=owner)
+            self.report(node, "`{shown}.update(...)` merges into {now}; share parameters with "
+                        "`block.share_parameters(other.collect_params())`, or merge plain dicts (`dict.update` "
+                        "overwrites where a ParameterDict refused a different Parameter)", shown=shown, now=now)
         else:
-            self.report(node, "`{shown}.{method}(...)` is a method of {owner}, which the new Block API removes; call "
-                        "it on the Block or on each Parameter (`for p in params.values(): p.{method}(...)`)",
-                        shown=shown, owner=owner, method=method)
+            self.report(node, "`{shown}.{method}(...)` is a method of {now}; call it on the Block or on each "
+                        "Parameter (`for p in params.values(): p.{method}(...)`)", shown=shown, now=now, method=method)
 
     def _parameterdict(self, expr, method: str, call=None) -> Tuple[str, str]:
         """(kind, phrase for the message) when `expr` is a 1.x ParameterDict, else ('', '').

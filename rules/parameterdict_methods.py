@@ -40,13 +40,13 @@ written before do not load (spec S7.6). `strip_prefix` / `restore_prefix` equal 
 `.prefix` are dropped (structural keys are already relative); any other value is reported. A
 selection in an expression, `verbose=`, a `select` regex written for prefixed names or computed at
 run time, and save/load of a selection are reported, not rewritten. So are files of other formats:
-`load` of a file in the `export()` format (`model-0000.params`, a `'%s-%04d.params'` name, a path
-given to `export()` in the file: keys `arg:`/`aux:` plus 1.x names, which `SymbolBlock.imports`
-keeps reading), `load_dict` of what `mx.model.load_checkpoint` returned, and `save` of a file that a
-`SymbolBlock` of the same file reads (its keys must stay the symbol's argument names). Convert legacy
-checkpoints with `gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`.
-The receiver must be a Block as far as the file tells, or any non-foreign name in a file that
-imports MXNet.
+`load` of a file in the `export()` format (`model-0000.params`, a `'%s-%04d.params'` name, also
+through `os.path.join`, `tmp_path / ...` or `str(...)`, a path given to `export()` in the file: keys
+`arg:`/`aux:` plus 1.x names, which `SymbolBlock.imports` keeps reading), `load_dict` of what
+`mx.model.load_checkpoint` returned, and `save` of a file that a `SymbolBlock` of the same file reads
+(its keys must stay the symbol's argument names). Convert legacy checkpoints with
+`gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`. The receiver must be a
+Block as far as the file tells, or any non-foreign name in a file that imports MXNet.
 """
 import ast
 from typing import Dict, Optional
@@ -243,6 +243,16 @@ class ParameterDictMethods(Rule):
             None,
             unsafe_fixes=True,
             why="export-format checkpoints and a file a SymbolBlock reads: not `save/load_parameters` files",
+        ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
+            "def test_export(net, tmp_path):\n"
+            "    net.export(str(tmp_path / 'model'))\n"
+            "    net.collect_params().load(str(tmp_path / 'model-0000.params'), ctx=mx.cpu())\n",
+            None,
+            unsafe_fixes=True,
+            why="a test's export checkpoint, named through `tmp_path`: `load_parameters` cannot read it",
         ),
     ]
 

@@ -38,6 +38,8 @@ Reported, not rewritten: a parameter used for anything else (`self._my_prefix = 
 `'%sconv' % prefix`, given to something that is not a Block), reassigned, or whose calls in the file
 cannot be matched up (`Net(*args)`, `params` passed by position); `params=` with a value other than
 the forwarded parameter or `None` in a base call (share after construction instead).
+Unsafe: the 1.x pair handed on from `**kwargs` (`__init__(kwargs.get('prefix'), kwargs.get('params'))`)
+is removed together with `--unsafe-fixes` only, since `params` may carry Parameters a caller shares.
 """
 import ast
 from typing import Optional, Tuple
@@ -50,6 +52,20 @@ from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, Proje
 from gluon_codemod.analysis.plan import KeptByDefinition
 from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \
     _shown, _span, pure
+
+
+def _from_kwargs(value: ast.AST, func: Optional[ast.AST], name: str) -> bool:
+    """`kwargs.get('params', None)` or `kwargs['params']` of `func`'s own `**kwargs`: what its caller passed."""
+    kwargs = func.args.kwarg.arg if func is not None and func.args.kwarg else None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get" \
+            and not value.keywords and 1 <= len(value.args) <= 2:
+        owner, key = value.func.value, value.args[0]
+    elif isinstance(value, ast.Subscript):
+        owner, key = value.value, value.slice
+    else:
+        return False
+    return (kwargs is not None and isinstance(owner, ast.Name) and owner.id == kwargs
+            and isinstance(key, ast.Constant) and key.value == name)
 
 
 # -- edits -----------------------------------------------------------------------------------------------
@@ -301,6 +317,19 @@ class PrefixSignature(Rule):
             None,
             why="the prefix is also used for something else: reported, not rewritten",
         ),
+        Invalid(
+            "from mxnet.gluon import HybridBlock\n"
+            "class Net(HybridBlock):\n"
+            "    def __init__(self, **kwargs):\n"
+            "        super(Net, self).__init__(kwargs.get('prefix', None), kwargs.get('params', None))\n",
+            "from mxnet.gluon import HybridBlock\n"
+            "class Net(HybridBlock):\n"
+            "    def __init__(self, **kwargs):\n"
+            "        super(Net, self).__init__()\n",
+            unsafe_fixes=True,
+            why="the 1.x pair handed on by position from `**kwargs` goes together; unsafe: `params` may carry "
+                "Parameters a caller shares",
+        ),
     ]
 
     def __init__(self, sink, ctx):
@@ -473,7 +502,7 @@ class PrefixSignature(Rule):
         if isinstance(kind, FileClass):
             return  # a base of this file: its signature's call sites are fixed with it (visit_FunctionDef)
         func = self.flow.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        keywords, slots, values = [], [], []
+        keywords, slots, values, handed_on = [], [], [], set()
         for name in ARGS:
             keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
@@ -482,6 +511,8 @@ class PrefixSignature(Rule):
                 value = call.args[slot + skip]
             if value is None:
                 continue
+            if _from_kwargs(value, func, name):
+                handed_on.add(name)
             if isinstance(value, ast.Name) and value.id == name and _declares(func, name) is not None:
                 # the parameter stays: so does this
                 if self.flow.param_status(func, name, is_init=True) is not Status.GLUON:
@@ -493,9 +524,11 @@ class PrefixSignature(Rule):
                                 "together with the `{name}` parameter of `{func}`, which stays for now (see the "
                                 "finding on the parameter)", name=name, func=self.flow.label(func))
                     continue
-            elif name == "params" and not (isinstance(value, ast.Constant) and value.value is None):
-                self.report(value, "`params={value}` is no longer accepted by the Block constructor; call "
-                            "`self.share_parameters(...)` after construction instead", value=ast.unparse(value))
+            elif name == "params" and name not in handed_on and not (
+                    isinstance(value, ast.Constant) and value.value is None):
+                self.report(value, "`params` ({how}) is no longer accepted by the Block constructor; call "
+                            "`self.share_parameters(...)` after construction instead",
+                            how=f"`{ast.unparse(value)}`" + ("" if keyword is not None else ", passed by position"))
                 continue
             if keyword is not None:
                 keywords.append(name)
@@ -511,6 +544,17 @@ class PrefixSignature(Rule):
                         "would move `{after}` into its place; remove the positional arguments by hand",
                         shown=_shown([n for n, _ in values]), it="it" if len(values) == 1 else "them",
                         after=ast.unparse(kept_after[0]))
+            return
+        if "params" in handed_on:  # the 1.x pair `__init__(kwargs.get('prefix'), kwargs.get('params'))`
+            self.report(values[0][1], "{shown} no longer accepted by the Block constructor, to which this call "
+                        "hands on the {handed} its caller passed in `**{kwargs}`; remove {it}, and share Parameters "
+                        "with `share_parameters()` where a caller passed `params`",
+                        shown=_shown([n for n, _ in values]), kwargs=func.args.kwarg.arg,
+                        handed=" and ".join(f"`{n}`" for n in ARGS if n in handed_on),
+                        it="both arguments" if len(values) > 1 else "the argument",
+                        fix_title="Remove the arguments" if len(values) > 1 else "Remove the argument",
+                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call),
+                                  safe=False, drops=(tuple(keywords), tuple(slots), skip)))
             return
         safe = all(pure(v) for _, v in values)
         self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove {it} from the "

@@ -111,6 +111,11 @@ class RuntimeImports(Rule):
                 "import mxnet as mx\nimport gluon_runtime as G\nimport gluon_runtime\n\n"
                 "net = gluon_runtime.nn.Dense(3)\n",
                 target="runtime"),
+        Invalid("import mxnet as mx\n\n\n@mx.gluon.utils.doc\n"
+                "def train(trainer: mx.gluon.Trainer, net=mx.gluon.nn.Dense(1)):\n    return trainer\n",
+                "import mxnet as mx\nimport gluon_runtime\n\n\n@gluon_runtime.utils.doc\n"
+                "def train(trainer: gluon_runtime.Trainer, net=gluon_runtime.nn.Dense(1)):\n    return trainer\n",
+                target="runtime", why="annotations, defaults and decorators are references like any other"),
         Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
                 why="model_zoo builds stock blocks: reported, not rewritten"),
         Invalid("from mxnet.gluon import nn, ParameterDict\n", None, target="runtime",

@@ -15,6 +15,9 @@ from gluon_codemod.analysis.old_api import assigned_values, literal
 # `model-0000.params`, `'%s-%04d.params' % (...)`, `'{}-{:04d}.params'.format(...)`, f'{p}-{e:04d}.params'.
 _EXPORT_NAME = re.compile(r"-(?:\d{4}|%04d|\{[^{}]*:04d\})\.params$")
 _SYMBOL_LOADS = ("load_parameters", "load_params")
+# Calls that hand back the path they are given, as another type or spelling.
+_SAME_PATH = {"str", "os.fspath", "pathlib.Path", "Path", "os.path.abspath", "os.path.expanduser",
+              "os.path.realpath", "os.path.normpath"}
 CONVERT = "gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR"
 EXPORT_FORMAT = "the `export()` checkpoint format (keys `arg:`/`aux:` plus 1.x prefixed names)"
 
@@ -36,10 +39,15 @@ def _text(ctx, expr, seen=()) -> List[str]:
         rights = _text(ctx, expr.right, seen) or ["{}"]
         lefts = _text(ctx, expr.left, seen) or ["{}"]
         return [left + right for left in lefts for right in rights]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):  # `tmp_path / 'model-0000.params'`
+        return _text(ctx, expr.right, seen)  # (the last part only, as for `os.path.join`)
+    if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords and (
+            ctx.imports.qualify(expr.func) or dotted(expr.func)) in _SAME_PATH:
+        return _text(ctx, expr.args[0], seen)  # `str(tmpdir.join('model-0000.params'))`
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
         if expr.func.attr == "format":
             return _text(ctx, expr.func.value, seen)
-        if expr.func.attr == "join" and expr.args:  # `os.path.join(root, 'model-0000.params')`
+        if expr.func.attr in ("join", "joinpath") and expr.args:  # `os.path.join(root, 'model-0000.params')`
             return _text(ctx, expr.args[-1], seen)
     if isinstance(expr, ast.Name) and expr.id not in seen:
         return [t for v in assigned_values(ctx, expr.id) for t in _text(ctx, v, seen + (expr.id,))]
@@ -97,15 +105,18 @@ def symbol_block_read(ctx, expr) -> Optional[ast.AST]:
     if expr is None:
         return None
     texts = set(_text(ctx, expr))
+    function = _function_of(ctx, expr)
+    found = []
     for call in ctx.nodes_of(ast.Call):
         read = _symbol_block_file(ctx, call)
         if read is None or read is expr:
             continue
         # the same file name, or the same expression (`path`) in the same function
-        if set(_text(ctx, read)) & texts or (ast.dump(read) == ast.dump(expr)
-                                             and _function_of(ctx, read) is _function_of(ctx, expr)):
-            return call
-    return None
+        same_function = _function_of(ctx, read) is function
+        if set(_text(ctx, read)) & texts or (ast.dump(read) == ast.dump(expr) and same_function):
+            found.append((not same_function, call.lineno, call))
+    # a name written in one test and read in another is another file: name the read of this function first
+    return min(found, key=lambda f: f[:2])[2] if found else None
 
 
 def _function_of(ctx, node) -> Optional[ast.AST]:
@@ -131,6 +142,7 @@ def _symbol_block_file(ctx, call: ast.Call) -> Optional[ast.AST]:
     name = dotted(receiver)
     built = assigned_values(ctx, name) if name else []
     if call.args and built and all(isinstance(v, ast.Call) and (
-            ctx.imports.qualify(v.func) or dotted(v.func) or "").endswith("SymbolBlock") for v in built):
+            ctx.imports.qualify(v.func) or dotted(v.func) or "").endswith(("SymbolBlock", "SymbolBlock.imports"))
+            for v in built):
         return call.args[0]
     return None

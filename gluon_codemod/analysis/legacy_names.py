@@ -56,6 +56,7 @@ class BlockNode:
     leaf: bool = False                     # a Gluon layer that owns parameters and no children
     scoped: bool = False                   # its children were created in its `name_scope()`
     children: List["BlockNode"] = field(default_factory=list)
+    call: Optional[ast.Call] = None        # the constructor call of the scope that built it
 
     def prefix_pattern(self, loose: Optional["BlockNode"] = None, scoped: bool = False) -> str:
         """A regex for this Block's full 1.x prefix (`rnn_`, `hybridsequential\\d+_dense0_`); `loose`: a
@@ -150,11 +151,10 @@ class ScopeBlocks:
         return isinstance(expr, ast.Call) and self.ctx.is_block_constructor(expr)
 
     def _build(self, call: ast.Call, name: Optional[str]) -> BlockNode:
-        qualified = self.ctx.imports.qualify(call.func) or dotted(call.func) or ""
-        cls = qualified.rsplit(".", 1)[-1]
+        cls = _class_name(self.ctx, call)
         prefix = next((literal(k.value) for k in call.keywords if k.arg == "prefix"), None)
         node = BlockNode(alias=_alias(cls, call), prefix=prefix, name=name,
-                         leaf=cls in _LEAVES and self.ctx.imports.qualify(call.func) is not None)
+                         leaf=cls in _LEAVES and self.ctx.imports.qualify(call.func) is not None, call=call)
         self.nodes.append(node)
         for attr, arg in zip(_CELL_ARGUMENTS.get(cls, ()), call.args):
             child = self._child(arg)
@@ -223,6 +223,43 @@ class ScopeBlocks:
         found = [(node, rest) for length, node, rest in best if length == longest]
         return Traced(*found[0]) if len(found) == 1 else None
 
+    def counted(self, name: str, within: BlockNode) -> Optional[Traced]:
+        """A name of the 1.x process-wide counter (`dense1_bias`: the second `Dense` built outside any
+        `name_scope()`), traced under `within` by the order in which a script builds its Blocks.
+
+        Only where that order is the program's: every unprefixed Block of that alias in the file is built
+        by module-level statements that run once, in order (no function, class, loop or branch builds
+        one), and none of them in a parent's `name_scope()`. The counter then starts at 0 if nothing
+        imported built one first, which the caller says."""
+        match = re.fullmatch(r"([a-z]+)(\d+)_(.+)", name)
+        if match is None or match.group(3) not in self.keys:
+            return None
+        alias, index, rest = match.group(1), int(match.group(2)), match.group(3)
+        if keys_of_layer(alias) and rest not in keys_of_layer(alias):
+            return None  # not a parameter such a layer owns (`dense1_gamma`)
+        built = [n for n in self.nodes if n.alias == alias and n.prefix is None]
+        if any(n.call is None or (n.parent is not None and n.parent.scoped) for n in built):
+            return None  # copied from a class's `__init__`, or named in a parent's scope
+        calls = {id(n.call) for n in built}
+        for call in self.ctx.nodes_of(ast.Call):
+            if id(call) not in calls and self.ctx.is_block_constructor(call) and not any(
+                    k.arg == "prefix" for k in call.keywords) and _alias(_class_name(self.ctx, call), call) == alias:
+                return None  # built where this scope does not see it (a function, a class)
+        if not all(self._runs_once(n.call) for n in built) or index >= len(built):
+            return None
+        node = sorted(built, key=lambda n: _position(n.call))[index]
+        return Traced(node, rest) if node is within or node.path_from(within) is not None else None
+
+    def _runs_once(self, call: ast.Call) -> bool:
+        node = self.ctx.parent_of(call)
+        while node is not None and not isinstance(node, ast.Module):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.For,
+                                 ast.AsyncFor, ast.While, ast.If, ast.IfExp, ast.Try, ast.comprehension,
+                                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return False
+            node = self.ctx.parent_of(node)
+        return node is not None
+
     def looks_legacy(self, name: str, outputs: bool = False, loose: bool = False) -> bool:
         """A 1.x name: a literal prefix of the file or an alias-and-counter prefix, then a parameter key
         (or an op output); not a symbol variable the file names itself (`rnn_t0_data`). `loose`, where
@@ -236,6 +273,10 @@ class ScopeBlocks:
         rests += [m.group(1) for m in [re.match(r"(?:[A-Za-z_]*?[A-Za-z]\d+_)+(.+)$", name)] if m]
         return any((_OUTPUT.match(r) if outputs else r in self.keys) for r in rests) or \
             self.trace(name, outputs=outputs) is not None  # nested literal prefixes: `model_fc_weight`
+
+
+def _class_name(ctx, call: ast.Call) -> str:
+    return (ctx.imports.qualify(call.func) or dotted(call.func) or "").rsplit(".", 1)[-1]
 
 
 def _alias(cls: str, call: ast.Call) -> str:
@@ -316,6 +357,16 @@ def structural_key(name: str, blocks: ScopeBlocks, within: Optional[BlockNode]) 
     if steps is not None:
         return repr(".".join(steps + [traced.rest])), True
     return repr("<path>." + _own_key(name, blocks)), False
+
+
+def counted_key(name: str, blocks: ScopeBlocks, within: Optional[BlockNode]) -> Optional[Tuple[str, str]]:
+    """(`'1.bias'`, `net[1].bias`) for a name of the 1.x process-wide counter in a script that builds
+    `within` (see `ScopeBlocks.counted`), else None."""
+    traced = blocks.counted(name, within) if within is not None else None
+    steps = traced.node.path_from(within) if traced is not None else None
+    if steps is None or not within.name:
+        return None
+    return repr(".".join(steps + [traced.rest])), f"{expression(within.name, steps)}.{traced.rest}"
 
 
 def parameter_expression(name: str, blocks: ScopeBlocks, within: Optional[BlockNode] = None) -> Tuple[str, bool]:

@@ -311,9 +311,11 @@ def uses_module_api(ctx) -> bool:
 
 
 def prefixed_key_hint(key: str) -> str:
-    """`'dense0_weight'` -> "`'weight'` (or `'<child>.weight'` from a parent)": its structural form."""
+    """`'dense0_weight'` -> "`'weight'` (or `'<path>.weight'` from a parent)": its structural form, with no
+    example path (the file does not tell which child owned it, and `'0.weight'` may be another's)."""
     own = parameter_key(key)
-    return f"`'{own}'` (or `'<child>.{own}'` through a parent, e.g. `'0.{own}'`)"
+    return (f"`'{own}'` for the Block's own parameter, or `'<path>.{own}'` through a parent (`<path>`: the "
+            f"attribute path of the child that owns it, which the file does not tell)")
 
 
 # Block aliases that start 1.x prefixes (`Block._alias()`: the class name lower-cased, or the layer's own).

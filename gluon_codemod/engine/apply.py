@@ -9,6 +9,10 @@ from libcst.metadata import PositionProvider
 
 from .rule import CannotFix, Edit, FixContext
 
+# libcst's position of these leaves out part of what they hold (a parameter's annotation and default, a
+# definition's decorators): they are entered whenever their parent is, and their children decide.
+_PARTIAL_POSITIONS = (cst.Param, cst.FunctionDef, cst.ClassDef)
+
 
 class Fixer(cst.CSTTransformer):
     """Applies every planned edit in one libcst traversal, matching nodes by type and span."""
@@ -37,6 +41,8 @@ class Fixer(cst.CSTTransformer):
         where = self.positions.get(node)
         if where is None:
             return False  # the header of a class or function whose body statements hold the edits
+        if isinstance(node, _PARTIAL_POSITIONS):
+            return True
         line, column, end_line, end_column = where
         index = bisect.bisect_left(self.starts, (line, column))
         return index < len(self.starts) and self.starts[index] <= (end_line, end_column)

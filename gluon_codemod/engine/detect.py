@@ -105,10 +105,38 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
         _walk(tree, ctx, dispatch, ctx.index.statement_children if planning else ctx.index.children)
     if project is not None:
         consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
+    going = {r.code for r in rules if r.gone_with_dropped_arguments}
+    if going and any(f.code in going and e is None for f, e in results):
+        results = _without_dropped(results, ctx, going, unsafe_fixes, noqa)
     results.sort(key=lambda r: (r[0].line, r[0].col, r[0].code))
     if not text.isascii():
         _to_character_columns(results, lines)
     return results, tree
+
+
+def _without_dropped(results, ctx: FileContext, codes, unsafe_fixes: bool, noqa: bool):
+    """`results` less the findings of `codes` without an edit that lie inside an argument which another
+    finding's fix removes (and which that fix will apply: safe, or with `unsafe_fixes`, not `# noqa`-ed)."""
+    spans = {}
+    for finding, edit in results:
+        if edit is not None and edit.drops is not None and (edit.safe or unsafe_fixes) \
+                and not (not noqa and ctx.suppressed(finding.line, finding.code)):
+            spans.setdefault(tuple(edit.span), []).append(edit.drops)
+    if not spans:
+        return results
+    dropped = []  # (start, end) of every argument removed
+    for call in ctx.nodes_of(ast.Call):
+        for keywords, slots, skip in spans.get((call.lineno, call.col_offset, call.end_lineno, call.end_col_offset),
+                                               ()):
+            positional = [a for a in call.args if not isinstance(a, ast.Starred)][skip:]
+            gone = [k for k in call.keywords if k.arg in keywords] + [positional[s] for s in slots
+                                                                      if s < len(positional)]
+            dropped += [((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset)) for n in gone]
+
+    def inside(finding: Finding) -> bool:
+        start, end = (finding.line, finding.col), (finding.end_line or finding.line, finding.end_col or finding.col)
+        return any(first <= start and end <= last for first, last in dropped)
+    return [(f, e) for f, e in results if not (f.code in codes and e is None and inside(f))]
 
 
 def _to_character_columns(results, lines: List[str]) -> None:

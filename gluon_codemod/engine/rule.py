@@ -95,6 +95,9 @@ class Rule:
     fix_title: Optional[str] = None
     #: Targets the rule runs for ("mxnet": new Block API; "runtime": also retarget imports).
     targets: Tuple[str, ...] = ("mxnet", "runtime")
+    #: Its findings without an edit go with an argument that another finding's fix removes (a
+    #: `self.prefix` inside a `prefix=` argument): they would point at code that no longer exists.
+    gone_with_dropped_arguments: bool = False
     VALID: List[Valid] = []
     INVALID: List[Invalid] = []
 

@@ -146,3 +146,52 @@ def test_the_same_variable_in_another_function_is_another_file():
                      "    return gluon.SymbolBlock.imports('net-symbol.json', ['data'], path)\n")
     result = fix_code(source, unsafe_fixes=True)
     assert "net.save_parameters(path)" in result.code
+
+
+PYTEST_TEST = "import mxnet as mx\nfrom mxnet import gluon\ndef test_roundtrip(tmp_path, tmpdir):\n"
+
+
+@pytest.mark.parametrize("writer, reader", [
+    ("net.export(str(tmp_path / 'model'))", "str(tmp_path / 'model-0000.params')"),
+    ("net.export(str(tmpdir.join('model')), epoch=2)", "str(tmpdir.join('model-0002.params'))"),
+    ("net.export(os.fspath(tmp_path / 'model'))", "os.fspath(tmp_path.joinpath('model-0000.params'))"),
+])
+def test_a_test_that_exports_then_loads_through_paths_is_reported_not_rewritten(writer, reader):
+    # issue 17.7: pytest's `tmp_path` / `tmpdir` spellings hid the export name, and `--unsafe-fixes` turned
+    # the load into a `load_parameters` that cannot read the `arg:`/`aux:` file
+    source = PYTEST_TEST + f"    {writer}\n    net.collect_params().load({reader}, ctx=mx.cpu())\n" \
+        f"    net.load_params({reader})\n"
+    result = fix_code(source, unsafe_fixes=True)
+    assert result.code == source
+    load, load_params = [f for f in result.findings if f.code in ("GLN006", "GLN007")]
+    for finding in (load, load_params):
+        assert not finding.fix_available and "`export()` checkpoint format" in finding.message
+
+
+@pytest.mark.parametrize("written, read", [
+    ("str(tmpdir.join('net.params'))", "str(tmpdir.join('net.params'))"),
+    ("str(path)", "str(tmp_path / 'net.params')"),
+])
+def test_a_test_that_saves_then_imports_into_a_symbol_block_keeps_its_writer(written, read):
+    source = PYTEST_TEST + ("    path = tmp_path / 'net.params'\n"
+                            f"    net.save_params({written})\n"
+                            f"    sb = gluon.SymbolBlock.imports('net-symbol.json', ['data'], {read})\n")
+    result = fix_code(source, unsafe_fixes=True)
+    assert result.code == source
+    (finding,) = [f for f in result.findings if f.code == "GLN007"]
+    assert not finding.fix_available and "which a `SymbolBlock` reads at line 6" in finding.message
+
+
+def test_the_symbol_block_named_is_the_one_of_the_same_test():
+    source = ("import os\nimport mxnet as mx\nfrom mxnet import gluon\n"
+              "def test_imports(net):\n"
+              "    net.save_params('net.params')\n"
+              "    sb = gluon.SymbolBlock.imports('net-symbol.json', ['data'], 'net.params')\n"
+              "def test_symbol_block(net, tmpdir):\n"
+              "    path = os.path.join(str(tmpdir), 'net.params')\n"
+              "    net.save_params(path)\n"
+              "    x = mx.sym.var('data')\n"
+              "    sb = gluon.SymbolBlock(net(x), x)\n"
+              "    sb.collect_params().load(path, ctx=mx.cpu())\n")
+    messages = {f.line: f.message for f in check_code(source) if f.code == "GLN007"}
+    assert "reads at line 6" in messages[5] and "reads at line 12" in messages[9]

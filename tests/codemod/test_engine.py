@@ -97,9 +97,11 @@ RETRAINED = (
 
 
 def test_findings_left_are_those_of_the_fixed_code():
-    # gluoncv rcnn.py's reset_class: the `.prefix` read (GLN009) goes with the removed `prefix=`
+    # gluoncv rcnn.py's reset_class: the `.prefix` read (GLN009) goes with the removed `prefix=`, so it is
+    # no finding of its own (issue 18.3) unless nothing removes the argument
     detected = sorted((f.line, f.code) for f in check_code(RETRAINED))
-    assert detected == [(5, "GLN001"), (8, "GLN002"), (8, "GLN009"), (9, "GLN001")]
+    assert detected == [(5, "GLN001"), (8, "GLN002"), (9, "GLN001")]
+    assert (8, "GLN009") in [(f.line, f.code) for f in check_code(RETRAINED, ignore=["GLN002"])]
     result = fix_code(RETRAINED)
     left = [(f.line, f.code) for f in result.findings if not f.fixed]
     assert left == [(8, "GLN001")] == [(f.line, f.code) for f in check_code(result.code)]

@@ -11,7 +11,8 @@ def gln009(source, **kw):
 
 
 @pytest.mark.parametrize("line,words", [
-    ("w = net.collect_params()['dense0_weight']", "use `'weight'` (or `'<child>.weight'`"),
+    ("w = net.collect_params()['dense0_weight']",
+     "use `'weight'` for the Block's own parameter, or `'<path>.weight'` through a parent"),
     ("w = net.collect_params().get('resnetv10_conv0_weight')", "`'resnetv10_conv0_weight'` is a 1.x prefixed name"),
     ("ok = 'batchnorm0_gamma' in net.collect_params()", "`'gamma'`"),
     ("w = net.params['dense0_weight']", "use `'weight'`"),
@@ -172,3 +173,191 @@ def test_selection_given_as_params_is_left_to_gln004():
     source = NET + "tied = gluon.nn.Dense(2, params=net.collect_params('.*dense0_weight'))\n"
     assert gln009(source) == []
     assert [f.code for f in check_code(source)] == ["GLN004"]
+
+
+TEXTBOOK = ("from mxnet import init\nfrom mxnet.gluon import nn\n"
+            "net = nn.Sequential()\n"
+            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
+            "net.initialize(init.Normal(sigma=0.01))\n")
+
+
+def test_a_counted_name_of_a_script_is_the_exact_structural_key_and_an_unsafe_fix():
+    # issue 18.7: `'0.bias'` as an example read the first layer's bias when the name meant the second's
+    source = TEXTBOOK + ("b = net.collect_params()['dense1_bias'].data()\n"
+                         "params = net.collect_params()\n"
+                         "w = params.get(\"dense0_weight\")\n")
+    bias, weight = gln009(source)
+    assert "use `'1.bias'` (`net[1].bias`" in bias.message and not bias.fix_safe
+    assert "use `'0.weight'` (`net[0].weight`" in weight.message
+    assert "'0.bias'" not in bias.message
+    assert fix_code(source).code == source  # unsafe: the safe run leaves it
+    fixed = fix_code(source, unsafe_fixes=True, select=["GLN009"]).code
+    assert "b = net.collect_params()['1.bias'].data()\n" in fixed and 'w = params.get("0.weight")\n' in fixed
+    assert gln009(fixed) == [] and fix_code(fixed, unsafe_fixes=True).code == fixed
+
+
+@pytest.mark.parametrize("elsewhere, why", [
+    ("def head():\n    return nn.Dense(4)\n", "a function may build a Dense before the net: the counter is unknown"),
+    ("extra = [nn.Dense(2) for _ in range(2)]\n", "built in a loop"),
+    ("if True:\n    other = nn.Dense(3)\n", "built in a branch"),
+])
+def test_a_counted_name_is_not_traced_where_the_order_is_not_the_programs(elsewhere, why):
+    source = elsewhere + TEXTBOOK + "b = net.collect_params()['dense1_bias']\n"
+    (finding,) = gln009(source)
+    assert not finding.fix_available, why
+    assert "'1.bias'" not in finding.message and "'0.bias'" not in finding.message, why
+    assert "`'<path>.bias'` through a parent" in finding.message
+
+
+def test_a_counted_name_inside_a_test_function_suggests_no_key_that_may_be_another():
+    source = ("from mxnet.gluon import nn\n"
+              "def test_bias():\n"
+              "    net = nn.Sequential()\n"
+              "    net.add(nn.Dense(8), nn.Dense(1))\n"
+              "    return net.collect_params()['dense1_bias']\n")
+    (finding,) = gln009(source)
+    assert not finding.fix_available and "'0.bias'" not in finding.message and "'1.bias'" not in finding.message
+
+
+def test_a_name_traced_through_a_name_scope_is_fixed_unsafely_too():
+    source = ("from mxnet.gluon import nn\n"
+              "net = nn.HybridSequential(prefix='model_')\n"
+              "with net.name_scope():\n"
+              "    net.add(nn.Dense(8), nn.Dense(1))\n"
+              "w = net.collect_params()['model_dense1_weight']\n")
+    (finding,) = gln009(source)
+    assert "use `'1.weight'` (`net[1].weight`)" in finding.message and not finding.fix_safe
+    assert "w = net.collect_params()['1.weight']\n" in fix_code(source, unsafe_fixes=True, select=["GLN009"]).code
+
+
+CHAIN = ("from mxnet import gluon\n"
+         "class Chain(gluon.HybridBlock):\n"
+         "    def __init__(self, **kwargs):\n"
+         "        super().__init__(**kwargs)\n"
+         "    def add(self, *blocks):\n"
+         "        for block in blocks:\n"
+         "            {write}\n"
+         "    def hybrid_forward(self, F, x):\n"
+         "        for block in self._children.values():\n"
+         "            x = block(x)\n"
+         "        return x\n")
+
+
+@pytest.mark.parametrize("write, remedy", [
+    ("self._children[block.name] = block", "`self.register_child(block, block.name)`"),
+    ("self._children[str(len(self._children))] = block", "`self.register_child(block, str(len(self._children)))`"),
+    ("self._children.update({block.name: block})", "`self.register_child(block, key)`"),
+])
+def test_writing_a_blocks_children_directly_is_reported_with_register_child(write, remedy):
+    # issue 18.8: a custom `Sequential.add` that fills `_children` itself runs on our runtime only
+    # because it keeps `Block.name` and holds children strongly; the new Block registers them itself
+    source = CHAIN.replace("{write}", write)
+    (finding,) = [f for f in gln009(source) if f.line == 7]
+    assert remedy in finding.message and "keep a reference to it" in finding.message
+    assert not finding.fix_available
+    assert [f.line for f in gln009(source)] == [7]  # reading `_children` is not a write
+
+
+def test_children_of_a_class_that_sets_its_own_are_left_alone():
+    source = ("from mxnet import gluon\n"
+              "class Net(gluon.Block):\n"
+              "    def __init__(self):\n"
+              "        super().__init__()\n"
+              "        self._children = {}\n"
+              "    def add(self, k, block):\n"
+              "        self._children[k] = block\n"
+              "class Tree:\n"
+              "    def add(self, k, node):\n"
+              "        self._children[k] = node\n")
+    assert gln009(source) == []
+
+
+HANDED_ON = ("from mxnet import gluon\n"
+             "class Child(gluon.HybridBlock):\n"
+             "    def __init__(self, cfg, prefix=None):\n"
+             "        super(Child, self).__init__(prefix=prefix)\n"
+             "        self.out = gluon.nn.Dense(cfg)\n"
+             "def get_encoder(cfg, prefix=None):\n"
+             "    return Child(cfg, prefix=prefix)\n"
+             "class Parent(gluon.HybridBlock):\n"
+             "    def __init__(self, cfg, **kwargs):\n"
+             "        super(Parent, self).__init__(**kwargs)\n"
+             "        self.src = Child(cfg, prefix=self.prefix + 'source_embed_')\n"
+             "        self.tgt = Child(cfg, self.prefix + 'target_embed_')\n"
+             "        self.enc = get_encoder(cfg, prefix=self.prefix)\n"
+             "        self.out = gluon.nn.Dense(cfg, prefix='%sout_' % self.prefix)\n"
+             "        self.tag = self.prefix\n")
+
+
+def test_a_prefix_built_only_to_be_handed_on_goes_with_its_argument():
+    # issue 18.3: the arguments of lines 11-14 are removed by GLN002/GLN003; their `self.prefix` is no
+    # finding of its own, and the one that stays says what to use instead
+    findings = check_code(HANDED_ON)
+    removed = {f.line for f in findings if f.code in ("GLN002", "GLN003") and f.fix_available}
+    assert {11, 12, 13, 14} <= removed
+    (left,) = gln009(HANDED_ON)
+    assert left.line == 15 and "use `self.name` for a label" in left.message
+    result = fix_code(HANDED_ON)
+    assert "self.prefix" not in result.code.replace("self.tag = self.prefix", "")
+    lines = result.code.splitlines()
+    for finding in result.findings:
+        if not finding.fixed:  # every finding left points at code that is still there
+            assert "self.prefix" in lines[finding.line - 1][finding.col:], finding
+
+
+def test_a_prefix_argument_a_safe_run_keeps_keeps_its_finding():
+    # the value calls something: GLN002 removes it only with --unsafe-fixes, so a safe run leaves the read
+    source = HANDED_ON.replace("prefix=self.prefix + 'source_embed_'", "prefix=self.prefix + str(1)")
+    assert 11 in [f.line for f in gln009(source)]
+    assert "handed on as a `prefix=`" in next(f for f in gln009(source) if f.line == 11).message
+    fixed = fix_code(source, unsafe_fixes=True)
+    assert "str(1)" not in fixed.code and [f.line for f in fixed.findings if f.code == "GLN009" and not f.fixed] \
+        == [15]
+
+
+def test_a_prefix_handed_to_a_callee_that_keeps_it_is_reported_as_handed_on():
+    source = ("from mxnet import gluon\n"
+              "from somewhere import build\n"
+              "class Parent(gluon.HybridBlock):\n"
+              "    def __init__(self, **kwargs):\n"
+              "        super(Parent, self).__init__(**kwargs)\n"
+              "        self.enc = build(prefix=self.prefix + 'enc_')\n")
+    (finding,) = gln009(source)
+    assert "`self.prefix` is handed on as a `prefix=`" in finding.message and "drop the argument" in finding.message
+
+
+def test_only_the_rule_that_drops_the_argument_takes_the_finding_with_it():
+    # GLN002 not selected (or `# noqa`-ed): nothing removes the argument, so its `self.prefix` stays reported
+    assert 11 in [f.line for f in check_code(HANDED_ON, select=["GLN009"])]
+    noqa = HANDED_ON.replace("'source_embed_')\n", "'source_embed_')  # noqa: GLN002\n")
+    assert 11 in [f.line for f in gln009(noqa)]
+
+
+def test_handed_on_prefixes_across_modules_in_every_front_end(tmp_path, monkeypatch, capsys):
+    import subprocess
+    import sys
+
+    from gluon_codemod.frontends.cli import main
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text(HANDED_ON.split("class Parent")[0])
+    parent = "from mxnet import gluon\nfrom pkg.a import Child, get_encoder\nclass Parent" + \
+        HANDED_ON.split("class Parent")[1]
+    (tmp_path / "pkg" / "b.py").write_text(parent)
+    tag_line = parent.splitlines().index("        self.tag = self.prefix") + 1
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    main(["check", "--quiet", "."])
+    out = capsys.readouterr().out
+    assert [line.split(": ")[0] for line in out.splitlines() if " GLN009 " in line] == [f"pkg/b.py:{tag_line}:20"]
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "GLN009", "pkg/b.py"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert [line.split(": ")[0] for line in flake8.stdout.splitlines()] == [f"pkg/b.py:{tag_line}:20"], flake8.stderr
+    main(["fix", "."])
+    out = capsys.readouterr().out
+    fixed = (tmp_path / "pkg" / "b.py").read_text()
+    assert fixed.count("self.prefix") == 1 and "Child(cfg)\n" in fixed and "get_encoder(cfg)\n" in fixed
+    new_line = fixed.splitlines().index("        self.tag = self.prefix") + 1
+    assert [line.split(": ")[0] for line in out.splitlines() if " GLN009 " in line] == [f"pkg/b.py:{new_line}:20"]

@@ -84,3 +84,26 @@ def test_report_only():
     result = fix_code(source, unsafe_fixes=True, select=["GLN008"])
     assert result.code == source
     assert len(result.findings) == 3 and not any(f.fix_available for f in result.findings)
+
+
+@pytest.mark.parametrize("use", [
+    "self.params.update(other.params)", "self.params.initialize()", "net.params.zero_grad()",
+    "net.params.get('w', shape=(2,))", "net.params.get_constant('c', [1, 2])",
+])
+def test_a_blocks_params_is_not_said_to_be_removed(use):
+    # issue 17.8: the new Block keeps `params` (its own Parameters, without its children's; RFC), so a
+    # finding on a ParameterDict method called on it must not say it is removed
+    source = ("from mxnet import gluon\n"
+              "class Net(gluon.HybridBlock):\n"
+              "    def __init__(self, other, **kwargs):\n"
+              "        super().__init__(**kwargs)\n"
+              "        net = gluon.nn.Dense(2)\n"
+              f"        {use}\n")
+    (finding,) = gln008(source)
+    assert "removes" not in finding.message and "removed" not in finding.message, finding.message
+    assert "keeps only as a plain dict of the Block's own Parameters (not its children's)" in finding.message
+
+
+def test_a_constructed_parameterdict_is_still_said_to_be_removed():
+    (construction, method) = gln008("from mxnet import gluon\nd = gluon.ParameterDict('x_')\nd.zero_grad()\n")
+    assert "is a method of a ParameterDict, which the new Block API removes" in method.message

@@ -130,19 +130,54 @@ def test_a_parameter_rebound_or_without_a_block_default_is_not_a_block_class():
     assert fix_code(source, select=["GLN002"]).code == source
 
 
-def test_positional_prefix_kept_before_a_reported_params_is_not_shifted():
-    # gluoncv model_zoo/yolo/darknet.py: removing the prefix alone would pass `params` as the prefix
+def test_positional_kwargs_get_pair_is_removed_together_and_only_unsafely():
+    # gluoncv model_zoo/yolo/darknet.py (issue 17.6): both are the 1.x pair handed on from `**kwargs`, by
+    # position; removing `prefix` alone would pass `params` as the prefix, and `params` may carry sharing
     source = textwrap.dedent("""\
         from mxnet.gluon import HybridBlock
         class DarknetV3(HybridBlock):
             def __init__(self, **kwargs):
                 super(DarknetV3, self).__init__(kwargs.get('prefix', None), kwargs.get('params', None))
         """)
+    findings = gln003(source)
+    assert len(findings) == 1 and not findings[0].fix_safe, findings
+    message = findings[0].message
+    assert message.startswith("`prefix` and `params` are no longer accepted by the Block constructor")
+    assert "`**kwargs`" in message and "remove both arguments" in message
+    assert "into its place" not in message and "params=" not in message
+    assert fix(source).code == source  # safe mode: reported only
+    fixed = fix(source, unsafe_fixes=True)
+    assert "super(DarknetV3, self).__init__()\n" in fixed.code
+    assert fix(fixed.code, unsafe_fixes=True).code == fixed.code
+    assert gln003(fixed.code) == []
+
+
+@pytest.mark.parametrize("call, kept", [
+    ("super().__init__(prefix=kwargs.get('prefix'), params=kwargs['params'])", "super().__init__()"),
+    ("super().__init__(None, kwargs.get('params'))", "super().__init__()"),
+])
+def test_params_handed_on_from_kwargs_goes_with_the_prefix_under_unsafe_fixes(call, kept):
+    source = ("from mxnet import gluon\nclass Net(gluon.HybridBlock):\n"
+              f"    def __init__(self, **kwargs):\n        {call}\n")
+    findings = gln003(source)
+    assert len(findings) == 1 and not findings[0].fix_safe and "share_parameters" in findings[0].message
+    assert f"        {kept}\n" in fix(source, unsafe_fixes=True).code
+
+
+def test_positional_prefix_kept_before_a_reported_params_is_not_shifted():
+    # a `params` that is not the caller's own (a shared ParameterDict) is reported, and so is the prefix
+    # before it: removing it alone would pass `shared` as the prefix
+    source = textwrap.dedent("""\
+        from mxnet.gluon import HybridBlock
+        class Net(HybridBlock):
+            def __init__(self, shared, **kwargs):
+                super(Net, self).__init__(kwargs.get('prefix', None), shared)
+        """)
     result = fix_code(source, unsafe_fixes=True)
     assert result.code == source
     messages = sorted(f.message for f in result.findings if f.code == "GLN003")
-    assert "would move `kwargs.get('params', None)` into its place" in messages[1]
-    assert "share_parameters" in messages[0]
+    assert "would move `shared` into its place" in messages[1]
+    assert messages[0].startswith("`params` (`shared`, passed by position) is no longer accepted")
 
 
 def test_resnet_factory_forwarding_kwargs_needs_nothing():

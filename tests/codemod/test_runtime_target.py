@@ -38,3 +38,22 @@ def test_parameterdict_is_not_imported_from_the_runtime():
     result = fix_code(source, target="runtime", unsafe_fixes=True)
     assert "from gluon_runtime import" not in result.code or "ParameterDict" not in result.code.split("\n")[0]
     assert {f.code for f in result.findings if not f.fixed} >= {"GLN008", "GLN010"}
+
+
+def test_references_in_a_signature_are_retargeted_and_a_second_fix_finds_nothing():
+    # issue 17.5: libcst places a parameter at its name alone (and a definition after its decorators), so
+    # an annotation, a default or a decorator was never visited: listed as fixable, reported again.
+    source = ("import mxnet as mx\n\n\n"
+              "class Loop:\n"
+              "    @staticmethod\n"
+              "    def step(trainer: mx.gluon.Trainer, *, net: 'Net' = mx.gluon.nn.Dense(1),\n"
+              "             **kw: mx.gluon.Block) -> mx.gluon.Trainer:\n"
+              "        return trainer\n")
+    before = [f for f in check_code(source, target="runtime") if f.code == "GLN010"]
+    assert len(before) == 4 and all(f.fix_available for f in before)
+    result = fix_code(source, target="runtime")
+    assert "mx.gluon" not in result.code
+    assert "def step(trainer: gluon_runtime.Trainer, *, net: 'Net' = gluon_runtime.nn.Dense(1),\n" in result.code
+    assert all(f.fixed for f in result.findings if f.code == "GLN010")
+    assert check_code(result.code, target="runtime") == []
+    assert fix_code(result.code, target="runtime").code == result.code
