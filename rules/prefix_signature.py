@@ -335,11 +335,9 @@ class PrefixSignature(Rule):
     def __init__(self, sink, ctx):
         super().__init__(sink, ctx)
         self.flow: Optional[PrefixFlow] = None
-        self.nodes: list = []
 
     def visit_Module(self, node: ast.Module) -> None:
         self.flow = self.ctx.shared(PrefixFlow, lambda: PrefixFlow(self.ctx, node))
-        self.nodes = self.ctx.nodes
 
     # -- signatures ----------------------------------------------------------------------------------
     def visit_FunctionDef(self, func: ast.FunctionDef) -> None:

@@ -1,5 +1,6 @@
 """Saving and loading Block parameters by structural name (MXNet NDArray file format)."""
 import warnings
+from dataclasses import dataclass, field
 
 from mxnet import ndarray, npx
 from mxnet.base import MXNetError
@@ -114,6 +115,23 @@ def _listing(keys):
     return '[' + shown + ']'
 
 
+@dataclass
+class _Match:
+    """How the keys of a checkpoint meet the parameters of a model."""
+
+    loaded: dict  # the checkpoint's key (without an `arg:`/`aux:` prefix) -> array
+    params: dict  # every structural key of the model -> Parameter
+    resolved: dict = field(default_factory=dict)  # the model's key -> the array to load into it
+    extra: list = field(default_factory=list)  # the checkpoint's keys the model does not have
+    missing: list = field(default_factory=list)  # the model's keys that no checkpoint key fills
+    mismatched: list = field(default_factory=list)  # (the model's key, LoadProblem)
+
+    @property
+    def kinds(self):
+        """The kinds of LoadProblem found (`'dtype'`, `'ctx'`, `'shape'`, ...)."""
+        return {problem.kind for _, problem in self.mismatched}
+
+
 def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=False,
               cast_dtype=False, dtype_source='current', source='param_dict'):
     if isinstance(param_dict.get('filename'), str):
@@ -121,73 +139,107 @@ def load_dict(block, param_dict, ctx=None, allow_missing=False, ignore_extra=Fal
         param_dict = param_dict['params']
     if cast_dtype and dtype_source not in ('current', 'saved'):
         raise ValueError("dtype_source must be 'current' or 'saved', got %r" % (dtype_source,))
+    match = _Match(_without_arg_aux(param_dict), block._collect_params_with_prefix())
+    _resolve_keys(match, _alias_map(block))
+    _find_missing(match, block)
+    _find_mismatched(match, ctx, cast_dtype)
+
+    lines = _problem_lines(match, source, allow_missing=allow_missing, ignore_extra=ignore_extra)
+    if lines:
+        raise ParameterLoadError(_explain(block, source, match, lines,
+                                          allow_missing=allow_missing, ignore_extra=ignore_extra))
+    if match.loaded and match.params and not match.resolved:
+        legacy = _legacy_keys(match.extra)
+        warnings.warn('No key of %s matches a parameter of %s: nothing was loaded%s.'
+                      % (source, type(block).__name__,
+                         ('; ' + _CONVERT_HINT % legacy[0]) if legacy else ''), stacklevel=3)
+
+    for key, value in match.resolved.items():
+        match.params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
+
+
+def _without_arg_aux(param_dict):
+    """The arrays of `param_dict` in the current mode, keys without the `arg:`/`aux:` prefix of
+    symbol-exported files."""
     loaded = {}
     for key, value in param_dict.items():
         if key.startswith(('arg:', 'aux:')):
             key = key[4:]
         loaded[key] = in_mode(value) if isinstance(value, ndarray.NDArray) else value
-    params = block._collect_params_with_prefix()
-    aliases = _alias_map(block)
+    return loaded
 
-    resolved, extra = {}, []
-    for key, value in loaded.items():
-        if key in params:
-            resolved[key] = value
-        elif key in aliases and aliases[key] in params:
+
+def _resolve_keys(match, aliases):
+    """Each checkpoint key to the model key it fills (directly or through an alias), or to `extra`."""
+    for key, value in match.loaded.items():
+        if key in match.params:
+            match.resolved[key] = value
+        elif key in aliases and aliases[key] in match.params:
             # the canonical spelling wins when a file holds both
-            resolved.setdefault(aliases[key], value)
+            match.resolved.setdefault(aliases[key], value)
         else:
-            extra.append(key)
+            match.extra.append(key)
+
+
+def _find_missing(match, block):
     # A Parameter is missing when none of its structural names is in the file (spec S7.4).
-    present = {id(params[key]) for key in resolved}
-    missing = [key for key, param in block._named_unique_params() if id(param) not in present]
+    present = {id(match.params[key]) for key in match.resolved}
+    match.missing = [key for key, param in block._named_unique_params() if id(param) not in present]
+
+
+def _find_mismatched(match, ctx, cast_dtype):
+    """Every resolved key whose array does not fit its Parameter (shape, dtype, ...) or whose
+    Parameter lives elsewhere than the requested `ctx`."""
     wanted_ctx = [ctx] if isinstance(ctx, Context) else ctx
-    mismatched = []
-    for key, value in resolved.items():
-        param = params[key]
-        problem = param._load_problem(value, cast_dtype)
-        if not problem and wanted_ctx is not None and (param._data is not None
-                                                       or param._deferred_init):
-            if set(wanted_ctx) != set(param.list_ctx()):
-                problem = LoadProblem('ctx', 'it lives on %s, not on the requested ctx %s '
-                                             '(pass ctx=None or call reset_ctx first)'
-                                      % (param.list_ctx(), wanted_ctx))
+    for key, value in match.resolved.items():
+        param = match.params[key]
+        problem = param._load_problem(value, cast_dtype) or _ctx_problem(param, wanted_ctx)
         if problem:
-            mismatched.append((key, problem))
-    kinds = {problem.kind for _, problem in mismatched}
+            match.mismatched.append((key, problem))
 
+
+def _ctx_problem(param, wanted_ctx):
+    """A LoadProblem when `param` already lives (or will be initialized) on other contexts than `wanted_ctx`."""
+    if wanted_ctx is None or (param._data is None and not param._deferred_init):
+        return None
+    if set(wanted_ctx) == set(param.list_ctx()):
+        return None
+    return LoadProblem('ctx', 'it lives on %s, not on the requested ctx %s '
+                              '(pass ctx=None or call reset_ctx first)' % (param.list_ctx(), wanted_ctx))
+
+
+def _problem_lines(match, source, *, allow_missing, ignore_extra):
+    """One line per problem that stops the load; none when it can go ahead."""
     lines = []
-    if missing and not allow_missing:
-        lines += ["Parameter '%s' is missing in '%s'." % (key, source) for key in missing]
-    if extra and not ignore_extra:
+    if match.missing and not allow_missing:
+        lines += ["Parameter '%s' is missing in '%s'." % (key, source) for key in match.missing]
+    if match.extra and not ignore_extra:
         lines += ["Parameter '%s' loaded from '%s' is not present in the model." % (key, source)
-                  for key in extra]
-    lines += ["Parameter '%s': %s." % (key, problem.message) for key, problem in mismatched]
-    if lines:
-        raise ParameterLoadError(_explain(block, source, lines, missing, extra, kinds,
-                                          allow_missing, ignore_extra, loaded, params))
-    if loaded and params and not resolved:
-        legacy = _legacy_keys(extra)
-        warnings.warn('No key of %s matches a parameter of %s: nothing was loaded%s.'
-                      % (source, type(block).__name__,
-                         ('; ' + _CONVERT_HINT % legacy[0]) if legacy else ''), stacklevel=3)
-
-    for key, value in resolved.items():
-        params[key]._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
+                  for key in match.extra]
+    lines += ["Parameter '%s': %s." % (key, problem.message) for key, problem in match.mismatched]
+    return lines
 
 
-def _explain(block, source, lines, missing, extra, kinds, allow_missing, ignore_extra,
-             loaded, params):
-    """The error text: every problem, what the file holds and the model expects, one fix per
-    kind of problem found (`kinds`: the LoadProblem kinds)."""
+def _explain(block, source, match, lines, *, allow_missing, ignore_extra):
+    """The error text: every problem (`lines`), what the file holds and the model expects, one fix
+    per kind of problem found."""
+    return ('Cannot load %s into %s (%d problem(s)):\n  %s\nThe file contains %s; the model '
+            'expects %s.\nTo fix: %s.'
+            % (source, type(block).__name__, len(lines), '\n  '.join(lines),
+               _listing(match.loaded), _listing(match.params),
+               '; '.join(_fixes(match, allow_missing=allow_missing, ignore_extra=ignore_extra))))
+
+
+def _fixes(match, *, allow_missing, ignore_extra):
     fixes = []
-    legacy = _legacy_keys(extra)
-    if legacy and len(legacy) * 2 >= len(extra):
+    legacy = _legacy_keys(match.extra)
+    if legacy and len(legacy) * 2 >= len(match.extra):
         fixes.append(_CONVERT_HINT % legacy[0])
-    if missing and not allow_missing:
+    if match.missing and not allow_missing:
         fixes.append('pass allow_missing=True to keep the missing parameters as they are')
-    if extra and not ignore_extra:
+    if match.extra and not ignore_extra:
         fixes.append('pass ignore_extra=True to skip the keys the model does not have')
+    kinds = match.kinds
     if 'dtype' in kinds:
         fixes.append('pass cast_dtype=True to convert dtypes')
     if 'ctx' in kinds:
@@ -196,7 +248,4 @@ def _explain(block, source, lines, missing, extra, kinds, allow_missing, ignore_
     if 'shape' in kinds:
         fixes.append('shape mismatches mean the checkpoint is for a different architecture '
                      '(check layer sizes)')
-    return ('Cannot load %s into %s (%d problem(s)):\n  %s\nThe file contains %s; the model '
-            'expects %s.\nTo fix: %s.'
-            % (source, type(block).__name__, len(lines), '\n  '.join(lines),
-               _listing(loaded), _listing(params), '; '.join(fixes)))
+    return fixes

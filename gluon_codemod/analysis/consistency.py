@@ -111,7 +111,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
                 continue
             span = (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset)
             why = None
-            if not _dropped(drops.get(span, ()), name, how, positional, skip):
+            if not _dropped(drops.get(span, ()), name, how, positional):
                 why = {"keyword": f"`{name}=` is not removed by this run",
                        "position": f"its positional `{name}` is not removed by this run",
                        "*args": f"`{name}` may be inside its `*args`",
@@ -135,7 +135,7 @@ def _commented(flow: PrefixFlow, call: ast.Call, value: ast.AST) -> bool:
     return flow.comment_inside(value, value) or flow.comment_between(value, end or call)
 
 
-def _dropped(drops, name: str, how: str, positional: Tuple[str, ...], skip: int) -> bool:
+def _dropped(drops, name: str, how: str, positional: Tuple[str, ...]) -> bool:
     for keywords, slots, _skip in drops:
         if how == "keyword" and name in keywords:
             return True

@@ -15,10 +15,6 @@ from typing import Dict, Iterable, List, Optional, Tuple, Union
 from .names import ImportTable, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
-#: Parameters the new Block API removes from constructors (and that forwarders hand on).
-OLD_ARGUMENTS = ("prefix", "params")
-
-
 @dataclass(frozen=True)
 class Signature:
     """How a call binds a function's parameters (after the implicit `self`/`cls`)."""

@@ -23,24 +23,79 @@ class CannotFix(Exception):
     """Raised by an edit that finds, on the concrete tree, that it would lose something (a comment)."""
 
 
+def example_source(text: Optional[str]) -> Optional[str]:
+    '''The code an example's string stands for.
+
+    A string that opens with a newline is an indented triple-quoted block (Fixit's form): that newline,
+    the indentation common to its lines and the whitespace before the closing quotes are not part of
+    the code, so
+
+        Invalid(
+            """
+            with self.name_scope():
+                self.dense = nn.Dense(3)
+            """,
+        )
+
+    stands for `'with self.name_scope():\\n    self.dense = nn.Dense(3)\\n'`. Any other string (such as a
+    concatenation of `"...\\n"` pieces) is the code as it is. Unlike `textwrap.dedent`, whitespace-only
+    lines keep whatever lies beyond the margin.
+    '''
+    if text is None or not text.startswith("\n"):
+        return text
+    lines = text[1:].split("\n")
+    if not lines[-1].strip():
+        lines[-1] = ""  # the indentation before the closing quotes
+    margin = min((_indent(line) for line in lines if line.strip()), default=0)
+    return "\n".join(line[min(margin, _indent(line)):] for line in lines)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
 @dataclass
 class Valid:
-    """Code the rule must leave alone and not report; `why` says why it is left alone."""
+    """Code the rule must leave alone and not report; `why` says why it is left alone.
+
+    `code` may be written as an indented triple-quoted block (see `example_source`)."""
 
     code: str
     why: str = ""
     target: str = "mxnet"
 
+    def __post_init__(self):
+        self.code = example_source(self.code)
+
 
 @dataclass
 class Invalid:
-    """Code the rule reports. `expected` is the fixed code, or None when no fix is applied."""
+    """Code the rule reports. `expected` is the fixed code, or None when no fix is applied.
+
+    `line` (1-based) is where the rule reports it, and `col` (0-based, as `Finding.col`) the column,
+    when given: the example tests check that the rule reports a finding there. `code` and `expected`
+    may be written as indented triple-quoted blocks (see `example_source`).
+    """
 
     code: str
     expected: Optional[str] = None
     unsafe_fixes: bool = False
     target: str = "mxnet"
     why: str = ""
+    line: Optional[int] = None
+    col: Optional[int] = None
+
+    def __post_init__(self):
+        self.code = example_source(self.code)
+        self.expected = example_source(self.expected)
+        if self.col is not None and self.line is None:
+            raise ValueError("Invalid example: col= given without line=; give the line the rule reports too")
+
+    def reported_by(self, findings: "List[Finding]") -> bool:
+        """Whether `findings` (of this example's rule) include one at `line` (and `col`), when pinned."""
+        if self.line is None:
+            return bool(findings)
+        return any(f.line == self.line and (self.col is None or f.col == self.col) for f in findings)
 
 
 @dataclass

@@ -22,7 +22,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 from ..engine.pipeline import check_code, fix_code
 from ..run.files import SKIP_DIRS
 
-_MISSING = object()
 MAX_FILES = 5000
 
 

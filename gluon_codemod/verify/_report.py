@@ -73,7 +73,7 @@ class Report:
             os.unlink(tmp)
             raise
 
-    def format(self, per_model: bool = False, tracebacks: bool = True) -> str:
+    def format(self, per_model: bool = False) -> str:
         """The table (one line per model with `per_model`), then tracebacks and each model's unfixed findings."""
         lines = []
         if self.setup_error:
@@ -103,12 +103,11 @@ class Report:
         lines.extend(f"note: {note}" for note in self.notes)
         for path, error in self.rewrite_errors.items():
             lines.append(f"not rewritten (left as it is): {path}: {error}")
-        if tracebacks:
-            for model in self.models:
-                for check in model.checks:
-                    if check.traceback:
-                        lines.append(f"\n{model.expr} {check.name}: traceback of the failing side:\n"
-                                     + check.traceback.rstrip())
+        for model in self.models:
+            for check in model.checks:
+                if check.traceback:
+                    lines.append(f"\n{model.expr} {check.name}: traceback of the failing side:\n"
+                                 + check.traceback.rstrip())
         for model in self.models:
             found = [(p, f) for p in model.used_files for f in self.findings.get(p, [])]
             if found:

@@ -39,6 +39,40 @@ def _tail(path: str, start: int, limit: int = 6000) -> str:
         return ""
 
 
+class _ChildState:
+    """What the parent knows of the running child: model, check and side, and each side's time in the model."""
+
+    def __init__(self):
+        self.expr: Optional[str] = None
+        self.check = "import"
+        self.side: Optional[str] = None  # "orig" or "new" while a side's code runs, else None
+        self.done = False  # the child said it finished every model
+        self.elapsed = {"orig": 0.0, "new": 0.0}
+        self._last = time.monotonic()
+
+    def wait_for(self, pipe, timeout: Optional[float]) -> bool:
+        """Wait for the child's next output (no longer than the running side has left); True when there is some."""
+        wait = 5.0
+        if timeout and self.side:
+            wait = max(0.0, timeout + GRACE - self.elapsed[self.side] - (time.monotonic() - self._last))
+        ready, _, _ = select.select([pipe], [], [], wait)
+        now = time.monotonic()
+        if self.side:
+            self.elapsed[self.side] += now - self._last
+        self._last = now
+        return bool(ready)
+
+    def overran(self, timeout: Optional[float]) -> bool:
+        return bool(timeout and self.side and self.elapsed[self.side] > timeout + GRACE)
+
+    def start_model(self, expr: str) -> None:
+        self.expr, self.check, self.side = expr, "build", None
+        self.elapsed = {"orig": 0.0, "new": 0.0}
+
+    def model_over(self) -> None:
+        self.expr, self.side = None, None
+
+
 class FileRun:
     """Every model of one file, through as many child processes as crashes need."""
 
@@ -104,24 +138,15 @@ class FileRun:
             child.wait()
 
     def _watch(self, child, pipe, job, log_start):
-        state = {"expr": None, "check": "import", "side": None}
-        elapsed, last, buffer, done = {"orig": 0.0, "new": 0.0}, time.monotonic(), b"", False
+        """Follow the child's events until it ends: `None` when it finished, else `(model, check, row)`."""
+        state = _ChildState()
+        buffer = b""
         while True:
-            wait = None
-            if self.timeout and state["side"]:
-                wait = max(0.0, self.timeout + GRACE - elapsed[state["side"]] - (time.monotonic() - last))
-            ready, _, _ = select.select([pipe], [], [], wait if wait is not None else 5.0)
-            now = time.monotonic()
-            if state["side"]:
-                elapsed[state["side"]] += now - last
-            last = now
+            ready = state.wait_for(pipe, self.timeout)
             if not ready:
-                if self.timeout and state["side"] and elapsed[state["side"]] > self.timeout + GRACE:
-                    self._dump_and_kill(child)
-                    side = WHO[state["side"]]
-                    return self._row(state, f"{side} ran past --timeout {self.timeout:g}s in {state['check']} "
-                                            "and did not stop: its process was killed", log_start)
-                if child.poll() is not None and not done:
+                if state.overran(self.timeout):
+                    return self._kill_overrun(child, state, log_start)
+                if child.poll() is not None and not state.done:
                     break
                 continue
             chunk = pipe.read(65536)
@@ -130,59 +155,71 @@ class FileRun:
             buffer += chunk
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
-                event = json.loads(line)
-                kind = event.pop("event")
-                if kind == "call":
-                    state["side"] = event["side"]
-                    state["phase"] = event["phase"]
-                elif kind == "check":
-                    state["check"] = event["name"]
-                elif kind == "model":
-                    state.update(expr=event["expr"], check="build", side=None)
-                    elapsed = {"orig": 0.0, "new": 0.0}
-                elif kind == "imported":
-                    self.import_seconds += event["seconds"]
-                    state["side"] = None
-                elif kind == "plan":
-                    job["exprs"] = list(event["models"])
-                    self.on_plan(event["models"])
-                    for item in event["skipped"]:
-                        self.on_skip(item["model"], item["reason"])
-                elif kind == "skip":
-                    self.on_skip(event["model"], event["reason"])
-                    state.update(expr=None, side=None)
-                elif kind == "result":
-                    result = ModelResult.from_dict(event["result"])
-                    result.file = job["path"]
-                    self._merge(result)
-                    self.on_result(result)
-                    state.update(expr=None, side=None)
-                elif kind == "mode":
-                    self.numpy = event["numpy"]
-                elif kind == "note":
-                    self.notes.append(event["message"])
-                elif kind == "setup_error":
-                    self.setup_error = event["message"]
-                elif kind == "done":
-                    done = True
+                self._on_event(json.loads(line), state, job)
+        return self._ended(child, state, log_start)
+
+    def _on_event(self, event: dict, state: "_ChildState", job: dict) -> None:
+        """Update what is running from one line of the child, and hand results and skips on."""
+        kind = event.pop("event")
+        if kind == "call":
+            state.side = event["side"]
+        elif kind == "check":
+            state.check = event["name"]
+        elif kind == "model":
+            state.start_model(event["expr"])
+        elif kind == "imported":
+            self.import_seconds += event["seconds"]
+            state.side = None
+        elif kind == "plan":
+            job["exprs"] = list(event["models"])
+            self.on_plan(event["models"])
+            for item in event["skipped"]:
+                self.on_skip(item["model"], item["reason"])
+        elif kind == "skip":
+            self.on_skip(event["model"], event["reason"])
+            state.model_over()
+        elif kind == "result":
+            result = ModelResult.from_dict(event["result"])
+            result.file = job["path"]
+            self._merge(result)
+            self.on_result(result)
+            state.model_over()
+        elif kind == "mode":
+            self.numpy = event["numpy"]
+        elif kind == "note":
+            self.notes.append(event["message"])
+        elif kind == "setup_error":
+            self.setup_error = event["message"]
+        elif kind == "done":
+            state.done = True
+
+    def _kill_overrun(self, child, state: "_ChildState", log_start):
+        """The running side is past --timeout and its own alarm did not stop it: kill the child, make the row."""
+        self._dump_and_kill(child)
+        side = WHO[state.side]
+        return self._row(state, f"{side} ran past --timeout {self.timeout:g}s in {state.check} "
+                                "and did not stop: its process was killed", log_start)
+
+    def _ended(self, child, state: "_ChildState", log_start):
+        """The child closed its pipe or exited: `None` when it said it was done, else the row of how it died."""
         try:
             status = child.wait(timeout=5)
         except subprocess.TimeoutExpired:
             child.kill()  # finished, but something (a thread) keeps it alive
-            status = 0 if done else child.wait()
-        if done:
+            status = 0 if state.done else child.wait()
+        if state.done:
             return None
-        side = WHO.get(state["side"], "verify")
+        side = WHO.get(state.side, "verify")
         if status < 0:
-            what = f"{side} crashed in {state['check']}: signal {-status} ({_signal_name(-status)})"
+            what = f"{side} crashed in {state.check}: signal {-status} ({_signal_name(-status)})"
         else:
-            what = f"{side} exited in {state['check']} with status {status} (the model's code ended the process)"
+            what = f"{side} exited in {state.check} with status {status} (the model's code ended the process)"
         return self._row(state, what, log_start)
 
-    def _row(self, state, detail, log_start):
-        row = Check(state["check"] if state["expr"] else "import", "error", None, detail,
+    def _row(self, state: "_ChildState", detail, log_start):
+        row = Check(state.check if state.expr else "import", "error", None, detail,
                     _tail(self.log_path, log_start) or None)
-        return state["expr"], row.name, row
+        return state.expr, row.name, row
 
     def _dump_and_kill(self, child) -> None:
         if hasattr(signal, "SIGUSR1"):

@@ -85,9 +85,10 @@ def test_findings_are_reported_with_code_line_and_message(model_file):
 
 
 def _write_examples(directory, target):
-    """Every rule example for `target` as a file; returns {file name: expected (line, col, code) set}."""
+    """Every rule example for `target` as a file; returns {file name: expected (line, col, code) set} and
+    {file name: (line, 1-based col or None, code)} for the Invalid examples that pin where they are reported."""
     directory.mkdir()
-    expected = {}
+    expected, pinned = {}, {}
     for rule in all_rules():
         for kind in ("VALID", "INVALID"):
             for index, example in enumerate(getattr(rule, kind)):
@@ -96,18 +97,24 @@ def _write_examples(directory, target):
                 name = f"{rule.code}_{kind.lower()}_{index}.py"
                 (directory / name).write_bytes(example.code.encode("utf-8"))
                 expected[name] = {(f.line, f.col + 1, f.code) for f in check_code(example.code, target=target)}
-    return expected
+                if getattr(example, "line", None) is not None:
+                    pinned[name] = (example.line, None if example.col is None else example.col + 1, rule.code)
+    return expected, pinned
 
 
 @pytest.mark.parametrize("target", ["mxnet", "runtime"])
 def test_every_rule_example_reports_through_flake8_as_through_the_engine(tmp_path, target):
-    expected = _write_examples(tmp_path / target, target)
+    expected, pinned = _write_examples(tmp_path / target, target)
     assert expected, f"no rule examples for target {target}"
     completed = _flake8("--isolated", "--select", "GLN", f"--gluon-target={target}", ".", cwd=tmp_path / target)
     reported = {name: set() for name in expected}
     for name, line, col, code, _ in _violations(completed):
         reported[name].add((line, col, code))
     assert reported == expected
+    # an Invalid example that says where it is reported is reported there by flake8 as well
+    for name, (line, col, code) in pinned.items():
+        assert any(found_line == line and found_code == code and col in (None, found_col)
+                   for found_line, found_col, found_code in reported[name]), (name, line, col, reported[name])
     assert any(expected.values()), "the examples should report something"
 
 
