@@ -184,6 +184,37 @@ def all_names(ctx, scope: ast.AST) -> Set[str]:
     return {n.id for n in nodes if isinstance(n, ast.Name)} | {n.arg for n in nodes if isinstance(n, ast.arg)}
 
 
+def _parameter_iter(ctx, expr) -> bool:
+    """`net.collect_params().values()` / `.items()` / `block.params.values()`."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in ("values", "items") and not expr.args):
+        return False
+    owner = expr.func.value
+    if is_collect_params(owner):
+        return not ctx.is_foreign(owner.func.value)
+    return isinstance(owner, ast.Attribute) and owner.attr == "params" and ctx.is_block_expr(owner.value)
+
+
+def parameter_names(ctx, scope: ast.AST) -> Set[str]:
+    """Names bound to Parameters in `scope`: loop/comprehension targets over collected parameters and
+    variables assigned a `Parameter(...)`."""
+    names: Set[str] = set()
+    for node in ctx.walk(scope):
+        if isinstance(node, (ast.For, ast.comprehension)) and _parameter_iter(ctx, node.iter):
+            target = node.target
+            if node.iter.func.attr == "items":
+                if isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name):
+                    names.add(target.elts[1].id)
+            elif isinstance(target, ast.Name):
+                names.add(target.id)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and isinstance(node.value, ast.Call)
+              and (ctx.imports.qualify(node.value.func) or "").rsplit(".", 1)[-1] in ("Parameter", "Constant")
+              and (ctx.imports.qualify(node.value.func) or "").startswith("mxnet.gluon")):
+            names.add(node.targets[0].id)
+    return names
+
+
 # -- who a receiver is (GLN007-GLN009) ------------------------------------------------------------
 _BUILTIN_NON_BLOCKS = {"dict", "list", "tuple", "set", "str", "bytes", "int", "float", "object", "open",
                        "super", "type", "vars", "zip", "map", "range", "enumerate", "sorted", "frozenset"}
