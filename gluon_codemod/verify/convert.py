@@ -18,7 +18,10 @@ DESCRIPTION = (
     "Convert a 1.x parameter file whose keys are prefixed names (save_params, collect_params().save(), "
     "export(), fused-RNN _unfused keys) to structural keys, which gluon_runtime and the new Block API "
     "load. FILE's original model is built on stock MXNet 1.9.1 to learn every spelling of each "
-    "Parameter's name. WARNING: this imports and executes FILE and its package.")
+    "Parameter's name. OLD may also be a Trainer.save_states file of a 1.x Trainer built on the model's "
+    "collect_params(): its optimizer states are renumbered for gluon_runtime's Trainer (which orders the "
+    "Parameters by structural key) and each is checked against its Parameter's shape. "
+    "WARNING: this imports and executes FILE and its package.")
 EPILOG = (
     "Exit status: 0 NEW written; 1 OLD does not fit the model (missing, unused or mismatched keys; or, with "
     "--input, outputs differ), nothing written; 2 bad usage, an unreadable file, or the model fails.")
@@ -27,8 +30,9 @@ EPILOG = (
 def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     from . import _range, _shape
 
-    parser.add_argument("old", metavar="OLD.params", help="the 1.x parameter file")
-    parser.add_argument("new", metavar="NEW.params", help="where to write the file with structural keys")
+    parser.add_argument("old", metavar="OLD.params", help="the 1.x parameter file (or Trainer states file)")
+    parser.add_argument("new", metavar="NEW.params", help="where to write the file with structural keys "
+                        "(or the renumbered states)")
     parser.add_argument("--model", metavar="FILE", required=True, help="Python file with the 1.x model code")
     parser.add_argument("--build", metavar="EXPR", required=True,
                         help="expression evaluated in FILE's namespace that builds the model, e.g. 'resnet18_v1()'")
@@ -98,7 +102,8 @@ def _convert(args, tmpdir: str) -> int:
     workspace = Workspace(args.model, copy_root, import_root, module_name, tmpdir)
     orig = Side("orig", workspace.entries["orig"], workspace.top_names, None)
     ctx = parse_ctx("cpu")
-    old = conv.load_old(args.old)
+    states_file = conv.is_states_file(args.old) if os.path.isfile(args.old) else False
+    old = conv.load_states(args.old) if states_file else conv.load_old(args.old)
     inputs = _inputs(args, ctx) if args.input else None
     try:
         net_o = orig.call("build", _fresh_names, build, module_name, args.build, ctx, args.seed)
@@ -106,6 +111,8 @@ def _convert(args, tmpdir: str) -> int:
             orig.call("forward", net_o, *inputs)  # settles deferred shapes
     except SideError as exc:
         return _error(f"{exc}\n{exc.traceback}")
+    if states_file:
+        return _convert_states(args, net_o, *old)
     result = conv.plan(net_o, old)
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     say(f"{args.old}: {len(old)} keys, format: {result.format}")
@@ -131,6 +138,34 @@ def _convert(args, tmpdir: str) -> int:
     dropped = f", {len(result.unused)} unused keys dropped" if result.unused else ""
     kept = f", {len(result.missing)} parameters missing" if result.missing else ""
     say(f"wrote {args.new}: {len(arrays)} arrays under structural keys{dropped}{kept}")
+    return 0
+
+
+def _convert_states(args, net_o, states, optimizer) -> int:
+    """OLD.states of a 1.x Trainer on `collect_params()`, renumbered for gluon_runtime's Trainer."""
+    from . import _convert as conv
+
+    say = lambda text: print(text, file=sys.stderr)  # noqa: E731
+    result = conv.plan_states(net_o, states, optimizer)
+    say(f"{args.old}: optimizer states of {len(states)} Parameters (Trainer.save_states), for the "
+        f"{len(result.old_names)} Parameters of {args.build}")
+    if result.problems:
+        say(f"{args.old} does not fit {args.build} ({len(result.problems)} problem(s)); nothing written:")
+        for line in result.problems:
+            say("  " + line)
+        say("  (a 1.x Trainer numbers the Parameters it was given by sorted prefixed name: the file must come "
+            "from a Trainer built on this model's collect_params())")
+        return 1
+    if args.input:
+        say("note: --input does not apply to a states file: its states are checked against the shapes of the "
+            "model's Parameters")
+    moved, optimizer = conv.reorder_states(states, optimizer, result.index_map)
+    conv.write_states(args.new, moved, optimizer)
+    if args.map_file:
+        conv.write_states_map(args.map_file, result, args.old)
+    renumbered = sum(1 for i in states if result.index_map[i] != i)
+    say(f"wrote {args.new}: {len(moved)} optimizer states in gluon_runtime's Trainer order "
+        f"({renumbered} renumbered)")
     return 0
 
 
