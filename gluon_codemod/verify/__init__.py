@@ -189,6 +189,14 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         report.skipped.append({"model": expr, "reason": reason, "file": os.path.abspath(file)})
         save()
 
+    unparsable = workspace.parse_errors.get(os.path.relpath(os.path.abspath(file), workspace.import_root))
+    if unparsable is not None:  # nothing to import: say where it does not parse, as `check` does
+        rel = os.path.relpath(os.path.abspath(file), workspace.import_root)
+        report.setup_errors.append({"file": os.path.abspath(file), "message": unparsable.message,
+                                    "where": f"{rel}:{unparsable.line}:{unparsable.col + 1}"})
+        say(f"verify: {report.setup_errors[-1]['where']}: error: {unparsable.message}")
+        save()
+        return
     job = {"entries": workspace.entries, "top_names": workspace.top_names, "module": module_name,
            "path": os.path.abspath(file), "all": exprs is None, "exprs": exprs, "options": options.to_dict(),
            "numpy": bool(why)}
