@@ -95,6 +95,8 @@ def load_old(path: str) -> Dict[str, mx.nd.NDArray]:
     try:
         loaded = mx.nd.load(path)
     except mx.base.MXNetError as exc:
+        if "saved in np shape semantics" in str(exc):
+            raise ConvertError(f"{path} was saved in numpy mode (npx.set_np()) and loads only in it: give --np")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConvertError(f"{path}: not a readable MXNet .params file (truncated or corrupt?): {first}") from None
     if not isinstance(loaded, dict):
@@ -192,11 +194,14 @@ def load_with_stock(net, path: str, result: Plan, allow_missing: bool, ignore_ex
     renamed to this build's first: what building the model in the same order would have done.
     """
     kinds = set(result.formats)
-    if result.file_prefix:
+    numpy = mx.util.is_np_array()
+    if result.file_prefix or (numpy and not kinds <= {"structural", "fused", "stripped"}):
+        # 1.9.1's ParameterDict.load reads with mx.nd.load, whose legacy arrays a numpy-mode Parameter refuses:
+        # in numpy mode the file is read as mx.np arrays and handed to the same loader's load_dict
         renamed = {}
-        for key, value in mx.nd.load(path).items():
+        for key, value in (mx.npx.load(path) if numpy else mx.nd.load(path)).items():
             tag, name = (key[:4], key[4:]) if key.startswith(("arg:", "aux:")) else ("", key)
-            if name.startswith(result.file_prefix):
+            if result.file_prefix and name.startswith(result.file_prefix):
                 name = net.prefix + name[len(result.file_prefix):]
             renamed[tag + name] = value
         net.collect_params().load_dict(  # noqa: GLN006 - the 1.x loader, on purpose

@@ -47,6 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="parameters OLD lacks are left out of NEW (instead of an error)")
     parser.add_argument("--ignore-extra", action="store_true", help="keys of OLD the model lacks are dropped")
     parser.add_argument("--root", metavar="DIR", help="package root FILE's imports need (as for verify)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--np", dest="numpy", action="store_const", const=True, default=None,
+                      help="numpy mode: npx.set_np() before OLD is read and FILE imported, inputs as mx.np arrays "
+                           "(by default when FILE calls npx.set_np() or uses @use_np, as for verify)")
+    mode.add_argument("--no-np", dest="numpy", action="store_const", const=False,
+                      help="ndarray mode even when FILE mentions npx.set_np()/@use_np")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-5)
     parser.add_argument("--seed", type=int, default=0)
@@ -102,11 +108,12 @@ def _convert(args, tmpdir: str) -> int:
     workspace = Workspace(args.model, copy_root, import_root, module_name, tmpdir)
     orig = Side("orig", workspace.entries["orig"], workspace.top_names, None)
     ctx = parse_ctx("cpu")
+    _numpy_mode(args)
     states_file = conv.is_states_file(args.old) if os.path.isfile(args.old) else False
     old = conv.load_states(args.old) if states_file else conv.load_old(args.old)
-    inputs = _inputs(args, ctx) if args.input else None
     try:
         net_o = orig.call("build", _fresh_names, build, module_name, args.build, ctx, args.seed)
+        inputs = _inputs(args, ctx) if args.input else None  # after the import, which may turn numpy mode on
         if inputs:
             orig.call("forward", net_o, *inputs)  # settles deferred shapes
     except SideError as exc:
@@ -201,14 +208,30 @@ def _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, resul
     return 0
 
 
+def _numpy_mode(args) -> bool:
+    """Numpy mode, decided as verify decides it (`--np`, `--no-np`, else what FILE's source does), turned on
+    before anything is read: 1.9.1 loads a file saved under numpy shapes only under numpy shapes."""
+    import mxnet as mx
+
+    from ._mode import detect_file
+
+    why = ("--np" if args.numpy else None) if args.numpy is not None else detect_file(args.model)
+    if why:
+        mx.npx.set_np()
+        print(f"mode: numpy ({'FILE ' + why if why != '--np' else why})", file=sys.stderr)
+    return bool(why)
+
+
 def _inputs(args, ctx):
     import mxnet as mx
     import numpy as np
 
     rng = np.random.RandomState(args.seed)
     low, high = args.input_range
-    return [mx.nd.array(rng.randint(int(low), int(high), s) if args.int_values else rng.uniform(low, high, s),
-                        ctx=ctx, dtype=args.dtype) for s in args.input]
+    # numpy mode (set by us, or by FILE's import): the models take mx.np arrays
+    make = mx.np.array if mx.util.is_np_array() else mx.nd.array
+    return [make(rng.randint(int(low), int(high), s) if args.int_values else rng.uniform(low, high, s),
+                 ctx=ctx, dtype=args.dtype) for s in args.input]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
