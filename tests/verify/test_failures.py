@@ -47,3 +47,64 @@ def test_only_the_rewrite_failing_is_an_error_and_the_next_checks_still_run(writ
     assert row(report, "Net()", "sharing").status == "ok"
     assert row(report, "Net()", "hybrid").status == "alike"
     assert report.exit_code == 2
+
+
+# A stock 1.9.1 limitation both sides hit (issue 20.1): a tied-weight LSTM language model in numpy mode
+# fails when hybridized (the LSTM's begin state is inferred with a 0 batch size). The messages differ
+# only in the generated operator name: 1.x's `rnnmodel0_lstm0_rnn0`, the rewrite's `lstm0_rnn0`.
+TIED_LM = """
+    from mxnet import np, npx
+    from mxnet.gluon import nn, rnn
+
+    npx.set_np()
+
+
+    class RNNModel(nn.HybridBlock):
+        def __init__(self, vocab=20, **kwargs):
+            super(RNNModel, self).__init__(**kwargs)
+            with self.name_scope():
+                self.embedding = nn.Embedding(vocab, 8)
+                self.lstm = rnn.LSTM(8, layout='NTC', input_size=8)
+                self.decoder = nn.Dense(vocab, flatten=False, in_units=8, params=self.embedding.params)
+
+        def hybrid_forward(self, F, x):
+            return self.decoder(self.lstm(self.embedding(x)))
+"""
+
+
+def test_a_stock_limitation_both_sides_hit_with_other_generated_names_fails_alike(runtime, write, row):
+    path = write("lm.py", TIED_LM)
+    report = verify(path, ["RNNModel()"], [(2, 5)], int_values=True, input_range=(0, 20))
+    hybrid = row(report, "RNNModel()", "hybrid")
+    assert hybrid.status == "alike", report.format()
+    assert hybrid.detail.startswith("both fail alike: MXNetError: ")
+    assert "Error in operator rnnmodel0_lstm0_rnn0: Shape inconsistent" in hybrid.detail  # the original's words
+    assert hybrid.detail.endswith("(the messages differ only in generated names)")
+    assert report.exit_code == 0, report.format()
+
+
+def test_failures_that_differ_beyond_generated_names_are_still_a_difference(write, row):
+    path = write("net.py", ORIGINAL)
+    other = write("other.py", ORIGINAL.replace("x.sum().asscalar()", "x.sum().asnumpy()[0]"))
+    report = verify(path, ["Net()"], [(2, 4)], rewritten=other)
+    hybrid = row(report, "Net()", "hybrid")
+    assert hybrid.status == "error"
+    assert hybrid.detail == ("both fail, differently: original NotImplementedForSymbol: Function asscalar is not "
+                             "implemented for Symbol and only available in NDArray.; rewrite NotImplementedForSymbol: "
+                             "Function asnumpy is not implemented for Symbol and only available in NDArray.")
+
+
+def test_generated_names_are_set_aside_and_the_rest_kept():
+    from gluon_codemod.verify._checks import fail_alike, generic
+
+    stock = ("Error in operator rnnmodel0_lstm0_rnn0: Parameter 'rnnmodel0_dense0_weight' of <Block object at "
+             "0x7f00aa> in /tmp/gluon-codemod-verify-ab12/orig/lm.py, fwd_3")
+    runtime = ("Error in operator lstm0_rnn0: Parameter 'param_e1ebdcbc_9123_42b0_b544_6297ec846947_weight' of "
+               "<Block object at 0x7f11bb> in /tmp/gluon-codemod-verify-cd34/new/lm.py, fwd_12")
+    assert generic(stock) == generic(runtime) == (
+        "Error in operator <name>: Parameter '<name>' of <Block object at <address>> in <path>, fwd_<N>")
+    assert fail_alike(ValueError(stock), ValueError(runtime))
+    assert not fail_alike(ValueError(stock), TypeError(runtime))  # another exception is another failure
+    # shapes, sizes and words are what the failure is about: they stay
+    assert not fail_alike(ValueError("shape (3, 4) vs (3, 5)"), ValueError("shape (3, 4) vs (3, 6)"))
+    assert not fail_alike(ValueError("in operator dense0_fwd: bad"), ValueError("in operator dense0_fwd: worse"))
