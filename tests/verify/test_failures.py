@@ -108,3 +108,63 @@ def test_generated_names_are_set_aside_and_the_rest_kept():
     # shapes, sizes and words are what the failure is about: they stay
     assert not fail_alike(ValueError("shape (3, 4) vs (3, 5)"), ValueError("shape (3, 4) vs (3, 6)"))
     assert not fail_alike(ValueError("in operator dense0_fwd: bad"), ValueError("in operator dense0_fwd: worse"))
+
+
+# A rewrite left incomplete by a reported finding (issue 20.3): `prefix=` with a value that calls
+# something is removed only with --unsafe-fixes, so the rewrite keeps it and the runtime's Dense refuses it.
+UNSAFE_PREFIX = """
+    from mxnet.gluon import nn
+
+    _count = [0]
+
+
+    def next_name():
+        _count[0] += 1
+        return 'fc%d_' % _count[0]
+
+
+    def net():
+        return nn.Dense(2,
+                        prefix=next_name())
+"""
+
+
+def test_a_build_failing_on_a_finding_left_in_the_rewrite_names_the_finding(runtime, write, row):
+    path = write("m.py", UNSAFE_PREFIX)
+    report = verify(path, ["net()"], [(2, 3)])
+    build = row(report, "net()", "build")
+    assert build.status == "error"
+    # the failing call starts on line 13; the finding is on its second line
+    assert build.detail == ("only the rewrite fails: new side failed in build: TypeError: HybridBlock.__init__() "
+                            "got an unexpected keyword argument 'prefix'; the rewrite still has GLN002 at m.py:14 "
+                            "(reported, not fixed): fix it by hand or run with --unsafe-fixes")
+    fixed = verify(path, ["net()"], [(2, 3)], unsafe_fixes=True)
+    assert fixed.exit_code == 0, fixed.format()
+
+
+def test_an_import_failing_on_a_finding_left_in_the_rewrite_names_the_finding(runtime, write):
+    path = write("g.py", UNSAFE_PREFIX.replace("def net():\n        return nn.Dense(2,\n                        prefix",
+                                               "SHARED = nn.Dense(2,\n                     prefix")
+                 + "\n\n    def net():\n        return SHARED\n")
+    report = verify(path, ["net()"], [(2, 3)])
+    assert report.exit_code == 2
+    lines = report.setup_error.splitlines()
+    assert lines[0].endswith("g.py: new side failed in import: TypeError: HybridBlock.__init__() got an unexpected "
+                             "keyword argument 'prefix'")
+    assert lines[1] == ("the rewrite still has GLN002 at g.py:13 (reported, not fixed): fix it by hand or run with "
+                        "--unsafe-fixes")
+
+
+def test_a_failure_elsewhere_is_not_blamed_on_a_finding(write, tmp_path):
+    from gluon_codemod.verify._unfixed import blame
+    from gluon_codemod.vocabulary import Finding
+
+    tree = tmp_path / "new"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "m.py").write_text("x = 1\ny = f(1,\n      2)\nz = 3\n")
+    left = {"pkg/m.py": [Finding("GLN009", 3, 6, "msg"), Finding("GLN003", 4, 0, "msg", fix_available=True)]}
+    frame = f'Traceback (most recent call last):\n  File "{tree}/pkg/m.py", line {{}}, in <module>\nValueError: x\n'
+    assert blame(frame.format(2), str(tree), left) == ("the rewrite still has GLN009 at pkg/m.py:3 (reported, not "
+                                                       "fixed): fix it by hand")
+    assert blame(frame.format(1), str(tree), left) is None  # another statement
+    assert blame(frame.replace(str(tree), "/elsewhere").format(2), str(tree), left) is None  # not the rewrite's file
