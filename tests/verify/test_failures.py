@@ -155,7 +155,7 @@ def test_an_import_failing_on_a_finding_left_in_the_rewrite_names_the_finding(ru
                         "--unsafe-fixes")
 
 
-def test_a_failure_elsewhere_is_not_blamed_on_a_finding(write, tmp_path):
+def test_a_failure_elsewhere_is_not_blamed_on_a_finding(tmp_path):
     from gluon_codemod.verify._unfixed import blame
     from gluon_codemod.vocabulary import Finding
 
