@@ -255,18 +255,11 @@ class StatesPlan:
     problems: List[str] = field(default_factory=list)
 
 
-def trainer_orders(old_params: List[object], new_params: List[object], key_of) -> Dict[int, int]:
-    """`{old index: new index}` of two Trainers' Parameter lists, matched by `key_of(side, param)`."""
-    new_index = {key_of("new", param): j for j, param in enumerate(new_params)}
-    return {i: new_index[key_of("old", param)] for i, param in enumerate(old_params)
-            if key_of("old", param) in new_index}
-
-
 def plan_states(net, states: Dict[object, object], optimizer) -> StatesPlan:
     """The 1.x Trainer's order (on `net.collect_params()`) against gluon_runtime's, and each state checked."""
     from gluon_runtime.trainer import state_mismatches
 
-    _, keys, params = spellings(net)
+    _, keys, _ = spellings(net)
     old = sorted(net.collect_params().items())  # noqa: GLN009 - the 1.x Trainer's own order, on purpose
     ordered_keys = sorted((key, pid) for pid, names in keys.items() for key in names)
     seen, new_keys, new_pids = set(), [], []
