@@ -276,6 +276,10 @@ def plan_states(net, states: Dict[object, object], optimizer) -> StatesPlan:
     for index, param in enumerate(old_params):
         if id(param) in position:
             result.index_map[index] = position[id(param)]
+        elif index in states:
+            # in collect_params() (1.x's ParameterDict) but held by no attribute: no structural key to go to
+            result.problems.append(f"state {index} belongs to `{result.old_names[index]}`, which has no structural "
+                                   "key (no Block attribute holds it): the new API neither saves nor trains it")
     return result
 
 

@@ -119,7 +119,7 @@ def _convert(args, tmpdir: str) -> int:
     except SideError as exc:
         return _error(f"{exc}\n{exc.traceback}")
     if states_file:
-        return _convert_states(args, net_o, *old)
+        return _convert_states(args, net_o, *old, workspace, module_name, inputs, ctx, tmpdir)
     result = conv.plan(net_o, old)
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     say(f"{args.old}: {len(old)} keys, format: {result.format}")
@@ -148,7 +148,7 @@ def _convert(args, tmpdir: str) -> int:
     return 0
 
 
-def _convert_states(args, net_o, states, optimizer) -> int:
+def _convert_states(args, net_o, states, optimizer, workspace, module_name, inputs, ctx, tmpdir) -> int:
     """OLD.states of a 1.x Trainer on `collect_params()`, renumbered for gluon_runtime's Trainer."""
     from . import _convert as conv
 
@@ -163,10 +163,13 @@ def _convert_states(args, net_o, states, optimizer) -> int:
         say("  (a 1.x Trainer numbers the Parameters it was given by sorted prefixed name: the file must come "
             "from a Trainer built on this model's collect_params())")
         return 1
-    if args.input:
-        say("note: --input does not apply to a states file: its states are checked against the shapes of the "
-            "model's Parameters")
     moved, optimizer = conv.reorder_states(states, optimizer, result.index_map)
+    if inputs:
+        staged = os.path.join(tmpdir, "new.states")
+        conv.write_states(staged, moved, optimizer)
+        status = _prove_states(args, workspace, module_name, inputs, ctx, result, staged)
+        if status:
+            return status
     conv.write_states(args.new, moved, optimizer)
     if args.map_file:
         conv.write_states_map(args.map_file, result, args.old)
@@ -174,6 +177,41 @@ def _convert_states(args, net_o, states, optimizer) -> int:
     say(f"wrote {args.new}: {len(moved)} optimizer states in gluon_runtime's Trainer order "
         f"({renumbered} renumbered)")
     return 0
+
+
+def _prove_states(args, workspace, module_name, inputs, ctx, result, staged) -> int:
+    """The rewrite's own Trainer numbers its Parameters as the converted file does, and loads it."""
+    from ._checks import build
+    from ._load import Side, SideError
+
+    def load(net):
+        import gluon_runtime
+
+        trainer = gluon_runtime.Trainer(net.collect_params(), "sgd")
+        trainer.load_states(staged)  # checks every state's shape against its Parameter
+        return trainer._param_names
+
+    new = Side("new", workspace.entries["new"], workspace.top_names, None)
+    try:
+        net_n = new.call("build", build, module_name, args.build, ctx, args.seed)
+        new.call("forward", net_n, *inputs)  # settles deferred shapes
+        order = new.call("load", load, net_n)
+    except SideError as exc:
+        return _error(f"the proof failed: {exc}\n{exc.traceback}")
+    if order != result.new_keys:
+        print("proof failed: the rewrite's Trainer numbers its Parameters otherwise than the converted states: "
+              f"{_first_difference(order, result.new_keys)}; nothing written", file=sys.stderr)
+        return 1
+    print(f"proof: the rewrite's Trainer numbers its {len(order)} Parameters as the converted states and loads "
+          "them", file=sys.stderr)
+    return 0
+
+
+def _first_difference(ours, theirs) -> str:
+    for index, (a, b) in enumerate(zip(ours, theirs)):
+        if a != b:
+            return f"index {index} is `{a}` in the rewrite, `{b}` in the converted file"
+    return f"the rewrite has {len(ours)} Parameters, the converted file {len(theirs)}"
 
 
 def _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, result, tmpdir) -> int:

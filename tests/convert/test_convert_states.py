@@ -131,8 +131,11 @@ def test_a_1x_states_file_is_refused_by_the_runtime_trainer(project):
 def test_converted_states_resume_training_bitwise_like_stock(project, tmp_path):
     _, _, files = project
     converted = tmp_path / "runtime.states"
-    done = _convert(project, files / "stock.states", converted, "--map", str(tmp_path / "map.json"))
+    done = _convert(project, files / "stock.states", converted, "--map", str(tmp_path / "map.json"),
+                    "--input", "4,5")
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "proof: the rewrite's Trainer numbers its 6 Parameters as the converted states and loads them" \
+        in done.stderr
     assert "optimizer states of 6 Parameters (Trainer.save_states)" in done.stderr
     assert f"wrote {converted}: 6 optimizer states in gluon_runtime's Trainer order" in done.stderr
     _train(project, "stock", files / "stock.states")
