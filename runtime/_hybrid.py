@@ -255,19 +255,23 @@ class HybridBlock(Block):
     def _build_cache(self, *args):
         data_vars, out = self._get_graph(*args)
         data_pos = {v.name: i for i, v in enumerate(data_vars)}
-        params = {}
-        for param in self._unique_params():
+        params, keys = {}, {}
+        for key, param in self._collect_params_with_prefix().items():
             params.setdefault(param.name, param)
+            keys.setdefault(param.name, []).append(key)
         inputs = out.list_inputs()
         used = set(inputs)
-        for name in data_pos:
-            if name not in used:
-                warnings.warn('The %s input to HybridBlock is not used by any computation. Is '
-                              'this intended?' % name, stacklevel=4)
-        for name in params:
-            if name not in used:
-                warnings.warn('Parameter %s is not used by any computation. Is this intended?'
-                              % name, stacklevel=4)
+        unused_data = [name for name in data_pos if name not in used]
+        if unused_data:
+            warnings.warn('The %s input to HybridBlock is not used by any computation. Is '
+                          'this intended?' % ', '.join(unused_data), stacklevel=4)
+        # One warning per graph naming the structural keys, as stock names its prefixed names:
+        # the uuid names differ per object, so one warning each would defeat the warnings
+        # filter's deduplication and flood the log on every rebuilt graph.
+        unused = sorted(key for name in params if name not in used for key in keys[name])
+        if unused:
+            warnings.warn('Parameter %s is not used by any computation. Is this intended?'
+                          % ', '.join(unused), stacklevel=4)
         call_args, data_indices, param_indices = [], [], []
         for i, name in enumerate(inputs):
             if name in data_pos:

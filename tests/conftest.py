@@ -2,7 +2,7 @@
 import pytest
 
 # Whole Gluon 1.x projects used as input (they hold test modules of their own, which are data here).
-collect_ignore_glob = ["codemod/projects/*"]
+collect_ignore_glob = ["codemod/projects/*", "frontends/golden/corpus/*", "projects/*"]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -168,6 +168,8 @@ def verify(path, build: Optional[Sequence[str]] = None, inputs: Sequence[Sequenc
 
 def _verify_file(file_run, report, workspace, file, module_name, exprs, options, env, log, say, save,
                  numpy: Optional[bool]) -> None:
+    from ._unfixed import blame
+
     name = os.path.basename(file)
     why = _numpy_reason(file, numpy)
     plan = {"count": len(exprs) if exprs is not None else 0, "done": 0, "start": time.perf_counter()}
@@ -177,6 +179,10 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
 
     def on_result(result):
         for check in result.checks:
+            if check.status == "error":
+                hint = blame(check.traceback, workspace.entries["new"], workspace.findings)
+                if hint:
+                    check.detail += "; " + hint
             check.traceback = _real_paths(check.traceback, workspace)
         plan["done"] += 1
         report.models.append(result)
@@ -189,6 +195,14 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
         report.skipped.append({"model": expr, "reason": reason, "file": os.path.abspath(file)})
         save()
 
+    unparsable = workspace.parse_errors.get(os.path.relpath(os.path.abspath(file), workspace.import_root))
+    if unparsable is not None:  # nothing to import: say where it does not parse, as `check` does
+        rel = os.path.relpath(os.path.abspath(file), workspace.import_root)
+        report.setup_errors.append({"file": os.path.abspath(file), "message": unparsable.message,
+                                    "where": f"{rel}:{unparsable.line}:{unparsable.col + 1}"})
+        say(f"verify: {report.setup_errors[-1]['where']}: error: {unparsable.message}")
+        save()
+        return
     job = {"entries": workspace.entries, "top_names": workspace.top_names, "module": module_name,
            "path": os.path.abspath(file), "all": exprs is None, "exprs": exprs, "options": options.to_dict(),
            "numpy": bool(why)}
@@ -199,7 +213,9 @@ def _verify_file(file_run, report, workspace, file, module_name, exprs, options,
     report.timings["import"] = round(report.timings.get("import", 0.0) + run.import_seconds, 6)
     report.notes.extend(f"{name}: {note}" for note in run.notes)
     if run.setup_error:
-        report.setup_errors.append({"file": os.path.abspath(file), "message": run.setup_error})
+        hint = blame(run.setup_error, workspace.entries["new"], workspace.findings)
+        message = run.setup_error if not hint else run.setup_error.replace("\n", f"\n{hint}\n", 1)
+        report.setup_errors.append({"file": os.path.abspath(file), "message": message})
         say(f"verify: {name}: {run.setup_error.splitlines()[0]}")
         save()
 

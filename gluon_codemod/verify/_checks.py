@@ -10,6 +10,7 @@ import contextlib
 import gc
 import importlib
 import os
+import re
 import tempfile
 import time
 import warnings
@@ -26,6 +27,36 @@ from ._load import Side, SideError
 from ._result import Check, ModelResult, Options
 
 
+# What differs between the sides' error messages without being a difference: names MXNet or the runtime
+# generate. 1.x prefixes every operator and Parameter (`rnnmodel0_lstm0_rnn0`, `dense0_weight`), the
+# rewrite has structural names (`lstm0_rnn0`, `embedding.weight`) and uuid Parameter names; counters,
+# object addresses and the two sides' temporary copies differ too. Order matters: the most specific first.
+_GENERATED = [
+    (re.compile(r"\bparam_[0-9a-f]{8}(?:_[0-9a-f]{4}){3}_[0-9a-f]{12}_\w+"), "<name>"),  # runtime Parameter names
+    (re.compile(r"\b[0-9a-f]{8}(?:[-_][0-9a-f]{4}){3}[-_][0-9a-f]{12}\b|\b[0-9a-f]{32}\b"), "<uuid>"),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<address>"),
+    (re.compile(r"(?:/[^\s/'\"`:,()]+)*/gluon-codemod-verify-[^\s'\"`:,()]*"), "<path>"),  # the sides' copies
+    (re.compile(r"(?:/tmp|/var/folders|/private/var)/[^\s'\"`:,()]*"), "<path>"),
+    # the name after the word that says it is one (an operator, Parameter, node, variable, symbol)
+    (re.compile(r"\b(operator|[Pp]arameter|node|variable|symbol)(s?)\s+(['\"`]?)[\w.]+\3"),
+     r"\1\2 \3<name>\3"),
+    (re.compile(r"\b[A-Za-z_]*[A-Za-z]\d+_\w*"), "<name>"),  # prefixed names with a counter: dense0_weight
+    (re.compile(r"\b([A-Za-z]\w*?)_\d+\b"), r"\1_<N>"),  # `_N` counters
+]
+
+
+def generic(message: str) -> str:
+    """`message` with the names MXNet and the runtime generate replaced by placeholders."""
+    for pattern, placeholder in _GENERATED:
+        message = pattern.sub(placeholder, message)
+    return message
+
+
+def fail_alike(o: BaseException, n: BaseException) -> bool:
+    """Both sides failed the same way: same exception type, same message once generated names are set aside."""
+    return type(o).__name__ == type(n).__name__ and (str(o) == str(n) or generic(str(o)) == generic(str(n)))
+
+
 class PairFailure(Exception):
     """A phase failed on one side or both: carries each side's SideError (or None)."""
 
@@ -36,8 +67,9 @@ class PairFailure(Exception):
     def row(self, name: str) -> Check:
         o, n = self.orig, self.new
         if o and n:
-            if type(o.exc) is type(n.exc) and str(o.exc) == str(n.exc):
-                return Check(name, "alike", None, f"both fail alike: {type(o.exc).__name__}: {o.exc}")
+            if fail_alike(o.exc, n.exc):
+                names = "" if str(o.exc) == str(n.exc) else " (the messages differ only in generated names)"
+                return Check(name, "alike", None, f"both fail alike: {type(o.exc).__name__}: {o.exc}{names}")
             return Check(name, "error", None, f"both fail, differently: original {type(o.exc).__name__}: {o.exc}"
                          f"; rewrite {type(n.exc).__name__}: {n.exc}", n.traceback)
         if n:

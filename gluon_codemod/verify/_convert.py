@@ -95,6 +95,8 @@ def load_old(path: str) -> Dict[str, mx.nd.NDArray]:
     try:
         loaded = mx.nd.load(path)
     except mx.base.MXNetError as exc:
+        if "saved in np shape semantics" in str(exc):
+            raise ConvertError(f"{path} was saved in numpy mode (npx.set_np()) and loads only in it: give --np")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConvertError(f"{path}: not a readable MXNet .params file (truncated or corrupt?): {first}") from None
     if not isinstance(loaded, dict):
@@ -192,11 +194,14 @@ def load_with_stock(net, path: str, result: Plan, allow_missing: bool, ignore_ex
     renamed to this build's first: what building the model in the same order would have done.
     """
     kinds = set(result.formats)
-    if result.file_prefix:
+    numpy = mx.util.is_np_array()
+    if result.file_prefix or (numpy and not kinds <= {"structural", "fused", "stripped"}):
+        # 1.9.1's ParameterDict.load reads with mx.nd.load, whose legacy arrays a numpy-mode Parameter refuses:
+        # in numpy mode the file is read as mx.np arrays and handed to the same loader's load_dict
         renamed = {}
-        for key, value in mx.nd.load(path).items():
+        for key, value in (mx.npx.load(path) if numpy else mx.nd.load(path)).items():
             tag, name = (key[:4], key[4:]) if key.startswith(("arg:", "aux:")) else ("", key)
-            if name.startswith(result.file_prefix):
+            if result.file_prefix and name.startswith(result.file_prefix):
                 name = net.prefix + name[len(result.file_prefix):]
             renamed[tag + name] = value
         net.collect_params().load_dict(  # noqa: GLN006 - the 1.x loader, on purpose
@@ -224,4 +229,109 @@ def write_map(path: str, result: Plan, old_path: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump({"old_file": os.path.abspath(old_path), "format": result.format, "map": result.mapping,
                    "unused": result.unused, "missing": result.missing}, handle, indent=2)
+        handle.write("\n")
+
+
+# -- Trainer states ---------------------------------------------------------------------------------
+# `Trainer.save_states` pickles `({index: state}, optimizer)`. A 1.x Trainer built on
+# `collect_params()` numbers the Parameters by sorted prefixed name; gluon_runtime's by sorted
+# structural key (a shared Parameter once, under its first key). The states move to the new index
+# of their Parameter, and so do the optimizer's per-index counters (Adam's bias correction reads them).
+
+PICKLE_MAGIC = b"\x80"  # every pickle protocol >= 2 starts so; an MXNet .params file never does
+
+
+def is_states_file(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(1) == PICKLE_MAGIC
+
+
+@dataclass
+class StatesPlan:
+    """Where each state of OLD goes: `{old index: new index}`, and what does not fit."""
+    index_map: Dict[int, int] = field(default_factory=dict)
+    old_names: List[str] = field(default_factory=list)  # the 1.x Trainer's order: full prefixed names
+    new_keys: List[str] = field(default_factory=list)  # gluon_runtime's Trainer order: structural keys
+    problems: List[str] = field(default_factory=list)
+
+
+def plan_states(net, states: Dict[object, object], optimizer) -> StatesPlan:
+    """The 1.x Trainer's order (on `net.collect_params()`) against gluon_runtime's, and each state checked."""
+    from gluon_runtime.trainer import state_mismatches
+
+    _, keys, _ = spellings(net)
+    old = sorted(net.collect_params().items())  # noqa: GLN009 - the 1.x Trainer's own order, on purpose
+    ordered_keys = sorted((key, pid) for pid, names in keys.items() for key in names)
+    seen, new_keys, new_pids = set(), [], []
+    for key, pid in ordered_keys:
+        if pid not in seen:
+            seen.add(pid)
+            new_keys.append(key)
+            new_pids.append(pid)
+    position = {pid: j for j, pid in enumerate(new_pids)}
+    result = StatesPlan(old_names=[name for name, _ in old], new_keys=new_keys)
+    old_params = [param for _, param in old]
+    result.problems = state_mismatches(
+        states, old_params, lambda i: f"Parameter `{result.old_names[i]}`", optimizer)
+    for index, param in enumerate(old_params):
+        if id(param) in position:
+            result.index_map[index] = position[id(param)]
+        elif index in states:
+            # in collect_params() (1.x's ParameterDict) but held by no attribute: no structural key to go to
+            result.problems.append(f"state {index} belongs to `{result.old_names[index]}`, which has no structural "
+                                   "key (no Block attribute holds it): the new API neither saves nor trains it")
+    return result
+
+
+def reorder_states(states: Dict[int, object], optimizer, index_map: Dict[int, int]):
+    """`(states, optimizer)` with every index moved by `index_map` (the optimizer's counters too, in place)."""
+    moved = {index_map[index]: state for index, state in states.items()}
+    if optimizer is not None:
+        counts = getattr(optimizer, "_all_index_update_counts", {})
+        for per_device in counts.values():  # `_index_update_count` aliases one of them: change them in place
+            renumbered = {index_map.get(i, i): n for i, n in per_device.items()}
+            per_device.clear()
+            per_device.update(renumbered)
+        for name in ("lr_mult", "wd_mult", "idx2name"):
+            table = getattr(optimizer, name, None)
+            if isinstance(table, dict):
+                renumbered = {index_map.get(k, k) if isinstance(k, int) else k: v for k, v in table.items()}
+                table.clear()
+                table.update(renumbered)
+    return moved, optimizer
+
+
+def write_states(path: str, states: Dict[int, object], optimizer) -> None:
+    """The bytes `Trainer.save_states` writes (`(states, optimizer)`, or the states alone), atomically."""
+    import pickle
+
+    payload = pickle.dumps((states, optimizer) if optimizer is not None else states)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".convert-", suffix=".states", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_states(path: str):
+    """`(states, optimizer or None)` of a `Trainer.save_states` file."""
+    from gluon_runtime.trainer import read_states
+
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        return read_states(raw, path)
+    except ValueError as exc:
+        raise ConvertError(str(exc)) from None
+
+
+def write_states_map(path: str, result: StatesPlan, old_path: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({"old_file": os.path.abspath(old_path), "format": "Trainer.save_states",
+                   "map": {str(i): {"old": result.old_names[i], "new_index": j, "new": result.new_keys[j]}
+                           for i, j in sorted(result.index_map.items())}}, handle, indent=2)
         handle.write("\n")

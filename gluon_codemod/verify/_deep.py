@@ -1,6 +1,8 @@
 """The deeper checks: parameter attributes, one Trainer step, a training-mode forward, and where outputs diverge."""
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Dict, List
 
 import mxnet as mx
@@ -61,15 +63,18 @@ def _trainer_class(net):
     return gluon_runtime.Trainer
 
 
-def _step(net, optimizer, settings, inputs, weights, params, names, ctx):
+def _step(net, optimizer, settings, inputs, weights, params, names, ctx, states=None):
+    """One Trainer step (resumed from the `states` file, when given); the values after it, and the Trainer."""
     from ._checks import weighted_loss
 
     trainer = _trainer_class(net)(net.collect_params(), optimizer, dict(settings))
+    if states is not None:
+        trainer.load_states(states)
     with autograd.record(train_mode=False):
         loss = weighted_loss(net, inputs, weights, ctx)
     loss.backward()
     trainer.step(1, ignore_stale_grad=True)
-    return values(params, names, ctx)
+    return values(params, names, ctx), trainer
 
 
 def snapshot(params, names, ctx) -> list:
@@ -81,8 +86,38 @@ def restore(params, names, arrays) -> None:
         params[name].set_data(array.copyto(array.context))
 
 
+def _save_states(trainer, path) -> None:
+    trainer.save_states(path)
+
+
+def convert_states(saved, converted, trainer_o, trainer_n, po, pn) -> None:
+    """The original Trainer's states file, renumbered for the rewrite's Trainer by structural name (as
+    `convert-params` renumbers a 1.x file for gluon_runtime's Trainer)."""
+    from gluon_runtime.trainer import read_states
+
+    from ._convert import reorder_states, write_states
+
+    keys_o = {id(param): name for name, param in po.items()}
+    names_n: Dict[int, List[str]] = {}
+    for name, param in pn.items():
+        names_n.setdefault(id(param), []).append(name)
+    index_n = {name: j for j, param in enumerate(trainer_n._params) for name in names_n.get(id(param), [])}
+    index_map = {}
+    for i, param in enumerate(trainer_o._params):
+        j = index_n.get(keys_o.get(id(param)))
+        if j is not None:
+            index_map[i] = j
+    with open(saved, "rb") as handle:
+        states, optimizer = read_states(handle.read(), "the original's states")
+    missing = [keys_o.get(id(trainer_o._params[i]), str(i)) for i in states if i not in index_map]
+    if missing:
+        raise ValueError(f"the rewrite's Trainer has no Parameter for the original's states of {', '.join(missing)}")
+    write_states(converted, *reorder_states(states, optimizer, index_map))
+
+
 def train_step(run) -> None:
-    """One Trainer step after the same loss (SGD with momentum and weight decay, then Adam), from the same values."""
+    """One Trainer step after the same loss (SGD with momentum and weight decay, then Adam), from the same values;
+    then a second step by a new Trainer on each side, resumed from the original Trainer's saved states."""
     from ._checks import perturb
 
     names, ctx = run.common, run.ctx
@@ -96,7 +131,7 @@ def train_step(run) -> None:
         # no trained parameter at zero (a fresh BatchNorm beta is): weight decay must have something to act on.
         # Parameters without gradient keep their values: a BatchNorm's fixed gamma must stay 1.
         run.pair("train-step", (perturb, run.po, trained, ctx, 1.1, 0.05), (perturb, run.pn, trained, ctx, 1.1, 0.05))
-        ref, other = run.pair(
+        (ref, trainer_o), (other, trainer_n) = run.pair(
             "train-step",
             (_step, run.net_o, optimizer, settings, run.inputs, weights, run.po, names, ctx),
             (_step, run.net_n, optimizer, settings, run.inputs, weights, run.pn, names, ctx))
@@ -106,9 +141,30 @@ def train_step(run) -> None:
         if bad:
             ok = False
             parts.append(f"{optimizer}: parameters differ after one step: {', '.join(bad[:8])}")
+            continue
+        # Resume: both sides from the original's values after the step, and from its saved optimizer states
+        # (momentum, Adam's moments and update counts), renumbered for the rewrite's Trainer.
+        after = run.orig.call("train-step", snapshot, run.po, names, ctx)
+        run.pair("train-step", (restore, run.po, names, after), (restore, run.pn, names, after))
+        with tempfile.TemporaryDirectory(prefix="gluon-codemod-verify-") as folder:
+            saved, converted = os.path.join(folder, "orig.states"), os.path.join(folder, "new.states")
+            run.orig.call("train-step", _save_states, trainer_o, saved)
+            run.new.call("train-step", convert_states, saved, converted, trainer_o, trainer_n, run.po, run.pn)
+            (ref, _), (other, _) = run.pair(
+                "train-step",
+                (_step, run.net_o, optimizer, settings, run.inputs, weights, run.po, names, ctx, saved),
+                (_step, run.net_n, optimizer, settings, run.inputs, weights, run.pn, names, ctx, converted))
+        bad = [n for n, same in close_each(names, ref, other, run.opts.rtol, run.opts.atol).items() if not same]
+        _, diff, _ = compare(ref, other, run.opts.rtol, run.opts.atol, "parameter")
+        worst = max(worst, diff or 0.0)
+        if bad:
+            ok = False
+            parts.append(f"{optimizer}: parameters differ after a step resumed from the original's saved "
+                         f"states: {', '.join(bad[:8])}")
     run.pair("train-step", (restore, run.po, names, start), (restore, run.pn, names, start))
     run.add("train-step", "ok" if ok else "differs", worst,
-            "; ".join(parts) or f"{len(names)} parameters equal after one sgd and one adam step")
+            "; ".join(parts) or f"{len(names)} parameters equal after one sgd and one adam step, and after a "
+                                "second step of each resumed from saved states")
 
 
 def _train_forward(net, inputs, weights, seed, params, names, ctx):

@@ -21,6 +21,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from ..engine.pipeline import check_code, fix_code
 from ..run.files import SKIP_DIRS
+from ..vocabulary import SourceError
 
 MAX_FILES = 5000
 
@@ -98,6 +99,7 @@ class Workspace:
         self.kept: Optional[str] = None  # where --keep copied the rewrite
         self.findings: Dict[str, list] = {}
         self.errors: Dict[str, str] = {}  # files the engine could not rewrite (left as they are)
+        self.parse_errors: Dict[str, SourceError] = {}  # those of them that do not parse
         self.rewrite_seconds = 0.0
         package = os.path.basename(root) if root != import_root else ""
         self.entries = {}
@@ -127,7 +129,12 @@ class Workspace:
                     code, findings = result.code, result.findings
             except Exception as exc:  # noqa: BLE001 - a file the model never imports must not stop verify
                 # kept as it is: if the model imports it, both sides fail alike and the row says why
-                self.errors[os.path.join(package, rel) if package else rel] = f"{type(exc).__name__}: {exc}"
+                shown = os.path.join(package, rel) if package else rel
+                # a file that does not parse is said as `check` says it: where, then why
+                self.errors[shown] = (exc.format(shown) if isinstance(exc, SourceError)
+                                      else f"{shown}: {type(exc).__name__}: {exc}")
+                if isinstance(exc, SourceError):
+                    self.parse_errors[shown] = exc
                 continue
             with open(target, "wb") as handle:
                 handle.write(code)

@@ -27,7 +27,9 @@ class Report:
 
     @property
     def setup_error(self):
-        return "\n".join(f"{e['file']}: {e['message']}" for e in self.setup_errors) or None
+        # a file that does not parse is said as `check` says it: `m.py:14:12: error: cannot parse: ...`
+        return "\n".join(f"{e['where']}: error: {e['message']}" if e.get("where") else f"{e['file']}: {e['message']}"
+                         for e in self.setup_errors) or None
 
     @property
     def exit_code(self) -> int:
@@ -101,8 +103,11 @@ class Report:
         for item in self.skipped:
             lines.append(f"skipped {item['model']}: {item['reason']}")
         lines.extend(f"note: {note}" for note in self.notes)
-        for path, error in self.rewrite_errors.items():
-            lines.append(f"not rewritten (left as it is): {path}: {error}")
+        for error in self.rewrite_errors.values():
+            # each error starts with its file (and, where the file does not parse, its line and column);
+            # a verified file that does not parse was said first already
+            if error not in (self.setup_error or ""):
+                lines.append(f"not rewritten (left as it is): {error}")
         for model in self.models:
             for check in model.checks:
                 if check.traceback:

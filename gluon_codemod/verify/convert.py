@@ -18,7 +18,10 @@ DESCRIPTION = (
     "Convert a 1.x parameter file whose keys are prefixed names (save_params, collect_params().save(), "
     "export(), fused-RNN _unfused keys) to structural keys, which gluon_runtime and the new Block API "
     "load. FILE's original model is built on stock MXNet 1.9.1 to learn every spelling of each "
-    "Parameter's name. WARNING: this imports and executes FILE and its package.")
+    "Parameter's name. OLD may also be a Trainer.save_states file of a 1.x Trainer built on the model's "
+    "collect_params(): its optimizer states are renumbered for gluon_runtime's Trainer (which orders the "
+    "Parameters by structural key) and each is checked against its Parameter's shape. "
+    "WARNING: this imports and executes FILE and its package.")
 EPILOG = (
     "Exit status: 0 NEW written; 1 OLD does not fit the model (missing, unused or mismatched keys; or, with "
     "--input, outputs differ), nothing written; 2 bad usage, an unreadable file, or the model fails.")
@@ -27,8 +30,9 @@ EPILOG = (
 def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     from . import _range, _shape
 
-    parser.add_argument("old", metavar="OLD.params", help="the 1.x parameter file")
-    parser.add_argument("new", metavar="NEW.params", help="where to write the file with structural keys")
+    parser.add_argument("old", metavar="OLD.params", help="the 1.x parameter file (or Trainer states file)")
+    parser.add_argument("new", metavar="NEW.params", help="where to write the file with structural keys "
+                        "(or the renumbered states)")
     parser.add_argument("--model", metavar="FILE", required=True, help="Python file with the 1.x model code")
     parser.add_argument("--build", metavar="EXPR", required=True,
                         help="expression evaluated in FILE's namespace that builds the model, e.g. 'resnet18_v1()'")
@@ -43,6 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="parameters OLD lacks are left out of NEW (instead of an error)")
     parser.add_argument("--ignore-extra", action="store_true", help="keys of OLD the model lacks are dropped")
     parser.add_argument("--root", metavar="DIR", help="package root FILE's imports need (as for verify)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--np", dest="numpy", action="store_const", const=True, default=None,
+                      help="numpy mode: npx.set_np() before OLD is read and FILE imported, inputs as mx.np arrays "
+                           "(by default when FILE calls npx.set_np() or uses @use_np, as for verify)")
+    mode.add_argument("--no-np", dest="numpy", action="store_const", const=False,
+                      help="ndarray mode even when FILE mentions npx.set_np()/@use_np")
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--atol", type=float, default=1e-5)
     parser.add_argument("--seed", type=int, default=0)
@@ -98,14 +108,18 @@ def _convert(args, tmpdir: str) -> int:
     workspace = Workspace(args.model, copy_root, import_root, module_name, tmpdir)
     orig = Side("orig", workspace.entries["orig"], workspace.top_names, None)
     ctx = parse_ctx("cpu")
-    old = conv.load_old(args.old)
-    inputs = _inputs(args, ctx) if args.input else None
+    _numpy_mode(args)
+    states_file = conv.is_states_file(args.old) if os.path.isfile(args.old) else False
+    old = conv.load_states(args.old) if states_file else conv.load_old(args.old)
     try:
         net_o = orig.call("build", _fresh_names, build, module_name, args.build, ctx, args.seed)
+        inputs = _inputs(args, ctx) if args.input else None  # after the import, which may turn numpy mode on
         if inputs:
             orig.call("forward", net_o, *inputs)  # settles deferred shapes
     except SideError as exc:
         return _error(f"{exc}\n{exc.traceback}")
+    if states_file:
+        return _convert_states(args, net_o, *old, workspace, module_name, inputs, ctx, tmpdir)
     result = conv.plan(net_o, old)
     say = lambda text: print(text, file=sys.stderr)  # noqa: E731
     say(f"{args.old}: {len(old)} keys, format: {result.format}")
@@ -132,6 +146,72 @@ def _convert(args, tmpdir: str) -> int:
     kept = f", {len(result.missing)} parameters missing" if result.missing else ""
     say(f"wrote {args.new}: {len(arrays)} arrays under structural keys{dropped}{kept}")
     return 0
+
+
+def _convert_states(args, net_o, states, optimizer, workspace, module_name, inputs, ctx, tmpdir) -> int:
+    """OLD.states of a 1.x Trainer on `collect_params()`, renumbered for gluon_runtime's Trainer."""
+    from . import _convert as conv
+
+    say = lambda text: print(text, file=sys.stderr)  # noqa: E731
+    result = conv.plan_states(net_o, states, optimizer)
+    say(f"{args.old}: optimizer states of {len(states)} Parameters (Trainer.save_states), for the "
+        f"{len(result.old_names)} Parameters of {args.build}")
+    if result.problems:
+        say(f"{args.old} does not fit {args.build} ({len(result.problems)} problem(s)); nothing written:")
+        for line in result.problems:
+            say("  " + line)
+        say("  (a 1.x Trainer numbers the Parameters it was given by sorted prefixed name: the file must come "
+            "from a Trainer built on this model's collect_params())")
+        return 1
+    moved, optimizer = conv.reorder_states(states, optimizer, result.index_map)
+    if inputs:
+        staged = os.path.join(tmpdir, "new.states")
+        conv.write_states(staged, moved, optimizer)
+        status = _prove_states(args, workspace, module_name, inputs, ctx, result, staged)
+        if status:
+            return status
+    conv.write_states(args.new, moved, optimizer)
+    if args.map_file:
+        conv.write_states_map(args.map_file, result, args.old)
+    renumbered = sum(1 for i in states if result.index_map[i] != i)
+    say(f"wrote {args.new}: {len(moved)} optimizer states in gluon_runtime's Trainer order "
+        f"({renumbered} renumbered)")
+    return 0
+
+
+def _prove_states(args, workspace, module_name, inputs, ctx, result, staged) -> int:
+    """The rewrite's own Trainer numbers its Parameters as the converted file does, and loads it."""
+    from ._checks import build
+    from ._load import Side, SideError
+
+    def load(net):
+        import gluon_runtime
+
+        trainer = gluon_runtime.Trainer(net.collect_params(), "sgd")
+        trainer.load_states(staged)  # checks every state's shape against its Parameter
+        return trainer._param_names
+
+    new = Side("new", workspace.entries["new"], workspace.top_names, None)
+    try:
+        net_n = new.call("build", build, module_name, args.build, ctx, args.seed)
+        new.call("forward", net_n, *inputs)  # settles deferred shapes
+        order = new.call("load", load, net_n)
+    except SideError as exc:
+        return _error(f"the proof failed: {exc}\n{exc.traceback}")
+    if order != result.new_keys:
+        print("proof failed: the rewrite's Trainer numbers its Parameters otherwise than the converted states: "
+              f"{_first_difference(order, result.new_keys)}; nothing written", file=sys.stderr)
+        return 1
+    print(f"proof: the rewrite's Trainer numbers its {len(order)} Parameters as the converted states and loads "
+          "them", file=sys.stderr)
+    return 0
+
+
+def _first_difference(ours, theirs) -> str:
+    for index, (a, b) in enumerate(zip(ours, theirs)):
+        if a != b:
+            return f"index {index} is `{a}` in the rewrite, `{b}` in the converted file"
+    return f"the rewrite has {len(ours)} Parameters, the converted file {len(theirs)}"
 
 
 def _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, result, tmpdir) -> int:
@@ -166,14 +246,30 @@ def _prove(args, workspace, module_name, orig, net_o, arrays, inputs, ctx, resul
     return 0
 
 
+def _numpy_mode(args) -> bool:
+    """Numpy mode, decided as verify decides it (`--np`, `--no-np`, else what FILE's source does), turned on
+    before anything is read: 1.9.1 loads a file saved under numpy shapes only under numpy shapes."""
+    import mxnet as mx
+
+    from ._mode import detect_file
+
+    why = ("--np" if args.numpy else None) if args.numpy is not None else detect_file(args.model)
+    if why:
+        mx.npx.set_np()
+        print(f"mode: numpy ({'FILE ' + why if why != '--np' else why})", file=sys.stderr)
+    return bool(why)
+
+
 def _inputs(args, ctx):
     import mxnet as mx
     import numpy as np
 
     rng = np.random.RandomState(args.seed)
     low, high = args.input_range
-    return [mx.nd.array(rng.randint(int(low), int(high), s) if args.int_values else rng.uniform(low, high, s),
-                        ctx=ctx, dtype=args.dtype) for s in args.input]
+    # numpy mode (set by us, or by FILE's import): the models take mx.np arrays
+    make = mx.np.array if mx.util.is_np_array() else mx.nd.array
+    return [make(rng.randint(int(low), int(high), s) if args.int_values else rng.uniform(low, high, s),
+                 ctx=ctx, dtype=args.dtype) for s in args.input]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -134,3 +134,125 @@ def test_s9_5_save_and_load_states(tiny, x, tmp_path):
     trainer.load_states(path)
     net.hidden.weight.lr_mult = 0.5
     assert any(p.lr_mult == 0.5 for p in trainer._optimizer.param_dict.values())
+
+
+# -- optimizer states saved by a 1.x Trainer (issue 18.5) -------------------------------------------
+# A 1.x Trainer numbers the Parameters by sorted prefixed name; ours by sorted structural key. In a
+# model that creates `output` (dense0) before `hidden` (dense1) the orders differ: state 0 of a 1.x
+# file is output's bias (dense0_bias), ours is `hidden.bias`.
+
+class _StockMLP(mx.gluon.HybridBlock):
+    def __init__(self):
+        super().__init__()
+        with self.name_scope():
+            self.output = mx.gluon.nn.Dense(3, in_units=8)
+            self.hidden = mx.gluon.nn.Dense(8, in_units=5, activation='relu')
+
+    def hybrid_forward(self, F, x):
+        return self.output(self.hidden(x))
+
+
+def _stock_states(tmp_path, optimizer='adam', kvstore='device'):
+    """A stock 1.9.1 MLP trained one step by the stock Trainer; its states file and its values."""
+    mx.random.seed(0)
+    net = _StockMLP()
+    net.initialize(mx.init.Xavier())
+    data = mx.nd.random.uniform(shape=(4, 5))
+    trainer = mx.gluon.Trainer(net.collect_params(), optimizer, kvstore=kvstore)
+    with mx.autograd.record():
+        net(data).sum().backward()
+    trainer.step(4)
+    path = str(tmp_path / 'stock.states')
+    trainer.save_states(path)
+    return path, _structural(net)
+
+
+def test_s9_5_a_1x_states_file_raises_naming_state_and_parameter(tiny, tmp_path):
+    path, values = _stock_states(tmp_path)
+    ours = tiny.MLP()
+    ours.load_dict(values)
+    trainer = gluon.Trainer(ours.collect_params(), 'adam')
+    with pytest.raises(ValueError) as err:
+        trainer.load_states(path)
+    message = str(err.value)
+    assert message.startswith(path + " does not fit this Trainer's 4 Parameters: ")
+    # dense0_bias's state (output, 3 units) sits at index 0, where ours has `hidden.bias`
+    assert 'state 0 has shape (3,) but Parameter `hidden.bias` (index 0) has shape (8,)' in message
+    assert 'state 3 has shape (8, 5) but Parameter `output.weight` (index 3) has shape (3, 8)' in message
+    assert 'gluon-codemod convert-params OLD.states NEW.states' in message
+
+
+def test_s9_5_states_checked_for_a_list_of_parameters(tiny, tmp_path):
+    path, values = _stock_states(tmp_path)
+    ours = tiny.MLP()
+    ours.load_dict(values)
+    params = ours.collect_params()
+    trainer = gluon.Trainer([params[k] for k in sorted(params)], 'adam')
+    with pytest.raises(ValueError, match=r'state 0 has shape \(3,\) but Parameter 0 of the list'):
+        trainer.load_states(path)
+
+
+def test_s9_5_states_in_our_order_load_and_resume_like_stock(tiny, tmp_path):
+    """Our own file round-trips; a file with more states than Parameters is refused."""
+    ours = tiny.Chain(tiny.Dense(8, in_units=5, activation='relu'), tiny.Dense(3, in_units=8))
+    ours.initialize()
+    trainer = gluon.Trainer(ours.collect_params(), 'adam')
+    with mx.autograd.record():
+        ours(mx.nd.ones((2, 5))).sum().backward()
+    trainer.step(2)
+    path = str(tmp_path / 'ours.states')
+    trainer.save_states(path)
+    gluon.Trainer(ours.collect_params(), 'adam').load_states(path)  # fits: no error
+    smaller = tiny.Chain(tiny.Dense(8, in_units=5))
+    smaller.initialize()
+    with pytest.raises(ValueError, match=r'state 2 has no Parameter \(indices go from 0 to 1\)'):
+        gluon.Trainer(smaller.collect_params(), 'adam').load_states(path)
+
+
+def test_s9_5_not_a_states_file(tiny, tmp_path):
+    path = tmp_path / 'junk.states'
+    path.write_bytes(b'not a pickle')
+    net = tiny.Dense(3, in_units=5)
+    net.initialize()
+    with pytest.raises(ValueError, match='is not a Trainer states file'):
+        gluon.Trainer(net.collect_params(), 'sgd').load_states(str(path))
+
+
+_KVSTORE_CHILD = r'''
+import sys
+import mxnet as mx
+sys.path.insert(0, sys.argv[2])
+import test_trainer as t
+import gluon_runtime as gluon
+from conftest import TinyMLP
+
+class _Tmp:
+    def __truediv__(self, name):
+        return sys.argv[1] + '/' + name
+
+path, values = t._stock_states(_Tmp(), kvstore=mx.kv.create('local'))
+ours = TinyMLP()
+ours.load_dict(values)
+trainer = gluon.Trainer(ours.collect_params(), 'adam', kvstore=mx.kv.create('local'))
+try:
+    trainer.load_states(path)
+except ValueError as err:
+    print('RAISED', err)
+print('update_on_kvstore', trainer._update_on_kvstore)
+'''
+
+
+def test_s9_5_a_kvstore_object_raises_instead_of_swallowing(tmp_path):
+    """Through a KVStore object the states load inside MXNet's updater callback, which swallows a
+    shape error: the check runs before. (A child process: kvstore paths may crash natively.)"""
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    child = subprocess.run([sys.executable, '-c', _KVSTORE_CHILD, str(tmp_path), here],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert 'update_on_kvstore True' in child.stdout
+    assert 'RAISED ' in child.stdout
+    assert 'state 0 has shape (3,) but Parameter `hidden.bias`' in child.stdout

@@ -87,3 +87,36 @@ def test_difference_between_blocks_is_said_so(write, row):
     detail = row(report, "Net()", "eager").detail
     # the outermost Block's output differs, while no Block inside it does
     assert "first Block whose output differs: (the model) (Net)" in detail
+
+
+def _runtime_rewrite(write, extra=""):
+    from gluon_codemod.engine.pipeline import fix_code
+
+    import textwrap
+
+    rewritten = fix_code(textwrap.dedent(ORIGINAL), target="runtime", module_name="net").code
+    assert "gluon_runtime" in rewritten
+    return write("rewritten.py", rewritten + textwrap.dedent(extra))
+
+
+def test_train_step_resumes_the_runtime_trainer_from_the_originals_saved_states(runtime, write, row):
+    path = write("net.py", ORIGINAL)
+    report = verify(path, ["Net()"], [(4, 6)], rewritten=_runtime_rewrite(write))
+    step = row(report, "Net()", "train-step")
+    assert step.status == "ok", report.format()
+    assert step.detail.endswith("equal after one sgd and one adam step, and after a second step of each resumed "
+                                "from saved states")
+
+
+def test_a_runtime_trainer_that_loses_loaded_states_is_reported_by_the_resumed_step(runtime, write, row):
+    # the rewrite's Trainer ignores the states it is given: momentum and Adam's moments start again from zero
+    lossy = _runtime_rewrite(write, """
+        import gluon_runtime
+
+        gluon_runtime.Trainer.load_states = lambda self, fname: None
+    """)
+    report = verify(write("net.py", ORIGINAL), ["Net()"], [(4, 6)], rewritten=lossy)
+    step = row(report, "Net()", "train-step")
+    assert step.status == "differs", report.format()
+    assert step.detail.startswith("sgd: parameters differ after a step resumed from the original's saved states: ")
+    assert "adam: parameters differ after a step resumed" in step.detail

@@ -122,7 +122,8 @@ def test_unparsable_file_the_model_never_imports_is_reported_not_fatal(write):
     report = verify(path, ["net()"], [(2, 3)])
     assert report.exit_code == 0, report.format()
     assert list(report.rewrite_errors) == [os.path.join("pkg", "broken.py")]
-    assert "not rewritten (left as it is): pkg/broken.py" in report.format()
+    assert "not rewritten (left as it is): pkg/broken.py:2:10: error: cannot parse: invalid syntax" in report.format()
+    assert "SourceError" not in report.format()
 
 
 def test_report_into_a_missing_folder_fails_before_running(write, tmp_path, capsys):
@@ -142,3 +143,16 @@ def test_report_is_written_after_each_model_and_on_crash(write, tmp_path):
     assert status == 2 == data["exit_code"]
     assert [m["model"] for m in data["models"]] == ["fine()", "CrashInBackward()"]
     assert [p for p in os.listdir(tmp_path) if p.startswith(".verify-")] == []  # no temporary file left
+
+
+def test_a_model_file_that_does_not_parse_is_said_with_its_line_as_check_says_it(write):
+    path = write("m.py", "from mxnet.gluon import nn\n\n\ndef net():\n    return nn.Dense(2\n")
+    report = verify(path, ["net()"], [(2, 3)])
+    assert report.exit_code == 2
+    text = report.format()
+    assert text.startswith("m.py:5:20: error: cannot parse: '(' was never closed\n"), text
+    assert "SourceError" not in text and "Traceback" not in text
+    assert text.count("cannot parse") == 1
+    checked = subprocess.run([sys.executable, "-m", "gluon_codemod", "check", "m.py"], capture_output=True,
+                             text=True, cwd=os.path.dirname(path))
+    assert "m.py:5:20: error: cannot parse: '(' was never closed" in checked.stderr.splitlines()
