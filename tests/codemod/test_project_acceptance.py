@@ -228,11 +228,6 @@ def test_a_checkpoint_of_stock_resumes_in_the_migration_by_hand(stock_checkpoint
     assert _losses(_train(by_hand, *resume)) == _losses(_train(stock, *resume))
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 18 item 5: gluon_runtime's Trainer orders Parameters by structural key, stock's by registration: "
-    "`load_states` of a stock `.states` file puts each optimizer state on another Parameter without a check, "
-    "and the first `trainer.step` fails inside MXNet (`Incompatible attr in node ... expected [8], got [12]`, "
-    "training.py `trainer.step(1)`); with a KVStore such errors are swallowed and training diverges silently"))
 def test_trainer_states_of_stock_resume_in_the_migration_by_hand_or_are_refused_when_loaded(stock_checkpoint):
     folder, stock, by_hand = stock_checkpoint
     resume = ("--resume", folder, "--from-step", "2", "--steps", "2")
