@@ -13,7 +13,6 @@ should not (the goal: at most 300 MiB for 4 copies).
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
