@@ -132,7 +132,7 @@ class Project:
                            declined=self.declined.get(absolute, frozenset()), indexes=self._indexes)
 
     def tree(self, path: str, text: str) -> Optional[ast.Module]:
-        """The tree indexed for `path`, if it was parsed from exactly `text`."""
+        """The tree of `path` (the kept one, or parsed again), if the project read exactly `text`."""
         source = self.sources.get(path)
         return source.tree if source is not None and source.text == text else None
 
