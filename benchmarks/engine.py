@@ -4,8 +4,9 @@ Times, over the same files: an `ast.parse` pass, a libcst parse-only pass, `chec
 (fix + unified diff, nothing written) of each file alone, and the same two as a whole-project run (the
 index and the plan built first, as the command does: `project check`, `project fix --diff`). Prints
 lines/second and the ratios against the goals: project check <= 3x the ast pass (file-alone check <= 4x);
-fix <= 1.5x the libcst parse pass. Times are this process's CPU time (the machine is shared: a pass that
-waits for a core is not slower), the best of interleaved rounds.
+fix <= 1.5x the libcst parse pass; then the split of each whole-project pass (index, plan, files) and
+the speed-up `--jobs 2` could reach at most with that serial part. Times are this process's CPU time (the
+machine is shared: a pass that waits for a core is not slower), the best of interleaved rounds.
 
     python benchmarks/engine.py [--repeat N]
 """
@@ -53,21 +54,32 @@ def main():
         if new != data:
             "".join(difflib.unified_diff(data.decode().splitlines(True), new.decode().splitlines(True), path, path))
 
+    #: CPU seconds of the phases of each whole-project pass, best round: {pass name: {phase: seconds}}
+    splits = {}
+
     def project_run(fixing):
         def run(_):
+            start = time.process_time()
             project = Project.load(paths)
+            loaded = time.process_time()
             project.settle()
+            settled = time.process_time()
             for path, module, data in files:
                 text = data.decode("utf-8")
-                view, tree = project.view(path), project.tree(path, text)
+                view = project.view(path)
                 if _cannot_contain_gluon(text, module, view):  # as the command line skips them
                     continue
+                tree = project.tree(path, text)  # (after the filter, as the command asks: it may parse)
                 if fixing:
                     new = fix_code(text, module_name=module, project=view, tree=tree).code
                     if new != text:
                         "".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), path, path))
                 else:
                     check_code(text, module_name=module, project=view, tree=tree)
+            split = {"index": loaded - start, "plan": settled - loaded, "files": time.process_time() - settled}
+            name = "project fix --diff" if fixing else "project check"
+            if sum(split.values()) < sum(splits.get(name, {"": float("inf")}).values()):
+                splits[name] = split
         return run
 
     passes = [
@@ -94,6 +106,13 @@ def main():
     for label, ratio, goal in ratios:
         print(f"{label:<27}= {ratio:.2f}x (goal <= {goal}x)  {'OK' if ratio <= goal else 'MISSED'}")
     print(f"check vs libcst parse  = {times['libcst parse'] / times['check']:.1f}x faster")
+    # Where the serial part of a parallel run is: the command indexes the project and settles the plan in
+    # one process before the files go to the workers (`--jobs`), so with 2 workers it can be at most
+    # total / (serial + files / 2) faster (Amdahl), before the cost of starting the workers.
+    for name, split in splits.items():
+        serial, total = split["index"] + split["plan"], sum(split.values())
+        print(f"{name} split: index {split['index']:.2f} s, plan {split['plan']:.2f} s, files {split['files']:.2f} s"
+              f" -> serial {serial / total:.0%}; --jobs 2 at most {total / (serial + split['files'] / 2):.2f}x")
 
 
 if __name__ == "__main__":

@@ -209,19 +209,17 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[
     module_name = module_name_for(args.stdin_filename) if args.stdin_filename else None
     if args.stdin_filename:
         options = options_for(args.stdin_filename, options)
+    # stdout gets the bytes `fix FILE` would write: a notebook's other cells are fixed around a cell that does
+    # not parse (exit 2 all the same); on an error of the whole file process_source gives the input back.
     result, new = process_source(data, display, options, module_name, display.endswith(".ipynb"))
-    if result.errors and new != data:
-        # An editor replaces its buffer with stdout: on any error it gets the input back, untouched.
-        new, result.changed = data, False
-        result.nothing_applied()
     if options.mode is Mode.DIFF and result.changed:
         result.diff = unified_diff(display, data, new)
     sink = Findings(args, out, to_stdout=options.mode is Mode.CHECK)
     sink.file_done(result, bar=None)
     sink.finish([result])
     if options.mode is Mode.FIX:
-        out.bytes(new)  # stdout is the file's content: always written, unchanged on error
-        result.written = result.changed and not result.errors and out.error is None
+        out.bytes(new)  # stdout is the file's content: always written
+        result.written = result.changed and out.error is None
     return [result]
 
 

@@ -1,8 +1,11 @@
 """Whole-project runs: index every file of the run, settle the plan, then check or fix each file with it.
 
-`Project.load(paths)` reads and parses the files once (stdlib `ast`), builds the index and keeps the
-trees; `project.settle(...)` decides which signature changes the whole project can follow (see
-`analysis.plan`); `project.view(path)` is what each file's analysis then gets. The findings of a file
+`Project.load(paths)` reads and parses the files (stdlib `ast`) and builds the index. It keeps each
+file's text, and the trees of the first files up to `KEPT_TREES_TEXT` of source: a tree costs ~30 times
+its text, so keeping them all would make a project's memory grow with the project (0.45 MiB a file); a
+file whose tree was not kept is parsed again when it is analysed. `project.settle(...)` decides which
+signature changes the whole project can follow (see `analysis.plan`); `project.view(path)` is what each
+file's analysis then gets. The findings of a file
 are the same whichever way it is reached: the CLI over a folder, or flake8 and the pre-commit hooks
 one file at a time (they load the file's whole project, cached: see `project_cache`).
 """
@@ -28,6 +31,11 @@ from ..analysis.project import ProjectIndex, index_module
 _MAX_ROUNDS = 8
 #: Rounds for the statuses of classes that hand `prefix` on to classes of other modules.
 _MAX_STATUS_ROUNDS = 6
+#: Characters of source whose trees (and file indexes) are kept for the run: the Gluon files of a project
+#: this size (gluoncv's ~400 files, 4 MB) are parsed once; in a larger one the files beyond it are parsed
+#: again at each analysis, and memory stays about what this costs (~130 MiB) plus the index (a few KiB a
+#: file).
+KEPT_TREES_TEXT = 4 * 2**20
 
 
 @dataclass
@@ -35,7 +43,12 @@ class ProjectSource:
     path: str
     module: Optional[str]
     text: str
-    tree: ast.Module
+    kept_tree: Optional[ast.Module] = None
+
+    @property
+    def tree(self) -> ast.Module:
+        """The kept tree, or the text parsed again (see the module's docstring)."""
+        return self.kept_tree if self.kept_tree is not None else ast.parse(self.text)
 
 
 def _module_names(paths: Iterable[str]) -> Dict[str, Optional[str]]:
@@ -63,7 +76,9 @@ class Project:
         #: Per file (absolute path): the (line, code) of fixes the user declined (see `ProjectView.declined`).
         self.declined: Dict[str, frozenset] = {}
         #: The `FileIndex` of each kept tree (by `id`; None until built), shared by the analyses of a file.
-        self._indexes: Dict[int, object] = {id(source.tree): None for source in sources.values()}
+        #: (Only kept trees: the id of a tree parsed again and freed would name the next one.)
+        self._indexes: Dict[int, object] = {id(source.kept_tree): None for source in sources.values()
+                                            if source.kept_tree is not None}
 
     def without_sources(self) -> "Project":
         """The index and the plan only (what worker processes and the cache need)."""
@@ -78,9 +93,9 @@ class Project:
         sources: Dict[str, ProjectSource] = {}
         names = _module_names(p for p in paths if p.endswith(".py"))
         modules = []
-        # The trees are kept for the whole run: the collector's passes over them, while parsing and after,
-        # would cost more than the parsing itself. They hold no reference cycles (reference counting frees
-        # them), so they are moved out of the collector's sight (`gc.freeze`).
+        # The collector's passes over the trees while parsing would cost more than the parsing itself. The
+        # index and the kept trees live for the whole run and hold no reference cycles (reference counting
+        # frees the other trees once indexed), so they are moved out of the collector's sight (`gc.freeze`).
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -93,6 +108,7 @@ class Project:
 
     @staticmethod
     def _parse_all(names, read, sources, modules) -> None:
+        kept_text = 0
         for path, name in names.items():
             try:
                 data = read(path) if read is not None else _read(path)
@@ -100,9 +116,13 @@ class Project:
                 tree = ast.parse(text)
             except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
-            sources[path] = ProjectSource(path, name, text, tree)
+            # (a file that cannot hold Gluon code is not analysed again: its tree would be kept for nothing)
+            keep = might_contain_gluon(text, name) and kept_text + len(text) <= KEPT_TREES_TEXT
+            kept_text += len(text) if keep else 0
+            sources[path] = ProjectSource(path, name, text, tree if keep else None)
             if name:
                 modules.append(index_module(tree, name, os.path.abspath(path)))
+            del tree  # (unless kept: freed here, before the next file is parsed)
 
     def view(self, path: str) -> ProjectView:
         absolute = os.path.abspath(path)
@@ -112,7 +132,7 @@ class Project:
                            declined=self.declined.get(absolute, frozenset()), indexes=self._indexes)
 
     def tree(self, path: str, text: str) -> Optional[ast.Module]:
-        """The tree indexed for `path`, if it was parsed from exactly `text`."""
+        """The tree of `path` (the kept one, or parsed again), if the project read exactly `text`."""
         source = self.sources.get(path)
         return source.tree if source is not None and source.text == text else None
 

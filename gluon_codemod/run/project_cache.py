@@ -146,7 +146,9 @@ def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, ta
     if key:
         if len(_LOADED) >= _MEMO_SIZE:  # files outside any project each have their own: keep a few
             _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = project
+        # The index and the plan only, as the disk cache keeps them: the texts and trees are for this call's
+        # run (the CLI's), and would keep up to `_MEMO_SIZE` projects' trees alive in a flake8 worker.
+        _LOADED[key] = project.without_sources()
     return project
 
 

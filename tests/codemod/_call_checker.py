@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import replace
 from typing import List, Optional, Tuple
 
 from gluon_codemod.analysis.names import ImportTable, is_gluon_block_class
@@ -63,6 +64,8 @@ def _modules(root: str):
     for path, source in project.sources.items():
         module = project.index.by_path.get(os.path.abspath(path))
         if module is not None:
+            # one tree per module: a tree the project did not keep is parsed again at each `.tree`
+            source = replace(source, kept_tree=source.tree)
             yield project, path, source, module, Scopes(source.tree, _parents(source.tree))
 
 

@@ -259,10 +259,15 @@ def test_9_12_fix_stdin_gives_the_input_back_on_a_too_deep_expression(project):
     assert "internal error" not in err and "please report" not in err
 
 
-def test_9_fix_stdin_gives_a_notebook_back_unchanged_when_a_cell_fails(project):
+def test_9_fix_stdin_gives_what_fix_writes_when_a_cell_fails(project):
+    # issue 20: the same bytes as the in-place fix (the other cells fixed), not the input back
     data = (json.dumps(_notebook([_code(None), _code(OLD_NET)]), indent=1) + "\n").encode()
     result = run_process(["fix", "-", "--stdin-filename", "nb.ipynb"], project, stdin=data)
-    assert (result.returncode, result.stdout) == (2, data)
+    (project / "nb.ipynb").write_bytes(data)
+    assert run_process(["fix", "nb.ipynb"], project).returncode == 2
+    fixed_in_place = (project / "nb.ipynb").read_bytes()
+    assert fixed_in_place != data
+    assert (result.returncode, result.stdout) == (2, fixed_in_place)
 
 
 def test_12_too_deep_file_is_an_input_limit(cli, project):

@@ -9,7 +9,7 @@ import pytest
 
 from gluon_codemod.run.notebook import mask_magics, unmask_magics
 
-from .conftest import NEW_NET, OLD_NET, snapshot, write
+from .conftest import NEW_NET, OLD_NET, run_process, snapshot, write
 
 IMPORTS = "%matplotlib inline\n!pip install mxnet==1.9.1\nfrom mxnet.gluon import nn\nimport mxnet as mx"
 # The `%time` line sits inside the `with` body: GLN001 dedents it together with the rest.
@@ -117,6 +117,22 @@ def test_cell_that_cannot_parse_is_reported_and_left_alone(cli, project):
     assert cells[0]["source"] == nb["cells"][0]["source"] and "".join(cells[1]["source"]) == NEW_NET
     entry = json.loads((project / "r.json").read_text())["files"][0]
     assert entry["errors"][0]["cell"] == 1 and entry["findings"][0]["cell"] == 2 and entry["written"]
+
+
+def test_fix_stdin_gives_the_bytes_fix_writes_when_a_cell_cannot_parse(cli, project):
+    """Editors and hooks that pipe a notebook through `fix -` get what `fix FILE` writes (issue 20): the other
+    cells fixed, the bad one as it was, exit 2 either way."""
+    nb = notebook([code(["from mxnet import gluon\n", "def f(:\n"]), code(_lines(OLD_NET), cell_id="net")])
+    data = as_jupyter_writes_it(nb)
+    path = project / "nb.ipynb"
+    path.write_bytes(data)
+    assert cli("fix", "nb.ipynb").status == 2
+    fixed_in_place = path.read_bytes()
+    assert fixed_in_place != data and "".join(json.loads(fixed_in_place)["cells"][1]["source"]) == NEW_NET
+    piped = run_process(["fix", "-", "--stdin-filename", "nb.ipynb"], project, stdin=data)
+    assert piped.returncode == 2, piped.stderr.decode()
+    assert piped.stdout == fixed_in_place
+    assert "nb.ipynb:cell 1:2:7: error: cannot parse" in piped.stderr.decode()
 
 
 def test_invalid_json_is_a_file_error(cli, project):

@@ -149,6 +149,7 @@ def test_s5_1_initialize_shared_once_without_warning(tiny, recwarn):
     assert not [w for w in recwarn if 'already initialized' in str(w.message)]
 
 
+@pytest.mark.isolated
 def test_s5_2_zero_grad(tiny, x):
     net = tiny.MLP()
     net.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
@@ -160,6 +161,7 @@ def test_s5_2_zero_grad(tiny, x):
         assert all(g.abs().sum().asscalar() == 0 for g in p.list_grad())
 
 
+@pytest.mark.isolated
 def test_s5_3_s5_4_reset_ctx_and_setattr(tiny, x):
     net = tiny.MLP()
     net.initialize()

@@ -75,6 +75,7 @@ def test_s7_3_empty_file_is_ignored(tiny, tmp_path):
     tiny.MLP().load_parameters(path)
 
 
+@pytest.mark.isolated
 def test_s7_4_load_into_uninitialized_model_on_cpu(tiny, x, tmp_path):
     src = tiny.MLP()
     src.initialize()
@@ -218,6 +219,7 @@ def test_save_parameters_names_the_uninitialized_key(tmp_path, prepare, error):
         net.save_parameters(str(tmp_path / 'net.params'))
 
 
+@pytest.mark.isolated
 def test_load_context_mismatch_says_how_to_fix(tmp_path):
     """S1.21 / S7.4: a ctx mismatch is reported with a fix, not an empty 'To fix: .'."""
     net = nn.Dense(2, in_units=3)

@@ -84,6 +84,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.isolated
 @pytest.mark.slow
 def test_s9_5_dist_sync_workers_match_single_process(tmp_path):
     rng = np.random.RandomState(0)

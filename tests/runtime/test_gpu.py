@@ -68,6 +68,7 @@ def test_gpu_reset_ctx_and_save_from_gpu(tmp_path):
     assert back[0].weight.list_ctx() == [mx.cpu()]
 
 
+@pytest.mark.isolated
 @needs_two_gpus
 def test_two_gpus_values_and_reduce():
     layer = nn.Dense(3, in_units=5)

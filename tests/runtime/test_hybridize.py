@@ -273,6 +273,7 @@ def test_s6_13_optimize_for_builds_without_running(tiny, x):
     assert net._cached_op is not None and net.hidden.weight.shape == (8, 5)
 
 
+@pytest.mark.isolated
 def test_hybridize_multi_context_input_rejected(tiny):
     net = tiny.Dense(2, in_units=2)
     net.initialize(ctx=[mx.cpu(0), mx.cpu(1)])

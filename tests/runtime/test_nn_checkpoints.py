@@ -153,6 +153,7 @@ def test_stock_checkpoint_with_extra_layer_reports_keys(tmp_path):
     assert 'allow_missing' in message or 'ignore_extra' in message
 
 
+@pytest.mark.isolated
 def test_stock_checkpoint_into_runtime_on_two_contexts(tmp_path):
     """S7.4: `ctx=` places the loaded values on every listed context."""
     x = _uniform(2, 7)

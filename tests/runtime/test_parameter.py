@@ -133,6 +133,7 @@ def test_s1_13_data_errors():
         sparse.row_sparse_data(mx.nd.array([0]))
 
 
+@pytest.mark.isolated
 def test_s1_14_multiple_contexts():
     ctxs = [mx.cpu(0), mx.cpu(1)]
     p = Parameter('w', shape=(2, 3))
@@ -148,6 +149,7 @@ def test_s1_14_multiple_contexts():
     assert p.grad(mx.cpu(1)).asnumpy().sum() == 0
 
 
+@pytest.mark.isolated
 def test_s1_15_set_data_everywhere_and_while_deferred():
     p = Parameter('w', shape=(2,))
     p.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
@@ -160,6 +162,7 @@ def test_s1_15_set_data_everywhere_and_while_deferred():
     assert q.data().asnumpy().tolist() == [7, 8, 9]
 
 
+@pytest.mark.isolated
 def test_s1_16_reset_ctx():
     p = Parameter('w', shape=(2,))
     with pytest.raises(ValueError, match='Cannot reset context'):
@@ -191,6 +194,7 @@ def test_s1_18_cast_data_and_grad():
     assert p.data().dtype == np.float16
 
 
+@pytest.mark.isolated
 def test_s1_19_reduce_averages_over_contexts():
     p = Parameter('w', shape=(2,))
     p.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
@@ -317,6 +321,7 @@ def test_s1_1_shapes_accepted(shape, stored):
     assert Parameter('w', shape=shape)._shape == stored
 
 
+@pytest.mark.isolated
 def test_s1_10_deferred_request_is_a_named_structure():
     p = Parameter('w', shape=(0, 3), allow_deferred_init=True, init='ones')
     p.initialize(ctx=mx.cpu(0), structural_name='layer.w')

@@ -28,6 +28,7 @@ def _train(net, trainer_cls, kvstore, ctxs, data, label, steps=3):
     return trainer
 
 
+@pytest.mark.isolated
 @pytest.mark.parametrize('kvstore', ['device', 'local'])
 @pytest.mark.parametrize('hybridize', [False, True])
 def test_s9_training_matches_stock_gluon_on_two_contexts(tiny, kvstore, hybridize):

@@ -15,6 +15,10 @@ from gluon_runtime import nn
 
 from _stock_compare import structural_params
 
+# Two contexts and a kvstore: MXNet's native reduce paths, which once died by SIGFPE in a full run (issue 20);
+# each test runs in a child process (tests/conftest.py), so that a crash fails that test only.
+pytestmark = pytest.mark.isolated
+
 CONTEXTS = [mx.cpu(0), mx.cpu(1)]
 STEPS = 3
 
