@@ -224,3 +224,97 @@ def test_child_constructor_of_another_module_through_the_project(tmp_path, monke
     expected = MODEL.replace("self.params.get", "gluon.Parameter") if rewritten else MODEL
     assert result == expected
     assert (tmp_path / "pkg" / "layers.py").read_text() == layers
+
+
+# -- a store counts only where it happens whenever the parameter is made -------------------------------
+_EVERY_PATH = "on every path"
+
+
+@pytest.mark.parametrize("body,why", [
+    ("        w = self.params.get('w', shape=(2,))\n        if flag:\n            self.w = w\n",
+     "runs only inside the `if` at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        for _ in range(flag):\n            self.w = w\n",
+     "runs only inside the `for` loop at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        while flag:\n            self.w = w\n            break\n",
+     "runs only inside the `while` loop at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        try:\n            self.w = w\n"
+     "        except ValueError:\n            pass\n", "runs only inside the `try` body at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        try:\n            pass\n"
+     "        except ValueError:\n            self.w = w\n", "runs only inside the `except` handler"),
+    ("        w = self.params.get('w', shape=(2,))\n        if flag:\n            return\n        self.w = w\n",
+     "may be skipped by the `return` at line 7"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w if flag else None\n",
+     "is chosen by a conditional expression"),
+    ("        w = self.params.get('w', shape=(2,))\n        flag and setattr(self, 'w', w)\n",
+     "short-circuiting"),
+    ("        w = self.params.get('w', shape=(2,))\n        [setattr(self, 'w', w) for _ in range(flag)]\n",
+     "inside a comprehension"),
+    ("        w = self.params.get('w', shape=(2,))\n        def later():\n            self.w = w\n"
+     "        self.later = later\n", "in a nested function"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n        del self.w\n",
+     "`self.w` is deleted at line 7"),
+    ("        self.w = self.params.get('w', shape=(2,))\n        self.w = None\n",
+     "`self.w` is assigned again at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n    def drop(self):\n        delattr(self, 'w')\n",
+     "`self.w` is deleted at line 8 of `Net.drop`"),
+    ("        for n in range(flag):\n            w = self.params.get('w%d' % n, shape=(2,))\n        self.w = w\n",
+     "made in the loop at line 5 and used after it"),
+    ("        self.a = self._make(flag)\n    def _make(self, flag):\n        w = self.params.get('w', shape=(2,))\n"
+     "        if flag:\n            return None\n        return w\n", "may be skipped by the `return` at line 9"),
+])
+def test_a_store_that_may_not_happen_makes_the_fix_unsafe_and_says_why(body, why):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    safe = fix(source)
+    assert safe.code == source
+    [finding] = [f for f in safe.findings if f.code == "GLN005"]
+    assert not finding.fix_safe
+    assert _EVERY_PATH in finding.message and why in finding.message, finding.message
+    assert _UNREGISTERED in finding.message
+    assert "self.params.get" not in fix(source, unsafe_fixes=True).code
+
+
+@pytest.mark.parametrize("body", [
+    # made and stored under the same condition: when it is made, it is stored
+    "        if flag:\n            w = self.params.get('w', shape=(2,))\n            self.w = w\n",
+    # a `with` block always runs its body
+    "        w = self.params.get('w', shape=(2,))\n        with self.name_scope():\n            self.w = w\n",
+    # a `finally` always runs
+    "        w = self.params.get('w', shape=(2,))\n        try:\n            pass\n        finally:\n"
+    "            self.w = w\n",
+    # a `raise` out of `__init__`: no Block is built, nothing to register
+    "        w = self.params.get('w', shape=(2,))\n        if not flag:\n            raise ValueError(flag)\n"
+    "        self.w = w\n",
+    # a loop between the two whose `break` ends that loop only
+    "        w = self.params.get('w', shape=(2,))\n        for _ in range(3):\n            break\n        self.w = w\n",
+    # an earlier `self.w = None` is replaced by the parameter, not the other way round
+    "        self.w = None\n        w = self.params.get('w', shape=(2,))\n        self.w = w\n",
+    # one creation per pass, stored in the same pass
+    "        for n in ('a', 'b'):\n            p = self.params.get(n, shape=(2,))\n            setattr(self, n, p)\n",
+])
+def test_a_store_on_every_path_stays_safe(body):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    result = fix(source)
+    assert result.code == source.replace("self.params.get", "gluon.Parameter")
+    assert all(f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+def test_a_child_that_stores_its_argument_conditionally_makes_the_fix_unsafe():
+    source = (EMBED.replace("        self.embed_weight = embed_weight\n",
+                            "        if embed_weight is not None:\n            self.embed_weight = embed_weight\n")
+              + "class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.enc = Embed(4, self.params.get('w', shape=(4, 2)))\n")
+    result = fix(source)
+    assert result.code == source
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert "runs only inside the `if` at line 6" in finding.message and "`Embed.__init__`" in finding.message
+
+
+def test_a_store_on_another_object_is_not_a_store():
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, other):\n"
+              "        super().__init__()\n        w = self.params.get('w', shape=(2,))\n        other.w = w\n")
+    result = fix(source)
+    assert result.code == source
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert not finding.fix_safe and _UNREGISTERED in finding.message
