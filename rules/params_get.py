@@ -34,9 +34,11 @@ The creation is safe to rewrite where its value provably reaches a Block attribu
 `Parameter` registered): `self.x = ...`, `self.a, self.b = ..., ...`, `setattr(self, name, ...)`,
 through local variables bound once, tuples, conditional expressions, a method's `return` to its one call
 `self.a, self.b = self._m()` in the class (called twice, it would make two Parameters where 1.x `get`
-returned the first again), and a child Block's constructor argument that its `__init__` (of this file
-or, through the project index, of another module) assigns to an attribute, the child being kept the same
-way. A store counts only where it happens whenever the parameter is made: one under an `if`, in a loop
+returned the first again), and a child Block's constructor argument that the `__init__` it runs assigns
+to an attribute, the child being kept the same way: its own `__init__` or the one it inherits (a class
+without one), of this file or, through the project index, of another module, following the argument on
+through `super().__init__(...)` / `Base.__init__(self, ...)` and an unchanged `**kwargs` into a base's.
+A chain the index cannot follow (several bases, a base outside the project) leaves the fix unsafe. A store counts only where it happens whenever the parameter is made: one under an `if`, in a loop
 body, in a `try` body with handlers, after a `return` that may skip it, in a nested function, or of an
 attribute deleted or assigned again later does not, and the finding says which. Elsewhere (a list, a
 helper function, a value the file does not follow) the rewrite is unsafe: 1.x registered the parameter
@@ -256,6 +258,40 @@ class ParamsGet(Rule):
             "        return src, tgt\n",
             why="locals, a conditional, a returned tuple unpacked into attributes, and a child's constructor "
                 "argument it stores: each reaches a Block attribute, so the rewrite is safe",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class BaseEmbed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Embed(BaseEmbed):\n"
+            "    def __init__(self, vocab, **kwargs):\n"
+            "        super().__init__(vocab, **kwargs)\n"
+            "class Tied(Embed):\n"
+            "    pass\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        shared = self.params.get('shared_weight', shape=(4, 2))\n"
+            "        self.embed = Tied(4, embed_weight=shared)\n",
+            "from mxnet import gluon\n"
+            "class BaseEmbed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Embed(BaseEmbed):\n"
+            "    def __init__(self, vocab, **kwargs):\n"
+            "        super().__init__(vocab, **kwargs)\n"
+            "class Tied(Embed):\n"
+            "    pass\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        shared = gluon.Parameter('shared_weight', shape=(4, 2))\n"
+            "        self.embed = Tied(4, embed_weight=shared)\n",
+            why="a child without `__init__` runs its base's, which hands `**kwargs` on to the base that stores "
+                "the argument: safe",
         ),
         Invalid(
             "from mxnet import gluon\n"

@@ -318,3 +318,72 @@ def test_a_store_on_another_object_is_not_a_store():
     assert result.code == source
     [finding] = [f for f in result.findings if f.code == "GLN005"]
     assert not finding.fix_safe and _UNREGISTERED in finding.message
+
+
+# -- the constructor a child runs: inherited, or handed on to a base of the file or of the project -------
+BASE = ("from mxnet import gluon\n"
+        "class BaseEmbed(gluon.HybridBlock):\n"
+        "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.vocab = vocab\n"
+        "        self.embed_weight = embed_weight\n")
+USER = ("class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+        "        w = self.params.get('shared_weight', shape=(4, 2))\n"
+        "        self.enc = Embed(4, embed_weight=w)\n"
+        "        self.dec = Embed(4, w)\n")
+
+
+@pytest.mark.parametrize("embed", [
+    "class Embed(BaseEmbed):\n    pass\n",  # no `__init__` of its own: the base's runs
+    "class Mid(BaseEmbed):\n    def hybrid_forward(self, F, x):\n        return x\nclass Embed(Mid):\n    pass\n",
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        super(Embed, self).__init__(vocab, embed_weight=embed_weight)\n",
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        BaseEmbed.__init__(self, vocab, embed_weight)\n",
+])
+def test_a_child_running_a_base_constructor_of_the_file_that_stores_it_is_safe(embed):
+    source = BASE + embed + USER
+    result = fix(source)
+    assert result.code == source.replace("self.params.get", "gluon.Parameter")
+
+
+@pytest.mark.parametrize("embed", [
+    # the base keeps something else
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        super().__init__(vocab, None)\n",
+    # the argument is read from `**kwargs` before it is handed on
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, **kwargs):\n"
+    "        kwargs.pop('embed_weight', None)\n        super().__init__(vocab, **kwargs)\n",
+    # two bases: which `__init__` runs depends on the MRO
+    "class Mixin:\n    pass\nclass Embed(BaseEmbed, Mixin):\n    pass\n",
+])
+def test_a_base_constructor_that_does_not_store_it_is_not_followed(embed):
+    source = BASE + embed + USER
+    result = fix(source)
+    assert "self.params.get" in result.code
+    assert all(not f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+LAYERS_BASE = BASE.replace("from mxnet import gluon\n", "from mxnet import gluon\n\n\n")
+
+
+@pytest.mark.parametrize("embeds", [
+    # a child of this module with no `__init__`, whose base is in another module
+    "from .layers import BaseEmbed\n\n\nclass Embed(BaseEmbed):\n    pass\n",
+    # a child that hands its keyword on through `**kwargs` to a base of another module
+    "from . import layers\n\n\nclass Embed(layers.BaseEmbed):\n    def __init__(self, vocab, **kwargs):\n"
+    "        super().__init__(vocab, **kwargs)\n",
+])
+@pytest.mark.parametrize("stores", [True, False])
+def test_constructor_chain_through_a_project_base_of_another_module(tmp_path, monkeypatch, embeds, stores):
+    from gluon_codemod.frontends.cli import main
+
+    layers = LAYERS_BASE if stores else LAYERS_BASE.replace("self.embed_weight = embed_weight",
+                                                             "self.embed_weight = None")
+    model = ("from mxnet import gluon\n" + embeds + "\n\n" + USER.replace("Embed(4, w)", "Embed(4, embed_weight=w)"))
+    _project(tmp_path, layers, model)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN005", "--no-config", "."])
+    result = (tmp_path / "pkg" / "model.py").read_text()
+    assert result == (model.replace("self.params.get", "gluon.Parameter") if stores else model)
+    assert (tmp_path / "pkg" / "layers.py").read_text() == layers
