@@ -290,8 +290,9 @@ class _Follow:
         if isinstance(target, ast.Name):
             scope = flow.enclosing(target, _FUNCTIONS) or flow.tree
             names = [n for n in flow.walk(scope) if isinstance(n, ast.Name) and n.id == target.id]
-            if sum(isinstance(n.ctx, ast.Store) for n in names) != 1:
-                return False  # rebound: a use may see another value
+            if sum(isinstance(n.ctx, ast.Store) for n in names) != 1 or any(
+                    isinstance(n, (ast.Global, ast.Nonlocal)) and target.id in n.names for n in flow.walk(scope)):
+                return False  # rebound (here, or through `global`/`nonlocal` elsewhere): a use may see another value
             binding = flow.enclosing(target, (ast.stmt,))
             uses = [n for n in names if isinstance(n.ctx, ast.Load)]
             results = [self.always(flow, binding, use) and self.reach(flow, use, path, steps + 1) for use in uses]
@@ -306,12 +307,13 @@ class _Follow:
         cls = flow.parent_of(function)
         if not isinstance(cls, ast.ClassDef):
             return False
-        uses = [n for n in flow.walk(cls) if isinstance(n, ast.Attribute) and n.attr == function.name
-                and isinstance(n.value, ast.Name) and n.value.id == "self"]
-        # One call only: 1.x `params.get` returned the existing Parameter on a second call, a `Parameter(...)`
-        # is a new one each time, so a method run twice would make two where 1.x shared one.
+        uses = [n for n in flow.walk(flow.tree) if isinstance(n, ast.Attribute) and n.attr == function.name]
+        # One call only, anywhere in the module (a subclass's or another object's call counts): 1.x
+        # `params.get` returned the existing Parameter on a second call, a `Parameter(...)` is a new one
+        # each time, so a method run twice would make two where 1.x shared one.
         call = flow.parent_of(uses[0]) if len(uses) == 1 else None
-        if not (isinstance(call, ast.Call) and call.func is uses[0]):
+        if not (isinstance(call, ast.Call) and call.func is uses[0] and isinstance(uses[0].value, ast.Name)
+                and uses[0].value.id == "self" and flow.enclosing(call, (ast.ClassDef,)) is cls):
             return False
         return self.reach(flow, call, path, steps + 1)
 
@@ -393,6 +395,12 @@ class _Follow:
         statement = node if isinstance(node, ast.stmt) else flow.enclosing(node, (ast.stmt,))
         function = flow.enclosing(statement, _FUNCTIONS)
         cls = flow.enclosing(statement, (ast.ClassDef,))
+        for member in cls.body if cls is not None else ():
+            # an assignment the class intercepts may store the value anywhere
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    member.name == "__setattr__" or (attr is not None and member.name == attr and any(
+                        _dotted(d) in ("property", f"{attr}.setter") for d in member.decorator_list))):
+                return self._note(f"`{cls.name}` intercepts the assignment (`{member.name}` at line {member.lineno})")
         for other in flow.walk(cls) if cls is not None else ():
             if isinstance(other, ast.Delete) and any(_self_attr(t) and (attr is None or t.attr == attr)
                                                     for t in other.targets):

@@ -387,3 +387,41 @@ def test_constructor_chain_through_a_project_base_of_another_module(tmp_path, mo
     result = (tmp_path / "pkg" / "model.py").read_text()
     assert result == (model.replace("self.params.get", "gluon.Parameter") if stores else model)
     assert (tmp_path / "pkg" / "layers.py").read_text() == layers
+
+
+@pytest.mark.parametrize("body,why", [
+    # a property's setter decides where the value goes
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n"
+     "    @property\n    def w(self):\n        return self._w\n    @w.setter\n    def w(self, value):\n"
+     "        self._w = value\n", "intercepts the assignment"),
+    ("        self.w = self.params.get('w', shape=(2,))\n"
+     "    def __setattr__(self, name, value):\n        object.__setattr__(self, name, value)\n",
+     "intercepts the assignment"),
+])
+def test_an_assignment_the_class_intercepts_is_not_a_store(body, why):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    result = fix(source)
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert not finding.fix_safe and why in finding.message
+    assert result.code == source
+
+
+@pytest.mark.parametrize("extra", [
+    # a subclass calls the method again: a second Parameter where 1.x `get` returned the first
+    "class Sub(Net):\n    def again(self):\n        return self._w()\n",
+    # so does code outside the class
+    "def again(net):\n    return net._w()\n",
+])
+def test_a_method_called_again_elsewhere_in_the_module_is_not_a_single_store(extra):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.w = self._w()\n    def _w(self):\n        return self.params.get('w', shape=(2,))\n" + extra)
+    result = fix(source)
+    assert result.code == source
+    assert all(not f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+def test_a_name_declared_global_is_not_followed():
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        global w\n        w = self.params.get('w', shape=(2,))\n        self.w = w\n")
+    assert fix(source).code == source
