@@ -38,10 +38,13 @@ returned the first again), and a child Block's constructor argument that the `__
 to an attribute, the child being kept the same way: its own `__init__` or the one it inherits (a class
 without one), of this file or, through the project index, of another module, following the argument on
 through `super().__init__(...)` / `Base.__init__(self, ...)` and an unchanged `**kwargs` into a base's.
-A chain the index cannot follow (several bases, a base outside the project) leaves the fix unsafe. A store counts only where it happens whenever the parameter is made: one under an `if`, in a loop
-body, in a `try` body with handlers, after a `return` that may skip it, in a nested function, or of an
-attribute deleted or assigned again later does not, and the finding says which. Elsewhere (a list, a
-helper function, a value the file does not follow) the rewrite is unsafe: 1.x registered the parameter
+A chain the index cannot follow (several bases, a base outside the project) leaves the fix unsafe.
+A store counts only where it happens whenever the parameter is made: one under an `if`, in a loop
+body, in a `try` body with handlers, after a `return` that may skip it, in a nested function, on an
+attribute the class intercepts (`__setattr__`, a property), or of an attribute deleted or assigned
+again later does not, and the finding says which; nor does a method's return whose method is called
+again anywhere in the module. Elsewhere (a list, a helper function, a value the file does not follow)
+the rewrite is unsafe: 1.x registered the parameter
 on creation, the new API only on assignment to a Block attribute.
 Reported, not rewritten: a lookup whose name is not a literal or
 is held by no single attribute of the class, and `self.params.get` with Parameter keyword arguments in

@@ -402,8 +402,8 @@ class _Follow:
                         _dotted(d) in ("property", f"{attr}.setter") for d in member.decorator_list))):
                 return self._note(f"`{cls.name}` intercepts the assignment (`{member.name}` at line {member.lineno})")
         for other in flow.walk(cls) if cls is not None else ():
-            if isinstance(other, ast.Delete) and any(_self_attr(t) and (attr is None or t.attr == attr)
-                                                    for t in other.targets):
+            if isinstance(other, ast.Delete) and any(
+                    _self_attr(t) and (attr is None or t.attr == attr) for t in other.targets):
                 return self._note(f"`self.{attr or '...'}` is deleted at {_where(flow, other)}")
             if (isinstance(other, ast.Call) and isinstance(other.func, ast.Name) and other.func.id == "delattr"
                     and other.args and isinstance(other.args[0], ast.Name) and other.args[0].id == "self"

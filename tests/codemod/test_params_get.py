@@ -255,7 +255,8 @@ _EVERY_PATH = "on every path"
      "`self.w` is deleted at line 7"),
     ("        self.w = self.params.get('w', shape=(2,))\n        self.w = None\n",
      "`self.w` is assigned again at line 6"),
-    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n    def drop(self):\n        delattr(self, 'w')\n",
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n"
+     "    def drop(self):\n        delattr(self, 'w')\n",
      "`self.w` is deleted at line 8 of `Net.drop`"),
     ("        for n in range(flag):\n            w = self.params.get('w%d' % n, shape=(2,))\n        self.w = w\n",
      "made in the loop at line 5 and used after it"),
@@ -378,8 +379,8 @@ LAYERS_BASE = BASE.replace("from mxnet import gluon\n", "from mxnet import gluon
 def test_constructor_chain_through_a_project_base_of_another_module(tmp_path, monkeypatch, embeds, stores):
     from gluon_codemod.frontends.cli import main
 
-    layers = LAYERS_BASE if stores else LAYERS_BASE.replace("self.embed_weight = embed_weight",
-                                                             "self.embed_weight = None")
+    layers = LAYERS_BASE if stores else LAYERS_BASE.replace(
+        "self.embed_weight = embed_weight", "self.embed_weight = None")
     model = ("from mxnet import gluon\n" + embeds + "\n\n" + USER.replace("Embed(4, w)", "Embed(4, embed_weight=w)"))
     _project(tmp_path, layers, model)
     monkeypatch.chdir(tmp_path)
@@ -415,7 +416,8 @@ def test_an_assignment_the_class_intercepts_is_not_a_store(body, why):
 ])
 def test_a_method_called_again_elsewhere_in_the_module_is_not_a_single_store(extra):
     source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
-              "        self.w = self._w()\n    def _w(self):\n        return self.params.get('w', shape=(2,))\n" + extra)
+              "        self.w = self._w()\n    def _w(self):\n"
+              "        return self.params.get('w', shape=(2,))\n" + extra)
     result = fix(source)
     assert result.code == source
     assert all(not f.fix_safe for f in result.findings if f.code == "GLN005")

@@ -61,7 +61,8 @@ def test_references_in_a_signature_are_retargeted_and_a_second_fix_finds_nothing
 
 def test_string_annotations_are_retargeted_inside_the_string():
     source = ("import mxnet as mx\nfrom typing import Optional\n\n\n"
-              "def train(trainer: 'mx.gluon.Trainer', net: Optional[\"mx.gluon.Block\"] = None) -> 'mx.gluon.nn.Dense':\n"
+              "def train(trainer: 'mx.gluon.Trainer', net: Optional[\"mx.gluon.Block\"] = None) "
+              "-> 'mx.gluon.nn.Dense':\n"
               "    best: 'mx.gluon.Block' = net\n"
               "    label = 'mx.gluon.Block'  # not an annotation: a plain string\n"
               "    return best\n")
