@@ -295,7 +295,8 @@ class _Follow:
                 return False  # rebound (here, or through `global`/`nonlocal` elsewhere): a use may see another value
             binding = flow.enclosing(target, (ast.stmt,))
             uses = [n for n in names if isinstance(n.ctx, ast.Load)]
-            results = [self.always(flow, binding, use) and self.reach(flow, use, path, steps + 1) for use in uses]
+            # (a use that reaches no attribute says nothing about the paths: its place is not noted)
+            results = [self.reach(flow, use, path, steps + 1) and self.always(flow, binding, use) for use in uses]
             return any(results)
         return False
 
@@ -355,7 +356,7 @@ class _Follow:
         names = [n for n in child.walk(init) if isinstance(n, ast.Name) and n.id == name]
         if any(not isinstance(n.ctx, ast.Load) for n in names):
             return False  # rebound in `__init__`: a use may see another value
-        results = [self.always(child, init, use) and self.reach(child, use, (), steps + 1) for use in names]
+        results = [self.reach(child, use, (), steps + 1) and self.always(child, init, use) for use in names]
         return any(results)
 
     def _forwarded(self, child: FlowTree, init: ast.FunctionDef, kwargs: str, keyword: str, steps: int) -> bool:
@@ -380,7 +381,8 @@ class _Follow:
         function = flow.enclosing(node, _SCOPES)
         if not (isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
                 and isinstance(flow.parent_of(function), ast.ClassDef)):
-            return self._note(f"the store at {_where(flow, node)} is not in a method of the class")
+            return self._note(f"the store at {_where(flow, node)} is in a nested function, not in a method of the "
+                              f"class")
         first = (function.args.posonlyargs + function.args.args)[:1]
         decorated = any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod")
                         for d in function.decorator_list)

@@ -427,3 +427,30 @@ def test_a_name_declared_global_is_not_followed():
     source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
               "        global w\n        w = self.params.get('w', shape=(2,))\n        self.w = w\n")
     assert fix(source).code == source
+
+
+@pytest.mark.parametrize("stores", [True, False])
+def test_constructor_chain_across_three_modules(tmp_path, monkeypatch, stores):
+    from gluon_codemod.frontends.cli import main
+
+    layers = LAYERS_BASE if stores else LAYERS_BASE.replace(
+        "self.embed_weight = embed_weight", "self.embed_weight = None")
+    embed = ("from .layers import BaseEmbed\n\n\nclass Embed(BaseEmbed):\n"
+             "    def __init__(self, vocab, **kwargs):\n        super().__init__(vocab, **kwargs)\n")
+    model = ("from mxnet import gluon\nfrom .embed import Embed\n\n\n"
+             + USER.replace("Embed(4, w)", "Embed(4, embed_weight=w)"))
+    _project(tmp_path, layers, model)
+    (tmp_path / "pkg" / "embed.py").write_text(embed)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN005", "--no-config", "."])
+    result = (tmp_path / "pkg" / "model.py").read_text()
+    assert result == (model.replace("self.params.get", "gluon.Parameter") if stores else model)
+
+
+def test_the_reason_given_is_that_of_the_store_not_of_another_use():
+    # the `if` around `log(w)` is not why the parameter is unregistered: the list is
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n        w = self.params.get('w', shape=(2,))\n"
+              "        if flag:\n            print(w)\n        self.taps = [w]\n")
+    [finding] = [f for f in fix(source).findings if f.code == "GLN005"]
+    assert "on every path" not in finding.message and _UNREGISTERED in finding.message
