@@ -327,7 +327,7 @@ class FlatNameFilters(Rule):
             return False
         project = self.ctx.project
         arguments = arguments_of(scope, name, self.ctx.tree, project.index if project else None,
-                                 project.module if project else None)
+                                 project.module if project else None) if self._tests_a_flat_name(scope) else None
         if arguments and all(bound_only_to(tree, argument, is_collect_params) for tree, argument in arguments):
             return True
         annotation = ast.unparse(parameter.annotation) if parameter.annotation is not None else ""
@@ -336,6 +336,23 @@ class FlatNameFilters(Rule):
             if "ParameterDict" in annotation:
                 self._annotated_names.add(name)
             return True
+        return False
+
+    def _tests_a_flat_name(self, scope) -> bool:
+        """Whether `scope` tests any string that folds to a 1.x flat name: only then are its callers looked
+        up across the project (a walk of every module that imports it)."""
+        folder = self._folder()
+        for node in self.ctx.walk(scope):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                candidates = node.args[0].elts if isinstance(node.args[0], ast.Tuple) else node.args[:1]
+            elif isinstance(node, ast.Compare):
+                candidates = [node.left] + node.comparators
+            else:
+                continue
+            for candidate in candidates:
+                text = folder.fold(candidate)
+                if text is not None and (flat_parameter_name(text) or _REGEX_FLAT.search(text)):
+                    return True
         return False
 
     def _annotated(self, name: str) -> bool:
