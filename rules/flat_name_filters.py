@@ -5,8 +5,11 @@ Reports `endswith`/`startswith`/`in`/`==`/`!=` tests (and `in` a dict of collect
 regexes (`re.match`, `re.search`, `re.fullmatch`, `re.compile(...).match`) of a string that is a 1.x
 flat parameter name or suffix (`'lhuc_weight'`, `'_bias'`, `'encoder_gamma'`, `'_running_var'`,
 `'_i2h_weight'`) against collected parameter names: the keys of `collect_params()` (or of a variable
-assigned it, or a Block's `.params`), the names a loop over them binds, and `param.name` of the
-Parameters a loop over `.values()` binds. The string is folded through `+`, `%`, `str.format`, f-strings
+assigned it, or a Block's `.params`, or a function's parameter that every caller in the project fills
+with one of them), the names a loop over them binds, and `param.name` of the Parameters a loop over
+`.values()` binds. A function's parameter whose callers are not all seen, but which is annotated as a
+`ParameterDict` or named for one (`params`, `model_params`), is taken for collected names too: reported,
+never fixed. The string is folded through `+`, `%`, `str.format`, f-strings
 and constants, those of the file and, through the project index, those of other modules
 (`C.LHUC_PREFIX + 'weight'` with `LHUC_PREFIX = 'lhuc_'` in `constants.py`).
 
@@ -40,10 +43,11 @@ regexes, whose structural form depends on the full attribute path, and names wit
 """
 import ast
 import re
-from typing import Optional, Set, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
+from gluon_codemod.analysis.call_sites import arguments_of, bound_only_to
 from gluon_codemod.analysis.constants import Folder
 from gluon_codemod.analysis.names import dotted
 from gluon_codemod.analysis.old_api import Role, assigned_values, is_collect_params, names_a_layer_prefix, \
@@ -57,6 +61,8 @@ _FLAT = re.compile(r"^(?P<owner>.*?)_(?P<key>%s)$" % "|".join(_KEYS))  # shortes
 _REGEX_FLAT = re.compile(r"_(%s)(\$|\\b|\)|$)" % "|".join(_KEYS))
 _FUSED_RNN_KEY = re.compile(r"^_?l\d+_(i2h|h2h)_(weight|bias)$")  # a fused RNN layer's own structural key
 _REGEX_FUNCTIONS = ("match", "search", "fullmatch")
+# A function parameter named for collected parameters (`params`, `model_params`, `parameters`).
+_COLLECTED_NAME = re.compile(r"^(?:\w+_)?params$|^parameters$|^param_dict$")
 _CST_OF = {ast.Constant: cst.SimpleString, ast.BinOp: cst.BinaryOperation, ast.JoinedStr: cst.FormattedString,
            ast.Call: cst.Call, ast.Name: cst.Name, ast.Attribute: cst.Attribute}
 
@@ -129,12 +135,24 @@ class FlatNameFilters(Rule):
             unsafe_fixes=True,
             why="a bare suffix and `==`: their structural form depends on the attribute path, so reported only",
         ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "def freeze(params):\n"
+            "    for name in params:\n"
+            "        if not name.endswith('lhuc_weight'):\n"
+            "            params[name].grad_req = 'null'\n",
+            None,
+            unsafe_fixes=True,
+            why="a function's argument named `params`, whose callers are not seen: reported, not fixed",
+        ),
     ]
 
     def __init__(self, sink, ctx):
         super().__init__(sink, ctx)
         self._keys_by_scope = {}
         self._parameters_by_scope = {}
+        self._assumed: Dict[Tuple[int, Optional[str]], str] = {}  # (scope, parameter) taken on its name only
+        self._annotated_names: Set[str] = set()
 
     # -- the tests ---------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
@@ -160,7 +178,7 @@ class FlatNameFilters(Rule):
             left, right = operands[index], operands[index + 1]
             if isinstance(op, (ast.In, ast.NotIn)) and self._is_parameter_name(right):
                 self._test(node, left, right, fixable=True)
-            elif isinstance(op, (ast.In, ast.NotIn)) and self._keyed_by_parameter(right):
+            elif isinstance(op, (ast.In, ast.NotIn)) and self._keyed_by_parameter(right, self._scope()):
                 self._test(node, left, right, fixable=False, gln009_covers=True)  # a key lookup
             elif isinstance(op, (ast.Eq, ast.NotEq)):
                 if self._is_parameter_name(right):
@@ -196,6 +214,12 @@ class FlatNameFilters(Rule):
             remedy = f"test `{structural!r}`"
         else:
             remedy = f"compare with the structural key, the attribute path ending in `{structural!r}`"
+        assumed = self._assumed_source(subject)
+        if assumed is not None:
+            # the names come from an argument no caller was seen filling with `collect_params()`
+            fixable = False
+            remedy += (f" (not fixed: `{assumed}` is taken for collected parameters from its "
+                       f"{'annotation' if self._annotated(assumed) else 'name'}, not from its callers)")
         edit = None
         target = _CST_OF.get(type(tested))
         if fixable and structural is not None and target is not None:
@@ -223,51 +247,113 @@ class FlatNameFilters(Rule):
         return ctx.shared(Folder, lambda: Folder(ctx.tree, ctx.imports, project.index if project else None,
                                                  project.module if project else None))
 
+    def _scope(self):
+        return self.ctx.current_function or self.ctx.tree
+
     def _is_parameter_name(self, expr: ast.AST) -> bool:
         """A name bound to parameter keys, or `p.name` of a name bound to Parameters."""
-        scope = self.ctx.current_function or self.ctx.tree
+        scope = self._scope()
         if isinstance(expr, ast.Name):
             if id(scope) not in self._keys_by_scope:
-                self._keys_by_scope[id(scope)] = self._key_names(scope)
+                self._keys_by_scope[id(scope)] = self._loop_names(scope, 0)
             return expr.id in self._keys_by_scope[id(scope)]
         if isinstance(expr, ast.Attribute) and expr.attr == "name" and isinstance(expr.value, ast.Name):
             if id(scope) not in self._parameters_by_scope:
-                self._parameters_by_scope[id(scope)] = parameter_names(self.ctx, scope) | self._loop_names(scope, 1)
+                self._parameters_by_scope[id(scope)] = dict.fromkeys(parameter_names(self.ctx, scope)) | \
+                    self._loop_names(scope, 1)
             return expr.value.id in self._parameters_by_scope[id(scope)]
         return False
 
-    def _key_names(self, scope) -> Set[str]:
-        return self._loop_names(scope, 0)
+    def _assumed_source(self, subject: ast.AST) -> Optional[str]:
+        """The function parameter the tested names come from, when it is taken for collected parameters
+        from its name or annotation only (then the test is reported, never fixed)."""
+        scope = self._scope()
+        if isinstance(subject, ast.Attribute):
+            subject, found = subject.value, self._parameters_by_scope.get(id(scope), {})
+        else:
+            found = self._keys_by_scope.get(id(scope), {})
+        if isinstance(subject, ast.Name) and subject.id in found:
+            return found[subject.id]
+        return self._assumed.get((id(scope), subject.id)) if isinstance(subject, ast.Name) else None
 
-    def _loop_names(self, scope, position: int) -> Set[str]:
+    def _loop_names(self, scope, position: int) -> Dict[str, Optional[str]]:
         """Names a loop over collected parameters binds: to keys (`position` 0: `for k in d`, `for k, p
-        in d.items()`) or to Parameters (1: `for p in d.values()`, `for k, p in d.items()`)."""
-        names: Set[str] = set()
+        in d.items()`) or to Parameters (1: `for p in d.values()`, `for k, p in d.items()`); each with the
+        function parameter the collection was only assumed from, if it was."""
+        names: Dict[str, Optional[str]] = {}
         for node in self.ctx.walk(scope):
             if not isinstance(node, (ast.For, ast.comprehension)):
                 continue
             iterated, target = node.iter, node.target
             if position == 1 and isinstance(iterated, ast.Call) and isinstance(iterated.func, ast.Attribute) \
                     and iterated.func.attr == "values" and not iterated.args:
-                if self._keyed_by_parameter(iterated.func.value) and isinstance(target, ast.Name):
-                    names.add(target.id)
+                if self._keyed_by_parameter(iterated.func.value, scope) and isinstance(target, ast.Name):
+                    names[target.id] = self._assumed.get((id(scope), dotted(iterated.func.value)))
                 continue
             source, items = _iterated(iterated)
-            if source is None or not self._keyed_by_parameter(source):
+            if source is None or not self._keyed_by_parameter(source, scope):
                 continue
+            assumed = self._assumed.get((id(scope), dotted(source)))
             if items and isinstance(target, ast.Tuple) and len(target.elts) == 2 \
                     and isinstance(target.elts[position], ast.Name):
-                names.add(target.elts[position].id)
+                names[target.elts[position].id] = assumed
             elif not items and position == 0 and isinstance(target, ast.Name):
-                names.add(target.id)
+                names[target.id] = assumed
         return names
 
-    def _keyed_by_parameter(self, expr) -> bool:
-        """`net.collect_params()`, a variable assigned only from it, or a Block's `.params`."""
+    def _keyed_by_parameter(self, expr, scope) -> bool:
+        """`net.collect_params()`, a variable assigned only from it, a Block's `.params`, or a parameter of
+        the function `scope` that every caller fills with one of them (or, assumed, named or annotated so)."""
         if is_collect_params(expr):
             return not self.ctx.is_foreign(expr.func.value)
         if isinstance(expr, ast.Attribute) and expr.attr == "params":
             return receiver_role(self.ctx, expr.value) is Role.BLOCK
         name = dotted(expr)
         values = assigned_values(self.ctx, name) if name else []
-        return bool(values) and all(is_collect_params(v) for v in values)
+        if values:
+            return all(is_collect_params(v) for v in values)
+        return isinstance(expr, ast.Name) and self._collected_argument(scope, expr.id)
+
+    def _collected_argument(self, scope, name: str) -> bool:
+        """Whether `name`, a parameter of the function `scope`, holds collected parameters: every caller in
+        the project passes `collect_params()` (or a variable bound only to it); or, only assumed, the
+        parameter is annotated as a ParameterDict or named for one (`params`)."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        args = scope.args
+        parameter = next((a for a in args.posonlyargs + args.args + args.kwonlyargs if a.arg == name), None)
+        if parameter is None or any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                                    for n in self.ctx.walk(scope)):
+            return False
+        project = self.ctx.project
+        arguments = arguments_of(scope, name, self.ctx.tree, project.index if project else None,
+                                 project.module if project else None) if self._tests_a_flat_name(scope) else None
+        if arguments and all(bound_only_to(tree, argument, is_collect_params) for tree, argument in arguments):
+            return True
+        annotation = ast.unparse(parameter.annotation) if parameter.annotation is not None else ""
+        if "ParameterDict" in annotation or _COLLECTED_NAME.match(name):
+            self._assumed[(id(scope), name)] = name
+            if "ParameterDict" in annotation:
+                self._annotated_names.add(name)
+            return True
+        return False
+
+    def _tests_a_flat_name(self, scope) -> bool:
+        """Whether `scope` tests any string that folds to a 1.x flat name: only then are its callers looked
+        up across the project (a walk of every module that imports it)."""
+        folder = self._folder()
+        for node in self.ctx.walk(scope):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+                candidates = node.args[0].elts if isinstance(node.args[0], ast.Tuple) else node.args[:1]
+            elif isinstance(node, ast.Compare):
+                candidates = [node.left] + node.comparators
+            else:
+                continue
+            for candidate in candidates:
+                text = folder.fold(candidate)
+                if text is not None and (flat_parameter_name(text) or _REGEX_FLAT.search(text)):
+                    return True
+        return False
+
+    def _annotated(self, name: str) -> bool:
+        return name in self._annotated_names

@@ -65,7 +65,9 @@ Literal names are traced to the Block that owns them through the Blocks the same
 (`cell = RNNCell(..., prefix='rnn_')`, `net.add(...)` in order, `with net.name_scope():`, the cell a
 `ResidualCell` wraps): `'rnn_i2h_weight'` of `cell.collect_params()` is `'i2h_weight'` (`cell.i2h_weight`),
 `'hybridsequential0_dense1_bias'` of `net.collect_params()` is `'1.bias'`; a name that cannot be traced
-is shown with a `<path>` placeholder and the parameter's own key. A string counts as a 1.x name only
+is shown with a `<path>` placeholder and the parameter's own key (after the file's literal prefix, such
+as `lhuc_` in `'lhuc_weight'`), never with the reported name itself: where the name does not show where
+its prefix ends, no key is suggested. A string counts as a 1.x name only
 after a literal `prefix=` of the file or an alias-and-counter prefix (`dense0_`), and only when a
 parameter key (of Gluon's layers or the file's own `params.get` names) or an op output follows; the
 symbol variables the file names itself (`mx.sym.Variable('rnn_t%d_data' % i)`) are not 1.x names.
@@ -82,7 +84,7 @@ from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMB
     listed_strings, output_expression, parameter_expression, scope_blocks, structural_key, unwrapped
 from gluon_codemod.analysis.old_api import LAYER_ALIASES, MOVED_METHODS, Role, assigned_values, feeds_params_argument, \
     is_collect_params, keys_of_layer, layer_prefix_tail, literal, looks_prefixed, names_a_layer_prefix, \
-    parameter_key, prefixed_key_hint, receiver_role, scope_of, select_arg, select_problem, written
+    parameter_key, receiver_role, scope_of, select_arg, select_problem, written
 
 # A layer's 1.x alias as a substring test writes it: `'batchnorm'`, `'dense0'`, `'conv1_'`.
 _LAYER_NAME = re.compile(r"(?:%s)\d*_?$" % "|".join(re.escape(a) for a in LAYER_ALIASES if a != "mobilenetv2_"))
@@ -193,6 +195,18 @@ class OldNames(Rule):
             None,
             why="literal 1.x names compared with parameter keys, given as symbol arguments and as output names: "
                 "reported with the structural names traced through the cells and the Sequential",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class LHUC(gluon.HybridBlock):\n"
+            "    def __init__(self, units, prefix='lhuc_'):\n"
+            "        super().__init__(prefix=prefix)\n"
+            "        self.weight = self.params.get('weight', shape=(units,))\n"
+            "def scale(net):\n"
+            "    return net.collect_params()['lhuc_weight']\n",
+            None,
+            why="a literal prefix without a counter: reported with the key after it (`'weight'`, "
+                "`'<path>.weight'`), not the 1.x name back",
         ),
         Invalid(
             "from mxnet.gluon import nn\n"
@@ -364,7 +378,16 @@ class OldNames(Rule):
                         fix_title=f"Use `{new}`",
                         edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written), safe=False))
             return
-        hint = f"`'{parameter_key(key)}'`" if own else prefixed_key_hint(key)
+        part = _own_part(key, blocks)
+        if part is None:
+            # never the reported name back: it is the key that no longer exists
+            hint = ("the Parameter's structural key (the attribute path of the Block that owns it, then the "
+                    "Parameter's attribute), which the file does not tell")
+        elif own:
+            hint = f"`'{part}'`"
+        else:
+            hint = (f"`'{part}'` for the Block's own parameter, or `'<path>.{part}'` through a parent (`<path>`: "
+                    f"the attribute path of the child that owns it, which the file does not tell)")
         self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                     "path: use {hint}", key=key, hint=hint)
 
@@ -599,6 +622,20 @@ class OldNames(Rule):
             elif not items and isinstance(target, ast.Name):
                 names.add(target.id)
         return names
+
+
+def _own_part(key: str, blocks) -> Optional[str]:
+    """The parameter's own key inside a 1.x name (`'lhuc_weight'` -> `'weight'` after the file's
+    `prefix='lhuc_'`, `'dense0_weight'` -> `'weight'`), or None when the name does not show where its
+    prefix ends: always a proper suffix, never the name itself."""
+    known = [k for k in blocks.keys if key.endswith("_" + k)]
+    if known:
+        return max(known, key=len)
+    after_prefix = [key[len(p):] for p in blocks.prefixes if key.startswith(p) and len(key) > len(p)]
+    if after_prefix:
+        return min(after_prefix, key=len)
+    segment = parameter_key(key)
+    return segment if segment and segment != key and key.endswith(segment) else None
 
 
 def _iterated(expr) -> "tuple[Optional[ast.AST], bool]":

@@ -43,8 +43,9 @@ run time, and save/load of a selection are reported, not rewritten. So are files
 `load` of a file in the `export()` format (`model-0000.params`, a `'%s-%04d.params'` name, also
 through `os.path.join`, `tmp_path / ...` or `str(...)`, a path given to `export()` in the file: keys
 `arg:`/`aux:` plus 1.x names, which `SymbolBlock.imports` keeps reading), `load_dict` of what
-`mx.model.load_checkpoint` returned, and `save` of a file that a `SymbolBlock` of the same file reads
-(its keys must stay the symbol's argument names). Convert legacy checkpoints with
+`mx.model.load_checkpoint` returned, `save` of a file that a `SymbolBlock` of the same file reads
+(its keys must stay the symbol's argument names), and a `SymbolBlock`'s `load` of a file that such a
+writer (`save_params` or `collect_params().save`, left as it is) writes with 1.x names. Convert legacy checkpoints with
 `gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`. The receiver must be a
 Block as far as the file tells, or any non-foreign name in a file that imports MXNet.
 """
@@ -57,7 +58,7 @@ from gluon_codemod.engine.cst_edits import has_comment, remove_args
 from gluon_codemod.analysis.names import dotted
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_checkpoint_dict, is_export_file, \
-    symbol_block_read
+    legacy_write, reads_into_symbol_block, symbol_block_read
 from gluon_codemod.analysis.old_api import MOVED_METHODS, all_names, is_collect_params, literal, scope_of, select_arg, \
     select_problem, stores
 
@@ -247,6 +248,17 @@ class ParameterDictMethods(Rule):
         Invalid(
             "import mxnet as mx\n"
             "from mxnet import gluon\n"
+            "def test_symbol_block(net, path):\n"
+            "    net.save_params(path)\n"
+            "    sb = gluon.SymbolBlock(net(mx.sym.var('data')), mx.sym.var('data'))\n"
+            "    sb.collect_params().load(path, ctx=mx.cpu())\n",
+            None,
+            unsafe_fixes=True,
+            why="a SymbolBlock reads a file its writer keeps in the 1.x format: the read is reported, not rewritten",
+        ),
+        Invalid(
+            "import mxnet as mx\n"
+            "from mxnet import gluon\n"
             "def test_export(net, tmp_path):\n"
             "    net.export(str(tmp_path / 'model'))\n"
             "    net.collect_params().load(str(tmp_path / 'model-0000.params'), ctx=mx.cpu())\n",
@@ -272,7 +284,7 @@ class ParameterDictMethods(Rule):
         bound = _bind(node.args, node.keywords, _SIGNATURES[method])
         reason = self._not_fixable(node, block, method, bound, collect, variable)
         other_format = None if reason or bound is None or select_arg(collect) is not None else \
-            self._other_file_format(method, bound, receiver)
+            self._other_file_format(node, method, bound, receiver)
         if other_format:
             self.report(node, "`{shown}.{method}(...)` {problem}", problem=other_format, **fmt)
         elif reason:
@@ -325,7 +337,8 @@ class ParameterDictMethods(Rule):
             return "its value is used or it shares a line; loop over `.values()` instead"
         return None
 
-    def _other_file_format(self, method: str, bound: Dict[str, object], receiver: str) -> Optional[str]:
+    def _other_file_format(self, node: ast.Call, method: str, bound: Dict[str, object],
+                           receiver: str) -> Optional[str]:
         """Why the file (or dict) is not one that `save_parameters`/`load_parameters` may take over."""
         if method == "load" and is_export_file(self.ctx, bound.get("filename")):
             return (f"reads `{ast.unparse(bound['filename'])}`, a file in {EXPORT_FORMAT}, which "
@@ -336,6 +349,13 @@ class ParameterDictMethods(Rule):
             return (f"loads `{ast.unparse(bound['param_dict'])}`, read from a file in {EXPORT_FORMAT}, which "
                     f"`{receiver}.load_dict` would match against structural names, so it is not rewritten; convert "
                     f"the file once (`{CONVERT}`) and load the result with `{receiver}.load_parameters(...)`")
+        writer = legacy_write(self.ctx, bound.get("filename")) if method == "load" else None
+        if writer is not None and reads_into_symbol_block(self.ctx, node):
+            return (f"reads `{ast.unparse(bound['filename'])}` into a `SymbolBlock`, a file that "
+                    f"`{ast.unparse(writer.func)}` writes at line {writer.lineno} with 1.x names (left as it is "
+                    f"because a `SymbolBlock` reads it); `{receiver}.load_parameters` would expect the keys of "
+                    f"the new API, so it is not rewritten; write the file with `export(path)` and read it with "
+                    f"`gluon.SymbolBlock.imports(symbol_file, input_names, param_file)`")
         reader = symbol_block_read(self.ctx, bound.get("filename")) if method == "save" else None
         if reader is not None:
             return (f"writes `{ast.unparse(bound['filename'])}`, which a `SymbolBlock` reads at line "

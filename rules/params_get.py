@@ -34,10 +34,18 @@ The creation is safe to rewrite where its value provably reaches a Block attribu
 `Parameter` registered): `self.x = ...`, `self.a, self.b = ..., ...`, `setattr(self, name, ...)`,
 through local variables bound once, tuples, conditional expressions, a method's `return` to its one call
 `self.a, self.b = self._m()` in the class (called twice, it would make two Parameters where 1.x `get`
-returned the first again), and a child Block's constructor argument that its `__init__` (of this file
-or, through the project index, of another module) assigns to an attribute, the child being kept the same
-way. Elsewhere (a list, a helper function, a value the file does not follow) the rewrite is unsafe: 1.x
-registered the parameter on creation, the new API only on assignment to a Block attribute.
+returned the first again), and a child Block's constructor argument that the `__init__` it runs assigns
+to an attribute, the child being kept the same way: its own `__init__` or the one it inherits (a class
+without one), of this file or, through the project index, of another module, following the argument on
+through `super().__init__(...)` / `Base.__init__(self, ...)` and an unchanged `**kwargs` into a base's.
+A chain the index cannot follow (several bases, a base outside the project) leaves the fix unsafe.
+A store counts only where it happens whenever the parameter is made: one under an `if`, in a loop
+body, in a `try` body with handlers, after a `return` that may skip it, in a nested function, on an
+attribute the class intercepts (`__setattr__`, a property), or of an attribute deleted or assigned
+again later does not, and the finding says which; nor does a method's return whose method is called
+again anywhere in the module. Elsewhere (a list, a helper function, a value the file does not follow)
+the rewrite is unsafe: 1.x registered the parameter
+on creation, the new API only on assignment to a Block attribute.
 Reported, not rewritten: a lookup whose name is not a literal or
 is held by no single attribute of the class, and `self.params.get` with Parameter keyword arguments in
 a class not known to be a Block. `x.params.get(...)` on another object is a ParameterDict use
@@ -51,8 +59,7 @@ from typing import Dict, Optional, Set
 
 import libcst as cst
 
-from gluon_codemod.analysis.value_flow import FlowTree, class_by_qualname, init_of_class, module_flow_tree, \
-    reaches_block_attribute
+from gluon_codemod.analysis.value_flow import FlowTree, Reach, attribute_kept, block_attribute_reach
 from gluon_codemod.engine.cst_edits import remove_args
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
@@ -257,6 +264,40 @@ class ParamsGet(Rule):
         ),
         Invalid(
             "from mxnet import gluon\n"
+            "class BaseEmbed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Embed(BaseEmbed):\n"
+            "    def __init__(self, vocab, **kwargs):\n"
+            "        super().__init__(vocab, **kwargs)\n"
+            "class Tied(Embed):\n"
+            "    pass\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        shared = self.params.get('shared_weight', shape=(4, 2))\n"
+            "        self.embed = Tied(4, embed_weight=shared)\n",
+            "from mxnet import gluon\n"
+            "class BaseEmbed(gluon.HybridBlock):\n"
+            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+            "        super().__init__(**kwargs)\n"
+            "        self.embed_weight = embed_weight\n"
+            "class Embed(BaseEmbed):\n"
+            "    def __init__(self, vocab, **kwargs):\n"
+            "        super().__init__(vocab, **kwargs)\n"
+            "class Tied(Embed):\n"
+            "    pass\n"
+            "class Model(gluon.HybridBlock):\n"
+            "    def __init__(self):\n"
+            "        super().__init__()\n"
+            "        shared = gluon.Parameter('shared_weight', shape=(4, 2))\n"
+            "        self.embed = Tied(4, embed_weight=shared)\n",
+            why="a child without `__init__` runs its base's, which hands `**kwargs` on to the base that stores "
+                "the argument: safe",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
             "class Net(gluon.Block):\n"
             "    def __init__(self):\n"
             "        super().__init__()\n"
@@ -269,6 +310,24 @@ class ParamsGet(Rule):
             unsafe_fixes=True,
             why="held in a list: 1.x registered it on creation, a `Parameter` in a list is not registered; "
                 "rewritten only as an unsafe fix",
+        ),
+        Invalid(
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self, use_bias):\n"
+            "        super().__init__()\n"
+            "        bias = self.params.get('bias', shape=(3,))\n"
+            "        if use_bias:\n"
+            "            self.bias = bias\n",
+            "from mxnet import gluon\n"
+            "class Net(gluon.Block):\n"
+            "    def __init__(self, use_bias):\n"
+            "        super().__init__()\n"
+            "        bias = gluon.Parameter('bias', shape=(3,))\n"
+            "        if use_bias:\n"
+            "            self.bias = bias\n",
+            unsafe_fixes=True,
+            why="stored only when `use_bias`: 1.x registered the parameter either way, so the rewrite is unsafe",
         ),
         Invalid(
             "from mxnet import gluon\n"
@@ -310,7 +369,8 @@ class ParamsGet(Rule):
                             "attribute", method=method)
             return
         kind = "Constant" if method == "get_constant" else "Parameter"
-        stored = self._stored(node)
+        reach = self._stored(node)
+        stored = reach.stored or None
         name = _literal(_name_arg(node))
         is_lookup = _is_lookup(node, method)
         holders = self._holders_of(self.ctx.class_stack[-1]).get(name, set()) if name is not None else set()
@@ -334,10 +394,18 @@ class ParamsGet(Rule):
             else:
                 # 1.x registered the parameter on creation; a `Parameter` is registered only by the
                 # assignment to a Block attribute, which we cannot see here: the rewrite may lose it.
-                self.report(node, "`self.params.{method}(...)` creates a parameter that this file does not show "
-                            "reaching a Block attribute; in the new Block API `{new}` must be assigned to a Block "
-                            "attribute (`self.<name> = ...`) to be registered", method=method, new=new, edit=edit,
-                            fix_title=self.fix_title.format(new=new))
+                if reach.why is not None:
+                    # a store was found, but not one that happens whenever the parameter is made
+                    self.report(node, "`self.params.{method}(...)` creates a parameter that is not shown to reach "
+                                "a Block attribute on every path ({why}); in the new Block API `{new}` must be "
+                                "assigned to a Block attribute (`self.<name> = ...`) to be registered",
+                                method=method, new=new, why=reach.why, edit=edit,
+                                fix_title=self.fix_title.format(new=new))
+                else:
+                    self.report(node, "`self.params.{method}(...)` creates a parameter that this file does not "
+                                "show reaching a Block attribute; in the new Block API `{new}` must be assigned "
+                                "to a Block attribute (`self.<name> = ...`) to be registered", method=method,
+                                new=new, edit=edit, fix_title=self.fix_title.format(new=new))
         elif is_lookup and len(others) == 1:
             attr = next(iter(others))
             self.report(node, "`self.params.{method}('{name}')` is removed in the new Block API; use the "
@@ -366,37 +434,39 @@ class ParamsGet(Rule):
             return 0
         return len(ast.unparse(call.func)) - len(text)
 
-    def _stored(self, call: ast.Call):
-        """The attribute name (or True) when the created parameter ends up on a Block, else None."""
+    def _stored(self, call: ast.Call) -> Reach:
+        """Whether the created parameter ends up on a Block attribute whenever it is made (with the
+        attribute's name, when it is assigned directly), and if not, why a store found does not count."""
         parent = self.ctx.parents[-1] if self.ctx.parents else None
         if isinstance(parent, ast.Assign) and parent.value is call:
-            attrs = [_self_attr(t) for t in parent.targets]
-            if any(attrs):
-                return next(a for a in attrs if a)
-        return True if reaches_block_attribute(self._flow(), call) else None
+            attrs = [_self_attr(t) for t in parent.targets if _self_attr(t)]
+            if attrs:
+                kept = attribute_kept(self._flow(), parent, attrs[0])
+                return Reach(attrs[0], None) if kept.stored else kept
+        return block_attribute_reach(self._flow(), call)
 
     def _flow(self) -> FlowTree:
         ctx = self.ctx
-        return ctx.shared(FlowTree, lambda: FlowTree(ctx.tree, ctx.parent_of, ctx.walk, self._child_init))
+        project = ctx.project
+        return ctx.shared(FlowTree, lambda: FlowTree(
+            ctx.tree, ctx.parent_of, ctx.walk, self._child_init,
+            index=project.index if project is not None else None,
+            module=project.module if project is not None else None))
 
     def _child_init(self, call: ast.Call):
-        """(flow, `__init__`) of the Block class `call` constructs: one of this file, or of the project."""
+        """(flow, `__init__`) of the Block class `call` constructs: one of this file (its own `__init__` or
+        the one it inherits), or of the project."""
         ctx = self.ctx
         if isinstance(call.func, ast.Name):
             local = ctx.local_classes(call.func.id, call)
             if local is not None:
-                if len(local) != 1 or not ctx.is_block_class(local[0]) or init_of_class(local[0]) is None:
+                if len(local) != 1 or not ctx.is_block_class(local[0]):
                     return None
-                return self._flow(), init_of_class(local[0])
+                return self._flow().inherited_init(local[0])
         info = ctx.project_class(call.func)
         if info is None or not info.is_block:
             return None
-        _, defining, _ = ctx.project.index.init_of(info)
-        module = ctx.project.index.modules.get(defining.module) if defining is not None else None
-        flow = module_flow_tree(module.path) if module is not None else None
-        cls = class_by_qualname(flow.tree, defining.qualname) if flow is not None else None
-        init = init_of_class(cls) if cls is not None else None
-        return (flow, init) if init is not None else None
+        return self._flow().init_of_info(info)
 
     def _holders_of(self, cls: ast.ClassDef) -> Dict[str, Set[str]]:
         """{get name: attributes it is assigned to} over the class and its in-file bases."""

@@ -38,8 +38,10 @@ Reported, not rewritten: a parameter used for anything else (`self._my_prefix = 
 `'%sconv' % prefix`, given to something that is not a Block), reassigned, or whose calls in the file
 cannot be matched up (`Net(*args)`, `params` passed by position); `params=` with a value other than
 the forwarded parameter or `None` in a base call (share after construction instead).
-Unsafe: the 1.x pair handed on from `**kwargs` (`__init__(kwargs.get('prefix'), kwargs.get('params'))`)
-is removed together with `--unsafe-fixes` only, since `params` may carry Parameters a caller shares.
+Unsafe: the 1.x pair handed on from `**kwargs` (`__init__(kwargs.get('prefix'), kwargs.get('params'))`,
+or `kwargs.pop(...)` where `kwargs` is not read after the pops) is removed together with `--unsafe-fixes`
+only, since `params` may carry Parameters a caller shares; pops followed by a read of `kwargs` are
+reported (removing them would leave the keys in it).
 """
 import ast
 from typing import Optional, Tuple
@@ -55,9 +57,10 @@ from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _lea
 
 
 def _from_kwargs(value: ast.AST, func: Optional[ast.AST], name: str) -> bool:
-    """`kwargs.get('params', None)` or `kwargs['params']` of `func`'s own `**kwargs`: what its caller passed."""
+    """`kwargs.get('params', None)`, `kwargs.pop('params', None)` or `kwargs['params']` of `func`'s own
+    `**kwargs`: what its caller passed."""
     kwargs = func.args.kwarg.arg if func is not None and func.args.kwarg else None
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "get" \
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("get", "pop") \
             and not value.keywords and 1 <= len(value.args) <= 2:
         owner, key = value.func.value, value.args[0]
     elif isinstance(value, ast.Subscript):
@@ -66,6 +69,21 @@ def _from_kwargs(value: ast.AST, func: Optional[ast.AST], name: str) -> bool:
         return False
     return (kwargs is not None and isinstance(owner, ast.Name) and owner.id == kwargs
             and isinstance(key, ast.Constant) and key.value == name)
+
+
+def _read_after_pop(func: ast.AST, values) -> Optional[ast.Name]:
+    """Where `func` reads its `**kwargs` after a call's arguments `values` pop keys of it: removing the pop
+    would leave those keys in what it reads (None when it pops nothing or reads nothing after)."""
+    kwargs = func.args.kwarg.arg if func is not None and func.args.kwarg else None
+    pops = [v for v in values if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
+            and v.func.attr == "pop"]
+    if kwargs is None or not pops:
+        return None
+    end = min((p.end_lineno, p.end_col_offset) for p in pops)  # (also `**kwargs` later in the same call)
+    popping = {id(p.func.value) for p in pops}
+    later = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == kwargs
+             and (n.lineno, n.col_offset) > end and id(n) not in popping]
+    return min(later, key=lambda n: (n.lineno, n.col_offset)) if later else None
 
 
 # -- edits -----------------------------------------------------------------------------------------------
@@ -542,6 +560,15 @@ class PrefixSignature(Rule):
                         "would move `{after}` into its place; remove the positional arguments by hand",
                         shown=_shown([n for n, _ in values]), it="it" if len(values) == 1 else "them",
                         after=ast.unparse(kept_after[0]))
+            return
+        read = _read_after_pop(func, [v for n, v in values if n in handed_on])
+        if read is not None:  # `__init__(kwargs.pop('prefix', None), ...)`, then `**kwargs` used again
+            self.report(values[0][1], "{shown} no longer accepted by the Block constructor, to which this call hands "
+                        "on the {handed} it pops from `**{kwargs}`; `{kwargs}` is read again at line {line}, where "
+                        "removing the pops would leave {them} in it: pop {them} in a statement of {its} own and "
+                        "remove the arguments by hand", shown=_shown([n for n, _ in values]), kwargs=read.id,
+                        handed=" and ".join(f"`{n}`" for n in ARGS if n in handed_on), line=read.lineno,
+                        them="them" if len(handed_on) > 1 else "it", its="their" if len(handed_on) > 1 else "its")
             return
         if "params" in handed_on:  # the 1.x pair `__init__(kwargs.get('prefix'), kwargs.get('params'))`
             self.report(values[0][1], "{shown} no longer accepted by the Block constructor, to which this call "

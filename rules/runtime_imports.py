@@ -3,7 +3,7 @@
 ## What it does
 Only with `--target runtime`: rewrites `from mxnet.gluon import nn`, `from mxnet.gluon.nn import Dense`,
 `import mxnet.gluon as G`, `from mxnet import gluon` and attribute uses such as `mx.gluon.nn.Dense` to the
-same names under `gluon_runtime`.
+same names under `gluon_runtime`, also inside string annotations (`trainer: 'mx.gluon.Trainer'`).
 
 ## Why is this bad?
 Stock MXNet 1.9.1 only has the old Block API. Migrated code runs today on `gluon_runtime`, which
@@ -28,6 +28,9 @@ net = gluon_runtime.nn.Dense(3)
 ## Fix safety
 Safe: `gluon_runtime` mirrors the module layout of `mxnet.gluon` for what it implements and re-exports
 the rest (`data`, `utils`, `metric`). `model_zoo` is not part of the runtime: its uses are reported.
+In a string annotation only the `mx.gluon` spelled in the string is replaced, and only where the
+literal is written as its plain value (one line, no prefix, no escapes, not concatenated); otherwise it
+is reported, not fixed.
 """
 import ast
 
@@ -87,6 +90,18 @@ def _replace_with_runtime(node: cst.Attribute, fix):
     return cst.Name(RUNTIME, lpar=node.lpar, rpar=node.rpar)
 
 
+def _retarget_string(spans):
+    """`'mx.gluon.Block'` -> `'gluon_runtime.Block'`: each `<mx>.gluon` span of the value replaced."""
+    def apply(node: cst.SimpleString, fix):
+        quote = node.quote
+        text = node.value[len(node.prefix) + len(quote):-len(quote)]
+        for start, end in sorted(spans, reverse=True):
+            text = text[:start] + RUNTIME + text[end:]
+        fix.require_import(RUNTIME)
+        return node.with_changes(value=f"{node.prefix}{quote}{text}{quote}")
+    return apply
+
+
 class RuntimeImports(Rule):
     code = "GLN010"
     name = "runtime-imports"
@@ -116,6 +131,12 @@ class RuntimeImports(Rule):
                 "import mxnet as mx\nimport gluon_runtime\n\n\n@gluon_runtime.utils.doc\n"
                 "def train(trainer: gluon_runtime.Trainer, net=gluon_runtime.nn.Dense(1)):\n    return trainer\n",
                 target="runtime", why="annotations, defaults and decorators are references like any other"),
+        Invalid("import mxnet as mx\n\n\ndef train(trainer: 'mx.gluon.Trainer') -> 'Optional[mx.gluon.Block]':\n"
+                "    return trainer\n",
+                "import mxnet as mx\nimport gluon_runtime\n\n\n"
+                "def train(trainer: 'gluon_runtime.Trainer') -> 'Optional[gluon_runtime.Block]':\n"
+                "    return trainer\n",
+                target="runtime", why="string annotations are references too: retargeted inside the string"),
         Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
                 why="model_zoo builds stock blocks: reported, not rewritten"),
         Invalid("from mxnet.gluon import nn, ParameterDict\n", None, target="runtime",
@@ -167,6 +188,55 @@ class RuntimeImports(Rule):
             return
         self.report(node, old=f"{node.value.id}.gluon", new=RUNTIME, edit=Edit(cst.Attribute, _replace_with_runtime),
                     fix_title=f"Use `{RUNTIME}`")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """A string annotation (`x: 'mx.gluon.Block'`, `Optional['mx.gluon.Trainer']`): a reference too."""
+        if not isinstance(node.value, str) or "gluon" not in node.value or not self._in_annotation(node):
+            return
+        try:
+            inner = ast.parse(node.value.strip(), mode="eval")
+        except SyntaxError:
+            return
+        lead = len(node.value) - len(node.value.lstrip())
+        found = [n for n in ast.walk(inner) if isinstance(n, ast.Attribute) and n.attr == "gluon"
+                 and isinstance(n.value, ast.Name) and self.ctx.imports.qualify(n.value) == "mxnet"]
+        if not found:
+            return
+        if any(isinstance(n, ast.Attribute) and n.attr == "model_zoo" and n.value in found for n in ast.walk(inner)):
+            self._report_model_zoo(node)
+            return
+        old = f"{found[0].value.id}.gluon"
+        spans = [(lead + n.col_offset, lead + n.end_col_offset) for n in found]
+        if self._plain_string(node):
+            self.report(node, "`{old}` in the string annotation `{text}` is stock MXNet 1.9.1 Gluon; with target "
+                        "`runtime` use `{new}`", old=old, text=node.value, new=RUNTIME,
+                        edit=Edit(cst.SimpleString, _retarget_string(spans)), fix_title=f"Use `{RUNTIME}`")
+        else:
+            # escapes, a prefix, several lines or implicit concatenation: the string's text is not its value
+            self.report(node, "`{old}` in the string annotation `{text}` is stock MXNet 1.9.1 Gluon; with target "
+                        "`runtime` write `{new}` there (not fixed: the string is not written as its plain value)",
+                        old=old, text=node.value, new=RUNTIME)
+
+    def _in_annotation(self, node: ast.AST) -> bool:
+        child = node
+        for parent in reversed(self.ctx.parents):
+            if isinstance(parent, (ast.arg, ast.AnnAssign)):
+                return parent.annotation is child
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return parent.returns is child
+            if not isinstance(parent, (ast.Subscript, ast.Tuple, ast.List, ast.BinOp, ast.Attribute)):
+                return False
+            child = parent
+        return False
+
+    def _plain_string(self, node: ast.Constant) -> bool:
+        """The literal is one single-line string without prefix or escapes: its text is its value."""
+        if node.lineno != node.end_lineno:
+            return False
+        line = self.ctx.lines[node.lineno - 1].encode("utf-8")
+        written = line[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        return len(written) >= 2 and written[0] in "'\"" and written[-1] == written[0] \
+            and not written.startswith(written[0] * 3) and "\\" not in written and written[1:-1] == node.value
 
     def _report_model_zoo(self, node) -> None:
         self.report(node, "`mxnet.gluon.model_zoo` builds stock 1.x blocks and is not part of `gluon_runtime`; "

@@ -9,5 +9,6 @@
 - `old_api`: receiver roles and the 1.x naming patterns; `legacy_names`: 1.x names traced to structural
   keys; `checkpoint_files`: which files are `export()` or `SymbolBlock` checkpoints.
 - `value_flow`: whether a value reaches a Block attribute (GLN005); `constants`: strings folded through
-  constants of the file and the project (GLN012); `module_source`: another module parsed on demand.
+  constants of the file and the project (GLN012); `module_source`: another module parsed on demand;
+  `call_sites`: what every caller in the project passes for a function's parameter (GLN012).
 """

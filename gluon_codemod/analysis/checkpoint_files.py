@@ -119,6 +119,41 @@ def symbol_block_read(ctx, expr) -> Optional[ast.AST]:
     return min(found, key=lambda f: f[:2])[2] if found else None
 
 
+def reads_into_symbol_block(ctx, call: ast.Call) -> bool:
+    """`call` reads a parameter file into a `SymbolBlock` (`sb.collect_params().load(f)`, `sb.load_params(f)`,
+    `SymbolBlock.imports(sym, inputs, f)`)."""
+    return _symbol_block_file(ctx, call) is not None
+
+
+def legacy_write(ctx, expr) -> Optional[ast.Call]:
+    """The call of this file that writes file `expr` in a 1.x format that no fix converts: `save_params` or
+    `collect_params().save` of a file a `SymbolBlock` reads (GLN006/GLN007 leave those as they are), matched
+    by the file's text or by the same expression in the same function."""
+    if expr is None:
+        return None
+    texts = set(_text(ctx, expr))
+    function = _function_of(ctx, expr)
+    found = []
+    for call in ctx.nodes_of(ast.Call):
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not call.args:
+            continue
+        saves_params = func.attr == "save_params"
+        saves_dict = func.attr == "save" and isinstance(func.value, ast.Call) \
+            and isinstance(func.value.func, ast.Attribute) and func.value.func.attr == "collect_params" \
+            and not func.value.args and not func.value.keywords
+        if not (saves_params or saves_dict):
+            continue
+        written = call.args[0]
+        same_function = _function_of(ctx, written) is function
+        if not (set(_text(ctx, written)) & texts or (ast.dump(written) == ast.dump(expr) and same_function)):
+            continue
+        if symbol_block_read(ctx, written) is None:
+            continue  # converted by its fix: then the file is the new format
+        found.append((not same_function, call.lineno, call))
+    return min(found, key=lambda f: f[:2])[2] if found else None
+
+
 def _function_of(ctx, node) -> Optional[ast.AST]:
     while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         node = ctx.parent_of(node)

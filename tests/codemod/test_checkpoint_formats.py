@@ -195,3 +195,27 @@ def test_the_symbol_block_named_is_the_one_of_the_same_test():
               "    sb.collect_params().load(path, ctx=mx.cpu())\n")
     messages = {f.line: f.message for f in check_code(source) if f.code == "GLN007"}
     assert "reads at line 6" in messages[5] and "reads at line 12" in messages[9]
+
+
+@pytest.mark.parametrize("writer", ["net.save_params(path)", "net.collect_params().save(path)"])
+def test_a_symbol_block_reading_a_file_its_writer_keeps_in_1x_is_reported_not_rewritten(writer):
+    # the writer stays (a SymbolBlock reads its file), so the reader must stay too: `load_parameters`
+    # would expect the new API's keys from a file that keeps 1.x names
+    source, result = fixed(f"""\
+        path = os.path.join(prefix, 'net.params')
+        {writer}
+        sb = gluon.SymbolBlock(net(mx.sym.var('data')), mx.sym.var('data'))
+        sb.collect_params().load(path, ctx=ctx)
+        """)
+    assert result.code == source
+    (reader,) = [f for f in result.findings if f.line == 8]
+    assert reader.code == "GLN006" and not reader.fix_available
+    assert "writes at line 6 with 1.x names" in reader.message and "SymbolBlock.imports" in reader.message
+
+
+def test_a_symbol_block_reading_a_file_nothing_here_writes_is_still_an_unsafe_fix():
+    source, result = fixed("""\
+        sb = gluon.SymbolBlock(net(mx.sym.var('data')), mx.sym.var('data'))
+        sb.collect_params().load('given.params', ctx=ctx)
+        """)
+    assert "sb.load_parameters('given.params', ctx=ctx)" in result.code

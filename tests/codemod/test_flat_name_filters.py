@@ -121,3 +121,62 @@ def test_a_name_bound_twice_does_not_fold():
     source = HEAD.replace("NORM = 'norm'\n", "NORM = 'norm'\nif gluon:\n    NORM = 'ln'\n") + \
         "    return [n for n in params if n.endswith(NORM + '_gamma')]\n"
     assert gln012(source) == []
+
+
+# -- collected names arriving as a function argument ---------------------------------------------------
+FREEZE = ("from mxnet import gluon\n\n\n"
+          "def freeze(names, keep='lhuc_weight'):\n"
+          "    for n in names:\n"
+          "        if not n.endswith('lhuc_weight'):\n"
+          "            names[n].grad_req = 'null'\n")
+CALLER = ("from mxnet import gluon\nfrom .train import freeze\nfrom . import train\n\n\n"
+          "def run(net):\n"
+          "    freeze(net.collect_params())\n"
+          "    collected = net.collect_params()\n"
+          "    train.freeze(names=collected)\n")
+
+
+def _run(tmp_path, monkeypatch, train, model, unsafe=True):
+    from gluon_codemod.frontends.cli import main
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "train.py").write_text(train)
+    (tmp_path / "pkg" / "model.py").write_text(model)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN012", "--no-config"] + (["--unsafe-fixes"] if unsafe else []) + ["."])
+    return (tmp_path / "pkg" / "train.py").read_text()
+
+
+def test_an_argument_every_caller_fills_with_collect_params_is_collected_names(tmp_path, monkeypatch):
+    assert _run(tmp_path, monkeypatch, FREEZE, CALLER) == FREEZE.replace(
+        "if not n.endswith('lhuc_weight')", "if not n.endswith('lhuc.weight')")
+
+
+@pytest.mark.parametrize("train,model", [
+    # one caller passes something else: these are not parameter keys there
+    (FREEZE, CALLER + "    freeze({'a_weight': 1})\n"),
+    # the function escapes as a value: its calls through it cannot be followed
+    (FREEZE, CALLER + "HOOKS = [freeze]\n"),
+    # a caller hands on its own argument: what reaches it is not followed
+    (FREEZE, CALLER + "def again(given):\n    freeze(given)\n"),
+    # `**kwargs` at a call: which argument lands on `names` is not written
+    (FREEZE, CALLER + "def again(**kw):\n    freeze(**kw)\n"),
+])
+def test_an_argument_not_shown_to_be_collected_is_left_alone(tmp_path, monkeypatch, train, model):
+    assert _run(tmp_path, monkeypatch, train, model) == train
+
+
+@pytest.mark.parametrize("signature,why", [
+    ("def freeze(params):", "from its name"),
+    ("def freeze(model_params):", "from its name"),
+    ("def freeze(names: gluon.ParameterDict):", "from its annotation"),
+])
+def test_an_argument_named_or_annotated_as_collected_is_reported_not_fixed(signature, why):
+    name = signature[len("def freeze("):].split(":")[0].rstrip(")")
+    source = (f"from mxnet import gluon\n{signature}\n"
+              f"    return [n for n in {name} if not n.endswith('lhuc_weight')]\n")
+    [finding] = gln012(source)
+    assert why in finding.message and not finding.fix_available
+    assert fix(source, unsafe_fixes=True).code == source

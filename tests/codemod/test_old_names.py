@@ -361,3 +361,31 @@ def test_handed_on_prefixes_across_modules_in_every_front_end(tmp_path, monkeypa
     assert fixed.count("self.prefix") == 1 and "Child(cfg)\n" in fixed and "get_encoder(cfg)\n" in fixed
     new_line = fixed.splitlines().index("        self.tag = self.prefix") + 1
     assert [line.split(": ")[0] for line in out.splitlines() if " GLN009 " in line] == [f"pkg/b.py:{new_line}:20"]
+
+
+LHUC = ("from mxnet import gluon\n"
+        "class LHUC(gluon.HybridBlock):\n"
+        "    def __init__(self, units, prefix='lhuc_'):\n"
+        "        super().__init__(prefix=prefix)\n"
+        "        self.weight = self.params.get('weight', shape=(units,))\n"
+        "net = LHUC(4)\n")
+
+
+@pytest.mark.parametrize("line,words", [
+    ("w = net.collect_params()['lhuc_weight']",
+     "use `'weight'` for the Block's own parameter, or `'<path>.weight'` through a parent"),
+    ("w = net.params['lhuc_weight']", "use `'weight'`"),
+    ("ok = 'lhuc_weight' in net.collect_params()", "use `'weight'` for the Block's own parameter"),
+])
+def test_a_literal_prefix_without_a_counter_is_stripped_not_suggested_back(line, words):
+    (finding,) = gln009(LHUC + line + "\n")
+    assert words in finding.message
+    # the reported name is the one that no longer exists: it is never the suggestion
+    assert "use `'lhuc_weight'`" not in finding.message and "'<path>.lhuc_weight'" not in finding.message
+
+
+def test_a_name_whose_prefix_end_is_not_shown_suggests_no_key():
+    # `dense0_` spells a prefix and nothing after it: there is no parameter key to suggest
+    (finding,) = gln009(NET + "w = net.collect_params()['dense0_']\n")
+    assert "`'dense0_'` is a 1.x prefixed name" in finding.message
+    assert "use `'dense0_'`" not in finding.message and "structural key" in finding.message

@@ -224,3 +224,233 @@ def test_child_constructor_of_another_module_through_the_project(tmp_path, monke
     expected = MODEL.replace("self.params.get", "gluon.Parameter") if rewritten else MODEL
     assert result == expected
     assert (tmp_path / "pkg" / "layers.py").read_text() == layers
+
+
+# -- a store counts only where it happens whenever the parameter is made -------------------------------
+_EVERY_PATH = "on every path"
+
+
+@pytest.mark.parametrize("body,why", [
+    ("        w = self.params.get('w', shape=(2,))\n        if flag:\n            self.w = w\n",
+     "runs only inside the `if` at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        for _ in range(flag):\n            self.w = w\n",
+     "runs only inside the `for` loop at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        while flag:\n            self.w = w\n            break\n",
+     "runs only inside the `while` loop at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        try:\n            self.w = w\n"
+     "        except ValueError:\n            pass\n", "runs only inside the `try` body at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        try:\n            pass\n"
+     "        except ValueError:\n            self.w = w\n", "runs only inside the `except` handler"),
+    ("        w = self.params.get('w', shape=(2,))\n        if flag:\n            return\n        self.w = w\n",
+     "may be skipped by the `return` at line 7"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w if flag else None\n",
+     "is chosen by a conditional expression"),
+    ("        w = self.params.get('w', shape=(2,))\n        flag and setattr(self, 'w', w)\n",
+     "short-circuiting"),
+    ("        w = self.params.get('w', shape=(2,))\n        [setattr(self, 'w', w) for _ in range(flag)]\n",
+     "inside a comprehension"),
+    ("        w = self.params.get('w', shape=(2,))\n        def later():\n            self.w = w\n"
+     "        self.later = later\n", "in a nested function"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n        del self.w\n",
+     "`self.w` is deleted at line 7"),
+    ("        self.w = self.params.get('w', shape=(2,))\n        self.w = None\n",
+     "`self.w` is assigned again at line 6"),
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n"
+     "    def drop(self):\n        delattr(self, 'w')\n",
+     "`self.w` is deleted at line 8 of `Net.drop`"),
+    ("        for n in range(flag):\n            w = self.params.get('w%d' % n, shape=(2,))\n        self.w = w\n",
+     "made in the loop at line 5 and used after it"),
+    ("        self.a = self._make(flag)\n    def _make(self, flag):\n        w = self.params.get('w', shape=(2,))\n"
+     "        if flag:\n            return None\n        return w\n", "may be skipped by the `return` at line 9"),
+])
+def test_a_store_that_may_not_happen_makes_the_fix_unsafe_and_says_why(body, why):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    safe = fix(source)
+    assert safe.code == source
+    [finding] = [f for f in safe.findings if f.code == "GLN005"]
+    assert not finding.fix_safe
+    assert _EVERY_PATH in finding.message and why in finding.message, finding.message
+    assert _UNREGISTERED in finding.message
+    assert "self.params.get" not in fix(source, unsafe_fixes=True).code
+
+
+@pytest.mark.parametrize("body", [
+    # made and stored under the same condition: when it is made, it is stored
+    "        if flag:\n            w = self.params.get('w', shape=(2,))\n            self.w = w\n",
+    # a `with` block always runs its body
+    "        w = self.params.get('w', shape=(2,))\n        with self.name_scope():\n            self.w = w\n",
+    # a `finally` always runs
+    "        w = self.params.get('w', shape=(2,))\n        try:\n            pass\n        finally:\n"
+    "            self.w = w\n",
+    # a `raise` out of `__init__`: no Block is built, nothing to register
+    "        w = self.params.get('w', shape=(2,))\n        if not flag:\n            raise ValueError(flag)\n"
+    "        self.w = w\n",
+    # a loop between the two whose `break` ends that loop only
+    "        w = self.params.get('w', shape=(2,))\n        for _ in range(3):\n            break\n        self.w = w\n",
+    # an earlier `self.w = None` is replaced by the parameter, not the other way round
+    "        self.w = None\n        w = self.params.get('w', shape=(2,))\n        self.w = w\n",
+    # one creation per pass, stored in the same pass
+    "        for n in ('a', 'b'):\n            p = self.params.get(n, shape=(2,))\n            setattr(self, n, p)\n",
+])
+def test_a_store_on_every_path_stays_safe(body):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    result = fix(source)
+    assert result.code == source.replace("self.params.get", "gluon.Parameter")
+    assert all(f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+def test_a_child_that_stores_its_argument_conditionally_makes_the_fix_unsafe():
+    source = (EMBED.replace("        self.embed_weight = embed_weight\n",
+                            "        if embed_weight is not None:\n            self.embed_weight = embed_weight\n")
+              + "class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.enc = Embed(4, self.params.get('w', shape=(4, 2)))\n")
+    result = fix(source)
+    assert result.code == source
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert "runs only inside the `if` at line 6" in finding.message and "`Embed.__init__`" in finding.message
+
+
+def test_a_store_on_another_object_is_not_a_store():
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, other):\n"
+              "        super().__init__()\n        w = self.params.get('w', shape=(2,))\n        other.w = w\n")
+    result = fix(source)
+    assert result.code == source
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert not finding.fix_safe and _UNREGISTERED in finding.message
+
+
+# -- the constructor a child runs: inherited, or handed on to a base of the file or of the project -------
+BASE = ("from mxnet import gluon\n"
+        "class BaseEmbed(gluon.HybridBlock):\n"
+        "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.vocab = vocab\n"
+        "        self.embed_weight = embed_weight\n")
+USER = ("class Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+        "        w = self.params.get('shared_weight', shape=(4, 2))\n"
+        "        self.enc = Embed(4, embed_weight=w)\n"
+        "        self.dec = Embed(4, w)\n")
+
+
+@pytest.mark.parametrize("embed", [
+    "class Embed(BaseEmbed):\n    pass\n",  # no `__init__` of its own: the base's runs
+    "class Mid(BaseEmbed):\n    def hybrid_forward(self, F, x):\n        return x\nclass Embed(Mid):\n    pass\n",
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        super(Embed, self).__init__(vocab, embed_weight=embed_weight)\n",
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        BaseEmbed.__init__(self, vocab, embed_weight)\n",
+])
+def test_a_child_running_a_base_constructor_of_the_file_that_stores_it_is_safe(embed):
+    source = BASE + embed + USER
+    result = fix(source)
+    assert result.code == source.replace("self.params.get", "gluon.Parameter")
+
+
+@pytest.mark.parametrize("embed", [
+    # the base keeps something else
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, embed_weight=None):\n"
+    "        super().__init__(vocab, None)\n",
+    # the argument is read from `**kwargs` before it is handed on
+    "class Embed(BaseEmbed):\n    def __init__(self, vocab, **kwargs):\n"
+    "        kwargs.pop('embed_weight', None)\n        super().__init__(vocab, **kwargs)\n",
+    # two bases: which `__init__` runs depends on the MRO
+    "class Mixin:\n    pass\nclass Embed(BaseEmbed, Mixin):\n    pass\n",
+])
+def test_a_base_constructor_that_does_not_store_it_is_not_followed(embed):
+    source = BASE + embed + USER
+    result = fix(source)
+    assert "self.params.get" in result.code
+    assert all(not f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+LAYERS_BASE = BASE.replace("from mxnet import gluon\n", "from mxnet import gluon\n\n\n")
+
+
+@pytest.mark.parametrize("embeds", [
+    # a child of this module with no `__init__`, whose base is in another module
+    "from .layers import BaseEmbed\n\n\nclass Embed(BaseEmbed):\n    pass\n",
+    # a child that hands its keyword on through `**kwargs` to a base of another module
+    "from . import layers\n\n\nclass Embed(layers.BaseEmbed):\n    def __init__(self, vocab, **kwargs):\n"
+    "        super().__init__(vocab, **kwargs)\n",
+])
+@pytest.mark.parametrize("stores", [True, False])
+def test_constructor_chain_through_a_project_base_of_another_module(tmp_path, monkeypatch, embeds, stores):
+    from gluon_codemod.frontends.cli import main
+
+    layers = LAYERS_BASE if stores else LAYERS_BASE.replace(
+        "self.embed_weight = embed_weight", "self.embed_weight = None")
+    model = ("from mxnet import gluon\n" + embeds + "\n\n" + USER.replace("Embed(4, w)", "Embed(4, embed_weight=w)"))
+    _project(tmp_path, layers, model)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN005", "--no-config", "."])
+    result = (tmp_path / "pkg" / "model.py").read_text()
+    assert result == (model.replace("self.params.get", "gluon.Parameter") if stores else model)
+    assert (tmp_path / "pkg" / "layers.py").read_text() == layers
+
+
+@pytest.mark.parametrize("body,why", [
+    # a property's setter decides where the value goes
+    ("        w = self.params.get('w', shape=(2,))\n        self.w = w\n"
+     "    @property\n    def w(self):\n        return self._w\n    @w.setter\n    def w(self, value):\n"
+     "        self._w = value\n", "intercepts the assignment"),
+    ("        self.w = self.params.get('w', shape=(2,))\n"
+     "    def __setattr__(self, name, value):\n        object.__setattr__(self, name, value)\n",
+     "intercepts the assignment"),
+])
+def test_an_assignment_the_class_intercepts_is_not_a_store(body, why):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n" + body)
+    result = fix(source)
+    [finding] = [f for f in result.findings if f.code == "GLN005"]
+    assert not finding.fix_safe and why in finding.message
+    assert result.code == source
+
+
+@pytest.mark.parametrize("extra", [
+    # a subclass calls the method again: a second Parameter where 1.x `get` returned the first
+    "class Sub(Net):\n    def again(self):\n        return self._w()\n",
+    # so does code outside the class
+    "def again(net):\n    return net._w()\n",
+])
+def test_a_method_called_again_elsewhere_in_the_module_is_not_a_single_store(extra):
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.w = self._w()\n    def _w(self):\n"
+              "        return self.params.get('w', shape=(2,))\n" + extra)
+    result = fix(source)
+    assert result.code == source
+    assert all(not f.fix_safe for f in result.findings if f.code == "GLN005")
+
+
+def test_a_name_declared_global_is_not_followed():
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n        super().__init__()\n"
+              "        global w\n        w = self.params.get('w', shape=(2,))\n        self.w = w\n")
+    assert fix(source).code == source
+
+
+@pytest.mark.parametrize("stores", [True, False])
+def test_constructor_chain_across_three_modules(tmp_path, monkeypatch, stores):
+    from gluon_codemod.frontends.cli import main
+
+    layers = LAYERS_BASE if stores else LAYERS_BASE.replace(
+        "self.embed_weight = embed_weight", "self.embed_weight = None")
+    embed = ("from .layers import BaseEmbed\n\n\nclass Embed(BaseEmbed):\n"
+             "    def __init__(self, vocab, **kwargs):\n        super().__init__(vocab, **kwargs)\n")
+    model = ("from mxnet import gluon\nfrom .embed import Embed\n\n\n"
+             + USER.replace("Embed(4, w)", "Embed(4, embed_weight=w)"))
+    _project(tmp_path, layers, model)
+    (tmp_path / "pkg" / "embed.py").write_text(embed)
+    monkeypatch.chdir(tmp_path)
+    main(["fix", "--quiet", "--select", "GLN005", "--no-config", "."])
+    result = (tmp_path / "pkg" / "model.py").read_text()
+    assert result == (model.replace("self.params.get", "gluon.Parameter") if stores else model)
+
+
+def test_the_reason_given_is_that_of_the_store_not_of_another_use():
+    # the `if` around `log(w)` is not why the parameter is unregistered: the list is
+    source = ("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self, flag):\n"
+              "        super().__init__()\n        w = self.params.get('w', shape=(2,))\n"
+              "        if flag:\n            print(w)\n        self.taps = [w]\n")
+    [finding] = [f for f in fix(source).findings if f.code == "GLN005"]
+    assert "on every path" not in finding.message and _UNREGISTERED in finding.message

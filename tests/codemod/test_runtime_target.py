@@ -57,3 +57,40 @@ def test_references_in_a_signature_are_retargeted_and_a_second_fix_finds_nothing
     assert all(f.fixed for f in result.findings if f.code == "GLN010")
     assert check_code(result.code, target="runtime") == []
     assert fix_code(result.code, target="runtime").code == result.code
+
+
+def test_string_annotations_are_retargeted_inside_the_string():
+    source = ("import mxnet as mx\nfrom typing import Optional\n\n\n"
+              "def train(trainer: 'mx.gluon.Trainer', net: Optional[\"mx.gluon.Block\"] = None) "
+              "-> 'mx.gluon.nn.Dense':\n"
+              "    best: 'mx.gluon.Block' = net\n"
+              "    label = 'mx.gluon.Block'  # not an annotation: a plain string\n"
+              "    return best\n")
+    found = [f for f in check_code(source, target="runtime") if f.code == "GLN010"]
+    assert [f.line for f in found] == [5, 5, 5, 6] and all(f.fix_available for f in found)
+    result = fix_code(source, target="runtime")
+    assert ("def train(trainer: 'gluon_runtime.Trainer', net: Optional[\"gluon_runtime.Block\"] = None) "
+            "-> 'gluon_runtime.nn.Dense':\n") in result.code
+    assert "    best: 'gluon_runtime.Block' = net\n" in result.code
+    assert "    label = 'mx.gluon.Block'" in result.code
+    assert "import gluon_runtime\n" in result.code
+    assert check_code(result.code, target="runtime") == []
+    assert fix_code(result.code, target="runtime").code == result.code
+
+
+@pytest.mark.parametrize("annotation", [
+    "'mx.gl\\x75on.Block'",  # an escape: the text is not the value
+    "'mx.gluon.' 'Block'",  # implicit concatenation
+    "r'mx.gluon.Block'",  # a prefix
+])
+def test_a_string_annotation_not_written_as_its_value_is_reported_not_fixed(annotation):
+    source = f"import mxnet as mx  # gluon\n\n\ndef train(net: {annotation}):\n    return net\n"
+    [finding] = [f for f in check_code(source, target="runtime") if f.code == "GLN010"]
+    assert not finding.fix_available and "not fixed" in finding.message
+    assert fix_code(source, target="runtime").code == source
+
+
+def test_model_zoo_in_a_string_annotation_is_reported():
+    source = "import mxnet as mx\n\n\ndef load(net: 'mx.gluon.model_zoo.vision.ResNetV1'):\n    return net\n"
+    [finding] = [f for f in check_code(source, target="runtime") if f.code == "GLN010"]
+    assert "model_zoo" in finding.message and not finding.fix_available
