@@ -1,0 +1,14 @@
+from .decoder import LAYERS, REGISTRY, Plain
+
+
+def build(kind, prefix=''):
+    cls = REGISTRY[kind]
+    return cls(4, prefix=prefix + 'head_')
+
+
+def build_all():
+    return [layer(2, prefix='tail_') for layer in LAYERS]
+
+
+def plain():
+    return Plain(3, prefix='plain_')
