@@ -212,6 +212,8 @@ class PrefixArgument(Rule):
             kind = UNKNOWN_BLOCK
         if kind == GluonClass("BidirectionalCell"):
             self._output_prefix(node)
+        if kind is None and keyword is not None and self._project_forwarder(node):
+            kind = UNKNOWN_BLOCK  # `get_norm('ln', prefix='ln_')`: hands `**kwargs` on to Gluon constructors only
         if kind is None and keyword is not None and self._called_parameter(node):
             self.report(keyword, "`{callee}` is a parameter, and a `prefix` given to what it holds is removed from "
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
@@ -277,6 +279,17 @@ class PrefixArgument(Rule):
                     "argument (changes the names of the unrolled output symbols)",
                     edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
                               drops=(keywords, slots, 0)))
+
+    def _project_forwarder(self, node: ast.Call) -> bool:
+        """A function or classmethod of another module of the project that does not declare `prefix` and
+        hands its `**kwargs` on to Gluon constructors only (the plan knows what it does with them)."""
+        view = self.ctx.project
+        if view is None:
+            return False
+        found = view.index.resolve_function(self.ctx.imports.qualify(node.func), view.module)
+        if found is None or found[1].declares("prefix"):
+            return False  # (a declared `prefix` is GLN003's: the plan removes it with its arguments)
+        return view.status(found[0], "prefix") is Status.GLUON
 
     def _called_parameter(self, node: ast.Call) -> bool:
         """`cell_type(hidden, prefix='rnn_')` where `cell_type` is a parameter of the enclosing function:

@@ -470,11 +470,14 @@ class PrefixSignature(Rule):
             self._other_module_callee(call)
             return
         kind, skip = base
-        if isinstance(kind, FileClass):
-            return  # a base of this file: its signature's call sites are fixed with it (visit_FunctionDef)
+        own = self.flow.signature(kind)[0] if isinstance(kind, FileClass) else None
         func = self.flow.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         keywords, slots, values = [], [], []
         for name in ARGS:
+            if own is not None and _declares(own, name) is not None:
+                continue  # a base of this file taking `name`: its call sites are fixed with it (visit_FunctionDef)
+            if not isinstance(kind, GluonClass) and self.flow.status(kind, name) is not Status.GLUON:
+                continue  # a base of the project that does not only hand `name` on to Gluon keeps it
             keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
             value = keyword.value if keyword is not None else None

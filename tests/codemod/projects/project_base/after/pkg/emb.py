@@ -4,27 +4,26 @@ from .base import Bare, Base, get_norm
 
 
 class Emb(Base):
-    def __init__(self, units, prefix):
-        super().__init__(prefix=prefix)
-        with self.name_scope():
-            self.out = gluon.nn.Dense(units)
-            self.norm = get_norm('ln', prefix='ln_')
+    def __init__(self, units):
+        super().__init__()
+        self.out = gluon.nn.Dense(units)
+        self.norm = get_norm('ln')
 
     def hybrid_forward(self, F, x):
         return self.norm(self.out(x))
 
 
 class Pos(Bare):
-    def __init__(self, units, prefix=None, params=None):
-        Bare.__init__(self, prefix=prefix, params=params)
+    def __init__(self, units):
+        Bare.__init__(self)
         self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
         return self.out(x)
 
 
-net = Emb(4, prefix='emb_')
-pos = Pos(4, 'pos_')
+net = Emb(4)
+pos = Pos(4)
 
 
 class Local(gluon.HybridBlock):
@@ -33,12 +32,12 @@ class Local(gluon.HybridBlock):
 
 
 class Inner(Local):
-    def __init__(self, units, prefix):
-        super().__init__(prefix=prefix)
+    def __init__(self, units):
+        super().__init__()
         self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
         return self.out(x)
 
 
-inner = Inner(4, prefix='inner_')
+inner = Inner(4)
