@@ -50,7 +50,7 @@ from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.prefix_flow import (
-    PrefixFlow, _declares, _leading_positional, _span, pure, unpacked_argument)
+    PrefixFlow, _declares, _leading_positional, _shown, _span, pure, unpacked_argument)
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -219,6 +219,13 @@ class PrefixArgument(Rule):
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
                         callee=ast.unparse(node.func))
             return
+        if kind is None and self._through_a_value(node):
+            passed = [k for k in node.keywords if k.arg in ("prefix", "params")]
+            if passed:
+                self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
+                            "accepted by Block constructors in the new API; if it holds Block classes, remove the "
+                            "argument", callee=ast.unparse(node.func), shown=_shown([k.arg for k in passed]))
+            return
         if isinstance(kind, Factory):
             if keyword is None or _declares(kind.func, "prefix") is not None:
                 return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
@@ -279,6 +286,30 @@ class PrefixArgument(Rule):
                     "argument (changes the names of the unrolled output symbols)",
                     edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
                               drops=(keywords, slots, 0)))
+
+    def _through_a_value(self, node: ast.Call) -> bool:
+        """`REGISTRY[kind](...)`, `getattr(m, name)(...)`, `cls(...)` after `cls = ...`, `self.block_cls(...)`:
+        a call of a value the tool cannot resolve, in a module of a Gluon project (a class of the project
+        may be behind it, whose signature the run changes)."""
+        view = self.ctx.project
+        if not (self.ctx.imports.imports_gluon or (view is not None and view.index.has_blocks)):
+            return False
+        func = node.func
+        if isinstance(func, (ast.Subscript, ast.Call)):
+            return True
+        scope = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if isinstance(func, ast.Attribute):
+            cls = self.flow.method_class(scope)
+            return (isinstance(func.value, ast.Name) and func.value.id == "self" and cls is not None
+                    and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr
+                                for s in cls.body))
+        if not isinstance(func, ast.Name) or func.id in self.ctx.imports.names or func.id in self.flow.functions:
+            return False
+        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and _declares(scope, func.id)):
+            return False
+        where = scope if scope is not None else self.ctx.tree
+        return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
+                   for n in self.ctx.walk(where))
 
     def _project_forwarder(self, node: ast.Call) -> bool:
         """A function or classmethod of another module of the project that does not declare `prefix` and

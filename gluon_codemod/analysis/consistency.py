@@ -15,9 +15,11 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from ..vocabulary import Finding
-from .callees import Factory, FileClass, ProjectClass
-from .plan import Unfollowed
+from .binding import final_signature, unbound
+from .callees import UNKNOWN_BLOCK, Factory, FileClass, ProjectClass
+from .plan import Escaped, Unbound, Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
+from .project import Signature
 
 
 def _flow(ctx) -> PrefixFlow:
@@ -46,6 +48,30 @@ def callee_signature(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[st
         signature, owner = flow.project_init(kind)
         if signature is not None:
             return owner.key, signature.positional, skip, f"{owner.qualname}.__init__"
+    return None
+
+
+def callee_binding(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[str, Signature, int, str]]:
+    """(key, signature, leading arguments that are `self`, label) of the project callable `call` binds."""
+    base = flow.base_init(call)
+    kind, skip = base if base else (flow.callee(call), 0)
+    if kind is None:
+        view = ctx.project
+        found = view.index.resolve_function(ctx.imports.qualify(call.func), view.module) if view else None
+        if found is None:
+            return None
+        key, signature = found
+        return key, signature, 0, key.split(":", 1)[1]
+    if isinstance(kind, (FileClass, Factory)):
+        func, implicit = flow.signature(kind)
+        if func is not None:
+            return flow.function_key(func), Signature.of(func, bool(implicit)), skip, flow.label(func)
+        if isinstance(kind, FileClass):
+            kind = flow.beyond_file(kind)
+    if isinstance(kind, ProjectClass):
+        signature, owner = flow.project_init(kind)
+        if signature is not None:
+            return owner.key, signature, skip, f"{owner.qualname}.__init__"
     return None
 
 
@@ -120,6 +146,9 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
                 why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
             if why is not None:
                 facts.unfollowed.setdefault((key, name), Unfollowed(view.display, call.lineno, why))
+    if not view.applied:
+        _note_escapes(ctx, flow, view)
+        _check_bindings(ctx, flow, view, drops)
 
 
 def _note_factory(flow: PrefixFlow, facts, func: ast.FunctionDef) -> None:
@@ -142,3 +171,175 @@ def _dropped(drops, name: str, how: str, positional: Tuple[str, ...], skip: int)
         if how == "position" and positional.index(name) in slots:
             return True
     return False
+
+
+# -- the plan checked against the final edits ---------------------------------------------------------
+def removed_names(plan, key: str) -> set:
+    """The parameters this run removes from callable `key`'s signature."""
+    return {name for name in ARGS if (key, name) in plan.removed and (key, name) not in plan.kept}
+
+
+def _check_bindings(ctx, flow: PrefixFlow, view, drops) -> None:
+    """Every call of a project callable whose signature the plan changes, or whose arguments this run
+    drops, must bind the final signature with its final arguments (see `analysis.binding`)."""
+    plan, facts = view.plan, view.facts
+    changed = {key for key, _ in plan.removed}
+    for call in ctx.nodes_of(ast.Call):
+        span = (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset)
+        dropped = drops.get(span, ())
+        if not dropped and not changed:
+            continue
+        target = callee_binding(ctx, flow, call)
+        if target is None:
+            continue
+        key, signature, skip, label = target
+        # (a removal that some call does not follow is withdrawn already: bind to what is left)
+        removed = {name for name in removed_names(plan, key) if (key, name) not in facts.unfollowed}
+        if not removed and not dropped:
+            continue
+        if unbound(call, signature, skip) is not None:
+            continue  # it did not bind before this run either: not this run's doing
+        keywords = {k for keywords, _slots, _skip in dropped for k in keywords}
+        slots = {slot + own_skip - skip for _keywords, own_slots, own_skip in dropped for slot in own_slots}
+        why = unbound(call, final_signature(signature, removed), skip, keywords, slots)
+        if why is None:
+            continue
+        if removed:
+            for name in removed:
+                facts.unbound.setdefault((key, name), Unbound(view.display, call.lineno, label, why))
+        else:
+            facts.unbound_calls.setdefault((view.display, call.lineno, call.col_offset),
+                                           f"without the argument, `{label}` would not bind: {why}")
+
+
+# -- classes used as values -------------------------------------------------------------------------------
+#: Builtins that look at a class without calling it.
+_INSPECTING = {"isinstance", "issubclass", "super", "type", "id", "repr", "str", "hash", "vars", "print"}
+
+
+def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
+    """Where a class whose signature the plan changes is used as a value (handed to a decorator, stored,
+    passed, returned) and the calls made through that value cannot be followed: `facts.escapes`."""
+    plan, facts = view.plan, view.facts
+    classes = {}
+    for key, name in plan.removed:
+        if (key, name) not in plan.kept:
+            classes.setdefault(key.rsplit(":", 1)[1].rsplit(".", 1)[-1], set()).add(key)
+    if not classes:
+        return
+    for cls in ctx.nodes_of(ast.ClassDef):
+        if cls.name in classes and cls.decorator_list and ctx.is_block_class(cls):
+            key = flow.key_of(FileClass(cls))
+            if key in classes[cls.name]:
+                decorator = cls.decorator_list[0]
+                shown = ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
+                _escape(view, key, Escaped(cls.name, f"is handed to `{shown}`", view.display, decorator.lineno))
+    for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
+        name = node.id if isinstance(node, ast.Name) else node.attr
+        if name not in classes or not isinstance(node.ctx, ast.Load):
+            continue
+        kind = flow.class_at(node)
+        key = flow.key_of(kind) if isinstance(kind, (FileClass, ProjectClass)) else None
+        if key not in classes[name]:
+            continue
+        how = _escape_of(ctx, flow, view, node, kind)
+        if how is not None:
+            _escape(view, key, Escaped(name, how, view.display, node.lineno))
+    for call in ctx.nodes_of(ast.Call):  # `getattr(module, 'Head')`
+        if (isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) >= 2
+                and isinstance(call.args[1], ast.Constant) and call.args[1].value in classes):
+            for key in classes[call.args[1].value]:
+                _escape(view, key, Escaped(call.args[1].value, "is looked up with `getattr`", view.display,
+                                           call.lineno))
+
+
+def _escape(view, key: str, escaped: Escaped) -> None:
+    for name in ARGS:
+        if (key, name) in view.plan.removed:
+            view.facts.escapes.setdefault((key, name), escaped)
+
+
+def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, kind) -> Optional[str]:
+    """How the class `node` names escapes there (None: it is called, derived from, or only looked at)."""
+    parent = flow.parent.get(id(node))
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return None
+    if isinstance(parent, ast.ClassDef) and node in parent.bases:
+        return None
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        return None  # `Head.__init__(self, ...)`, `Head.small(...)`: resolved where they are called
+    if isinstance(parent, ast.Compare):
+        return None
+    holder, top = parent, node
+    while isinstance(holder, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Starred)):
+        top, holder = holder, flow.parent.get(id(holder))
+    if isinstance(holder, ast.Call) and top is not holder.func:
+        if isinstance(holder.func, ast.Name) and holder.func.id in _INSPECTING:
+            return None
+        if top is node and _followed_argument(ctx, flow, view, holder, node, kind):
+            return None
+        return f"is passed to `{ast.unparse(holder.func)}`"
+    if isinstance(holder, ast.keyword):
+        call = flow.parent.get(id(holder))
+        if top is node and isinstance(call, ast.Call) and _followed_argument(ctx, flow, view, call, node, kind):
+            return None
+        return f"is passed to `{ast.unparse(call.func)}`" if isinstance(call, ast.Call) else "is passed on"
+    if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = holder.targets if isinstance(holder, ast.Assign) else [holder.target]
+        shown = ", ".join(f"`{ast.unparse(t)}`" for t in targets)
+        return f"is stored in {shown}" if top is not node else f"is assigned to {shown}"
+    if isinstance(holder, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
+        func = flow.enclosing(holder, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return f"is returned from `{func.name}`" if func is not None else "is returned"
+    return "is used as a value"
+
+
+def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AST, kind) -> bool:
+    """`make(block=Head)` where `make` is a callable of the file whose parameter is only ever called,
+    and each of those calls binds the class's final signature with the arguments this run leaves it."""
+    callee = flow.callee(call)
+    base = flow.base_init(call)
+    if base is not None:
+        callee = base[0]
+    func, implicit = flow.signature(callee) if isinstance(callee, (FileClass, Factory)) else (None, 0)
+    if func is None:
+        return False
+    names = _positional(func)[implicit:]
+    keyword = flow.parent.get(id(node))
+    if isinstance(keyword, ast.keyword):
+        parameter = keyword.arg
+    else:
+        index = call.args.index(node) - (base[1] if base else 0)
+        if index >= _leading_positional(call) or index >= len(names):
+            return False
+        parameter = names[index]
+    if parameter is None or parameter not in _positional(func) + [a.arg for a in func.args.kwonlyargs]:
+        return False
+    uses = flow.uses(func, parameter)
+    signature = _class_signature(ctx, flow, kind)
+    if signature is None:
+        return False
+    key, signature = signature
+    final = final_signature(signature, removed_names(view.plan, key))
+    for use in uses:
+        parent = flow.parent.get(id(use))
+        if not (isinstance(use.ctx, ast.Load) and isinstance(parent, ast.Call) and parent.func is use):
+            return False
+        dropped = ("prefix",) if flow.callee(parent) is UNKNOWN_BLOCK else ()  # (GLN002 drops it there)
+        if unbound(parent, final, 0, dropped) is not None:
+            return False
+    return bool(uses)
+
+
+def _class_signature(ctx, flow: PrefixFlow, kind):
+    """(key, `__init__` signature) a call of the class `kind` binds, if a class of the project defines it."""
+    if isinstance(kind, FileClass):
+        func, implicit = flow.signature(kind)
+        if func is not None:
+            return flow.function_key(func), Signature.of(func, True)
+        kind = flow.beyond_file(kind)
+    if isinstance(kind, ProjectClass):
+        signature, owner = flow.project_init(kind)
+        if signature is not None:
+            return owner.key, signature
+    return None

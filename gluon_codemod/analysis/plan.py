@@ -42,6 +42,38 @@ class KeptByDefinition:
         return self.why
 
 
+@dataclass(frozen=True)
+class Escaped:
+    """A class used as a value (handed to a decorator, stored, passed, returned): the calls made through
+    that value cannot be followed, so its signature cannot change safely."""
+
+    name: str  # the class
+    how: str  # "is stored in `REGISTRY`"
+    path: str
+    line: int
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"`{self.name}` {self.how} at {where}; calls through it cannot be followed"
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """A call that would not bind its callable's final signature once this run's edits are made."""
+
+    path: str
+    line: int
+    label: str
+    why: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"the call at {where} would no longer bind `{self.label}` ({self.why})"
+
+
+Kept = Union[Unfollowed, KeptByDefinition, Escaped, Unbound]
+
+
 @dataclass
 class Plan:
     #: What each callable does with the `prefix`/`params` it receives (see `callees.Status`).
@@ -50,7 +82,10 @@ class Plan:
     removed: Set[Key] = field(default_factory=set)
     #: Parameters that stay: because a call would not follow their removal (that call), or because their
     #: own callable cannot drop them (why).
-    kept: Dict[Key, Union[Unfollowed, KeptByDefinition]] = field(default_factory=dict)
+    kept: Dict[Key, Kept] = field(default_factory=dict)
+    #: Call edits withdrawn because the call would not bind what it calls without the argument they
+    #: drop: (path, line, column) of the call -> why. Their findings stay, reported with the reason.
+    withdrawn: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 
     def callable_names(self) -> Set[str]:
         """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
@@ -72,6 +107,12 @@ class Facts:
     #: kept parameters it read: it must run again if one of these entries of the plan changes.
     consulted: Set[str] = field(default_factory=set)
     consulted_kept: Set[str] = field(default_factory=set)
+    #: Classes whose planned removals are not safe: used as a value where calls cannot be followed.
+    escapes: Dict[Key, Escaped] = field(default_factory=dict)
+    #: Calls that would not bind the final signature of a callable whose signature the plan changes.
+    unbound: Dict[Key, Unbound] = field(default_factory=dict)
+    #: Calls whose own dropped arguments leave them unbound (the callable's signature does not change).
+    unbound_calls: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 
 
 class ProjectView:
@@ -109,7 +150,13 @@ class ProjectView:
     def concerns(self, text: str) -> bool:
         """Whether code that never mentions Gluon may still call a callable whose signature the plan
         changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
-        return any(name in text for name in self.plan.callable_names())
+        if any(name in text for name in self.plan.callable_names()):
+            return True
+        # It imports a module of the project that defines Blocks or forwarders, or one of its classes: a
+        # call there may pass what the plan removes, or what a Block constructor no longer takes.
+        module = self.module
+        return module is not None and any(self.index.leads_to_blocks(target, module)
+                                          for target in (*module.imports.values(), *module.star_imports))
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)

@@ -28,13 +28,19 @@ class Signature:
     varargs: bool = False
     varkw: bool = False
     line: int = 0
+    #: How many of the last positional parameters have a default.
+    defaults: int = 0
+    #: The keyword-only parameters without a default.
+    keyword_required: Tuple[str, ...] = ()
 
     @classmethod
     def of(cls, func: ast.AST, skip_first: bool) -> "Signature":
         args = func.args
         positional = tuple(a.arg for a in args.posonlyargs + args.args)
-        return cls(positional[1:] if skip_first else positional, tuple(a.arg for a in args.kwonlyargs),
-                   args.vararg is not None, args.kwarg is not None, func.lineno)
+        positional = positional[1:] if skip_first else positional
+        required = tuple(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None)
+        return cls(positional, tuple(a.arg for a in args.kwonlyargs), args.vararg is not None,
+                   args.kwarg is not None, func.lineno, min(len(args.defaults), len(positional)), required)
 
     def declares(self, name: str) -> bool:
         return name in self.positional or name in self.keyword_only
@@ -268,6 +274,36 @@ class ProjectIndex:
         if isinstance(base, NamedBase):
             return self.resolve(base.qualified, module)
         return None
+
+    def leads_to_blocks(self, qualified: str, importer: Optional[ModuleInfo] = None) -> bool:
+        """Whether an imported name stands for a Block class of the project, or for a module of the project
+        (or a name in one) that defines Blocks or functions that may hand `prefix`/`params` on."""
+        info = self.resolve(qualified, importer)
+        if info is not None:
+            return info.is_block
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.find_module(".".join(parts[:cut]), importer)
+            if module is not None:
+                return self._defines_blocks(module)
+        return False
+
+    def _defines_blocks(self, module: ModuleInfo) -> bool:
+        found = self.__dict__.setdefault("_block_modules", {}).get(module.name)
+        if found is None:
+            found = self._block_modules[module.name] = any(info.is_block for info in module.classes.values()) or any(
+                signature.varkw or signature.declares("prefix") or signature.declares("params")
+                for signature in module.functions.values())
+        return found
+
+    @property
+    def has_blocks(self) -> bool:
+        """Whether some module of the project defines a Block class (a Gluon project)."""
+        found = self.__dict__.get("_has_blocks")
+        if found is None:
+            found = self._has_blocks = any(info.is_block for module in self.modules.values()
+                                           for info in module.classes.values())
+        return found
 
     def _mark_blocks(self) -> None:
         classes = [info for module in self.modules.values() for info in module.classes.values()]

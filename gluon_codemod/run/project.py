@@ -175,15 +175,24 @@ class Project:
             names = plan.callable_names()
             droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in DROPPING_RULES]
             unfollowed: Dict = {}
+            withdrawn = dict(plan.withdrawn)
             for source in self.sources.values():
                 if any(name in source.text for name in names):
                     # (with no such rule selected, no call drops anything: `ignore` empties the selection)
                     facts = run(source, select=droppers or ["GLN003"], ignore=None if droppers else ["GLN003"])
-                    for key, why in facts.unfollowed.items():
-                        unfollowed.setdefault(key, why)
+                    # The plan is checked, not assumed: a call left unbound by the final edits withdraws the
+                    # removals of the callable it calls; a class used as a value whose calls cannot be
+                    # followed keeps its parameters (with `--unsafe-fixes` they go, and each call through
+                    # a value that passes them is reported: see GLN002).
+                    for found in (facts.unfollowed, facts.unbound, {} if unsafe_fixes else facts.escapes):
+                        for key, why in found.items():
+                            unfollowed.setdefault(key, why)
+                    for site, why in facts.unbound_calls.items():
+                        withdrawn.setdefault(site, why)
             new = {key: why for key, why in unfollowed.items() if key not in plan.kept}
-            if not new:
+            if not new and withdrawn == plan.withdrawn:
                 break
+            plan.withdrawn = withdrawn
             plan.kept.update(new)
             changed = {key for key, _ in new}
             dirty = [s for s in definers if facts_of[s.path].consulted_kept & changed]

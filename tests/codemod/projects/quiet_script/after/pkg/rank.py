@@ -2,5 +2,5 @@ from pkg.scorer import CandidateScorer
 
 
 def make_scorer(hidden):
-    scorer = CandidateScorer(hidden, prefix='scorer_')
+    scorer = CandidateScorer(hidden)
     return scorer

@@ -11,4 +11,4 @@ def build_all():
 
 
 def plain():
-    return Plain(3, prefix='plain_')
+    return Plain(3)

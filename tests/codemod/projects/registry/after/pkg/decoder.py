@@ -12,8 +12,7 @@ def register(cls):
 class Head(gluon.HybridBlock):
     def __init__(self, units, prefix='head_'):
         super().__init__(prefix=prefix)
-        with self.name_scope():
-            self.out = gluon.nn.Dense(units)
+        self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
         return self.out(x)
@@ -29,8 +28,8 @@ class Tail(gluon.HybridBlock):
 
 
 class Plain(gluon.HybridBlock):
-    def __init__(self, units, prefix=None):
-        super().__init__(prefix=prefix)
+    def __init__(self, units):
+        super().__init__()
         self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
