@@ -538,6 +538,8 @@ class PrefixFlow:
         default = _default_of(func, arg)
         if self.comment_inside(arg, default if default is not None else arg):
             return "a comment sits inside the parameter"
+        if self._comment_before_separator(default if default is not None else arg):
+            return "a comment sits inside the parameter"  # (`prefix  # the name` before its comma or `)`)
         if name in _positional(func):
             for call, skip in self.calls_of(func):
                 index = self.slot_in(func, name, skip)
@@ -579,6 +581,16 @@ class PrefixFlow:
         """The argument `use` that hands a parameter on stays: the fixes that would drop it (GLN002 for a
         Gluon child, GLN003 for a base constructor or a class of the project) are silenced where it is."""
         return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno} for code in DROPPING_RULES)
+
+    def _comment_before_separator(self, node: ast.AST) -> bool:
+        """A comment after `node` and before the `,` or `)` that ends it (libcst keeps it with the item)."""
+        line, col = node.end_lineno, node.end_col_offset
+        while 1 <= line <= len(self.lines):
+            rest = self.lines[line - 1][col:].lstrip()
+            if rest:
+                return rest.startswith("#")
+            line, col = line + 1, 0
+        return False
 
     def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
         """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""

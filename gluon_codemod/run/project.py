@@ -167,8 +167,8 @@ class Project:
                 for key, why in facts_of[source.path].kept_by_definition.items():
                     if key not in plan.kept or isinstance(plan.kept[key], KeptByDefinition):
                         plan.kept[key] = why
-            if not plan.removed:
-                break
+            if not plan.removed and not plan.kept:
+                break  # (a kept parameter's calls are checked too: an argument dropped there may be required)
             # The calls that pass a removed parameter: in the files naming a callable the plan changes (`cls(...)`
             # and `super().__init__` are in a class's own file, which names it), through the rules that drop
             # call arguments, as this run selects them.

@@ -150,3 +150,80 @@ def test_a_factory_of_another_module_returns_a_block(tmp_path, monkeypatch, caps
     findings = _check(root, capsys)
     assert any(line.startswith("pkg/check.py:6:") and "GLN009" in line for line in findings), findings
     assert any(line.startswith("pkg/check.py:8:") and "GLN009" in line for line in findings), findings
+
+
+# -- the plan is checked against the final edits ---------------------------------------------------------
+def _package(root, a: str, b: str) -> None:
+    (root / "pkg").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "a.py").write_text(a)
+    (root / "pkg" / "b.py").write_text(b)
+
+
+def test_a_call_left_unbound_by_its_own_dropped_argument_keeps_it(tmp_path, monkeypatch, capsys):
+    # `A` keeps a required `prefix` (a comment sits in it): dropping `prefix=` at its call would leave the
+    # call without a value for it; the check of the final edits withdraws that edit and says why
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix  # the name\n                 ):\n"
+                       "        super().__init__(prefix=prefix)\n",
+             "from .a import A\n\nx = A(3, prefix='a_')\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3, prefix='a_')\n"
+    assert ("pkg/b.py:3:10: GLN002 `prefix` is removed from Block constructors in the new API; blocks are named by "
+            "attribute (not fixed: without the argument, `A.__init__` would not bind: `prefix` would be left "
+            "without a value)") in out, out
+    assert "pkg/a.py:5:31: GLN003 `prefix` is no longer a Block constructor argument; `A.__init__` cannot drop it " \
+           "automatically because a comment sits inside the parameter" in out, out
+    assert mismatches(str(tmp_path)) == []
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "GLN", "pkg/b.py"], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert "pkg/b.py:3:10: GLN002" in flake8.stdout and "would not bind" in flake8.stdout, flake8.stdout
+
+
+def test_a_class_passed_to_a_function_that_only_calls_it_is_followed(tmp_path, monkeypatch, capsys):
+    # `make(block=Head)`: the parameter is only called, with keywords GLN002 drops: the removal is safe;
+    # `make_positional(Head)` passes the prefix by position through the value: not followed, Tail keeps it
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass Head(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n\n\n"
+                       "class Tail(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n\n\n"
+                       "def make(units, block):\n    return block(units, prefix='b_')\n\n\n"
+                       "def make_positional(units, block):\n    return block(units, 'b_')\n\n\n"
+                       "net = make(3, block=Head)\nnet2 = make_positional(3, Tail)\n",
+             "from .a import Head\n\nx = Head(3, prefix='h_')\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    a = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(nn.HybridBlock):\n    def __init__(self, units):" in a
+    assert "return block(units)\n" in a
+    assert "class Tail(nn.HybridBlock):\n    def __init__(self, units, prefix=None):" in a
+    assert "`Tail` is passed to `make_positional` at pkg/a.py:23" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import Head\n\nx = Head(3)\n"
+
+
+def test_binding_of_a_call_to_a_final_signature():
+    import ast
+
+    from gluon_codemod.analysis.binding import final_signature, unbound
+    from gluon_codemod.analysis.project import Signature
+
+    def signature(source):
+        return Signature.of(ast.parse(source).body[0], True)
+
+    def call(source):
+        return ast.parse(source).body[0].value
+
+    init = signature("def __init__(self, units, prefix=None, params=None, *, act, **kwargs): pass")
+    final = final_signature(init, {"prefix", "params"})
+    assert final.positional == ("units",) and final.defaults == 0 and final.keyword_required == ("act",)
+    assert unbound(call("A(3, act=1)"), final) is None
+    assert unbound(call("A(3, 'p_', act=1)"), final) == "it takes 1 positional argument but would be given 2"
+    assert unbound(call("A(3, 'p_', act=1)"), final, dropped_slots={1}) is None
+    assert unbound(call("A(act=1)"), final) == "`units` would be left without a value"
+    assert unbound(call("A(3, units=3, act=1)"), final) == "`units` would be given twice"
+    assert unbound(call("A(3)"), final) == "`act` would be left without a value"
+    assert unbound(call("A(*args)"), final) is None  # what `*args` fills cannot be told
+    strict = final_signature(signature("def __init__(self, units, prefix=None): pass"), {"prefix"})
+    assert unbound(call("A(3, prefix='p_')"), strict) == "it would not take `prefix=` any more"
+    assert unbound(call("A(3, prefix='p_')"), strict, dropped_keywords={"prefix"}) is None
+    assert unbound(call("Base.__init__(self, 3)"), strict, skip=1) is None
