@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple
 from ..vocabulary import Finding
 from .binding import final_signature, unbound
 from .callees import UNKNOWN_BLOCK, Factory, FileClass, ProjectClass
-from .plan import Escaped, Unbound, Unfollowed
+from .plan import Escaped, StillUsed, Unbound, Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
 from .project import Signature
 
@@ -149,6 +149,8 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
     if not view.applied:
         _note_escapes(ctx, flow, view)
         _check_bindings(ctx, flow, view, drops)
+        if view.rewritten:
+            _check_own_uses(ctx, flow, view, drops)
 
 
 def _note_factory(flow: PrefixFlow, facts, func: ast.FunctionDef) -> None:
@@ -210,6 +212,43 @@ def _check_bindings(ctx, flow: PrefixFlow, view, drops) -> None:
         else:
             facts.unbound_calls.setdefault((view.display, call.lineno, call.col_offset),
                                            f"without the argument, `{label}` would not bind: {why}")
+
+
+def _check_own_uses(ctx, flow: PrefixFlow, view, drops) -> None:
+    """A parameter the plan removes must leave its callable's body with the arguments that hand it on:
+    a use no edit of this run drops would keep it there (the removal would refuse, and its calls would no
+    longer bind)."""
+    plan, facts = view.plan, view.facts
+    functions = [f for f in ctx.nodes_of(ast.FunctionDef) if f.name == "__init__" or flow.functions.get(f.name) is f
+                 or flow.method_class(f) is not None]
+    for func in functions:
+        key = None
+        for name in ARGS:
+            if not any(a.arg == name for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs):
+                continue
+            key = key or flow.function_key(func)
+            if (key, name) not in plan.removed or (key, name) in plan.kept:
+                continue
+            for use in flow.uses(func, name):
+                if isinstance(use.ctx, ast.Load) and not _dropped_use(flow, use, drops):
+                    facts.unbound.setdefault((key, name), StillUsed(view.display, use.lineno, name))
+                    break
+
+
+def _dropped_use(flow: PrefixFlow, use: ast.AST, drops) -> bool:
+    """Whether `use` sits in an argument that an edit of this run drops from its call."""
+    top, parent = use, flow.parent.get(id(use))
+    while parent is not None and not isinstance(parent, (ast.keyword, ast.Call, ast.stmt)):
+        top, parent = parent, flow.parent.get(id(parent))
+    if isinstance(parent, ast.keyword):
+        call = flow.parent.get(id(parent))
+        span = (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset)
+        return any(parent.arg in keywords for keywords, _slots, _skip in drops.get(span, ()))
+    if isinstance(parent, ast.Call) and top in parent.args:
+        span = (parent.lineno, parent.col_offset, parent.end_lineno, parent.end_col_offset)
+        index = parent.args.index(top)
+        return any(index - skip in slots for _keywords, slots, skip in drops.get(span, ()))
+    return False
 
 
 # -- classes used as values -------------------------------------------------------------------------------

@@ -71,7 +71,21 @@ class Unbound:
         return f"the call at {where} would no longer bind `{self.label}` ({self.why})"
 
 
-Kept = Union[Unfollowed, KeptByDefinition, Escaped, Unbound]
+@dataclass(frozen=True)
+class StillUsed:
+    """A use of a parameter in its callable's body that no edit of this run removes (the argument that
+    hands it on stays): removing the parameter would refuse, and its calls would no longer bind."""
+
+    path: str
+    line: int
+    name: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"`{self.name}` is still used at {where}, where no edit of this run removes it"
+
+
+Kept = Union[Unfollowed, KeptByDefinition, Escaped, Unbound, StillUsed]
 
 
 @dataclass
@@ -110,7 +124,7 @@ class Facts:
     #: Classes whose planned removals are not safe: used as a value where calls cannot be followed.
     escapes: Dict[Key, Escaped] = field(default_factory=dict)
     #: Calls that would not bind the final signature of a callable whose signature the plan changes.
-    unbound: Dict[Key, Unbound] = field(default_factory=dict)
+    unbound: Dict[Key, Union[Unbound, StillUsed]] = field(default_factory=dict)
     #: Calls whose own dropped arguments leave them unbound (the callable's signature does not change).
     unbound_calls: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 

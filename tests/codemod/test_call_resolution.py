@@ -227,3 +227,17 @@ def test_binding_of_a_call_to_a_final_signature():
     assert unbound(call("A(3, prefix='p_')"), strict) == "it would not take `prefix=` any more"
     assert unbound(call("A(3, prefix='p_')"), strict, dropped_keywords={"prefix"}) is None
     assert unbound(call("Base.__init__(self, 3)"), strict, skip=1) is None
+
+
+def test_a_parameter_still_used_where_no_edit_removes_it_stays_with_its_calls(tmp_path, monkeypatch, capsys):
+    # the base call's positional `prefix` cannot go (`shared` would move into its place): the signature
+    # keeps the required `prefix`, so the call elsewhere keeps its argument (before: `Net(3)`, unbound)
+    _package(tmp_path, "from mxnet.gluon import nn\n\nshared = None\n\n\nclass Net(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix):\n        super(Net, self).__init__(prefix, shared)\n",
+             "from .a import Net\n\nx = Net(3, prefix='a_')\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import Net\n\nx = Net(3, prefix='a_')\n"
+    assert ("`Net.__init__` cannot drop it automatically because `prefix` is still used at pkg/a.py:8, where no "
+            "edit of this run removes it") in out, out
+    assert "pkg/b.py:3:19: GLN003 `Net.__init__` keeps its `prefix` parameter for now" in out, out
+    assert mismatches(str(tmp_path)) == []
