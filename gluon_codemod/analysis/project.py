@@ -102,6 +102,9 @@ class ModuleInfo:
     star_imports: List[str]
     classes: Dict[str, ClassInfo]  # by qualname
     functions: Dict[str, Signature]  # module-level functions
+    #: What each module-level function returns, when its return annotation (also as a string) or every
+    #: one of its `return` statements names a class (`get_decoder` -> ('pkg.decoder.Decoder',)).
+    returns: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
 
 def _package_of(name: Optional[str], path: str) -> Optional[str]:
@@ -123,7 +126,46 @@ def index_module(tree: ast.Module, name: str, path: str) -> ModuleInfo:
     _index_classes(tree.body, [], [{}], table, name, classes)
     functions = {s.name: Signature.of(s, False) for s in tree.body
                  if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions)
+    returns = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef):
+            returned = _returned_classes(statement, name, table, classes)
+            if returned:
+                returns[statement.name] = returned
+    return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions, returns)
+
+
+def _returned_classes(func: ast.FunctionDef, module: str, table: ImportTable,
+                      classes: Dict[str, ClassInfo]) -> Tuple[str, ...]:
+    """The qualified classes a factory returns: its annotation's (`-> 'Decoder'`), or those every `return`
+    builds (`return Decoder(...)`); () when they cannot be told."""
+    def qualified(expr: Optional[ast.AST]) -> Optional[str]:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            try:
+                expr = ast.parse(expr.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(expr, ast.Name) and expr.id in classes:
+            return f"{module}.{expr.id}"
+        return table.qualify(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+
+    annotated = qualified(func.returns) if func.returns is not None else None
+    if annotated is not None:
+        return (annotated,)
+    found, statements = [], list(func.body)
+    for statement in statements:  # the function's own statements (not those of nested functions or classes)
+        if isinstance(statement, ast.Return):
+            value = statement.value
+            name = qualified(value.func) if isinstance(value, ast.Call) else None
+            if name is None:
+                return ()
+            found.append(name)
+        elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in ("body", "orelse", "finalbody"):
+                statements.extend(getattr(statement, block, None) or ())
+            for handler in getattr(statement, "handlers", ()):
+                statements.extend(handler.body)
+    return tuple(dict.fromkeys(found))
 
 
 def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], table: ImportTable,
@@ -266,6 +308,24 @@ class ProjectIndex:
             target = module.imports.get(name)  # re-exported
             return self.resolve_function(target, module) if target and target != qualified else None
         return None
+
+    def returns_block(self, qualified: Optional[str], importer: Optional[ModuleInfo] = None) -> bool:
+        """Whether the project function a qualified name stands for returns a Block (see `ModuleInfo.returns`)."""
+        if not qualified or "." not in qualified:
+            return False
+        owner, _, name = qualified.rpartition(".")
+        module = self.find_module(owner, importer)
+        if module is None:
+            return False
+        returned = module.returns.get(name)
+        if returned is None:
+            target = module.imports.get(name)  # re-exported
+            return self.returns_block(target, module) if target and target != qualified else False
+        for cls in returned:
+            info = self.resolve(cls, module)
+            if not (is_gluon_block_class(cls) or (info is not None and info.is_block)):
+                return False
+        return bool(returned)
 
     def base_class(self, info: ClassInfo, base: Base) -> Optional[ClassInfo]:
         module = self.modules.get(info.module)

@@ -11,7 +11,7 @@ class Decoder(gluon.HybridBlock):
 
 
 def get_decoder(config) -> 'Decoder':
-    return Decoder(config, prefix='decoder_')
+    return Decoder(config)
 
 
 def make_decoder(config):
