@@ -51,12 +51,13 @@ def _without_line(mismatch: str) -> str:
     return f"{path}:{rest}"
 
 
-def test_mxnet_gluon_package(tmp_path):
+@pytest.mark.parametrize("flags", [(), ("--unsafe-fixes",)], ids=["safe", "unsafe"])
+def test_mxnet_gluon_package(tmp_path, flags):
     mxnet = pytest.importorskip("mxnet")
     root = tmp_path / "gluon"
     shutil.copytree(os.path.join(os.path.dirname(mxnet.__file__), "gluon"), root)
     (root / "pyproject.toml").write_text("")
-    broken, silent = _fix_and_check(root)
+    broken, silent = _fix_and_check(root, *flags)
     assert broken == [] and silent == []
 
 
