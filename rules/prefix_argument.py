@@ -266,6 +266,12 @@ class PrefixArgument(Rule):
                 values.insert(0, node.args[slot])
         if not values:
             return
+        kept = self._kept_parameter(node, values)
+        if kept is not None:  # the prefix handed on stays with the parameter the plan keeps
+            self.report(kept[0], "`prefix` is removed from Block constructors in the new API; remove it here "
+                        "together with the `prefix` parameter of `{func}`, which stays for now (see the finding on "
+                        "the parameter)", func=kept[1])
+            return
         safe = all(pure(v) for v in values)
         where = keyword if keyword is not None else values[0]
         title = self.fix_title if safe else self.fix_title + " (its value calls something)"
@@ -286,6 +292,21 @@ class PrefixArgument(Rule):
                     "argument (changes the names of the unrolled output symbols)",
                     edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
                               drops=(keywords, slots, 0)))
+
+    def _kept_parameter(self, node: ast.Call, values):
+        """(the argument, the function) when `node` hands on the `prefix` parameter of its function, and the
+        project's plan keeps that parameter (a call of it through a value, ...): dropping the argument would
+        leave the parameter that callers still pass without effect."""
+        view = self.ctx.project
+        func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if view is None or func is None or _declares(func, "prefix") is None:
+            return None
+        for value in values:
+            if isinstance(value, ast.Name) and value.id == "prefix":
+                key = self.flow.function_key(func)
+                if view.kept(key, "prefix") is not None:
+                    return value, self.flow.label(func)
+        return None
 
     def _through_a_value(self, node: ast.Call) -> bool:
         """`REGISTRY[kind](...)`, `getattr(m, name)(...)`, `cls(...)` after `cls = ...`, `self.block_cls(...)`:

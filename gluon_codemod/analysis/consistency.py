@@ -278,10 +278,13 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
         if name not in classes or not isinstance(node.ctx, ast.Load):
             continue
         kind = flow.class_at(node)
-        key = flow.key_of(kind) if isinstance(kind, (FileClass, ProjectClass)) else None
+        target = _class_signature(ctx, flow, kind) if isinstance(kind, (FileClass, ProjectClass)) else None
+        if kind is None:  # a factory handing `prefix`/`params` on, used as a value (`_models = {'a': net_a}`)
+            target = _function_signature(ctx, flow, node)
+        key = flow.key_of(kind) if isinstance(kind, (FileClass, ProjectClass)) else (target[0] if target else None)
         if key not in classes[name]:
             continue
-        how = _escape_of(ctx, flow, view, node, kind)
+        how = _escape_of(ctx, flow, view, node, target)
         if how is not None:
             _escape(view, key, Escaped(name, how, view.display, node.lineno))
     for call in ctx.nodes_of(ast.Call):  # `getattr(module, 'Head')`
@@ -298,8 +301,8 @@ def _escape(view, key: str, escaped: Escaped) -> None:
             view.facts.escapes.setdefault((key, name), escaped)
 
 
-def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, kind) -> Optional[str]:
-    """How the class `node` names escapes there (None: it is called, derived from, or only looked at)."""
+def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, target) -> Optional[str]:
+    """How the class or factory `node` names (`target`: its key and signature) escapes there (None: it is called, derived from, or only looked at)."""
     parent = flow.parent.get(id(node))
     if isinstance(parent, ast.Call) and parent.func is node:
         return None
@@ -315,12 +318,12 @@ def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, kind) -> Optional[str
     if isinstance(holder, ast.Call) and top is not holder.func:
         if isinstance(holder.func, ast.Name) and holder.func.id in _INSPECTING:
             return None
-        if top is node and _followed_argument(ctx, flow, view, holder, node, kind):
+        if top is node and _followed_argument(ctx, flow, view, holder, node, target):
             return None
         return f"is passed to `{ast.unparse(holder.func)}`"
     if isinstance(holder, ast.keyword):
         call = flow.parent.get(id(holder))
-        if top is node and isinstance(call, ast.Call) and _followed_argument(ctx, flow, view, call, node, kind):
+        if top is node and isinstance(call, ast.Call) and _followed_argument(ctx, flow, view, call, node, target):
             return None
         return f"is passed to `{ast.unparse(call.func)}`" if isinstance(call, ast.Call) else "is passed on"
     if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -333,7 +336,7 @@ def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, kind) -> Optional[str
     return "is used as a value"
 
 
-def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AST, kind) -> bool:
+def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AST, target) -> bool:
     """`make(block=Head)` where `make` is a callable of the file whose parameter is only ever called,
     and each of those calls binds the class's final signature with the arguments this run leaves it."""
     callee = flow.callee(call)
@@ -355,10 +358,9 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
     if parameter is None or parameter not in _positional(func) + [a.arg for a in func.args.kwonlyargs]:
         return False
     uses = flow.uses(func, parameter)
-    signature = _class_signature(ctx, flow, kind)
-    if signature is None:
+    if target is None:
         return False
-    key, signature = signature
+    key, signature = target
     final = final_signature(signature, removed_names(view.plan, key))
     for use in uses:
         parent = flow.parent.get(id(use))
@@ -368,6 +370,15 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
         if unbound(parent, final, 0, dropped) is not None:
             return False
     return bool(uses)
+
+
+def _function_signature(ctx, flow: PrefixFlow, node: ast.AST):
+    """(key, signature) of the module-level function of the file, or the project function, `node` names."""
+    func = flow._function_named(node) if isinstance(node, ast.Name) else None
+    if func is not None:
+        return flow.function_key(func), Signature.of(func, False)
+    view = ctx.project
+    return view.index.resolve_function(ctx.imports.qualify(node), view.module) if view is not None else None
 
 
 def _class_signature(ctx, flow: PrefixFlow, kind):

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from .names import ImportTable, is_gluon_block_class, scope_imports
+from .names import ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 #: Parameters the new Block API removes from constructors (and that forwarders hand on).
@@ -358,11 +358,12 @@ class ProjectIndex:
 
     @property
     def has_blocks(self) -> bool:
-        """Whether some module of the project defines a Block class (a Gluon project)."""
+        """Whether some module of the project defines a Block class or imports Gluon (a Gluon project)."""
         found = self.__dict__.get("_has_blocks")
         if found is None:
             found = self._has_blocks = any(info.is_block for module in self.modules.values()
-                                           for info in module.classes.values())
+                                           for info in module.classes.values()) or any(
+                is_gluon(target) for module in self.modules.values() for target in module.imports.values())
         return found
 
     def _mark_blocks(self) -> None:

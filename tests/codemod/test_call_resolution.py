@@ -241,3 +241,23 @@ def test_a_parameter_still_used_where_no_edit_removes_it_stays_with_its_calls(tm
             "edit of this run removes it") in out, out
     assert "pkg/b.py:3:19: GLN003 `Net.__init__` keeps its `prefix` parameter for now" in out, out
     assert mismatches(str(tmp_path)) == []
+
+
+def test_a_factory_stored_in_a_table_keeps_its_prefix(tmp_path, monkeypatch, capsys):
+    # `_models[name](prefix=...)` calls the factory through a value: its `prefix` cannot go in a safe run;
+    # with --unsafe-fixes it goes and the call through the table is reported
+    a = ("from mxnet.gluon import nn\n\n\ndef net_a(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
+         "def net_b(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
+         "_models = {'a': net_a}\n\n\ndef get_model(name, **kwargs):\n    return _models[name](**kwargs)\n")
+    b = "from .a import _models, net_b\n\nx = _models['a'](3, prefix='x_')\ny = net_b(3, prefix='y_')\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    fixed = (tmp_path / "pkg" / "a.py").read_text()
+    assert "def net_a(units, prefix=None):" in fixed and "def net_b(units):" in fixed
+    assert "`net_a` is stored in `_models` at pkg/a.py:12" in out, out
+    assert "pkg/b.py:3:21: GLN002 `_models['a']` calls a value whose class cannot be followed" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text().endswith("y = net_b(3)\n")
+    _package(tmp_path / "unsafe", a, b)
+    out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
+    assert "def net_a(units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
+    assert "pkg/b.py:3:21: GLN002 `_models['a']` calls a value whose class cannot be followed" in out, out
