@@ -50,7 +50,7 @@ from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.prefix_flow import (
-    PrefixFlow, _declares, _leading_positional, _shown, _span, pure, unpacked_argument)
+    PrefixFlow, declared_arg, leading_positional, shown_names, span_of, pure, unpacked_argument)
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -224,10 +224,10 @@ class PrefixArgument(Rule):
             if passed:
                 self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
                             "accepted by Block constructors in the new API; if it holds Block classes, remove the "
-                            "argument", callee=ast.unparse(node.func), shown=_shown([k.arg for k in passed]))
+                            "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
             return
         if isinstance(kind, Factory):
-            if keyword is None or _declares(kind.func, "prefix") is not None:
+            if keyword is None or declared_arg(kind.func, "prefix") is not None:
                 return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
             # `resnet_tiny(prefix='tiny_')` where the factory hands `**kwargs` on to a Block: ours
             kind = UNKNOWN_BLOCK if flow.status(kind) is Status.GLUON else kind
@@ -252,9 +252,9 @@ class PrefixArgument(Rule):
         if flow.signature(kind)[0] is None and kind is not UNKNOWN_BLOCK and flow.gluon_of(kind) is not None:
             # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
-            if slot is not None and slot < _leading_positional(node):
+            if slot is not None and slot < leading_positional(node):
                 params_slot = flow.slot(kind, "params")
-                if params_slot is not None and params_slot < _leading_positional(node):
+                if params_slot is not None and params_slot < leading_positional(node):
                     shared = node.args[params_slot]
                     if not (isinstance(shared, ast.Constant) and shared.value is None):
                         self.report(node.args[slot], "`{callee}` is given a prefix and `params` by position, which "
@@ -276,13 +276,13 @@ class PrefixArgument(Rule):
         where = keyword if keyword is not None else values[0]
         title = self.fix_title if safe else self.fix_title + " (its value calls something)"
         keywords = ("prefix",) if keyword is not None else ()
-        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=_span(node), safe=safe,
+        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
 
     def _output_prefix(self, node: ast.Call) -> None:
         """`BidirectionalCell(l, r, output_prefix='bi_')`: the new cell has no `output_prefix`."""
         keyword = next((k for k in node.keywords if k.arg == "output_prefix"), None)
-        positional = node.args[2] if len(node.args) > 2 and _leading_positional(node) > 2 else None
+        positional = node.args[2] if len(node.args) > 2 and leading_positional(node) > 2 else None
         value = keyword.value if keyword is not None else positional
         if value is None:
             return
@@ -290,7 +290,7 @@ class PrefixArgument(Rule):
         self.report(keyword or positional, "`output_prefix` is removed from `BidirectionalCell` in the new API; its "
                     "unrolled outputs are named `t0_output`, ... without it", fix_title="Remove the `output_prefix` "
                     "argument (changes the names of the unrolled output symbols)",
-                    edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
+                    edit=Edit(cst.Call, _drop(keywords, slots), span=span_of(node), safe=False,
                               drops=(keywords, slots, 0)))
 
     def _kept_parameter(self, node: ast.Call, values):
@@ -299,7 +299,7 @@ class PrefixArgument(Rule):
         leave the parameter that callers still pass without effect."""
         view = self.ctx.project
         func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        if view is None or func is None or _declares(func, "prefix") is None:
+        if view is None or func is None or declared_arg(func, "prefix") is None:
             return None
         for value in values:
             if isinstance(value, ast.Name) and value.id == "prefix":
@@ -326,7 +326,7 @@ class PrefixArgument(Rule):
                                 for s in cls.body))
         if not isinstance(func, ast.Name) or func.id in self.ctx.imports.names or func.id in self.flow.functions:
             return False
-        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and _declares(scope, func.id)):
+        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and declared_arg(scope, func.id)):
             return False
         where = scope if scope is not None else self.ctx.tree
         return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
@@ -347,7 +347,7 @@ class PrefixArgument(Rule):
         """`cell_type(hidden, prefix='rnn_')` where `cell_type` is a parameter of the enclosing function:
         what it holds cannot be known here, and a Block class is likely in a file using Gluon."""
         func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        return (isinstance(node.func, ast.Name) and func is not None and _declares(func, node.func.id) is not None
+        return (isinstance(node.func, ast.Name) and func is not None and declared_arg(func, node.func.id) is not None
                 and self.ctx.imports.imports_gluon)
 
     def _handed_to_block(self, node: ast.Call) -> bool:

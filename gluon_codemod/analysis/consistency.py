@@ -18,7 +18,7 @@ from ..vocabulary import Finding
 from .binding import final_signature, unbound
 from .callees import UNKNOWN_BLOCK, Factory, FileClass, ProjectClass
 from .plan import Escaped, StillUsed, Unbound, Unfollowed
-from .prefix_flow import ARGS, PrefixFlow, _leading_positional, _positional, unpacked_argument
+from .prefix_flow import ARGS, PrefixFlow, leading_positional, positional_names, unpacked_argument
 from .project import Signature
 
 
@@ -41,7 +41,7 @@ def callee_signature(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[st
     if isinstance(kind, (FileClass, Factory)):
         func, implicit = flow.signature(kind)
         if func is not None:
-            return flow.function_key(func), tuple(_positional(func)[implicit:]), skip, flow.label(func)
+            return flow.function_key(func), tuple(positional_names(func)[implicit:]), skip, flow.label(func)
         if isinstance(kind, FileClass):
             kind = flow.beyond_file(kind)
     if isinstance(kind, ProjectClass):
@@ -75,7 +75,7 @@ def callee_binding(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[str,
     return None
 
 
-def passed(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) -> Optional[Tuple[ast.AST, str]]:
+def arguments_passing(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) -> Optional[Tuple[ast.AST, str]]:
     """(the argument, how: "keyword", "position", "*args" or "**{}") by which `call` passes parameter `name`."""
     keyword = next((k for k in call.keywords if k.arg == name), None)
     if keyword is not None:
@@ -86,7 +86,7 @@ def passed(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) ->
     if name not in positional:
         return None
     slot = positional.index(name) + skip
-    leading = _leading_positional(call)
+    leading = leading_positional(call)
     if slot < leading:
         return call.args[slot], "position"
     if leading < len(call.args):
@@ -122,7 +122,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
         for name in ARGS:
             if (key, name) not in plan.removed and (key, name) not in plan.kept:
                 continue
-            found = passed(call, name, positional, skip)
+            found = arguments_passing(call, name, positional, skip)
             if found is None:
                 continue
             value, how = found
@@ -346,16 +346,16 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
     func, implicit = flow.signature(callee) if isinstance(callee, (FileClass, Factory)) else (None, 0)
     if func is None:
         return False
-    names = _positional(func)[implicit:]
+    names = positional_names(func)[implicit:]
     keyword = flow.parent.get(id(node))
     if isinstance(keyword, ast.keyword):
         parameter = keyword.arg
     else:
         index = call.args.index(node) - (base[1] if base else 0)
-        if index >= _leading_positional(call) or index >= len(names):
+        if index >= leading_positional(call) or index >= len(names):
             return False
         parameter = names[index]
-    if parameter is None or parameter not in _positional(func) + [a.arg for a in func.args.kwonlyargs]:
+    if parameter is None or parameter not in positional_names(func) + [a.arg for a in func.args.kwonlyargs]:
         return False
     uses = flow.uses(func, parameter)
     if target is None:
@@ -374,7 +374,7 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
 
 def _function_signature(ctx, flow: PrefixFlow, node: ast.AST):
     """(key, signature) of the module-level function of the file, or the project function, `node` names."""
-    func = flow._function_named(node) if isinstance(node, ast.Name) else None
+    func = flow.function_named(node) if isinstance(node, ast.Name) else None
     if func is not None:
         return flow.function_key(func), Signature.of(func, False)
     view = ctx.project

@@ -34,19 +34,22 @@ def pure(expr: ast.AST) -> bool:
                    for n in ast.walk(expr))
 
 
-def _span(node: ast.AST) -> Tuple[int, int, int, int]:
+def span_of(node: ast.AST) -> Tuple[int, int, int, int]:
+    """(line, column, end line, end column) of a node: the span an `Edit` of it names."""
     return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 
 
-def _positional(func: ast.AST) -> List[str]:
+def positional_names(func: ast.AST) -> List[str]:
+    """The names of a function's positional parameters, `self` included."""
     return [a.arg for a in func.args.posonlyargs + func.args.args]
 
 
-def _declares(func: ast.AST, name: str) -> Optional[ast.arg]:
+def declared_arg(func: ast.AST, name: str) -> Optional[ast.arg]:
+    """The parameter `name` of a function (positional or keyword-only), or None."""
     return next((a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs if a.arg == name), None)
 
 
-def _leading_positional(call: ast.Call) -> int:
+def leading_positional(call: ast.Call) -> int:
     """How many positional arguments come before the first `*args` (their slots are known)."""
     for index, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
@@ -83,7 +86,7 @@ def _is_kwargs_pop(stmt: ast.AST, kwargs: Optional[str], name: str) -> bool:
             and all(pure(a) for a in call.args))
 
 
-def _shown(names) -> str:
+def shown_names(names) -> str:
     """"`prefix` is" / "`prefix` and `params` are"."""
     names = list(dict.fromkeys(names))
     return " and ".join(f"`{n}`" for n in names) + (" are" if len(names) > 1 else " is")
@@ -156,7 +159,7 @@ class PrefixFlow:
             return None
         return view.key(qualname) if view is not None else f"<file>:{qualname}"
 
-    def _function_named(self, func: ast.Name) -> Optional[ast.FunctionDef]:
+    def function_named(self, func: ast.Name) -> Optional[ast.FunctionDef]:
         """A module-level function of the file that `func` names, unless a nearer scope rebinds it."""
         target = self.functions.get(func.id)
         if target is None:
@@ -231,7 +234,7 @@ class PrefixFlow:
                 return kind if kind.info.is_block else None
             return kind
         if isinstance(func, ast.Name):
-            factory = self._function_named(func)
+            factory = self.function_named(func)
             if factory is not None:
                 return Factory(factory)
         if isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
@@ -243,7 +246,7 @@ class PrefixFlow:
         method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
         cls = self.method_class(method)
         if cls is not None and self.is_block_class(cls):
-            if isinstance(func, ast.Name) and func.id == "cls" and _positional(method)[:1] == ["cls"]:
+            if isinstance(func, ast.Name) and func.id == "cls" and positional_names(method)[:1] == ["cls"]:
                 return FileClass(cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
             if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
                     and len(func.args) == 1 and dotted(func.args[0]) == "self") or dotted(func) == "self.__class__":
@@ -264,7 +267,7 @@ class PrefixFlow:
     def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
         """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
         Block class (and that the body never rebinds) is called to build a Block."""
-        arg = _declares(func, name) if func is not None else None
+        arg = declared_arg(func, name) if func is not None else None
         if arg is None or not all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name)):
             return False
         default = _default_of(func, arg)
@@ -288,9 +291,9 @@ class PrefixFlow:
             keyword = next((k for k in call.keywords if k.arg == arg.arg), None)
             if keyword is not None:
                 given.append(keyword.value)
-            elif arg.arg in _positional(func):
+            elif arg.arg in positional_names(func):
                 slot = self.slot_in(func, arg.arg, skip)
-                if slot >= _leading_positional(call):
+                if slot >= leading_positional(call):
                     return False
                 given.append(call.args[slot])
         return bool(given) and all(self.ctx.is_block_class_expr(value) for value in given)
@@ -345,7 +348,7 @@ class PrefixFlow:
         """The positional index at which a call of `callee` passes `name`, if it can."""
         func, skip = self.signature(callee)
         if func is not None:
-            names = _positional(func)[skip:]
+            names = positional_names(func)[skip:]
             return names.index(name) if name in names else None
         if isinstance(callee, FileClass):
             beyond = self.beyond_file(callee)
@@ -402,7 +405,7 @@ class PrefixFlow:
         return result
 
     def _param_status(self, func, name, is_init) -> Optional[Status]:
-        if _declares(func, name) is not None:
+        if declared_arg(func, name) is not None:
             uses = self.uses(func, name)
             forwards = [u for u in uses if isinstance(u.ctx, ast.Load) and self.forward_of(u, name) is not None]
             if not forwards and not is_init:
@@ -459,7 +462,7 @@ class PrefixFlow:
         else:
             index = parent.args.index(use)
             slot = self.slot(kind, name) if not isinstance(kind, UnknownBlock) else None
-            if index >= _leading_positional(parent) or slot is None or index - skip != slot:
+            if index >= leading_positional(parent) or slot is None or index - skip != slot:
                 return None
         return parent if self.status(kind, name) is Status.GLUON else None
 
@@ -468,7 +471,7 @@ class PrefixFlow:
         it does its `prefix`; the two travel together."""
         func = self.enclosing(use, (ast.FunctionDef, ast.AsyncFunctionDef))
         return (keyword is not None and keyword.arg == "params" and func is not None and func.name != "__init__"
-                and _declares(func, "params") is not None)
+                and declared_arg(func, "params") is not None)
 
     def _composed_prefix(self, use: ast.Name) -> ast.AST:
         """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""
@@ -506,7 +509,7 @@ class PrefixFlow:
     def slot_in(self, func, name: str, skip: int) -> int:
         """Index of `name` among the positional arguments of a call that binds `func` (`skip`: explicit self)."""
         implicit = 1 if self.method_class(func) is not None else 0
-        return _positional(func).index(name) - implicit + skip
+        return positional_names(func).index(name) - implicit + skip
 
     def function_key(self, func) -> str:
         """The project-wide key of a function's signature: its class's for `__init__`."""
@@ -534,23 +537,23 @@ class PrefixFlow:
             reason = view.kept(self.function_key(func), name, by_calls_only=True)
             if reason is not None:
                 return reason
-        arg = _declares(func, name)
+        arg = declared_arg(func, name)
         default = _default_of(func, arg)
         if self.comment_inside(arg, default if default is not None else arg):
             return "a comment sits inside the parameter"
         if self._comment_before_separator(default if default is not None else arg):
             return "a comment sits inside the parameter"  # (`prefix  # the name` before its comma or `)`)
-        if name in _positional(func):
+        if name in positional_names(func):
             for call, skip in self.calls_of(func):
                 index = self.slot_in(func, name, skip)
-                if index >= _leading_positional(call) and len(call.args) > _leading_positional(call):
+                if index >= leading_positional(call) and len(call.args) > leading_positional(call):
                     return f"the call at line {call.lineno} passes `*args`, whose `{name}` cannot be told apart"
                 if index >= len(call.args):
                     continue
                 value = call.args[index]
                 caller = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
                 forwarded = (isinstance(value, ast.Name) and value.id == name and caller is not None
-                             and _declares(caller, name) is not None)
+                             and declared_arg(caller, name) is not None)
                 if name == "params" and not forwarded and not (isinstance(value, ast.Constant) and value.value is None):
                     return f"the call at line {call.lineno} shares parameters by position (use `share_parameters`)"
                 following = [a for a in call.args[index + 1:]] + [k.value for k in call.keywords]
@@ -565,7 +568,7 @@ class PrefixFlow:
             base = self.base_init(call) if call is not None else None
             kind = base[0] if base else (self.callee(call) if call is not None else None)
             target = self.signature(kind)[0] if isinstance(kind, (FileClass, Factory)) else None
-            if target is not None and target is not func and _declares(target, name) is not None:
+            if target is not None and target is not func and declared_arg(target, name) is not None:
                 reason = self.problem(target, name)
                 if reason is not None:
                     return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
