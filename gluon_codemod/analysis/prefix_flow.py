@@ -281,11 +281,7 @@ class PrefixFlow:
         if self._calls is None and self._scanning_calls:
             self._guessed = True
             return False  # asked while the file's calls are being collected: decide without them
-        self._scanning_calls = True
-        try:
-            calls = self.calls_of(func)
-        finally:
-            self._scanning_calls = False
+        calls = self.calls_of(func)
         given = []
         for call, skip in calls:
             keyword = next((k for k in call.keywords if k.arg == arg.arg), None)
@@ -492,17 +488,21 @@ class PrefixFlow:
         """Every call in the file that binds the parameters of `func`, with the number of leading
         positional arguments that are `self`."""
         if self._calls is None:
-            self._calls = {}
-            for node in self.nodes:
-                if not isinstance(node, ast.Call):
-                    continue
-                base = self.base_init(node)
-                kind, skip = base if base else (self.callee(node), 0)
-                if not isinstance(kind, (FileClass, Factory)):
-                    continue
-                target, _ = self.signature(kind)
-                if target is not None:
-                    self._calls.setdefault(id(target), []).append((node, skip))
+            # (kept only once complete: a question asked while they are collected must not see a part)
+            calls: Dict[int, List[Tuple[ast.Call, int]]] = {}
+            outer, self._scanning_calls = self._scanning_calls, True
+            try:
+                for node in self.ctx.nodes_of(ast.Call):
+                    base = self.base_init(node)
+                    kind, skip = base if base else (self.callee(node), 0)
+                    if not isinstance(kind, (FileClass, Factory)):
+                        continue
+                    target, _ = self.signature(kind)
+                    if target is not None:
+                        calls.setdefault(id(target), []).append((node, skip))
+            finally:
+                self._scanning_calls = outer
+            self._calls = calls
         return self._calls.get(id(func), [])
 
     # -- whether removal can be done consistently -----------------------------------------------------
