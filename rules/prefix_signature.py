@@ -355,8 +355,17 @@ class PrefixSignature(Rule):
                             "automatically because {problem}: remove the parameter and its arguments by hand",
                             name=name, func=label, problem=problem)
                 continue
-            self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
-                        edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=span_of(func)))
+            escaped = view.plan.escaped.get((flow.function_key(func), name)) if view is not None else None
+            if escaped is not None:  # (`--unsafe-fixes`: calls through the value it escapes by are reported)
+                self.report(arg, "`{name}` is no longer a Block constructor argument; `{func}` only hands it on, but "
+                            "{escape}: remove the parameter and check those calls", name=name, func=label,
+                            escape=escaped.describe(after_fix=view.applied),
+                            fix_title=self.fix_title.format(name=name, func=label) + " (calls through values are not "
+                            "followed)", edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)),
+                                                   span=span_of(func), safe=False))
+            else:
+                self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
+                            edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=span_of(func)))
             removed.append(name)
             if name == "params" and not is_init:
                 self._drop_forwarded_params(func)

@@ -97,6 +97,9 @@ class Plan:
     #: Parameters that stay: because a call would not follow their removal (that call), or because their
     #: own callable cannot drop them (why).
     kept: Dict[Key, Kept] = field(default_factory=dict)
+    #: With `--unsafe-fixes`: removals of classes and factories used as values, whose calls through those
+    #: values cannot be followed; their signature edits are unsafe.
+    escaped: Dict[Key, Escaped] = field(default_factory=dict)
     #: Call edits withdrawn because the call would not bind what it calls without the argument they
     #: drop: (path, line, column) of the call -> why. Their findings stay, reported with the reason.
     withdrawn: Dict[Tuple[str, int, int], str] = field(default_factory=dict)

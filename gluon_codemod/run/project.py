@@ -187,6 +187,9 @@ class Project:
                     for found in (facts.unfollowed, facts.unbound, {} if unsafe_fixes else facts.escapes):
                         for key, why in found.items():
                             unfollowed.setdefault(key, why)
+                    if unsafe_fixes:
+                        for key, why in facts.escapes.items():
+                            plan.escaped.setdefault(key, why)
                     for site, why in facts.unbound_calls.items():
                         withdrawn.setdefault(site, why)
             new = {key: why for key, why in unfollowed.items() if key not in plan.kept}
