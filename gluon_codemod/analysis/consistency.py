@@ -269,8 +269,9 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
     for cls in ctx.nodes_of(ast.ClassDef):
         if cls.name in classes and cls.decorator_list and ctx.is_block_class(cls):
             key = flow.key_of(FileClass(cls))
-            if key in classes[cls.name]:
-                decorator = cls.decorator_list[0]
+            decorators = [d for d in cls.decorator_list if not _keeps_the_class(ctx, d)]
+            if key in classes[cls.name] and decorators:
+                decorator = decorators[0]
                 shown = ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
                 _escape(view, key, Escaped(cls.name, f"is handed to `{shown}`", view.display, decorator.lineno))
     for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
@@ -293,6 +294,16 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
             for key in classes[call.args[1].value]:
                 _escape(view, key, Escaped(call.args[1].value, "is looked up with `getattr`", view.display,
                                            call.lineno))
+
+
+#: Class decorators known to hand back the class they are given, called as it was (`@use_np`).
+_KEEPING_DECORATORS = {"mxnet.util.use_np", "mxnet.util.use_np_shape", "mxnet.util.use_np_array",
+                       "mxnet.numpy_extension.use_np", "functools.total_ordering", "typing.final", "six.add_metaclass"}
+
+
+def _keeps_the_class(ctx, decorator: ast.AST) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return ctx.imports.qualify(target) in _KEEPING_DECORATORS
 
 
 def _escape(view, key: str, escaped: Escaped) -> None:

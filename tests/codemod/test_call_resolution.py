@@ -261,3 +261,12 @@ def test_a_factory_stored_in_a_table_keeps_its_prefix(tmp_path, monkeypatch, cap
     out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
     assert "def net_a(units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
     assert "pkg/b.py:3:21: GLN002 `_models['a']` calls a value whose class cannot be followed" in out, out
+
+
+def test_a_decorator_known_to_hand_back_the_class_is_no_escape(tmp_path, monkeypatch, capsys):
+    _package(tmp_path, "from mxnet.gluon import nn\nfrom mxnet.util import use_np\n\n\n@use_np\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n",
+             "from .a import A\n\nx = A(3, 'a_')\n")
+    _fix(tmp_path, monkeypatch, capsys, "--quiet")
+    assert "    def __init__(self, units):\n        super().__init__()\n" in (tmp_path / "pkg" / "a.py").read_text()
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3)\n"
