@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 
+from collections import Counter
+
 import pytest
 
 from gluon_codemod.frontends.cli import main
@@ -18,6 +20,8 @@ from _call_checker import mismatches, old_api_sites, unreported
 
 PROJECTS = os.path.join(os.path.dirname(__file__), "projects")
 REPRODUCERS = ["registry", "project_base", "quiet_script", "factories"]
+#: Every fixture package: the binding property and the findings left hold on each.
+PACKAGES = REPRODUCERS + ["toolkit", "shop"]
 
 
 def _copy(tmp_path, name):
@@ -30,6 +34,11 @@ def _tree(root):
     return {os.path.relpath(os.path.join(folder, f), root): open(os.path.join(folder, f)).read()
             for folder, dirs, files in os.walk(root) for f in files if f.endswith(".py")
             and "__pycache__" not in folder}
+
+
+def _without_line(mismatch: str) -> str:
+    path, _line, rest = mismatch.split(":", 2)
+    return f"{path}:{rest}"
 
 
 def _check(root, capsys, *flags):
@@ -53,12 +62,14 @@ def test_the_safe_fix_gives_the_expected_tree(tmp_path, monkeypatch, capsys, nam
 
 
 @pytest.mark.parametrize("flags", [(), ("--unsafe-fixes",)], ids=["safe", "unsafe"])
-@pytest.mark.parametrize("name", REPRODUCERS)
+@pytest.mark.parametrize("name", PACKAGES)
 def test_every_call_binds_and_every_construct_left_is_reported(tmp_path, monkeypatch, capsys, name, flags):
     root = _copy(tmp_path, name)
-    assert mismatches(str(root)) == []
+    # (the 1.x code gives Gluon constructors `prefix=`, which the checker counts: no new mismatch may appear,
+    # compared without their lines, which move when `name_scope()` blocks are unwrapped)
+    before = Counter(_without_line(m) for m in mismatches(str(root)))
     _fix(root, monkeypatch, capsys, "--quiet", *flags)
-    assert mismatches(str(root)) == []
+    assert sorted((Counter(_without_line(m) for m in mismatches(str(root))) - before).elements()) == []
     findings = _check(root, capsys, *flags)
     assert unreported(old_api_sites("."), findings) == []
     first = _tree(root)
@@ -66,7 +77,7 @@ def test_every_call_binds_and_every_construct_left_is_reported(tmp_path, monkeyp
     assert _tree(root) == first  # idempotent
 
 
-@pytest.mark.parametrize("name", REPRODUCERS)
+@pytest.mark.parametrize("name", PACKAGES)
 def test_flake8_reports_what_the_cli_does_file_by_file(tmp_path, monkeypatch, capsys, name):
     root = _copy(tmp_path, name)
     monkeypatch.chdir(root)
@@ -75,7 +86,7 @@ def test_flake8_reports_what_the_cli_does_file_by_file(tmp_path, monkeypatch, ca
         flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "GLN", "--format",
                                  "%(path)s:%(row)d:%(col)d: %(code)s %(text)s", path],
                                 capture_output=True, text=True, cwd=root)
-        expected = [line.replace(" [*]", "", 1) for line in whole if line.startswith(path + ":")]
+        expected = [line.replace(" [*]", "", 1).replace(" [-]", "", 1) for line in whole if line.startswith(path + ":")]
         assert flake8.stdout.splitlines() == expected, flake8.stderr
 
 
@@ -270,3 +281,40 @@ def test_a_decorator_known_to_hand_back_the_class_is_no_escape(tmp_path, monkeyp
     _fix(tmp_path, monkeypatch, capsys, "--quiet")
     assert "    def __init__(self, units):\n        super().__init__()\n" in (tmp_path / "pkg" / "a.py").read_text()
     assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3)\n"
+
+
+# -- a project's own tests after migration -----------------------------------------------------------------
+def _pytest(root):
+    """(passed test names, {failed test name: the line of its own test file where it failed})."""
+    import re
+
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "-rA", "tests"],
+                         capture_output=True, text=True, cwd=root, timeout=600,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    passed = set(re.findall(r"^PASSED (\S+)", run.stdout, re.M))
+    failed = {}
+    lines = re.findall(r"^\S*(tests/\S+\.py):(\d+): ", run.stdout, re.M)
+    for name in re.findall(r"^FAILED (\S+)", run.stdout, re.M):
+        name = name.split(" - ")[0]
+        failed[name] = lines.pop(0) if lines else None
+    return passed, failed, run.stdout
+
+
+def test_a_toolkits_own_tests_pass_after_migration_to_the_runtime(tmp_path, monkeypatch, capsys):
+    # a registry of encoders, a base class of the project between its Blocks and Gluon, **kwargs forwarders,
+    # factories in other modules, a checkpoint written and read back; its tests build, hybridize, run and
+    # train a step. On stock MXNet they pass; migrated (`fix --target runtime`), they pass on gluon_runtime,
+    # except the one asserting a 1.x name, which carries a finding on the asserting line
+    pytest.importorskip("mxnet")
+    root = _copy(tmp_path, "toolkit")
+    passed, failed, out = _pytest(root)
+    assert failed == {} and len(passed) == 4, out
+    _fix(root, monkeypatch, capsys, "--quiet", "--target", "runtime")
+    assert "import gluon_runtime as gluon" in (root / "toolkit" / "model.py").read_text()
+    assert mismatches(str(root)) == []
+    findings = _check(root, capsys, "--target", "runtime")
+    after, failed, out = _pytest(root)
+    assert set(failed) == {"tests/test_model.py::test_decoder_prefix"}, out
+    assert after == passed - set(failed)
+    for path, line in failed.values():
+        assert any(f.startswith(f"{path}:{line}:") for f in findings), (path, line, findings)
