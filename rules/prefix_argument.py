@@ -219,12 +219,18 @@ class PrefixArgument(Rule):
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
                         callee=ast.unparse(node.func))
             return
-        if kind is None and self._through_a_value(node):
+        if kind is None and self.flow.calls_through_a_value(node):
             passed = [k for k in node.keywords if k.arg in ("prefix", "params")]
             if passed:
                 self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
                             "accepted by Block constructors in the new API; if it holds Block classes, remove the "
                             "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
+            return
+        unfollowed = self._unfollowed_forwarder(node, kind) if keyword is not None else None
+        if unfollowed is not None:
+            self.report(keyword, "`{callee}` hands its `**kwargs` on to a value whose class cannot be followed, and "
+                        "`prefix` is no longer accepted by Block constructors in the new API; if it reaches one, "
+                        "remove the argument", callee=unfollowed)
             return
         if isinstance(kind, Factory):
             if keyword is None or declared_arg(kind.func, "prefix") is not None:
@@ -308,29 +314,20 @@ class PrefixArgument(Rule):
                     return value, self.flow.label(func)
         return None
 
-    def _through_a_value(self, node: ast.Call) -> bool:
-        """`REGISTRY[kind](...)`, `getattr(m, name)(...)`, `cls(...)` after `cls = ...`, `self.block_cls(...)`:
-        a call of a value the tool cannot resolve, in a module of a Gluon project (a class of the project
-        may be behind it, whose signature the run changes)."""
+    def _unfollowed_forwarder(self, node: ast.Call, kind) -> Optional[str]:
+        """The name of the factory `node` calls (of the file or the project) when it hands its `**kwargs` on
+        to a value the tool cannot resolve (`Status.UNFOLLOWED`), else None."""
+        if isinstance(kind, Factory):
+            if declared_arg(kind.func, "prefix") is None and self.flow.status(kind) is Status.UNFOLLOWED:
+                return ast.unparse(node.func)
+            return None
         view = self.ctx.project
-        if not (self.ctx.imports.imports_gluon or (view is not None and view.index.has_blocks)):
-            return False
-        func = node.func
-        if isinstance(func, (ast.Subscript, ast.Call)):
-            return True
-        scope = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        if isinstance(func, ast.Attribute):
-            cls = self.flow.method_class(scope)
-            return (isinstance(func.value, ast.Name) and func.value.id == "self" and cls is not None
-                    and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr
-                                for s in cls.body))
-        if not isinstance(func, ast.Name) or func.id in self.ctx.imports.names or func.id in self.flow.functions:
-            return False
-        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and declared_arg(scope, func.id)):
-            return False
-        where = scope if scope is not None else self.ctx.tree
-        return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
-                   for n in self.ctx.walk(where))
+        if kind is not None or view is None:
+            return None
+        found = view.index.resolve_function(self.ctx.imports.qualify(node.func), view.module)
+        if found is None or found[1].declares("prefix"):
+            return None
+        return ast.unparse(node.func) if view.status(found[0], "prefix") is Status.UNFOLLOWED else None
 
     def _project_forwarder(self, node: ast.Call) -> bool:
         """A function or classmethod of another module of the project that does not declare `prefix` and

@@ -132,6 +132,11 @@ class Facts:
     unbound_calls: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 
 
+#: Text without one of these has nothing of the 1.x naming API for a rule to find, outside calls of the
+#: callables the plan changes (named in it) and code that says "gluon".
+_OLD_API_TOKENS = ("prefix", "params", "name_scope", ".name", "_unfuse")
+
+
 class ProjectView:
     """What a file's analysis sees of its project: the index, the plan, and which module it is."""
 
@@ -169,11 +174,12 @@ class ProjectView:
         changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
         if any(name in text for name in self.plan.callable_names()):
             return True
-        # It imports a module of the project that defines Blocks or forwarders, or one of its classes: a
-        # call there may pass what the plan removes, or what a Block constructor no longer takes.
+        # It imports a module of the project that defines Blocks or forwarders, or one of its classes, and
+        # spells something of the 1.x naming API (what every rule that may fire there looks for): a call
+        # there may pass what a Block constructor no longer takes, a factory's result may be a Block.
         module = self.module
-        return module is not None and any(self.index.leads_to_blocks(target, module)
-                                          for target in (*module.imports.values(), *module.star_imports))
+        return module is not None and any(token in text for token in _OLD_API_TOKENS) and any(
+            self.index.leads_to_blocks(target, module) for target in (*module.imports.values(), *module.star_imports))
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)

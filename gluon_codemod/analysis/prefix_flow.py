@@ -264,6 +264,30 @@ class PrefixFlow:
             return UNKNOWN_BLOCK
         return None
 
+    def calls_through_a_value(self, node: ast.Call, gluon_project: bool = False) -> bool:
+        """`REGISTRY[kind](...)`, `getattr(m, name)(...)`, `cls(...)` after `cls = ...`, `self.block_cls(...)`:
+        a call of a value the tool cannot resolve, in a module of a Gluon project (a class of the project
+        may be behind it, whose signature the run changes)."""
+        view = self.ctx.project
+        if not (gluon_project or self.ctx.imports.imports_gluon or (view is not None and view.index.has_blocks)):
+            return False
+        func = node.func
+        if isinstance(func, (ast.Subscript, ast.Call)):
+            return True
+        scope = self.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if isinstance(func, ast.Attribute):
+            cls = self.method_class(scope)
+            return (isinstance(func.value, ast.Name) and func.value.id == "self" and cls is not None
+                    and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr
+                                for s in cls.body))
+        if not isinstance(func, ast.Name) or func.id in self.ctx.imports.names or func.id in self.functions:
+            return False
+        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and declared_arg(scope, func.id)):
+            return False
+        where = scope if scope is not None else self.ctx.tree
+        return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
+                   for n in self.ctx.walk(where))
+
     def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
         """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
         Block class (and that the body never rebinds) is called to build a Block."""
@@ -420,6 +444,8 @@ class PrefixFlow:
             call = self.parent[id(splat)]
             target = self.base_init(call)
             target = target[0] if target else self.callee(call)
+            if target is None and not is_init and self.calls_through_a_value(call, gluon_project=True):
+                return Status.UNFOLLOWED
             if target is None or self.status(target, name) is not Status.GLUON:
                 return None if not is_init else Status.OWN
         return Status.GLUON if splats or is_init else None

@@ -318,3 +318,14 @@ def test_a_toolkits_own_tests_pass_after_migration_to_the_runtime(tmp_path, monk
     assert after == passed - set(failed)
     for path, line in failed.values():
         assert any(f.startswith(f"{path}:{line}:") for f in findings), (path, line, findings)
+
+
+def test_a_prefix_given_to_a_factory_that_hands_kwargs_to_a_registry_is_reported(tmp_path, monkeypatch, capsys):
+    a = ("from mxnet import gluon\n\nENCODERS = {}\n\n\ndef get_encoder(name, **kwargs):\n"
+         "    return ENCODERS[name](**kwargs)\n\n\nlocal = get_encoder('dense', prefix='a_')\n")
+    _package(tmp_path, a, "from .a import get_encoder\n\nenc = get_encoder('dense', units=4, prefix='enc_')\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "pkg" / "a.py").read_text() == a  # reported, not rewritten
+    for where in ("pkg/a.py:10:30", "pkg/b.py:3:37"):
+        assert (f"{where}: GLN002 `get_encoder` hands its `**kwargs` on to a value whose class cannot be followed, "
+                "and `prefix` is no longer accepted") in out, out
