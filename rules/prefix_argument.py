@@ -219,12 +219,11 @@ class PrefixArgument(Rule):
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
                         callee=ast.unparse(node.func))
             return
-        if kind is None and self.flow.calls_through_a_value(node):
-            passed = [k for k in node.keywords if k.arg in ("prefix", "params")]
-            if passed:
-                self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
-                            "accepted by Block constructors in the new API; if it holds Block classes, remove the "
-                            "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
+        passed = [k for k in node.keywords if k.arg in ("prefix", "params")] if kind is None else ()
+        if passed and self.flow.calls_through_a_value(node):
+            self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
+                        "accepted by Block constructors in the new API; if it holds Block classes, remove the "
+                        "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
             return
         unfollowed = self._unfollowed_forwarder(node, kind) if keyword is not None else None
         if unfollowed is not None:

@@ -146,7 +146,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
                 why = "a comment in or after the argument would be lost with it"  # (the edit would refuse)
             if why is not None:
                 facts.unfollowed.setdefault((key, name), Unfollowed(view.display, call.lineno, why))
-    if not view.applied:
+    if view.settling and not view.applied:
         _note_escapes(ctx, flow, view)
         _check_bindings(ctx, flow, view, drops)
         if view.rewritten:

@@ -153,6 +153,8 @@ class ProjectView:
         self.rewritten = rewritten
         #: Only what the plan needs (statuses, removed signatures) is wanted from this analysis.
         self.planning = planning
+        #: The plan is being checked against this module's final edits (escapes, bindings): see `settle`.
+        self.settling = False
         #: (line, code) of the findings whose fixes the user declined (`fix --interactive`): they count
         #: as silenced by a `# noqa` there, for this run's edits and plan, without a comment being written.
         self.declined = declined

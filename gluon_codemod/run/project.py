@@ -136,7 +136,7 @@ class Project:
 
         def run(source: ProjectSource, planning: bool = False, **options):
             view = self.view(source.path)
-            view.planning = planning
+            view.planning, view.settling = planning, not planning
             try:
                 analyze(source.text, tree=source.tree, target=target, unsafe_fixes=unsafe_fixes, project=view,
                         **options)
