@@ -39,7 +39,12 @@ the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base con
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
 GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, a class of the file
 that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
-positional prefix (share with `share_parameters`).
+positional prefix (share with `share_parameters`); in a Gluon project, a `prefix=`/`params=` given to a
+value the tool cannot resolve (`REGISTRY[kind](4, prefix='head_')`, `cls(...)` after `cls = ...`,
+`self.block_cls(...)`) or to a factory that hands its `**kwargs` on to one; and a `prefix` handed on by a
+parameter that the project's plan keeps (it goes with the parameter). A function of the project that
+hands `**kwargs` only to Gluon constructors (`get_norm('ln', prefix='ln_')`) is treated as a Block.
+A removal is withdrawn, with the reason, where the call would no longer bind the signature it calls.
 """
 import ast
 from typing import Optional
