@@ -75,6 +75,7 @@ def _drop(keywords, slots):
 
 class PrefixArgument(Rule):
     code = "GLN002"
+    drops_arguments = True
     name = "prefix-argument"
     message = "`prefix` is removed from Block constructors in the new API; blocks are named by attribute"
     fix_title = "Remove the `prefix` argument"

@@ -194,6 +194,7 @@ def _reads(body: cst.CSTNode, name: str) -> bool:
 
 class PrefixSignature(Rule):
     code = "GLN003"
+    drops_arguments = True
     name = "prefix-params-signature"
     message = ("`{name}` is no longer a Block constructor argument; `{func}` only hands it on: "
                "remove the parameter")

@@ -25,7 +25,9 @@ GLUON_PREFIX_SLOT = {
 _NO_PARAMS = {"Lambda", "HybridLambda"}
 _NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
 ARGS = ("prefix", "params")
-DROPPING_RULES = ("GLN002", "GLN003")  # the rules whose fixes drop `prefix`/`params` arguments
+#: The rules whose fixes drop `prefix`/`params` arguments (they declare `drops_arguments`; a `# noqa` for
+#: one of them keeps the argument: see `_kept_by_noqa`).
+DROPPING_RULES = ("GLN002", "GLN003")
 
 
 def pure(expr: ast.AST) -> bool:

@@ -95,6 +95,8 @@ class Rule:
     fix_title: Optional[str] = None
     #: Targets the rule runs for ("mxnet": new Block API; "runtime": also retarget imports).
     targets: Tuple[str, ...] = ("mxnet", "runtime")
+    #: The rule's fixes drop `prefix`/`params` arguments from calls: the project's plan counts on them.
+    drops_arguments: bool = False
     VALID: List[Valid] = []
     INVALID: List[Invalid] = []
 

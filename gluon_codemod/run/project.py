@@ -20,7 +20,7 @@ from ..engine.source import decode_source, might_contain_gluon
 from ..analysis.modules import find_root, module_name
 from ..analysis.callees import Status
 from ..analysis.plan import KeptByDefinition, Plan, ProjectView
-from ..analysis.prefix_flow import ARGS, DROPPING_RULES
+from ..analysis.prefix_flow import ARGS
 from ..analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
@@ -173,7 +173,7 @@ class Project:
             # and `super().__init__` are in a class's own file, which names it), through the rules that drop
             # call arguments, as this run selects them.
             names = plan.callable_names()
-            droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in DROPPING_RULES]
+            droppers = [r.code for r in selected_rules(select, ignore, target) if r.drops_arguments]
             unfollowed: Dict = {}
             withdrawn = dict(plan.withdrawn)
             for source in self.sources.values():

@@ -329,3 +329,10 @@ def test_a_prefix_given_to_a_factory_that_hands_kwargs_to_a_registry_is_reported
     for where in ("pkg/a.py:10:30", "pkg/b.py:3:37"):
         assert (f"{where}: GLN002 `get_encoder` hands its `**kwargs` on to a value whose class cannot be followed, "
                 "and `prefix` is no longer accepted") in out, out
+
+
+def test_the_rules_that_drop_arguments_say_so():
+    from gluon_codemod.analysis.prefix_flow import DROPPING_RULES
+    from gluon_codemod.engine.rule import all_rules
+
+    assert sorted(r.code for r in all_rules() if r.drops_arguments) == sorted(DROPPING_RULES)
