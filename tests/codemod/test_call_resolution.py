@@ -336,3 +336,18 @@ def test_the_rules_that_drop_arguments_say_so():
     from gluon_codemod.engine.rule import all_rules
 
     assert sorted(r.code for r in all_rules() if r.drops_arguments) == sorted(DROPPING_RULES)
+
+
+@pytest.mark.parametrize("use, how", [
+    ("def pick():\n    return A\n", "is returned from `pick`"),
+    ("class Holder:\n    def __init__(self):\n        self.block_cls = A\n", "is assigned to `self.block_cls`"),
+    ("import pkg.a as mod\n\nblock = getattr(mod, 'A')\n", "is looked up with `getattr`"),
+    ("from functools import partial\n\nmake = partial(A, 3)\n", "is passed to `partial`"),
+])
+def test_each_kind_of_escape_keeps_the_parameter_and_is_named(tmp_path, monkeypatch, capsys, use, how):
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n",
+             "from .a import A\n\n" + use)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "    def __init__(self, units, prefix=None):\n" in (tmp_path / "pkg" / "a.py").read_text()
+    assert f"because `A` {how} at pkg/b.py:" in out, out
