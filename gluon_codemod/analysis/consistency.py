@@ -210,7 +210,7 @@ def _check_bindings(ctx, flow: PrefixFlow, view, drops) -> None:
             for name in removed:
                 facts.unbound.setdefault((key, name), Unbound(view.display, call.lineno, label, why))
         else:
-            facts.unbound_calls.setdefault((view.display, call.lineno, call.col_offset),
+            facts.unbound_calls.setdefault((view.site, call.lineno, call.col_offset),
                                            f"without the argument, `{label}` would not bind: {why}")
 
 

@@ -9,6 +9,7 @@ reason) until nothing changes. Every file is then analysed once more with the se
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import AbstractSet, Dict, Optional, Set, Tuple, Union
 
@@ -165,6 +166,11 @@ class ProjectView:
     @property
     def display(self) -> str:
         return self.path or (self.module.path if self.module else "<file>")
+
+    @property
+    def site(self) -> str:
+        """The file as `Plan.withdrawn` names it, whichever way the run names it (absolute)."""
+        return self.module.path if self.module is not None else os.path.abspath(self.path or "<file>")
 
     def after_fix(self) -> "ProjectView":
         """The view of this module once rewritten: the planned removals are done (and a declined fix is

@@ -90,7 +90,7 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
 
     def sink(finding: Finding, edit: Optional[Edit]) -> None:
         if withdrawn and edit is not None and edit.drops is not None:
-            why = withdrawn.get((project.display, edit.span[0], edit.span[1]))
+            why = withdrawn.get((project.site, edit.span[0], edit.span[1]))
             if why is not None:  # the plan's check found the call would not bind without the argument
                 finding.message += f" (not fixed: {why})"
                 finding.fix_available, finding.fix_title = False, None

@@ -351,3 +351,15 @@ def test_each_kind_of_escape_keeps_the_parameter_and_is_named(tmp_path, monkeypa
     out = _fix(tmp_path, monkeypatch, capsys)
     assert "    def __init__(self, units, prefix=None):\n" in (tmp_path / "pkg" / "a.py").read_text()
     assert f"because `A` {how} at pkg/b.py:" in out, out
+
+
+def test_a_withdrawn_call_edit_holds_whichever_way_the_file_is_named(tmp_path, monkeypatch, capsys):
+    # the check's withdrawal names the file absolutely: `fix pkg/b.py` and an absolute path see it too
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix  # the name\n                 ):\n"
+                       "        super().__init__(prefix=prefix)\n",
+             "from .a import A\n\nx = A(3, prefix='a_')\n")
+    monkeypatch.chdir(tmp_path)
+    for path in ("pkg/b.py", str(tmp_path / "pkg" / "b.py")):
+        main(["fix", "--quiet", path])
+        assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3, prefix='a_')\n"
