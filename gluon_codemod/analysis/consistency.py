@@ -273,7 +273,13 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
             if key in classes[cls.name] and decorators:
                 decorator = decorators[0]
                 shown = ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
-                _escape(view, key, Escaped(cls.name, f"is handed to `{shown}`", view.display, decorator.lineno))
+                container = _registry_of(flow, view, decorator) if len(decorators) == 1 else None
+                if container is not None:  # what the table holds: every class this decorator registers
+                    view.facts.table_members[container] = {
+                        flow.key_of(FileClass(other)) for other in ctx.nodes_of(ast.ClassDef)
+                        if any(ast.dump(d) == ast.dump(decorator) for d in other.decorator_list)}
+                _escape(view, key, Escaped(cls.name, f"is handed to `{shown}`", view.display, decorator.lineno,
+                                           container))
     for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
         name = node.id if isinstance(node, ast.Name) else node.attr
         if name not in classes or not isinstance(node.ctx, ast.Load):
@@ -287,13 +293,55 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
             continue
         how = _escape_of(ctx, flow, view, node, target)
         if how is not None:
-            _escape(view, key, Escaped(name, how, view.display, node.lineno))
+            how, container = how if isinstance(how, tuple) else (how, None)
+            _escape(view, key, Escaped(name, how, view.display, node.lineno, container))
     for call in ctx.nodes_of(ast.Call):  # `getattr(module, 'Head')`
         if (isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) >= 2
                 and isinstance(call.args[1], ast.Constant) and call.args[1].value in classes):
             for key in classes[call.args[1].value]:
                 _escape(view, key, Escaped(call.args[1].value, "is looked up with `getattr`", view.display,
                                            call.lineno))
+
+
+def _literal_members(ctx, flow: PrefixFlow, literal: ast.AST) -> Optional[set]:
+    """The keys of the classes and factories of the project a literal table holds (None: it holds
+    something else too)."""
+    values = literal.values if isinstance(literal, ast.Dict) else getattr(literal, "elts", None)
+    if values is None:
+        return None
+    members = set()
+    for value in values:
+        kind = flow.class_at(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+        if isinstance(kind, (FileClass, ProjectClass)):
+            members.add(flow.key_of(kind))
+            continue
+        found = _function_signature(ctx, flow, value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+        if found is None:
+            return None
+        members.add(found[0])
+    return members
+
+
+def _registry_of(flow: PrefixFlow, view, decorator: ast.AST) -> Optional[str]:
+    """`@register` where `register` (a function of the file) only stores the class it is given into a
+    module-level table and returns it (`REGISTRY[key] = cls; return cls`): that table, qualified."""
+    func = flow.function_named(decorator) if isinstance(decorator, ast.Name) else None
+    if func is None or view.module is None or not func.args.args:
+        return None
+    param = func.args.args[0].arg
+    table = None
+    for statement in func.body:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Subscript) and isinstance(statement.targets[0].value, ast.Name)
+                and isinstance(statement.value, ast.Name) and statement.value.id == param and table is None):
+            table = statement.targets[0].value.id
+        elif isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name) and statement.value.id == param:
+            continue
+        else:
+            return None
+    return f"{view.module.name}.{table}" if table is not None else None
 
 
 #: Class decorators known to hand back the class they are given, called as it was (`@use_np`).
@@ -309,7 +357,7 @@ def _keeps_the_class(ctx, decorator: ast.AST) -> bool:
 def _escape(view, key: str, escaped: Escaped) -> None:
     for name in ARGS:
         if (key, name) in view.plan.removed:
-            view.facts.escapes.setdefault((key, name), escaped)
+            view.facts.escapes.setdefault((key, name), []).append(escaped)
 
 
 def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, target) -> Optional[str]:
@@ -340,7 +388,15 @@ def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, target) -> Optional[s
     if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = holder.targets if isinstance(holder, ast.Assign) else [holder.target]
         shown = ", ".join(f"`{ast.unparse(t)}`" for t in targets)
-        return f"is stored in {shown}" if top is not node else f"is assigned to {shown}"
+        if top is node:
+            return f"is assigned to {shown}"
+        container = None
+        if (isinstance(holder, ast.Assign) and len(targets) == 1 and isinstance(targets[0], ast.Name)
+                and top is holder.value and view.module is not None
+                and flow.enclosing(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) is None):
+            container = f"{view.module.name}.{targets[0].id}"  # a module-level table: its calls may be followed
+            view.facts.table_members[container] = _literal_members(ctx, flow, holder.value)
+        return f"is stored in {shown}", container
     if isinstance(holder, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
         func = flow.enclosing(holder, (ast.FunctionDef, ast.AsyncFunctionDef))
         return f"is returned from `{func.name}`" if func is not None else "is returned"
@@ -404,3 +460,40 @@ def _class_signature(ctx, flow: PrefixFlow, kind):
         if signature is not None:
             return owner.key, signature
     return None
+
+
+# -- calls through a module-level table of classes ----------------------------------------------------------
+def table_uses(ctx, flow: PrefixFlow, table: str) -> Tuple[List[ast.Call], Optional[Tuple[int, str]]]:
+    """(the calls made through the module-level table `table` in this file, the first use that is not a
+    call of what it holds: (line, how), or None). Followed: `T[k](...)`, `cls = T[k]` then `cls(...)`, `for
+    cls in T` then `cls(...)`; also `T[k] = cls` (registration) and `k in T`."""
+    name = table.rsplit(".", 1)[1]
+    calls: List[ast.Call] = []
+    for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
+        if (node.id if isinstance(node, ast.Name) else node.attr) != name or flow.table_named(node) != table:
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            continue
+        parent = flow.parent.get(id(node))
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            if not isinstance(parent.ctx, ast.Load):
+                continue  # `T[key] = cls`: the registration
+            holder = flow.parent.get(id(parent))
+            if isinstance(holder, ast.Call) and holder.func is parent:
+                calls.append(holder)
+                continue
+            if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+                found = flow.calls_of_name(holder.targets[0])
+                if found is not None:
+                    calls.extend(found)
+                    continue
+            return calls, (node.lineno, f"`{ast.unparse(parent)}` is used as a value")
+        if isinstance(parent, ast.Compare):
+            continue  # `kind in T`
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node and isinstance(parent.target, ast.Name):
+            found = flow.calls_of_name(parent.target)
+            if found is not None:
+                calls.extend(found)
+                continue
+        return calls, (node.lineno, f"`{name}` is used as a value")
+    return calls, None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import AbstractSet, Dict, Optional, Set, Tuple, Union
+from typing import AbstractSet, Dict, List, Optional, Set, Tuple, Union
 
 from .callees import Status
 from .project import ClassInfo, ModuleInfo, ProjectIndex
@@ -52,10 +52,15 @@ class Escaped:
     how: str  # "is stored in `REGISTRY`"
     path: str
     line: int
+    #: The module-level container it is stored in (`pkg.decoder.REGISTRY`), whose calls may be followed.
+    container: Optional[str] = None
+    #: Why the calls through that container cannot be followed, once looked at.
+    why: Optional[str] = None
 
     def describe(self, after_fix: bool = False) -> str:
         where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
-        return f"`{self.name}` {self.how} at {where}; calls through it cannot be followed"
+        return f"`{self.name}` {self.how} at {where}; calls through it cannot be followed" + (
+            f" ({self.why})" if self.why else "")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class Plan:
     #: With `--unsafe-fixes`: removals of classes and factories used as values, whose calls through those
     #: values cannot be followed; their signature edits are unsafe.
     escaped: Dict[Key, Escaped] = field(default_factory=dict)
+    #: Module-level containers of classes (`REGISTRY`, `LAYERS`) whose every use the project makes is a
+    #: call that binds each class's final signature: a call through one is a call of each of its classes.
+    followed: Dict[str, Set[str]] = field(default_factory=dict)
     #: Call edits withdrawn because the call would not bind what it calls without the argument they
     #: drop: (path, line, column) of the call -> why. Their findings stay, reported with the reason.
     withdrawn: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
@@ -126,7 +134,10 @@ class Facts:
     consulted: Set[str] = field(default_factory=set)
     consulted_kept: Set[str] = field(default_factory=set)
     #: Classes whose planned removals are not safe: used as a value where calls cannot be followed.
-    escapes: Dict[Key, Escaped] = field(default_factory=dict)
+    escapes: Dict[Key, List[Escaped]] = field(default_factory=dict)
+    #: Module-level tables of classes (`REGISTRY`, `LAYERS`) by qualified name: the keys of all they hold
+    #: (None: something in it is not a class or factory of the project).
+    table_members: Dict[str, Optional[Set[str]]] = field(default_factory=dict)
     #: Calls that would not bind the final signature of a callable whose signature the plan changes.
     unbound: Dict[Key, Union[Unbound, StillUsed]] = field(default_factory=dict)
     #: Calls whose own dropped arguments leave them unbound (the callable's signature does not change).

@@ -130,6 +130,7 @@ class PrefixFlow:
         self._scanning_calls = False  # the file's calls are being collected (`calls_of`)
         self._guessed = False  # an answer given while collecting them had to do without them
         self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
+        self._module_names: Optional[set] = None
 
     # -- what a call calls ----------------------------------------------------------------------
     def is_block_class(self, cls: ast.ClassDef) -> bool:
@@ -257,6 +258,11 @@ class PrefixFlow:
                 target = self.classmethod_of(cls, func.attr)
                 if target is not None:
                     return Factory(target)
+        view = self.ctx.project
+        if view is not None and view.plan.followed and isinstance(func, (ast.Subscript, ast.Name)):
+            table = self.table_called(call)
+            if table is not None and table in view.plan.followed:
+                return UNKNOWN_BLOCK  # a call of each class of a table whose every use is followed
         # (`class_at` found no class of the project in `func`: only a Gluon class is left)
         qualified = self.ctx.imports.qualify(func)
         if qualified and is_gluon_block_class(qualified):
@@ -289,6 +295,67 @@ class PrefixFlow:
         where = scope if scope is not None else self.ctx.tree
         return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
                    for n in self.ctx.walk(where))
+
+    # -- module-level tables of classes (`REGISTRY[kind](...)`) ---------------------------------------
+    def table_named(self, expr: ast.AST) -> Optional[str]:
+        """The qualified module-level name (`pkg.decoder.REGISTRY`) that `expr` reads, if it names one of
+        this module (bound at its top level, not rebound around `expr`) or an imported one."""
+        if isinstance(expr, ast.Name):
+            if self._module_names is None:
+                self._module_names = {t.id for s in self.ctx.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                                      for t in (s.targets if isinstance(s, ast.Assign) else [s.target])
+                                      if isinstance(t, ast.Name)}
+            if expr.id in self._module_names:
+                scope = self.enclosing(expr, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                if scope is not None and (declared_arg(scope, expr.id) or any(
+                        isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load)
+                        for n in self.ctx.walk(scope))):
+                    return None
+                view = self.ctx.project
+                return f"{view.module.name}.{expr.id}" if view is not None and view.module is not None else None
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            qualified = self.ctx.imports.qualify(expr)
+            return qualified if qualified and "." in qualified else None
+        return None
+
+    def _scope_of(self, target: ast.Name) -> Optional[ast.AST]:
+        parent = self.parent.get(id(target))
+        if isinstance(parent, ast.comprehension):
+            return self.parent.get(id(parent))  # the comprehension's own scope
+        return self.enclosing(target, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or self.ctx.tree
+
+    def calls_of_name(self, target: ast.Name) -> Optional[List[ast.Call]]:
+        """The calls of the variable bound at `target` (`cls = T[k]`, `for cls in T`), when every other
+        use of it in its scope is such a call (and nothing else binds it), else None."""
+        calls = []
+        for node in self.ctx.walk(self._scope_of(target)):
+            if not isinstance(node, ast.Name) or node.id != target.id or node is target:
+                continue
+            parent = self.parent.get(id(node))
+            if not (isinstance(node.ctx, ast.Load) and isinstance(parent, ast.Call) and parent.func is node):
+                return None
+            calls.append(parent)
+        return calls
+
+    def table_called(self, call: ast.Call) -> Optional[str]:
+        """The module-level table whose content `call` calls: `T[k](...)`, or a variable bound once by
+        `cls = T[k]` or `for cls in T`."""
+        func = call.func
+        if isinstance(func, ast.Subscript):
+            return self.table_named(func.value)
+        if not isinstance(func, ast.Name):
+            return None
+        scope = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        bindings = [n for n in self.ctx.walk(scope if scope is not None else self.ctx.tree)
+                    if isinstance(n, ast.Name) and n.id == func.id and not isinstance(n.ctx, ast.Load)]
+        if len(bindings) != 1:
+            return None
+        parent = self.parent.get(id(bindings[0]))
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Subscript):
+            return self.table_named(parent.value.value)
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.target is bindings[0]:
+            return self.table_named(parent.iter)
+        return None
 
     def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
         """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a

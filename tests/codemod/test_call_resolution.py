@@ -91,40 +91,66 @@ def test_flake8_reports_what_the_cli_does_file_by_file(tmp_path, monkeypatch, ca
 
 
 # -- 1. a class called through a value ------------------------------------------------------------------
-def test_a_registered_class_keeps_its_prefix_and_the_escape_is_named(tmp_path, monkeypatch, capsys):
+def test_registries_whose_every_use_is_a_call_are_followed_and_one_used_as_a_value_is_named(
+        tmp_path, monkeypatch, capsys):
+    # `@register` into `REGISTRY`, then `cls = REGISTRY[kind]; cls(4, prefix=...)`; `LAYERS = [Tail]`, then
+    # `[layer(2, prefix=...) for layer in LAYERS]`: every use is a call, each binding the class's new
+    # signature once `prefix=` goes: the calls through them are calls of those classes. `SIDES` is also
+    # handed to `list(...)`: what happens to it cannot be followed, so `Side` keeps its `prefix`
     root = _copy(tmp_path, "registry")
     out = _fix(root, monkeypatch, capsys)
     decoder = (root / "pkg" / "decoder.py").read_text()
     build = (root / "pkg" / "build.py").read_text()
-    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units, prefix='head_'):" in decoder
-    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):" in decoder
-    assert "class Plain(gluon.HybridBlock):\n    def __init__(self, units):" in decoder  # only called
-    assert "return cls(4, prefix=prefix + 'head_')" in build
+    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units):" in decoder
+    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units):" in decoder
+    assert "class Plain(gluon.HybridBlock):\n    def __init__(self, units):" in decoder
+    assert "class Side(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):" in decoder
+    assert "def build(kind):\n    cls = REGISTRY[kind]\n    return cls(4)\n" in build
+    assert "return [layer(2) for layer in LAYERS]" in build
     assert "return Plain(3)" in build
+    assert "return sides()[0](2, prefix='side_')" in build
     # (the finding on the definition is that of the rewritten file: the escape's line is the original's)
-    assert ("`Head.__init__` cannot drop it automatically because `Head` is handed to `register` at "
-            "pkg/decoder.py:11 (its line before this run's fixes); calls through it cannot be followed") in out, out
-    assert ("`Tail.__init__` cannot drop it automatically because `Tail` is stored in `LAYERS` at "
-            "pkg/decoder.py:40 (its line before this run's fixes); calls through it cannot be followed") in out, out
+    assert ("`Side.__init__` cannot drop it automatically because `Side` is stored in `SIDES` at "
+            "pkg/decoder.py:52 (its line before this run's fixes); calls through it cannot be followed (`SIDES` "
+            "is used as a value at pkg/build.py:18)") in out, out
     findings = _check(root, capsys)
-    assert any(line.startswith("pkg/build.py:6:") and "GLN002" in line for line in findings), findings
-    assert any(line.startswith("pkg/build.py:10:") and "GLN002" in line for line in findings), findings
+    assert any(line.startswith("pkg/build.py:22:") and "GLN002" in line for line in findings), findings
 
 
-def test_unsafe_fixes_drop_the_prefix_of_a_registered_class_and_report_the_calls_through_values(
+def test_a_decorator_registry_that_is_also_read_otherwise_is_an_escape(tmp_path, monkeypatch, capsys):
+    # the reproducer, with the registry also handed on: `Head` keeps its `prefix`, named
+    a = ("from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY['dense'] = cls\n"
+         "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix='head_'):\n"
+         "        super().__init__(prefix=prefix)\n")
+    b = "from .a import REGISTRY\n\n\ndef build(kind, prefix=''):\n    cls = REGISTRY[kind]\n" \
+        "    return cls(4, prefix=prefix + 'head_')\n\n\nkinds = dict(REGISTRY)\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units, prefix='head_'):" in (tmp_path / "pkg" / "a.py").read_text()
+    assert "return cls(4, prefix=prefix + 'head_')" in (tmp_path / "pkg" / "b.py").read_text()
+    assert ("because `Head` is handed to `register` at pkg/a.py:11; calls through it cannot be followed "
+            "(`REGISTRY` is used as a value at pkg/b.py:9)") in out, out
+    assert "pkg/b.py:6:" in out and "calls a value whose class cannot be followed" in out, out
+    _package(tmp_path / "unsafe", a, b)
+    out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
+    assert "def __init__(self, units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
+    assert "pkg/b.py:6:" in out and "calls a value whose class cannot be followed" in out, out
+
+
+def test_unsafe_fixes_drop_the_prefix_of_a_class_used_as_a_value_and_report_the_calls_through_values(
         tmp_path, monkeypatch, capsys):
     root = _copy(tmp_path, "registry")
     out = _fix(root, monkeypatch, capsys, "--unsafe-fixes")
     decoder = (root / "pkg" / "decoder.py").read_text()
-    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units):" in decoder
-    assert "pkg/build.py:6:" in out and "pkg/build.py:10:" in out, out
+    assert "class Side(gluon.HybridBlock):\n    def __init__(self, units):" in decoder
+    assert "pkg/build.py:22:" in out, out
 
 
 def test_a_registry_builds_after_the_safe_fix_on_stock_mxnet(tmp_path, monkeypatch, capsys):
     pytest.importorskip("mxnet")
     root = _copy(tmp_path, "registry")
-    script = ("import mxnet as mx\nfrom pkg.build import build, build_all, plain\n"
-              "for net in [build('dense'), *build_all(), plain()]:\n"
+    script = ("import mxnet as mx\nfrom pkg.build import build, build_all, build_side, plain\n"
+              "for net in [build('dense'), *build_all(), plain(), build_side()]:\n"
               "    net.initialize()\n    print(net(mx.nd.ones((1, 3))).shape)\n")
     before = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
     assert before.returncode == 0, before.stderr
@@ -254,24 +280,28 @@ def test_a_parameter_still_used_where_no_edit_removes_it_stays_with_its_calls(tm
     assert mismatches(str(tmp_path)) == []
 
 
-def test_a_factory_stored_in_a_table_keeps_its_prefix(tmp_path, monkeypatch, capsys):
-    # `_models[name](prefix=...)` calls the factory through a value: its `prefix` cannot go in a safe run;
-    # with --unsafe-fixes it goes and the call through the table is reported
+def test_a_factory_table_is_followed_unless_it_is_used_as_a_value(tmp_path, monkeypatch, capsys):
+    # `_models[name](...)` is every use of `_models`: a call of `net_a`, which loses `prefix` with the calls;
+    # `_others` is also printed: `net_c` keeps its `prefix` in a safe run (with --unsafe-fixes it goes, and
+    # the call through the table is reported)
     a = ("from mxnet.gluon import nn\n\n\ndef net_a(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
-         "def net_b(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
-         "_models = {'a': net_a}\n\n\ndef get_model(name, **kwargs):\n    return _models[name](**kwargs)\n")
-    b = "from .a import _models, net_b\n\nx = _models['a'](3, prefix='x_')\ny = net_b(3, prefix='y_')\n"
+         "def net_c(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
+         "_models = {'a': net_a}\n_others = {'c': net_c}\nprint(_others)\n\n\ndef get_model(name, **kwargs):\n"
+         "    return _models[name](**kwargs)\n")
+    b = "from .a import _models, _others\n\nx = _models['a'](3, prefix='x_')\ny = _others['c'](3, prefix='y_')\n"
     _package(tmp_path, a, b)
     out = _fix(tmp_path, monkeypatch, capsys)
     fixed = (tmp_path / "pkg" / "a.py").read_text()
-    assert "def net_a(units, prefix=None):" in fixed and "def net_b(units):" in fixed
-    assert "`net_a` is stored in `_models` at pkg/a.py:12" in out, out
-    assert "pkg/b.py:3:21: GLN002 `_models['a']` calls a value whose class cannot be followed" in out, out
-    assert (tmp_path / "pkg" / "b.py").read_text().endswith("y = net_b(3)\n")
+    assert "def net_a(units):\n    return nn.Dense(units)\n" in fixed and "def net_c(units, prefix=None):" in fixed
+    assert "`net_c` is stored in `_others` at pkg/a.py:13 (its line before this run's fixes); calls through it " \
+           "cannot be followed (`_others` is used as a value at pkg/a.py:14)" in out, out
+    assert "pkg/b.py:4:21: GLN002 `_others['c']` calls a value whose class cannot be followed" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == ("from .a import _models, _others\n\nx = _models['a'](3)\n"
+                                                       "y = _others['c'](3, prefix='y_')\n")
     _package(tmp_path / "unsafe", a, b)
     out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
-    assert "def net_a(units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
-    assert "pkg/b.py:3:21: GLN002 `_models['a']` calls a value whose class cannot be followed" in out, out
+    assert "def net_c(units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
+    assert "pkg/b.py:4:21: GLN002 `_others['c']` calls a value whose class cannot be followed" in out, out
 
 
 def test_a_decorator_known_to_hand_back_the_class_is_no_escape(tmp_path, monkeypatch, capsys):

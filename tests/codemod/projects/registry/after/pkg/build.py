@@ -1,14 +1,22 @@
-from .decoder import LAYERS, REGISTRY, Plain
+from .decoder import LAYERS, REGISTRY, SIDES, Plain
 
 
-def build(kind, prefix=''):
+def build(kind):
     cls = REGISTRY[kind]
-    return cls(4, prefix=prefix + 'head_')
+    return cls(4)
 
 
 def build_all():
-    return [layer(2, prefix='tail_') for layer in LAYERS]
+    return [layer(2) for layer in LAYERS]
 
 
 def plain():
     return Plain(3)
+
+
+def sides():
+    return list(SIDES)
+
+
+def build_side():
+    return sides()[0](2, prefix='side_')

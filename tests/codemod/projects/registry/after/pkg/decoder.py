@@ -10,8 +10,8 @@ def register(cls):
 
 @register
 class Head(gluon.HybridBlock):
-    def __init__(self, units, prefix='head_'):
-        super().__init__(prefix=prefix)
+    def __init__(self, units):
+        super().__init__()
         self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
@@ -19,8 +19,8 @@ class Head(gluon.HybridBlock):
 
 
 class Tail(gluon.HybridBlock):
-    def __init__(self, units, prefix=None):
-        super().__init__(prefix=prefix)
+    def __init__(self, units):
+        super().__init__()
         self.out = gluon.nn.Dense(units)
 
     def hybrid_forward(self, F, x):
@@ -37,3 +37,15 @@ class Plain(gluon.HybridBlock):
 
 
 LAYERS = [Tail]
+
+
+class Side(gluon.HybridBlock):
+    def __init__(self, units, prefix=None):
+        super().__init__(prefix=prefix)
+        self.out = gluon.nn.Dense(units)
+
+    def hybrid_forward(self, F, x):
+        return self.out(x)
+
+
+SIDES = [Side]

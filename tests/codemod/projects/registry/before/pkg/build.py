@@ -1,4 +1,4 @@
-from .decoder import LAYERS, REGISTRY, Plain
+from .decoder import LAYERS, REGISTRY, SIDES, Plain
 
 
 def build(kind, prefix=''):
@@ -12,3 +12,11 @@ def build_all():
 
 def plain():
     return Plain(3, prefix='plain_')
+
+
+def sides():
+    return list(SIDES)
+
+
+def build_side():
+    return sides()[0](2, prefix='side_')

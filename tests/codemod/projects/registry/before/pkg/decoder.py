@@ -38,3 +38,15 @@ class Plain(gluon.HybridBlock):
 
 
 LAYERS = [Tail]
+
+
+class Side(gluon.HybridBlock):
+    def __init__(self, units, prefix=None):
+        super().__init__(prefix=prefix)
+        self.out = gluon.nn.Dense(units)
+
+    def hybrid_forward(self, F, x):
+        return self.out(x)
+
+
+SIDES = [Side]
