@@ -393,3 +393,12 @@ def test_a_withdrawn_call_edit_holds_whichever_way_the_file_is_named(tmp_path, m
     for path in ("pkg/b.py", str(tmp_path / "pkg" / "b.py")):
         main(["fix", "--quiet", path])
         assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3, prefix='a_')\n"
+
+
+def test_a_classmethod_of_another_module_forwarding_kwargs_to_gluon_is_a_forwarder(tmp_path, monkeypatch, capsys):
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass Net(nn.HybridBlock):\n"
+                       "    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n\n"
+                       "    @classmethod\n    def small(cls, **kwargs):\n        return cls(3, **kwargs)\n",
+             "from .a import Net\n\nnet = Net.small(prefix='s_')\n")
+    _fix(tmp_path, monkeypatch, capsys, "--quiet")
+    assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import Net\n\nnet = Net.small()\n"
