@@ -39,7 +39,12 @@ the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base con
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
 GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, a class of the file
 that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
-positional prefix (share with `share_parameters`).
+positional prefix (share with `share_parameters`); in a Gluon project, a `prefix=`/`params=` given to a
+value the tool cannot resolve (`REGISTRY[kind](4, prefix='head_')`, `cls(...)` after `cls = ...`,
+`self.block_cls(...)`) or to a factory that hands its `**kwargs` on to one; and a `prefix` handed on by a
+parameter that the project's plan keeps (it goes with the parameter). A function of the project that
+hands `**kwargs` only to Gluon constructors (`get_norm('ln', prefix='ln_')`) is treated as a Block.
+A removal is withdrawn, with the reason, where the call would no longer bind the signature it calls.
 """
 import ast
 from typing import Optional
@@ -50,7 +55,7 @@ from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.prefix_flow import (
-    PrefixFlow, _declares, _leading_positional, _span, pure, unpacked_argument)
+    PrefixFlow, declared_arg, leading_positional, shown_names, span_of, pure, unpacked_argument)
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -70,6 +75,7 @@ def _drop(keywords, slots):
 
 class PrefixArgument(Rule):
     code = "GLN002"
+    drops_arguments = True
     name = "prefix-argument"
     message = "`prefix` is removed from Block constructors in the new API; blocks are named by attribute"
     fix_title = "Remove the `prefix` argument"
@@ -212,13 +218,27 @@ class PrefixArgument(Rule):
             kind = UNKNOWN_BLOCK
         if kind == GluonClass("BidirectionalCell"):
             self._output_prefix(node)
+        if kind is None and keyword is not None and self._project_forwarder(node):
+            kind = UNKNOWN_BLOCK  # `get_norm('ln', prefix='ln_')`: hands `**kwargs` on to Gluon constructors only
         if kind is None and keyword is not None and self._called_parameter(node):
             self.report(keyword, "`{callee}` is a parameter, and a `prefix` given to what it holds is removed from "
                         "Block constructors in the new API; if it holds Block classes, remove the argument",
                         callee=ast.unparse(node.func))
             return
+        passed = [k for k in node.keywords if k.arg in ("prefix", "params")] if kind is None else ()
+        if passed and self.flow.calls_through_a_value(node):
+            self.report(passed[0], "`{callee}` calls a value whose class cannot be followed, and {shown} no longer "
+                        "accepted by Block constructors in the new API; if it holds Block classes, remove the "
+                        "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
+            return
+        unfollowed = self._unfollowed_forwarder(node, kind) if keyword is not None else None
+        if unfollowed is not None:
+            self.report(keyword, "`{callee}` hands its `**kwargs` on to a value whose class cannot be followed, and "
+                        "`prefix` is no longer accepted by Block constructors in the new API; if it reaches one, "
+                        "remove the argument", callee=unfollowed)
+            return
         if isinstance(kind, Factory):
-            if keyword is None or _declares(kind.func, "prefix") is not None:
+            if keyword is None or declared_arg(kind.func, "prefix") is not None:
                 return  # a factory's own `prefix` parameter: GLN003 removes it and its arguments
             # `resnet_tiny(prefix='tiny_')` where the factory hands `**kwargs` on to a Block: ours
             kind = UNKNOWN_BLOCK if flow.status(kind) is Status.GLUON else kind
@@ -243,9 +263,9 @@ class PrefixArgument(Rule):
         if flow.signature(kind)[0] is None and kind is not UNKNOWN_BLOCK and flow.gluon_of(kind) is not None:
             # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
-            if slot is not None and slot < _leading_positional(node):
+            if slot is not None and slot < leading_positional(node):
                 params_slot = flow.slot(kind, "params")
-                if params_slot is not None and params_slot < _leading_positional(node):
+                if params_slot is not None and params_slot < leading_positional(node):
                     shared = node.args[params_slot]
                     if not (isinstance(shared, ast.Constant) and shared.value is None):
                         self.report(node.args[slot], "`{callee}` is given a prefix and `params` by position, which "
@@ -257,17 +277,23 @@ class PrefixArgument(Rule):
                 values.insert(0, node.args[slot])
         if not values:
             return
+        kept = self._kept_parameter(node, values)
+        if kept is not None:  # the prefix handed on stays with the parameter the plan keeps
+            self.report(kept[0], "`prefix` is removed from Block constructors in the new API; remove it here "
+                        "together with the `prefix` parameter of `{func}`, which stays for now (see the finding on "
+                        "the parameter)", func=kept[1])
+            return
         safe = all(pure(v) for v in values)
         where = keyword if keyword is not None else values[0]
         title = self.fix_title if safe else self.fix_title + " (its value calls something)"
         keywords = ("prefix",) if keyword is not None else ()
-        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=_span(node), safe=safe,
+        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
 
     def _output_prefix(self, node: ast.Call) -> None:
         """`BidirectionalCell(l, r, output_prefix='bi_')`: the new cell has no `output_prefix`."""
         keyword = next((k for k in node.keywords if k.arg == "output_prefix"), None)
-        positional = node.args[2] if len(node.args) > 2 and _leading_positional(node) > 2 else None
+        positional = node.args[2] if len(node.args) > 2 and leading_positional(node) > 2 else None
         value = keyword.value if keyword is not None else positional
         if value is None:
             return
@@ -275,14 +301,55 @@ class PrefixArgument(Rule):
         self.report(keyword or positional, "`output_prefix` is removed from `BidirectionalCell` in the new API; its "
                     "unrolled outputs are named `t0_output`, ... without it", fix_title="Remove the `output_prefix` "
                     "argument (changes the names of the unrolled output symbols)",
-                    edit=Edit(cst.Call, _drop(keywords, slots), span=_span(node), safe=False,
+                    edit=Edit(cst.Call, _drop(keywords, slots), span=span_of(node), safe=False,
                               drops=(keywords, slots, 0)))
+
+    def _kept_parameter(self, node: ast.Call, values):
+        """(the argument, the function) when `node` hands on the `prefix` parameter of its function, and the
+        project's plan keeps that parameter (a call of it through a value, ...): dropping the argument would
+        leave the parameter that callers still pass without effect."""
+        view = self.ctx.project
+        func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        if view is None or func is None or declared_arg(func, "prefix") is None:
+            return None
+        for value in values:
+            if isinstance(value, ast.Name) and value.id == "prefix":
+                key = self.flow.function_key(func)
+                if view.kept(key, "prefix") is not None:
+                    return value, self.flow.label(func)
+        return None
+
+    def _unfollowed_forwarder(self, node: ast.Call, kind) -> Optional[str]:
+        """The name of the factory `node` calls (of the file or the project) when it hands its `**kwargs` on
+        to a value the tool cannot resolve (`Status.UNFOLLOWED`), else None."""
+        if isinstance(kind, Factory):
+            if declared_arg(kind.func, "prefix") is None and self.flow.status(kind) is Status.UNFOLLOWED:
+                return ast.unparse(node.func)
+            return None
+        view = self.ctx.project
+        if kind is not None or view is None:
+            return None
+        found = view.index.resolve_function(self.ctx.imports.qualify(node.func), view.module)
+        if found is None or found[1].declares("prefix"):
+            return None
+        return ast.unparse(node.func) if view.status(found[0], "prefix") is Status.UNFOLLOWED else None
+
+    def _project_forwarder(self, node: ast.Call) -> bool:
+        """A function or classmethod of another module of the project that does not declare `prefix` and
+        hands its `**kwargs` on to Gluon constructors only (the plan knows what it does with them)."""
+        view = self.ctx.project
+        if view is None:
+            return False
+        found = view.index.resolve_function(self.ctx.imports.qualify(node.func), view.module)
+        if found is None or found[1].declares("prefix"):
+            return False  # (a declared `prefix` is GLN003's: the plan removes it with its arguments)
+        return view.status(found[0], "prefix") is Status.GLUON
 
     def _called_parameter(self, node: ast.Call) -> bool:
         """`cell_type(hidden, prefix='rnn_')` where `cell_type` is a parameter of the enclosing function:
         what it holds cannot be known here, and a Block class is likely in a file using Gluon."""
         func = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-        return (isinstance(node.func, ast.Name) and func is not None and _declares(func, node.func.id) is not None
+        return (isinstance(node.func, ast.Name) and func is not None and declared_arg(func, node.func.id) is not None
                 and self.ctx.imports.imports_gluon)
 
     def _handed_to_block(self, node: ast.Call) -> bool:

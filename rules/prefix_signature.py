@@ -52,8 +52,8 @@ from gluon_codemod.engine.cst_edits import drop_call_args, has_comment, remove_i
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
 from gluon_codemod.analysis.plan import KeptByDefinition
-from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, _declares, _leading_positional, _positional, \
-    _shown, _span, pure
+from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, declared_arg, leading_positional, positional_names, \
+    shown_names, span_of, pure
 
 
 def _from_kwargs(value: ast.AST, func: Optional[ast.AST], name: str) -> bool:
@@ -228,6 +228,7 @@ def _reads(body: cst.CSTNode, name: str) -> bool:
 
 class PrefixSignature(Rule):
     code = "GLN003"
+    drops_arguments = True
     name = "prefix-params-signature"
     message = ("`{name}` is no longer a Block constructor argument; `{func}` only hands it on: "
                "remove the parameter")
@@ -368,7 +369,7 @@ class PrefixSignature(Rule):
         kwargs = func.args.kwarg.arg if func.args.kwarg else None
         removed = []
         for name in ARGS:
-            arg = _declares(func, name)
+            arg = declared_arg(func, name)
             if arg is None:
                 if is_init and kwargs:
                     self._pops(func, name, label, kwargs)
@@ -400,8 +401,17 @@ class PrefixSignature(Rule):
                             "automatically because {problem}: remove the parameter and its arguments by hand",
                             name=name, func=label, problem=problem)
                 continue
-            self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
-                        edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=_span(func)))
+            escaped = view.plan.escaped.get((flow.function_key(func), name)) if view is not None else None
+            if escaped is not None:  # (`--unsafe-fixes`: calls through the value it escapes by are reported)
+                self.report(arg, "`{name}` is no longer a Block constructor argument; `{func}` only hands it on, but "
+                            "{escape}: remove the parameter and check those calls", name=name, func=label,
+                            escape=escaped.describe(after_fix=view.applied),
+                            fix_title=self.fix_title.format(name=name, func=label) + " (calls through values are not "
+                            "followed)", edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)),
+                                                   span=span_of(func), safe=False))
+            else:
+                self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
+                            edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=span_of(func)))
             removed.append(name)
             if name == "params" and not is_init:
                 self._drop_forwarded_params(func)
@@ -421,7 +431,7 @@ class PrefixSignature(Rule):
                 continue
             self.report(use, "`params` is no longer accepted by Block constructors; the factory no longer takes "
                         "it: remove the argument", fix_title="Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(("params",), ()), span=_span(call),
+                        edit=Edit(cst.Call, drop_call_args(("params",), ()), span=span_of(call),
                                   drops=(("params",), (), 0)))
 
     def _pops(self, func, name, label, kwargs) -> None:
@@ -429,7 +439,7 @@ class PrefixSignature(Rule):
             self.report(pop, "`kwargs.pop('{name}')` is not needed once no caller passes `{name}`, which the new "
                         "Block API rejects", name=name,
                         fix_title=f"Remove the `kwargs.pop('{name}')` statement",
-                        edit=Edit(cst.FunctionDef, drop_params((), kwargs, (name,)), span=_span(func)))
+                        edit=Edit(cst.FunctionDef, drop_params((), kwargs, (name,)), span=span_of(func)))
 
     def _fix_call_sites(self, func, names: Tuple[str, ...], label: str) -> None:
         """Calls that bind `func` lose the positional arguments at the removed slots, in one edit per call
@@ -444,9 +454,9 @@ class PrefixSignature(Rule):
                     keywords.append(name)
                     values.append(keyword.value)
                     passed.append(name)
-                if name in _positional(func):
+                if name in positional_names(func):
                     slot = self.flow.slot_in(func, name, skip)
-                    if slot < _leading_positional(call):
+                    if slot < leading_positional(call):
                         slots.append(slot - skip)
                         values.append(call.args[slot])
                         passed.append(name)
@@ -454,11 +464,11 @@ class PrefixSignature(Rule):
                 continue
             safe = all(pure(v) or (isinstance(v, ast.Name) and v.id in names) for v in values)
             self.report(values[0], "{shown} no longer accepted by `{func}`, which loses {those} with the "
-                        "Block prefix; remove {it} from the call", shown=_shown(passed), func=label,
+                        "Block prefix; remove {it} from the call", shown=shown_names(passed), func=label,
                         those="that parameter" if len(set(passed)) == 1 else "those parameters",
                         it="the argument" if len(set(passed)) == 1 else "the arguments",
                         fix_title="Remove the argument", edit=Edit(
-                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call), safe=safe,
+                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call), safe=safe,
                             drops=(tuple(keywords), tuple(slots), skip)))
 
     def _other_module_callee(self, call: ast.Call) -> None:
@@ -493,7 +503,7 @@ class PrefixSignature(Rule):
             if keyword is not None and keywords_too:
                 keywords.append(name)
                 values.append(keyword.value)
-            elif keyword is None and slot is not None and slot < _leading_positional(call):
+            elif keyword is None and slot is not None and slot < leading_positional(call):
                 slots.append(slot)
                 values.append(call.args[slot])
             else:
@@ -502,10 +512,10 @@ class PrefixSignature(Rule):
         if values:
             single = len(values) == 1
             self.report(values[0], "{shown} no longer accepted by `{func}`, which loses {those} with the Block "
-                        "prefix; remove {it} from the call", shown=_shown(names), func=label,
+                        "prefix; remove {it} from the call", shown=shown_names(names), func=label,
                         those="that parameter" if single else "those parameters",
                         it="the argument" if single else "the arguments", fix_title="Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots)), span=_span(call),
+                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots)), span=span_of(call),
                                   safe=all(pure(v) for v in values), drops=(tuple(keywords), tuple(slots), 0)))
 
     # -- base constructor calls that reach Gluon ---------------------------------------------------------
@@ -515,21 +525,24 @@ class PrefixSignature(Rule):
             self._other_module_callee(call)
             return
         kind, skip = base
-        if isinstance(kind, FileClass):
-            return  # a base of this file: its signature's call sites are fixed with it (visit_FunctionDef)
+        own = self.flow.signature(kind)[0] if isinstance(kind, FileClass) else None
         func = self.flow.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         keywords, slots, values, handed_on = [], [], [], set()
         for name in ARGS:
+            if own is not None and declared_arg(own, name) is not None:
+                continue  # a base of this file taking `name`: its call sites are fixed with it (visit_FunctionDef)
+            if not isinstance(kind, GluonClass) and self.flow.status(kind, name) is not Status.GLUON:
+                continue  # a base of the project that does not only hand `name` on to Gluon keeps it
             keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
             value = keyword.value if keyword is not None else None
-            if value is None and slot is not None and slot + skip < _leading_positional(call):
+            if value is None and slot is not None and slot + skip < leading_positional(call):
                 value = call.args[slot + skip]
             if value is None:
                 continue
             if _from_kwargs(value, func, name):
                 handed_on.add(name)
-            if isinstance(value, ast.Name) and value.id == name and _declares(func, name) is not None:
+            if isinstance(value, ast.Name) and value.id == name and declared_arg(func, name) is not None:
                 # the parameter stays: so does this
                 if self.flow.param_status(func, name, is_init=True) is not Status.GLUON:
                     self.report(value, "`{name}` is no longer accepted by the Block constructor; pass the base "
@@ -553,12 +566,12 @@ class PrefixSignature(Rule):
             values.append((name, value))
         if not values:
             return
-        kept_after = [a for i, a in enumerate(call.args[:_leading_positional(call)])
+        kept_after = [a for i, a in enumerate(call.args[:leading_positional(call)])
                       if slots and i - skip > min(slots) and i - skip not in slots]
         if kept_after:  # `__init__(prefix, params)` with `params` reported: dropping `prefix` would shift it
             self.report(values[0][1], "{shown} no longer accepted by the Block constructor, but removing {it} "
                         "would move `{after}` into its place; remove the positional arguments by hand",
-                        shown=_shown([n for n, _ in values]), it="it" if len(values) == 1 else "them",
+                        shown=shown_names([n for n, _ in values]), it="it" if len(values) == 1 else "them",
                         after=ast.unparse(kept_after[0]))
             return
         read = _read_after_pop(func, [v for n, v in values if n in handed_on])
@@ -566,7 +579,7 @@ class PrefixSignature(Rule):
             self.report(values[0][1], "{shown} no longer accepted by the Block constructor, to which this call hands "
                         "on the {handed} it pops from `**{kwargs}`; `{kwargs}` is read again at line {line}, where "
                         "removing the pops would leave {them} in it: pop {them} in a statement of {its} own and "
-                        "remove the arguments by hand", shown=_shown([n for n, _ in values]), kwargs=read.id,
+                        "remove the arguments by hand", shown=shown_names([n for n, _ in values]), kwargs=read.id,
                         handed=" and ".join(f"`{n}`" for n in ARGS if n in handed_on), line=read.lineno,
                         them="them" if len(handed_on) > 1 else "it", its="their" if len(handed_on) > 1 else "its")
             return
@@ -574,16 +587,16 @@ class PrefixSignature(Rule):
             self.report(values[0][1], "{shown} no longer accepted by the Block constructor, to which this call "
                         "hands on the {handed} its caller passed in `**{kwargs}`; remove {it}, and share Parameters "
                         "with `share_parameters()` where a caller passed `params`",
-                        shown=_shown([n for n, _ in values]), kwargs=func.args.kwarg.arg,
+                        shown=shown_names([n for n, _ in values]), kwargs=func.args.kwarg.arg,
                         handed=" and ".join(f"`{n}`" for n in ARGS if n in handed_on),
                         it="both arguments" if len(values) > 1 else "the argument",
                         fix_title="Remove the arguments" if len(values) > 1 else "Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call),
+                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
                                   safe=False, drops=(tuple(keywords), tuple(slots), skip)))
             return
         safe = all(pure(v) for _, v in values)
         self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove {it} from the "
-                    "base constructor call", shown=_shown([n for n, _ in values]), fix_title="Remove the argument",
+                    "base constructor call", shown=shown_names([n for n, _ in values]), fix_title="Remove the argument",
                     it="it" if len(values) == 1 else "them",
-                    edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=_span(call),
+                    edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
                               safe=safe, drops=(tuple(keywords), tuple(slots), skip)))

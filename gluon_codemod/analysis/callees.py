@@ -10,7 +10,8 @@ A callee is one of:
 
 A callable's `Status` for a `prefix` or `params` it receives is `GLUON` when the argument only ever reaches
 Gluon (the new API drops it, and so may every caller), `OWN` when user code reads it, `UNKNOWN` when the
-plan has not analysed the callable; None when it does not take the argument (or, for a factory, the
+plan has not analysed the callable, `UNFOLLOWED` when a factory hands its `**kwargs` on to a value the tool
+cannot resolve; None when it does not take the argument (or, for a factory, the
 argument reaches no Block).
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Status(enum.Enum):
     GLUON = "gluon"
     OWN = "own"
     UNKNOWN = "unknown"
+    #: A factory's `**kwargs` go to a value whose class the tool cannot follow (`REGISTRY[name](**kwargs)`).
+    UNFOLLOWED = "unfollowed"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ reason) until nothing changes. Every file is then analysed once more with the se
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import AbstractSet, Dict, Optional, Set, Tuple, Union
+from typing import AbstractSet, Dict, List, Optional, Set, Tuple, Union
 
 from .callees import Status
 from .project import ClassInfo, ModuleInfo, ProjectIndex
@@ -42,6 +43,57 @@ class KeptByDefinition:
         return self.why
 
 
+@dataclass(frozen=True)
+class Escaped:
+    """A class used as a value (handed to a decorator, stored, passed, returned): the calls made through
+    that value cannot be followed, so its signature cannot change safely."""
+
+    name: str  # the class
+    how: str  # "is stored in `REGISTRY`"
+    path: str
+    line: int
+    #: The module-level container it is stored in (`pkg.decoder.REGISTRY`), whose calls may be followed.
+    container: Optional[str] = None
+    #: Why the calls through that container cannot be followed, once looked at.
+    why: Optional[str] = None
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"`{self.name}` {self.how} at {where}; calls through it cannot be followed" + (
+            f" ({self.why})" if self.why else "")
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """A call that would not bind its callable's final signature once this run's edits are made."""
+
+    path: str
+    line: int
+    label: str
+    why: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"the call at {where} would no longer bind `{self.label}` ({self.why})"
+
+
+@dataclass(frozen=True)
+class StillUsed:
+    """A use of a parameter in its callable's body that no edit of this run removes (the argument that
+    hands it on stays): removing the parameter would refuse, and its calls would no longer bind."""
+
+    path: str
+    line: int
+    name: str
+
+    def describe(self, after_fix: bool = False) -> str:
+        where = f"{self.path}:{self.line}" + (" (its line before this run's fixes)" if after_fix else "")
+        return f"`{self.name}` is still used at {where}, where no edit of this run removes it"
+
+
+Kept = Union[Unfollowed, KeptByDefinition, Escaped, Unbound, StillUsed]
+
+
 @dataclass
 class Plan:
     #: What each callable does with the `prefix`/`params` it receives (see `callees.Status`).
@@ -50,7 +102,16 @@ class Plan:
     removed: Set[Key] = field(default_factory=set)
     #: Parameters that stay: because a call would not follow their removal (that call), or because their
     #: own callable cannot drop them (why).
-    kept: Dict[Key, Union[Unfollowed, KeptByDefinition]] = field(default_factory=dict)
+    kept: Dict[Key, Kept] = field(default_factory=dict)
+    #: With `--unsafe-fixes`: removals of classes and factories used as values, whose calls through those
+    #: values cannot be followed; their signature edits are unsafe.
+    escaped: Dict[Key, Escaped] = field(default_factory=dict)
+    #: Module-level containers of classes (`REGISTRY`, `LAYERS`) whose every use the project makes is a
+    #: call that binds each class's final signature: a call through one is a call of each of its classes.
+    followed: Dict[str, Set[str]] = field(default_factory=dict)
+    #: Call edits withdrawn because the call would not bind what it calls without the argument they
+    #: drop: (path, line, column) of the call -> why. Their findings stay, reported with the reason.
+    withdrawn: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 
     def callable_names(self) -> Set[str]:
         """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
@@ -72,6 +133,20 @@ class Facts:
     #: kept parameters it read: it must run again if one of these entries of the plan changes.
     consulted: Set[str] = field(default_factory=set)
     consulted_kept: Set[str] = field(default_factory=set)
+    #: Classes whose planned removals are not safe: used as a value where calls cannot be followed.
+    escapes: Dict[Key, List[Escaped]] = field(default_factory=dict)
+    #: Module-level tables of classes (`REGISTRY`, `LAYERS`) by qualified name: the keys of all they hold
+    #: (None: something in it is not a class or factory of the project).
+    table_members: Dict[str, Optional[Set[str]]] = field(default_factory=dict)
+    #: Calls that would not bind the final signature of a callable whose signature the plan changes.
+    unbound: Dict[Key, Union[Unbound, StillUsed]] = field(default_factory=dict)
+    #: Calls whose own dropped arguments leave them unbound (the callable's signature does not change).
+    unbound_calls: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
+
+
+#: Text without one of these has nothing of the 1.x naming API for a rule to find, outside calls of the
+#: callables the plan changes (named in it) and code that says "gluon".
+_OLD_API_TOKENS = ("prefix", "params", "name_scope", ".name", "_unfuse")
 
 
 class ProjectView:
@@ -90,6 +165,8 @@ class ProjectView:
         self.rewritten = rewritten
         #: Only what the plan needs (statuses, removed signatures) is wanted from this analysis.
         self.planning = planning
+        #: The plan is being checked against this module's final edits (escapes, bindings): see `settle`.
+        self.settling = False
         #: (line, code) of the findings whose fixes the user declined (`fix --interactive`): they count
         #: as silenced by a `# noqa` there, for this run's edits and plan, without a comment being written.
         self.declined = declined
@@ -101,6 +178,11 @@ class ProjectView:
     def display(self) -> str:
         return self.path or (self.module.path if self.module else "<file>")
 
+    @property
+    def site(self) -> str:
+        """The file as `Plan.withdrawn` names it, whichever way the run names it (absolute)."""
+        return self.module.path if self.module is not None else os.path.abspath(self.path or "<file>")
+
     def after_fix(self) -> "ProjectView":
         """The view of this module once rewritten: the planned removals are done (and a declined fix is
         a finding left, reported at its line in the rewritten code)."""
@@ -109,7 +191,14 @@ class ProjectView:
     def concerns(self, text: str) -> bool:
         """Whether code that never mentions Gluon may still call a callable whose signature the plan
         changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
-        return any(name in text for name in self.plan.callable_names())
+        if any(name in text for name in self.plan.callable_names()):
+            return True
+        # It imports a module of the project that defines Blocks or forwarders, or one of its classes, and
+        # spells something of the 1.x naming API (what every rule that may fire there looks for): a call
+        # there may pass what a Block constructor no longer takes, a factory's result may be a Block.
+        module = self.module
+        return module is not None and any(token in text for token in _OLD_API_TOKENS) and any(
+            self.index.leads_to_blocks(target, module) for target in (*module.imports.values(), *module.star_imports))
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)

@@ -25,7 +25,9 @@ GLUON_PREFIX_SLOT = {
 _NO_PARAMS = {"Lambda", "HybridLambda"}
 _NOT_PREFIXED = {"SymbolBlock"}  # SymbolBlock(outputs, inputs, params) has no prefix; it keeps `params`
 ARGS = ("prefix", "params")
-DROPPING_RULES = ("GLN002", "GLN003")  # the rules whose fixes drop `prefix`/`params` arguments
+#: The rules whose fixes drop `prefix`/`params` arguments (they declare `drops_arguments`; a `# noqa` for
+#: one of them keeps the argument: see `_kept_by_noqa`).
+DROPPING_RULES = ("GLN002", "GLN003")
 
 
 def pure(expr: ast.AST) -> bool:
@@ -34,19 +36,22 @@ def pure(expr: ast.AST) -> bool:
                    for n in ast.walk(expr))
 
 
-def _span(node: ast.AST) -> Tuple[int, int, int, int]:
+def span_of(node: ast.AST) -> Tuple[int, int, int, int]:
+    """(line, column, end line, end column) of a node: the span an `Edit` of it names."""
     return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
 
 
-def _positional(func: ast.AST) -> List[str]:
+def positional_names(func: ast.AST) -> List[str]:
+    """The names of a function's positional parameters, `self` included."""
     return [a.arg for a in func.args.posonlyargs + func.args.args]
 
 
-def _declares(func: ast.AST, name: str) -> Optional[ast.arg]:
+def declared_arg(func: ast.AST, name: str) -> Optional[ast.arg]:
+    """The parameter `name` of a function (positional or keyword-only), or None."""
     return next((a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs if a.arg == name), None)
 
 
-def _leading_positional(call: ast.Call) -> int:
+def leading_positional(call: ast.Call) -> int:
     """How many positional arguments come before the first `*args` (their slots are known)."""
     for index, arg in enumerate(call.args):
         if isinstance(arg, ast.Starred):
@@ -83,7 +88,7 @@ def _is_kwargs_pop(stmt: ast.AST, kwargs: Optional[str], name: str) -> bool:
             and all(pure(a) for a in call.args))
 
 
-def _shown(names) -> str:
+def shown_names(names) -> str:
     """"`prefix` is" / "`prefix` and `params` are"."""
     names = list(dict.fromkeys(names))
     return " and ".join(f"`{n}`" for n in names) + (" are" if len(names) > 1 else " is")
@@ -125,6 +130,7 @@ class PrefixFlow:
         self._scanning_calls = False  # the file's calls are being collected (`calls_of`)
         self._guessed = False  # an answer given while collecting them had to do without them
         self._calls: Optional[Dict[int, List[Tuple[ast.Call, int]]]] = None
+        self._module_names: Optional[set] = None
 
     # -- what a call calls ----------------------------------------------------------------------
     def is_block_class(self, cls: ast.ClassDef) -> bool:
@@ -156,7 +162,7 @@ class PrefixFlow:
             return None
         return view.key(qualname) if view is not None else f"<file>:{qualname}"
 
-    def _function_named(self, func: ast.Name) -> Optional[ast.FunctionDef]:
+    def function_named(self, func: ast.Name) -> Optional[ast.FunctionDef]:
         """A module-level function of the file that `func` names, unless a nearer scope rebinds it."""
         target = self.functions.get(func.id)
         if target is None:
@@ -231,7 +237,7 @@ class PrefixFlow:
                 return kind if kind.info.is_block else None
             return kind
         if isinstance(func, ast.Name):
-            factory = self._function_named(func)
+            factory = self.function_named(func)
             if factory is not None:
                 return Factory(factory)
         if isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
@@ -243,7 +249,7 @@ class PrefixFlow:
         method = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
         cls = self.method_class(method)
         if cls is not None and self.is_block_class(cls):
-            if isinstance(func, ast.Name) and func.id == "cls" and _positional(method)[:1] == ["cls"]:
+            if isinstance(func, ast.Name) and func.id == "cls" and positional_names(method)[:1] == ["cls"]:
                 return FileClass(cls)  # `cls(...)` in a classmethod builds this class (or a subclass)
             if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
                     and len(func.args) == 1 and dotted(func.args[0]) == "self") or dotted(func) == "self.__class__":
@@ -252,6 +258,11 @@ class PrefixFlow:
                 target = self.classmethod_of(cls, func.attr)
                 if target is not None:
                     return Factory(target)
+        view = self.ctx.project
+        if view is not None and view.plan.followed and isinstance(func, (ast.Subscript, ast.Name)):
+            table = self.table_called(call)
+            if table is not None and table in view.plan.followed:
+                return UNKNOWN_BLOCK  # a call of each class of a table whose every use is followed
         # (`class_at` found no class of the project in `func`: only a Gluon class is left)
         qualified = self.ctx.imports.qualify(func)
         if qualified and is_gluon_block_class(qualified):
@@ -261,10 +272,95 @@ class PrefixFlow:
             return UNKNOWN_BLOCK
         return None
 
+    def calls_through_a_value(self, node: ast.Call, gluon_project: bool = False) -> bool:
+        """`REGISTRY[kind](...)`, `getattr(m, name)(...)`, `cls(...)` after `cls = ...`, `self.block_cls(...)`:
+        a call of a value the tool cannot resolve, in a module of a Gluon project (a class of the project
+        may be behind it, whose signature the run changes)."""
+        view = self.ctx.project
+        if not (gluon_project or self.ctx.imports.imports_gluon or (view is not None and view.index.has_blocks)):
+            return False
+        func = node.func
+        if isinstance(func, (ast.Subscript, ast.Call)):
+            return True
+        scope = self.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        if isinstance(func, ast.Attribute):
+            cls = self.method_class(scope)
+            return (isinstance(func.value, ast.Name) and func.value.id == "self" and cls is not None
+                    and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == func.attr
+                                for s in cls.body))
+        if not isinstance(func, ast.Name) or func.id in self.ctx.imports.names or func.id in self.functions:
+            return False
+        if self.ctx.local_classes(func.id, func) is not None or (scope is not None and declared_arg(scope, func.id)):
+            return False
+        where = scope if scope is not None else self.ctx.tree
+        return any(isinstance(n, ast.Name) and n.id == func.id and isinstance(n.ctx, ast.Store)
+                   for n in self.ctx.walk(where))
+
+    # -- module-level tables of classes (`REGISTRY[kind](...)`) ---------------------------------------
+    def table_named(self, expr: ast.AST) -> Optional[str]:
+        """The qualified module-level name (`pkg.decoder.REGISTRY`) that `expr` reads, if it names one of
+        this module (bound at its top level, not rebound around `expr`) or an imported one."""
+        if isinstance(expr, ast.Name):
+            if self._module_names is None:
+                self._module_names = {t.id for s in self.ctx.tree.body if isinstance(s, (ast.Assign, ast.AnnAssign))
+                                      for t in (s.targets if isinstance(s, ast.Assign) else [s.target])
+                                      if isinstance(t, ast.Name)}
+            if expr.id in self._module_names:
+                scope = self.enclosing(expr, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                if scope is not None and (declared_arg(scope, expr.id) or any(
+                        isinstance(n, ast.Name) and n.id == expr.id and not isinstance(n.ctx, ast.Load)
+                        for n in self.ctx.walk(scope))):
+                    return None
+                view = self.ctx.project
+                return f"{view.module.name}.{expr.id}" if view is not None and view.module is not None else None
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            qualified = self.ctx.imports.qualify(expr)
+            return qualified if qualified and "." in qualified else None
+        return None
+
+    def _scope_of(self, target: ast.Name) -> Optional[ast.AST]:
+        parent = self.parent.get(id(target))
+        if isinstance(parent, ast.comprehension):
+            return self.parent.get(id(parent))  # the comprehension's own scope
+        return self.enclosing(target, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or self.ctx.tree
+
+    def calls_of_name(self, target: ast.Name) -> Optional[List[ast.Call]]:
+        """The calls of the variable bound at `target` (`cls = T[k]`, `for cls in T`), when every other
+        use of it in its scope is such a call (and nothing else binds it), else None."""
+        calls = []
+        for node in self.ctx.walk(self._scope_of(target)):
+            if not isinstance(node, ast.Name) or node.id != target.id or node is target:
+                continue
+            parent = self.parent.get(id(node))
+            if not (isinstance(node.ctx, ast.Load) and isinstance(parent, ast.Call) and parent.func is node):
+                return None
+            calls.append(parent)
+        return calls
+
+    def table_called(self, call: ast.Call) -> Optional[str]:
+        """The module-level table whose content `call` calls: `T[k](...)`, or a variable bound once by
+        `cls = T[k]` or `for cls in T`."""
+        func = call.func
+        if isinstance(func, ast.Subscript):
+            return self.table_named(func.value)
+        if not isinstance(func, ast.Name):
+            return None
+        scope = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        bindings = [n for n in self.ctx.walk(scope if scope is not None else self.ctx.tree)
+                    if isinstance(n, ast.Name) and n.id == func.id and not isinstance(n.ctx, ast.Load)]
+        if len(bindings) != 1:
+            return None
+        parent = self.parent.get(id(bindings[0]))
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Subscript):
+            return self.table_named(parent.value.value)
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.target is bindings[0]:
+            return self.table_named(parent.iter)
+        return None
+
     def _block_class_parameter(self, name: str, func: Optional[ast.AST]) -> bool:
         """`norm_layer(...)` in `def __init__(self, norm_layer=BatchNorm)`: a parameter whose default is a
         Block class (and that the body never rebinds) is called to build a Block."""
-        arg = _declares(func, name) if func is not None else None
+        arg = declared_arg(func, name) if func is not None else None
         if arg is None or not all(isinstance(use.ctx, ast.Load) for use in self.uses(func, name)):
             return False
         default = _default_of(func, arg)
@@ -278,19 +374,15 @@ class PrefixFlow:
         if self._calls is None and self._scanning_calls:
             self._guessed = True
             return False  # asked while the file's calls are being collected: decide without them
-        self._scanning_calls = True
-        try:
-            calls = self.calls_of(func)
-        finally:
-            self._scanning_calls = False
+        calls = self.calls_of(func)
         given = []
         for call, skip in calls:
             keyword = next((k for k in call.keywords if k.arg == arg.arg), None)
             if keyword is not None:
                 given.append(keyword.value)
-            elif arg.arg in _positional(func):
+            elif arg.arg in positional_names(func):
                 slot = self.slot_in(func, arg.arg, skip)
-                if slot >= _leading_positional(call):
+                if slot >= leading_positional(call):
                     return False
                 given.append(call.args[slot])
         return bool(given) and all(self.ctx.is_block_class_expr(value) for value in given)
@@ -345,7 +437,7 @@ class PrefixFlow:
         """The positional index at which a call of `callee` passes `name`, if it can."""
         func, skip = self.signature(callee)
         if func is not None:
-            names = _positional(func)[skip:]
+            names = positional_names(func)[skip:]
             return names.index(name) if name in names else None
         if isinstance(callee, FileClass):
             beyond = self.beyond_file(callee)
@@ -402,7 +494,7 @@ class PrefixFlow:
         return result
 
     def _param_status(self, func, name, is_init) -> Optional[Status]:
-        if _declares(func, name) is not None:
+        if declared_arg(func, name) is not None:
             uses = self.uses(func, name)
             forwards = [u for u in uses if isinstance(u.ctx, ast.Load) and self.forward_of(u, name) is not None]
             if not forwards and not is_init:
@@ -421,6 +513,8 @@ class PrefixFlow:
             call = self.parent[id(splat)]
             target = self.base_init(call)
             target = target[0] if target else self.callee(call)
+            if target is None and not is_init and self.calls_through_a_value(call, gluon_project=True):
+                return Status.UNFOLLOWED
             if target is None or self.status(target, name) is not Status.GLUON:
                 return None if not is_init else Status.OWN
         return Status.GLUON if splats or is_init else None
@@ -459,7 +553,7 @@ class PrefixFlow:
         else:
             index = parent.args.index(use)
             slot = self.slot(kind, name) if not isinstance(kind, UnknownBlock) else None
-            if index >= _leading_positional(parent) or slot is None or index - skip != slot:
+            if index >= leading_positional(parent) or slot is None or index - skip != slot:
                 return None
         return parent if self.status(kind, name) is Status.GLUON else None
 
@@ -468,7 +562,7 @@ class PrefixFlow:
         it does its `prefix`; the two travel together."""
         func = self.enclosing(use, (ast.FunctionDef, ast.AsyncFunctionDef))
         return (keyword is not None and keyword.arg == "params" and func is not None and func.name != "__init__"
-                and _declares(func, "params") is not None)
+                and declared_arg(func, "params") is not None)
 
     def _composed_prefix(self, use: ast.Name) -> ast.AST:
         """The whole call-free expression `use` is part of (`'%s_fc1_' % prefix`, `f'{prefix}se_'`)."""
@@ -489,24 +583,28 @@ class PrefixFlow:
         """Every call in the file that binds the parameters of `func`, with the number of leading
         positional arguments that are `self`."""
         if self._calls is None:
-            self._calls = {}
-            for node in self.nodes:
-                if not isinstance(node, ast.Call):
-                    continue
-                base = self.base_init(node)
-                kind, skip = base if base else (self.callee(node), 0)
-                if not isinstance(kind, (FileClass, Factory)):
-                    continue
-                target, _ = self.signature(kind)
-                if target is not None:
-                    self._calls.setdefault(id(target), []).append((node, skip))
+            # (kept only once complete: a question asked while they are collected must not see a part)
+            calls: Dict[int, List[Tuple[ast.Call, int]]] = {}
+            outer, self._scanning_calls = self._scanning_calls, True
+            try:
+                for node in self.ctx.nodes_of(ast.Call):
+                    base = self.base_init(node)
+                    kind, skip = base if base else (self.callee(node), 0)
+                    if not isinstance(kind, (FileClass, Factory)):
+                        continue
+                    target, _ = self.signature(kind)
+                    if target is not None:
+                        calls.setdefault(id(target), []).append((node, skip))
+            finally:
+                self._scanning_calls = outer
+            self._calls = calls
         return self._calls.get(id(func), [])
 
     # -- whether removal can be done consistently -----------------------------------------------------
     def slot_in(self, func, name: str, skip: int) -> int:
         """Index of `name` among the positional arguments of a call that binds `func` (`skip`: explicit self)."""
         implicit = 1 if self.method_class(func) is not None else 0
-        return _positional(func).index(name) - implicit + skip
+        return positional_names(func).index(name) - implicit + skip
 
     def function_key(self, func) -> str:
         """The project-wide key of a function's signature: its class's for `__init__`."""
@@ -534,21 +632,23 @@ class PrefixFlow:
             reason = view.kept(self.function_key(func), name, by_calls_only=True)
             if reason is not None:
                 return reason
-        arg = _declares(func, name)
+        arg = declared_arg(func, name)
         default = _default_of(func, arg)
         if self.comment_inside(arg, default if default is not None else arg):
             return "a comment sits inside the parameter"
-        if name in _positional(func):
+        if self._comment_before_separator(default if default is not None else arg):
+            return "a comment sits inside the parameter"  # (`prefix  # the name` before its comma or `)`)
+        if name in positional_names(func):
             for call, skip in self.calls_of(func):
                 index = self.slot_in(func, name, skip)
-                if index >= _leading_positional(call) and len(call.args) > _leading_positional(call):
+                if index >= leading_positional(call) and len(call.args) > leading_positional(call):
                     return f"the call at line {call.lineno} passes `*args`, whose `{name}` cannot be told apart"
                 if index >= len(call.args):
                     continue
                 value = call.args[index]
                 caller = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef))
                 forwarded = (isinstance(value, ast.Name) and value.id == name and caller is not None
-                             and _declares(caller, name) is not None)
+                             and declared_arg(caller, name) is not None)
                 if name == "params" and not forwarded and not (isinstance(value, ast.Constant) and value.value is None):
                     return f"the call at line {call.lineno} shares parameters by position (use `share_parameters`)"
                 following = [a for a in call.args[index + 1:]] + [k.value for k in call.keywords]
@@ -563,7 +663,7 @@ class PrefixFlow:
             base = self.base_init(call) if call is not None else None
             kind = base[0] if base else (self.callee(call) if call is not None else None)
             target = self.signature(kind)[0] if isinstance(kind, (FileClass, Factory)) else None
-            if target is not None and target is not func and _declares(target, name) is not None:
+            if target is not None and target is not func and declared_arg(target, name) is not None:
                 reason = self.problem(target, name)
                 if reason is not None:
                     return f"it hands `{name}` to `{self.label(target)}`, which keeps it ({reason})"
@@ -579,6 +679,16 @@ class PrefixFlow:
         """The argument `use` that hands a parameter on stays: the fixes that would drop it (GLN002 for a
         Gluon child, GLN003 for a base constructor or a class of the project) are silenced where it is."""
         return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno} for code in DROPPING_RULES)
+
+    def _comment_before_separator(self, node: ast.AST) -> bool:
+        """A comment after `node` and before the `,` or `)` that ends it (libcst keeps it with the item)."""
+        line, col = node.end_lineno, node.end_col_offset
+        while 1 <= line <= len(self.lines):
+            rest = self.lines[line - 1][col:].lstrip()
+            if rest:
+                return rest.startswith("#")
+            line, col = line + 1, 0
+        return False
 
     def comment_between(self, node: ast.AST, follower: ast.AST) -> bool:
         """A comment after `node` and before `follower` starts (before it ends, when it encloses `node`)."""

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from .names import ImportTable, is_gluon_block_class, scope_imports
+from .names import ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 @dataclass(frozen=True)
@@ -24,13 +24,19 @@ class Signature:
     varargs: bool = False
     varkw: bool = False
     line: int = 0
+    #: How many of the last positional parameters have a default.
+    defaults: int = 0
+    #: The keyword-only parameters without a default.
+    keyword_required: Tuple[str, ...] = ()
 
     @classmethod
     def of(cls, func: ast.AST, skip_first: bool) -> "Signature":
         args = func.args
         positional = tuple(a.arg for a in args.posonlyargs + args.args)
-        return cls(positional[1:] if skip_first else positional, tuple(a.arg for a in args.kwonlyargs),
-                   args.vararg is not None, args.kwarg is not None, func.lineno)
+        positional = positional[1:] if skip_first else positional
+        required = tuple(a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None)
+        return cls(positional, tuple(a.arg for a in args.kwonlyargs), args.vararg is not None,
+                   args.kwarg is not None, func.lineno, min(len(args.defaults), len(positional)), required)
 
     def declares(self, name: str) -> bool:
         return name in self.positional or name in self.keyword_only
@@ -92,6 +98,9 @@ class ModuleInfo:
     star_imports: List[str]
     classes: Dict[str, ClassInfo]  # by qualname
     functions: Dict[str, Signature]  # module-level functions
+    #: What each module-level function returns, when its return annotation (also as a string) or every
+    #: one of its `return` statements names a class (`get_decoder` -> ('pkg.decoder.Decoder',)).
+    returns: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
 
 
 def _package_of(name: Optional[str], path: str) -> Optional[str]:
@@ -113,7 +122,46 @@ def index_module(tree: ast.Module, name: str, path: str) -> ModuleInfo:
     _index_classes(tree.body, [], [{}], table, name, classes)
     functions = {s.name: Signature.of(s, False) for s in tree.body
                  if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions)
+    returns = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef):
+            returned = _returned_classes(statement, name, table, classes)
+            if returned:
+                returns[statement.name] = returned
+    return ModuleInfo(name, path, package, dict(table.names), list(table.star_from), classes, functions, returns)
+
+
+def _returned_classes(func: ast.FunctionDef, module: str, table: ImportTable,
+                      classes: Dict[str, ClassInfo]) -> Tuple[str, ...]:
+    """The qualified classes a factory returns: its annotation's (`-> 'Decoder'`), or those every `return`
+    builds (`return Decoder(...)`); () when they cannot be told."""
+    def qualified(expr: Optional[ast.AST]) -> Optional[str]:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            try:
+                expr = ast.parse(expr.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(expr, ast.Name) and expr.id in classes:
+            return f"{module}.{expr.id}"
+        return table.qualify(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+
+    annotated = qualified(func.returns) if func.returns is not None else None
+    if annotated is not None:
+        return (annotated,)
+    found, statements = [], list(func.body)
+    for statement in statements:  # the function's own statements (not those of nested functions or classes)
+        if isinstance(statement, ast.Return):
+            value = statement.value
+            name = qualified(value.func) if isinstance(value, ast.Call) else None
+            if name is None:
+                return ()
+            found.append(name)
+        elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in ("body", "orelse", "finalbody"):
+                statements.extend(getattr(statement, block, None) or ())
+            for handler in getattr(statement, "handlers", ()):
+                statements.extend(handler.body)
+    return tuple(dict.fromkeys(found))
 
 
 def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], table: ImportTable,
@@ -257,6 +305,24 @@ class ProjectIndex:
             return self.resolve_function(target, module) if target and target != qualified else None
         return None
 
+    def returns_block(self, qualified: Optional[str], importer: Optional[ModuleInfo] = None) -> bool:
+        """Whether the project function a qualified name stands for returns a Block (see `ModuleInfo.returns`)."""
+        if not qualified or "." not in qualified:
+            return False
+        owner, _, name = qualified.rpartition(".")
+        module = self.find_module(owner, importer)
+        if module is None:
+            return False
+        returned = module.returns.get(name)
+        if returned is None:
+            target = module.imports.get(name)  # re-exported
+            return self.returns_block(target, module) if target and target != qualified else False
+        for cls in returned:
+            info = self.resolve(cls, module)
+            if not (is_gluon_block_class(cls) or (info is not None and info.is_block)):
+                return False
+        return bool(returned)
+
     def base_class(self, info: ClassInfo, base: Base) -> Optional[ClassInfo]:
         module = self.modules.get(info.module)
         if isinstance(base, LocalBase):
@@ -264,6 +330,37 @@ class ProjectIndex:
         if isinstance(base, NamedBase):
             return self.resolve(base.qualified, module)
         return None
+
+    def leads_to_blocks(self, qualified: str, importer: Optional[ModuleInfo] = None) -> bool:
+        """Whether an imported name stands for a Block class of the project, or for a module of the project
+        (or a name in one) that defines Blocks or functions that may hand `prefix`/`params` on."""
+        info = self.resolve(qualified, importer)
+        if info is not None:
+            return info.is_block
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.find_module(".".join(parts[:cut]), importer)
+            if module is not None:
+                return self._defines_blocks(module)
+        return False
+
+    def _defines_blocks(self, module: ModuleInfo) -> bool:
+        found = self.__dict__.setdefault("_block_modules", {}).get(module.name)
+        if found is None:
+            found = self._block_modules[module.name] = any(info.is_block for info in module.classes.values()) or any(
+                signature.varkw or signature.declares("prefix") or signature.declares("params")
+                for signature in module.functions.values())
+        return found
+
+    @property
+    def has_blocks(self) -> bool:
+        """Whether some module of the project defines a Block class or imports Gluon (a Gluon project)."""
+        found = self.__dict__.get("_has_blocks")
+        if found is None:
+            found = self._has_blocks = any(info.is_block for module in self.modules.values()
+                                           for info in module.classes.values()) or any(
+                is_gluon(target) for module in self.modules.values() for target in module.imports.values())
+        return found
 
     def _mark_blocks(self) -> None:
         classes = [info for module in self.modules.values() for info in module.classes.values()]

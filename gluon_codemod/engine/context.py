@@ -296,6 +296,12 @@ class FileContext:
             return self.is_block_expr(expr.func.value)
         if isinstance(expr, ast.Subscript):  # `net[0]` of a Sequential
             return self.is_block_expr(expr.value)
+        if isinstance(expr, ast.Call) and self.project is not None and self.project.module is not None:
+            # a factory of the project, of this module or another, that returns a Block (`get_decoder(cfg)`)
+            qualified = self.imports.qualify(expr.func)
+            if qualified is None and isinstance(expr.func, ast.Name) and expr.func.id not in self._class_names:
+                qualified = f"{self.project.module.name}.{expr.func.id}"
+            return self.project.index.returns_block(qualified, self.project.module)
         name = dotted(expr)
         if name is None:
             return False

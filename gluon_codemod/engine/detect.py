@@ -86,7 +86,15 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
                       is_package=bool(project and project.path.endswith("__init__.py")), source=text)
     results: List[Tuple[Finding, Optional[Edit]]] = []
 
+    withdrawn = project.plan.withdrawn if project is not None and not project.applied else {}
+
     def sink(finding: Finding, edit: Optional[Edit]) -> None:
+        if withdrawn and edit is not None and edit.drops is not None:
+            why = withdrawn.get((project.site, edit.span[0], edit.span[1]))
+            if why is not None:  # the plan's check found the call would not bind without the argument
+                finding.message += f" (not fixed: {why})"
+                finding.fix_available, finding.fix_title = False, None
+                edit = None
         if not noqa or not ctx.suppressed(finding.line, finding.code):
             results.append((finding, edit))
 

@@ -153,6 +153,8 @@ class Rule:
     #: Its findings without an edit go with an argument that another finding's fix removes (a
     #: `self.prefix` inside a `prefix=` argument): they would point at code that no longer exists.
     gone_with_dropped_arguments: bool = False
+    #: The rule's fixes drop `prefix`/`params` arguments from calls: the project's plan counts on them.
+    drops_arguments: bool = False
     VALID: List[Valid] = []
     INVALID: List[Invalid] = []
 

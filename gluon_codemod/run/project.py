@@ -15,7 +15,7 @@ import ast
 import gc
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Optional, Sequence
 
 from ..vocabulary import SourceError
@@ -23,7 +23,7 @@ from ..engine.source import decode_source, might_contain_gluon
 from ..analysis.modules import find_root, module_name
 from ..analysis.callees import Status
 from ..analysis.plan import KeptByDefinition, Plan, ProjectView
-from ..analysis.prefix_flow import ARGS, DROPPING_RULES
+from ..analysis.prefix_flow import ARGS
 from ..analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
@@ -146,7 +146,9 @@ class Project:
         if declined is not None:
             self.declined = {os.path.abspath(path): frozenset(sites) for path, sites in declined.items()}
         plan = self.plan = Plan()
-        gluon = [s for s in self.sources.values() if might_contain_gluon(s.text, s.module)]
+        # (a module that never says "gluon" may still hand `prefix` on to the project's Blocks)
+        gluon = [s for s in self.sources.values()
+                 if might_contain_gluon(s.text, s.module) or self.view(s.path).concerns(s.text)]
         definers = [s for s in gluon if self._defines_callables(s)]
         if not definers:
             return plan
@@ -156,7 +158,7 @@ class Project:
 
         def run(source: ProjectSource, planning: bool = False, **options):
             view = self.view(source.path)
-            view.planning = planning
+            view.planning, view.settling = planning, not planning
             try:
                 analyze(source.text, tree=source.tree, target=target, unsafe_fixes=unsafe_fixes, project=view,
                         **options)
@@ -187,27 +189,117 @@ class Project:
                 for key, why in facts_of[source.path].kept_by_definition.items():
                     if key not in plan.kept or isinstance(plan.kept[key], KeptByDefinition):
                         plan.kept[key] = why
-            if not plan.removed:
-                break
+            if not plan.removed and not plan.kept:
+                break  # (a kept parameter's calls are checked too: an argument dropped there may be required)
             # The calls that pass a removed parameter: in the files naming a callable the plan changes (`cls(...)`
             # and `super().__init__` are in a class's own file, which names it), through the rules that drop
             # call arguments, as this run selects them.
             names = plan.callable_names()
-            droppers = [r.code for r in selected_rules(select, ignore, target) if r.code in DROPPING_RULES]
+            droppers = [r.code for r in selected_rules(select, ignore, target) if r.drops_arguments]
             unfollowed: Dict = {}
+            escapes: Dict = {}
+            members: Dict = {}
+            withdrawn = dict(plan.withdrawn)
             for source in self.sources.values():
                 if any(name in source.text for name in names):
                     # (with no such rule selected, no call drops anything: `ignore` empties the selection)
                     facts = run(source, select=droppers or ["GLN003"], ignore=None if droppers else ["GLN003"])
-                    for key, why in facts.unfollowed.items():
-                        unfollowed.setdefault(key, why)
+                    # The plan is checked, not assumed: a call left unbound by the final edits withdraws the
+                    # removals of the callable it calls; a class used as a value whose calls cannot be
+                    # followed keeps its parameters (with `--unsafe-fixes` they go, and each call through
+                    # a value that passes them is reported: see GLN002).
+                    for found in (facts.unfollowed, facts.unbound):
+                        for key, why in found.items():
+                            unfollowed.setdefault(key, why)
+                    for key, found in facts.escapes.items():
+                        escapes.setdefault(key, []).extend(found)
+                    members.update(facts.table_members)
+                    for site, why in facts.unbound_calls.items():
+                        withdrawn.setdefault(site, why)
+            # A table of classes whose every use is a call binding each class's new signature is followed
+            # (those calls lose `prefix=` with GLN002); what else escapes stays, reported in a safe run.
+            followed_before = dict(plan.followed)
+            for key, why in self._follow_tables(escapes, members).items():
+                if unsafe_fixes:
+                    plan.escaped.setdefault(key, why)
+                else:
+                    unfollowed.setdefault(key, why)
             new = {key: why for key, why in unfollowed.items() if key not in plan.kept}
-            if not new:
+            if not new and withdrawn == plan.withdrawn and plan.followed == followed_before:
                 break
+            plan.withdrawn = withdrawn
             plan.kept.update(new)
             changed = {key for key, _ in new}
-            dirty = [s for s in definers if facts_of[s.path].consulted_kept & changed]
+            tables = {table.rsplit(".", 1)[1] for table in set(plan.followed) ^ set(followed_before)}
+            # (a call through a table now followed builds Blocks: what its callable does with `prefix` changes)
+            dirty = [s for s in definers if facts_of[s.path].consulted_kept & changed
+                     or any(table in s.text for table in tables)]
         return plan
+
+    def _follow_tables(self, escapes: Dict, members: Dict) -> Dict:
+        """The escapes left once the module-level tables whose every use is followed are (`plan.followed`)."""
+        tables = {e.container for found in escapes.values() for e in found if e.container}
+        verdicts = {table: self._table_problem(table, members.get(table)) for table in sorted(tables)}
+        self.plan.followed = {table: members[table] for table, why in verdicts.items() if why is None}
+        left = {}
+        for key, found in escapes.items():
+            for escaped in found:
+                why = verdicts.get(escaped.container) if escaped.container else None
+                if escaped.container is None or why is not None:
+                    left[key] = replace(escaped, why=why) if why else escaped
+                    break
+        return left
+
+    def _table_problem(self, table: str, members) -> Optional[str]:
+        """Why the calls through the module-level table `table` cannot be taken for calls of each class it
+        holds (`members`), or None: every use of it in the project is such a call, binding each one's new
+        signature once GLN002 drops its `prefix=`."""
+        from ..analysis.binding import final_signature, unbound
+        from ..analysis.consistency import removed_names, table_uses
+        from ..analysis.prefix_flow import PrefixFlow
+        from ..engine.context import FileContext
+        from ..engine.lines import split_lines
+
+        plan, name = self.plan, table.rsplit(".", 1)[1]
+        if not members:
+            return f"`{name}` holds something that is not a class of the project"
+        signatures = []
+        for key in sorted(members):
+            if plan.statuses.get((key, "prefix"), Status.UNKNOWN) not in (Status.GLUON, None):
+                return f"`{key.split(':', 1)[1]}` does more with a `prefix` than hand it to Gluon"
+            signature, owner = self._signature_of(key)
+            if signature is not None:
+                signatures.append((owner, final_signature(signature, removed_names(plan, owner))))
+        for source in self.sources.values():
+            if name not in source.text:
+                continue
+            view = self.view(source.path)
+            ctx = FileContext(source.tree, split_lines(source.text), source.module, project=view,
+                              is_package=source.path.endswith("__init__.py"), source=source.text)
+            calls, problem = table_uses(ctx, PrefixFlow(ctx, source.tree), table)
+            if problem is not None:
+                return f"{problem[1]} at {source.path}:{problem[0]}"
+            for call in calls:
+                keyword = next((k for k in call.keywords if k.arg == "prefix"), None)
+                dropped = () if keyword is not None and ctx.suppressed(keyword.lineno, "GLN002") else ("prefix",)
+                for owner, signature in signatures:
+                    why = unbound(call, signature, 0, dropped)
+                    if why is not None:
+                        return f"the call at {source.path}:{call.lineno} would not bind `{owner.split(':', 1)[1]}` ({why})"
+        return None
+
+    def _signature_of(self, key: str):
+        """(the signature a call of the class or function `key` binds, the key of its owner), if known."""
+        module_name, _, qualname = key.partition(":")
+        module = self.index.modules.get(module_name)
+        if module is None:
+            return None, None
+        info = module.classes.get(qualname)
+        if info is not None:
+            signature, owner, _ = self.index.init_of(info)
+            return (signature, owner.key) if signature is not None else (None, None)
+        signature = module.functions.get(qualname)
+        return (signature, key) if signature is not None else (None, None)
 
     def _defines_callables(self, source: ProjectSource) -> bool:
         """Whether the module defines a Block class, or a function that may take `prefix`/`params` (it

@@ -51,22 +51,24 @@ def _without_line(mismatch: str) -> str:
     return f"{path}:{rest}"
 
 
-def test_mxnet_gluon_package(tmp_path):
+@pytest.mark.parametrize("flags", [(), ("--unsafe-fixes",)], ids=["safe", "unsafe"])
+def test_mxnet_gluon_package(tmp_path, flags):
     mxnet = pytest.importorskip("mxnet")
     root = tmp_path / "gluon"
     shutil.copytree(os.path.join(os.path.dirname(mxnet.__file__), "gluon"), root)
     (root / "pyproject.toml").write_text("")
-    broken, silent = _fix_and_check(root)
+    broken, silent = _fix_and_check(root, *flags)
     assert broken == [] and silent == []
 
 
-def test_gluonnlp_sources(tmp_path, download_folder):
+@pytest.mark.parametrize("flags", [(), ("--unsafe-fixes",)], ids=["safe", "unsafe"])
+def test_gluonnlp_sources(tmp_path, download_folder, flags):
     archive = _download(download_folder, "gluonnlp==0.10.0", "gluonnlp-0.10.0.tar.gz")
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path, filter="data")
     root = tmp_path / "gluonnlp-0.10.0"
     assert _blocks_only_a_file_sees(root) == []
-    broken, silent = _fix_and_check(root)
+    broken, silent = _fix_and_check(root, *flags)
     assert broken == [] and silent == []
 
 

@@ -1,0 +1,6 @@
+from pkg.scorer import CandidateScorer
+
+
+def make_scorer(hidden):
+    scorer = CandidateScorer(hidden)
+    return scorer
