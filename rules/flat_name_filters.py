@@ -61,6 +61,8 @@ _FLAT = re.compile(r"^(?P<owner>.*?)_(?P<key>%s)$" % "|".join(_KEYS))  # shortes
 _REGEX_FLAT = re.compile(r"_(%s)(\$|\\b|\)|$)" % "|".join(_KEYS))
 _FUSED_RNN_KEY = re.compile(r"^_?l\d+_(i2h|h2h)_(weight|bias)$")  # a fused RNN layer's own structural key
 _REGEX_FUNCTIONS = ("match", "search", "fullmatch")
+# Builtins whose result holds the keys of the collection they are given (`list(net.collect_params())`).
+_KEEPING_KEYS = ("list", "sorted", "set", "frozenset", "tuple")
 # A function parameter named for collected parameters (`params`, `model_params`, `parameters`).
 _COLLECTED_NAME = re.compile(r"^(?:\w+_)?params$|^parameters$|^param_dict$")
 _CST_OF = {ast.Constant: cst.SimpleString, ast.BinOp: cst.BinaryOperation, ast.JoinedStr: cst.FormattedString,
@@ -301,17 +303,26 @@ class FlatNameFilters(Rule):
                 names[target.id] = assumed
         return names
 
-    def _keyed_by_parameter(self, expr, scope) -> bool:
-        """`net.collect_params()`, a variable assigned only from it, a Block's `.params`, or a parameter of
-        the function `scope` that every caller fills with one of them (or, assumed, named or annotated so)."""
+    def _keyed_by_parameter(self, expr, scope, depth: int = 0) -> bool:
+        """`net.collect_params()`, its `.keys()` or `list(...)`/`sorted(...)` of them, a variable assigned
+        only from one of these, a Block's `.params`, or a parameter of the function `scope` that every caller
+        fills with one of them (or, assumed, named or annotated so)."""
         if is_collect_params(expr):
             return not self.ctx.is_foreign(expr.func.value)
         if isinstance(expr, ast.Attribute) and expr.attr == "params":
             return receiver_role(self.ctx, expr.value) is Role.BLOCK
+        if depth > 3:
+            return False  # (`a = b`, `b = a`: no collection proven)
+        if isinstance(expr, ast.Call) and not expr.args and not expr.keywords \
+                and isinstance(expr.func, ast.Attribute) and expr.func.attr == "keys":
+            return self._keyed_by_parameter(expr.func.value, scope, depth + 1)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in _KEEPING_KEYS \
+                and len(expr.args) == 1 and not expr.keywords:
+            return self._keyed_by_parameter(expr.args[0], scope, depth + 1)
         name = dotted(expr)
         values = assigned_values(self.ctx, name) if name else []
         if values:
-            return all(is_collect_params(v) for v in values)
+            return all(self._keyed_by_parameter(v, scope, depth + 1) for v in values)
         return isinstance(expr, ast.Name) and self._collected_argument(scope, expr.id)
 
     def _collected_argument(self, scope, name: str) -> bool:

@@ -277,7 +277,7 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
                 if container is not None:  # what the table holds: every class this decorator registers
                     view.facts.table_members[container] = {
                         flow.key_of(FileClass(other)) for other in ctx.nodes_of(ast.ClassDef)
-                        if any(ast.dump(d) == ast.dump(decorator) for d in other.decorator_list)}
+                        if any(_registering(d) == _registering(decorator) for d in other.decorator_list)}
                 _escape(view, key, Escaped(cls.name, f"is handed to `{shown}`", view.display, decorator.lineno,
                                            container))
     for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
@@ -322,11 +322,30 @@ def _literal_members(ctx, flow: PrefixFlow, literal: ast.AST) -> Optional[set]:
     return members
 
 
+def _registering(decorator: ast.AST) -> str:
+    """What registers a class: `@register` and each `@register_decoder('kind')` of one factory alike."""
+    return ast.dump(decorator.func) + "()" if isinstance(decorator, ast.Call) else ast.dump(decorator)
+
+
 def _registry_of(flow: PrefixFlow, view, decorator: ast.AST) -> Optional[str]:
     """`@register` where `register` (a function of the file) only stores the class it is given into a
-    module-level table and returns it (`REGISTRY[key] = cls; return cls`): that table, qualified."""
+    module-level table and returns it (`REGISTRY[key] = cls; return cls`), or `@register('kind')` where
+    `register` only returns such a function defined in it: that table, qualified."""
+    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name):
+        factory = flow.function_named(decorator.func)
+        body = [st for st in factory.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))] \
+            if factory is not None else []
+        if not (len(body) == 2 and isinstance(body[0], ast.FunctionDef) and isinstance(body[1], ast.Return)
+                and isinstance(body[1].value, ast.Name) and body[1].value.id == body[0].name):
+            return None
+        return _storing_table(body[0], view)
     func = flow.function_named(decorator) if isinstance(decorator, ast.Name) else None
-    if func is None or view.module is None or not func.args.args:
+    return _storing_table(func, view) if func is not None else None
+
+
+def _storing_table(func: ast.FunctionDef, view) -> Optional[str]:
+    """The module-level table `func` stores its one argument into before returning it, qualified."""
+    if view.module is None or not func.args.args:
         return None
     param = func.args.args[0].arg
     table = None
@@ -463,10 +482,26 @@ def _class_signature(ctx, flow: PrefixFlow, kind):
 
 
 # -- calls through a module-level table of classes ----------------------------------------------------------
-def table_uses(ctx, flow: PrefixFlow, table: str) -> Tuple[List[ast.Call], Optional[Tuple[int, str]]]:
+#: Calls that read only the keys of a dict they are given (`sorted(REGISTRY)`): its classes do not escape.
+_READING_KEYS = {"sorted", "len", "list", "set", "frozenset", "tuple", "iter", "bool"}
+
+
+def _reads_keys_only(flow: PrefixFlow, node: ast.AST, parent: ast.AST) -> bool:
+    """`sorted(T)`, `len(T)`, `T.keys()`, `for kind in T`: uses of a dict that see its keys, not its values."""
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in _READING_KEYS:
+        return parent.args == [node] and not parent.keywords
+    if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr == "keys":
+        call = flow.parent.get(id(parent))
+        return isinstance(call, ast.Call) and call.func is parent
+    return isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node
+
+
+def table_uses(ctx, flow: PrefixFlow, table: str, is_dict: bool = False
+               ) -> Tuple[List[ast.Call], Optional[Tuple[int, str]]]:
     """(the calls made through the module-level table `table` in this file, the first use that is not a
     call of what it holds: (line, how), or None). Followed: `T[k](...)`, `cls = T[k]` then `cls(...)`, `for
-    cls in T` then `cls(...)`; also `T[k] = cls` (registration) and `k in T`."""
+    cls in T` then `cls(...)`; also `T[k] = cls` (registration) and `k in T`; for a dict (`is_dict`), the uses
+    that read only its keys (`sorted(T)`, `T.keys()`, `for kind in T`)."""
     name = table.rsplit(".", 1)[1]
     calls: List[ast.Call] = []
     for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
@@ -490,6 +525,8 @@ def table_uses(ctx, flow: PrefixFlow, table: str) -> Tuple[List[ast.Call], Optio
             return calls, (node.lineno, f"`{ast.unparse(parent)}` is used as a value")
         if isinstance(parent, ast.Compare):
             continue  # `kind in T`
+        if is_dict and _reads_keys_only(flow, node, parent):
+            continue  # the registry's kinds, not its classes
         if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node and isinstance(parent.target, ast.Name):
             found = flow.calls_of_name(parent.target)
             if found is not None:

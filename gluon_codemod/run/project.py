@@ -263,6 +263,7 @@ class Project:
         plan, name = self.plan, table.rsplit(".", 1)[1]
         if not members:
             return f"`{name}` holds something that is not a class of the project"
+        is_dict = self._is_dict(table)
         signatures = []
         for key in sorted(members):
             if plan.statuses.get((key, "prefix"), Status.UNKNOWN) not in (Status.GLUON, None):
@@ -276,7 +277,7 @@ class Project:
             view = self.view(source.path)
             ctx = FileContext(source.tree, split_lines(source.text), source.module, project=view,
                               is_package=source.path.endswith("__init__.py"), source=source.text)
-            calls, problem = table_uses(ctx, PrefixFlow(ctx, source.tree), table)
+            calls, problem = table_uses(ctx, PrefixFlow(ctx, source.tree), table, is_dict)
             if problem is not None:
                 return f"{problem[1]} at {source.path}:{problem[0]}"
             for call in calls:
@@ -287,6 +288,19 @@ class Project:
                     if why is not None:
                         return f"the call at {source.path}:{call.lineno} would not bind `{owner.split(':', 1)[1]}` ({why})"
         return None
+
+    def _is_dict(self, table: str) -> bool:
+        """Whether the module-level table `table` is bound, once, to a dict (`REGISTRY = {}`, `dict(...)`)."""
+        module_name, _, name = table.rpartition(".")
+        source = next((s for s in self.sources.values() if s.module == module_name), None)
+        if source is None:
+            return False
+        bound = [statement.value for statement in source.tree.body
+                 if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None
+                 and any(isinstance(t, ast.Name) and t.id == name
+                         for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target]))]
+        return len(bound) == 1 and (isinstance(bound[0], ast.Dict) or (
+            isinstance(bound[0], ast.Call) and isinstance(bound[0].func, ast.Name) and bound[0].func.id == "dict"))
 
     def _signature_of(self, key: str):
         """(the signature a call of the class or function `key` binds, the key of its owner), if known."""

@@ -402,3 +402,60 @@ def test_a_classmethod_of_another_module_forwarding_kwargs_to_gluon_is_a_forward
              "from .a import Net\n\nnet = Net.small(prefix='s_')\n")
     _fix(tmp_path, monkeypatch, capsys, "--quiet")
     assert (tmp_path / "pkg" / "b.py").read_text() == "from .a import Net\n\nnet = Net.small()\n"
+
+
+_REGISTERED = ("from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY['dense'] = cls\n"
+               "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n"
+               "    def __init__(self, units, prefix='head_'):\n        super().__init__(prefix=prefix)\n")
+_BUILD = "from .a import REGISTRY\n\n\ndef build(kind, prefix=''):\n    return REGISTRY[kind](4, prefix=prefix)\n"
+
+
+@pytest.mark.parametrize("use", ["sorted(REGISTRY)", "len(REGISTRY)", "list(REGISTRY.keys())",
+                                 "[kind for kind in REGISTRY]"])
+def test_uses_of_a_dict_registry_that_read_only_its_keys_are_no_escape(tmp_path, monkeypatch, capsys, use):
+    # `@pytest.mark.parametrize('kind', sorted(ENCODERS))` in a project's tests: the kinds, not the classes
+    _package(tmp_path, _REGISTERED, _BUILD + f"\n\nKINDS = {use}\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units):" in (tmp_path / "pkg" / "a.py").read_text(), out
+    assert "return REGISTRY[kind](4)" in (tmp_path / "pkg" / "b.py").read_text(), out
+    assert mismatches(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("use,how", [("REGISTRY.values()", "`REGISTRY` is used as a value"),
+                                     ("dict(REGISTRY)", "`REGISTRY` is used as a value")])
+def test_uses_of_a_dict_registry_that_read_its_classes_are_escapes(tmp_path, monkeypatch, capsys, use, how):
+    _package(tmp_path, _REGISTERED, _BUILD + f"\n\nCLASSES = {use}\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units, prefix='head_'):" in (tmp_path / "pkg" / "a.py").read_text(), out
+    assert how in out, out
+
+
+def test_keys_of_a_list_of_classes_are_its_classes(tmp_path, monkeypatch, capsys):
+    a = ("from mxnet import gluon\n\n\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\nLAYERS = [Head]\n")
+    b = "from .a import LAYERS\n\n\ndef build():\n    return [cls(4, prefix='x_') for cls in LAYERS]\n\n\nALL = sorted(LAYERS)\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "a.py").read_text(), out
+
+
+def test_a_registry_filled_by_a_decorator_factory_is_followed(tmp_path, monkeypatch, capsys):
+    # `@register_decoder('feedforward')`: each class one call of the factory registers is in the table
+    a = ("from mxnet import gluon\n\nDECODERS = {}\n\n\ndef register_decoder(kind):\n"
+         "    \"\"\"Registers a decoder.\"\"\"\n    def wrap(cls):\n        DECODERS[kind] = cls\n        return cls\n"
+         "    return wrap\n\n\n@register_decoder('ff')\nclass FF(gluon.HybridBlock):\n"
+         "    def __init__(self, units, prefix='ff_'):\n        super().__init__(prefix=prefix)\n\n\n"
+         "@register_decoder('rnn')\nclass RNN(gluon.HybridBlock):\n"
+         "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n")
+    b = "from .a import DECODERS\n\n\ndef get_decoder(kind, prefix='dec_'):\n    return DECODERS[kind](4, prefix=prefix)\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    fixed = (tmp_path / "pkg" / "a.py").read_text()
+    assert "def __init__(self, units):" in fixed and "prefix" not in fixed.split("class FF")[1], out
+    assert (tmp_path / "pkg" / "b.py").read_text() == \
+        "from .a import DECODERS\n\n\ndef get_decoder(kind):\n    return DECODERS[kind](4)\n", out
+    assert mismatches(str(tmp_path)) == []
+    # the same factory's table handed on as a value: an escape, named
+    _package(tmp_path / "escaped", a, b + "\n\nTABLE = DECODERS.items()\n")
+    out = _fix(tmp_path / "escaped", monkeypatch, capsys)
+    assert "is handed to `register_decoder`" in out and "cannot be followed" in out, out

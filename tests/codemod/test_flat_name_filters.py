@@ -180,3 +180,22 @@ def test_an_argument_named_or_annotated_as_collected_is_reported_not_fixed(signa
     [finding] = gln012(source)
     assert why in finding.message and not finding.fix_available
     assert fix(source, unsafe_fixes=True).code == source
+
+
+@pytest.mark.parametrize("names", [
+    "model.collect_params().keys()",
+    "list(model.collect_params())",
+    "sorted(model.collect_params().keys())",
+    "set(params)",
+])
+def test_a_name_tested_against_the_keys_of_collected_parameters_is_reported(names):
+    # `names = net.collect_params().keys()`, then `assert 'model_lhuc_weight' in names`: a test of a
+    # project's own that asserts a 1.x key carries a finding on the asserting line
+    source = HEAD + f"    names = {names}\n    assert 'model_lhuc_weight' in names\n"
+    [finding] = gln012(source)
+    assert finding.line == 8 and "'model_lhuc_weight'" in finding.message and not finding.fix_available
+
+
+def test_keys_of_something_else_are_left_alone():
+    source = HEAD + "    names = {'a': 1}.keys()\n    assert 'model_lhuc_weight' in names\n"
+    assert gln012(source) == []

@@ -245,35 +245,6 @@ def test_trainer_states_of_stock_resume_in_the_migration_by_hand_or_are_refused_
 
 # -- one `fix --target runtime` of before/ --------------------------------------------------------------
 
-# What keeps one `fix` of before/ from passing today (safe and unsafe give the same tree), in the order the
-# project's tests meet them; with 1-6 done by hand on the tool's output, the other 11 tests pass with the
-# numbers of stock, bit for bit, and only the two tests of 7 fail.
-BLOCKERS = (
-    "1 (issue 18 idiom 1): `self.params.get(...)` into locals returned as a tuple and assigned to "
-    "`self.src_w, self.tgt_w` (model.py:24-25) is reported (GLN005) instead of rewritten to "
-    "`gluon.Parameter(...)` (model.py imports no gluon): every build raises `dict.get() takes no keyword "
-    "arguments`",
-    "2 (issue 17 item 2): `super().__init__(prefix=prefix)` into the project base `Base` (which forwards "
-    "`**kwargs` to `HybridBlock`) is not a Gluon constructor call to the tool: `Embedding`, `LHUC`, "
-    "`OutputLayer`, `LengthPenalty`, `FeedForwardDecoder` keep `prefix` (GLN003 'still used in the body'), "
-    "`HybridBlock.__init__() got an unexpected keyword argument 'prefix'`; the `super()` lines have no finding",
-    "3 (issue 17 item 1, issue 18 idiom 3): `ENCODERS[config.encoder](config, prefix=prefix)` is left with no "
-    "finding while `DenseEncoder`/`ConvEncoder` lose `prefix`; `DECODERS[...](..., prefix=prefix)` and the "
-    "factories `get_encoder`/`get_decoder(..., prefix=self.prefix + ...)` keep `prefix` (GLN009 only)",
-    "4 (issue 17 item 2): the `**kwargs` forwarder calls `get_norm('layer', prefix='norm_', ...)` "
-    "(encoder.py x2, decoder.py) are left with no finding: `LayerNorm(prefix=...)` raises",
-    "5 (issue 18 idiom 2): `self.params.update({w.name: w})` next to `self.w = w` (layers.py: Embedding, "
-    "OutputLayer) is reported (GLN008), not removed: `hybrid_forward() got an unexpected keyword argument "
-    "'param_<uuid>_source_embed_weight'`",
-    "6 (issue 18 idiom 4): the freezing filter `name.endswith(C.LHUC_PREFIX + 'weight')` (training.py) has no "
-    "finding and no unsafe fix to `'lhuc.weight'`: everything is frozen, the Trainer gets no Parameter",
-    "7 (issue 17 item 4, issue 18 idiom 4): the 1.x-name assertions of tests/test_model.py, "
-    "`assert decoder.prefix == 'decoder_'` on the result of `get_decoder` (another module, `-> 'Decoder'`) and "
-    "`assert 'model_source_embed_weight' in names` (`names = model.collect_params().keys()`), have no finding",
-)
-
-
-@pytest.mark.xfail(strict=False, reason="; ".join(BLOCKERS))
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_one_fix_and_the_project_tests_pass_with_the_numbers_of_stock(mode, stock, migrated):
     run = migrated(mode)
@@ -299,7 +270,6 @@ def test_one_fix_leaves_every_call_binding_and_every_old_construct_reported(mode
     assert not silent, "\n".join(silent)
 
 
-@pytest.mark.xfail(strict=False, reason="; ".join(BLOCKERS[1:4]))
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_every_prefix_or_params_argument_left_is_reported(mode, migrated):
     """Issue 17: a call that passes `prefix=`/`params=` and is left after the fix, whatever it calls (a
@@ -330,11 +300,6 @@ def test_fix_reports_only_code_that_still_exists(mode, migrated):
     assert places(run.left) == places(run.findings)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "after `fix`, `check` still marks GLN003 on `Embedding`, `LHUC`, `OutputLayer`, `LengthPenalty` and "
-    "`FeedForwardDecoder` as fixable (`[*]`, applicability safe) while `fix` leaves them ('not fixed: `prefix` "
-    "is still used in the body'); the use is `super().__init__(prefix=prefix)` into the project base "
-    "(issue 17 item 2)"))
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_fix_leaves_nothing_that_check_calls_fixable(mode, migrated):
     """What `check` offers as fixable in a mode, `fix` in that mode fixes: nothing it left may be offered."""
