@@ -468,8 +468,8 @@ class PrefixSignature(Rule):
                         those="that parameter" if len(set(passed)) == 1 else "those parameters",
                         it="the argument" if len(set(passed)) == 1 else "the arguments",
                         fix_title="Remove the argument", edit=Edit(
-                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call), safe=safe,
-                            drops=(tuple(keywords), tuple(slots), skip)))
+                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
+                            safe=safe, drops=(tuple(keywords), tuple(slots), skip)))
 
     def _other_module_callee(self, call: ast.Call) -> None:
         """A call of a class or factory of another module whose signature loses parameters in this run:

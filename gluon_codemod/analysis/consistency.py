@@ -75,7 +75,8 @@ def callee_binding(ctx, flow: PrefixFlow, call: ast.Call) -> Optional[Tuple[str,
     return None
 
 
-def arguments_passing(call: ast.Call, name: str, positional: Tuple[str, ...], skip: int) -> Optional[Tuple[ast.AST, str]]:
+def arguments_passing(call: ast.Call, name: str, positional: Tuple[str, ...],
+                      skip: int) -> Optional[Tuple[ast.AST, str]]:
     """(the argument, how: "keyword", "position", "*args" or "**{}") by which `call` passes parameter `name`."""
     keyword = next((k for k in call.keywords if k.arg == name), None)
     if keyword is not None:
@@ -259,7 +260,7 @@ _INSPECTING = {"isinstance", "issubclass", "super", "type", "id", "repr", "str",
 def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
     """Where a class whose signature the plan changes is used as a value (handed to a decorator, stored,
     passed, returned) and the calls made through that value cannot be followed: `facts.escapes`."""
-    plan, facts = view.plan, view.facts
+    plan = view.plan
     classes = {}
     for key, name in plan.removed:
         if (key, name) not in plan.kept:
@@ -356,7 +357,8 @@ def _storing_table(func: ast.FunctionDef, view) -> Optional[str]:
                 and isinstance(statement.targets[0], ast.Subscript) and isinstance(statement.targets[0].value, ast.Name)
                 and isinstance(statement.value, ast.Name) and statement.value.id == param and table is None):
             table = statement.targets[0].value.id
-        elif isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name) and statement.value.id == param:
+        elif (isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name)
+              and statement.value.id == param):
             continue
         else:
             return None
@@ -380,7 +382,8 @@ def _escape(view, key: str, escaped: Escaped) -> None:
 
 
 def _escape_of(ctx, flow: PrefixFlow, view, node: ast.AST, target) -> Optional[str]:
-    """How the class or factory `node` names (`target`: its key and signature) escapes there (None: it is called, derived from, or only looked at)."""
+    """How the class or factory `node` names (`target`: its key and signature) escapes there (None: it is
+    called, derived from, or only looked at)."""
     parent = flow.parent.get(id(node))
     if isinstance(parent, ast.Call) and parent.func is node:
         return None
@@ -527,7 +530,8 @@ def table_uses(ctx, flow: PrefixFlow, table: str, is_dict: bool = False
             continue  # `kind in T`
         if is_dict and _reads_keys_only(flow, node, parent):
             continue  # the registry's kinds, not its classes
-        if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node and isinstance(parent.target, ast.Name):
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node \
+                and isinstance(parent.target, ast.Name):
             found = flow.calls_of_name(parent.target)
             if found is not None:
                 calls.extend(found)

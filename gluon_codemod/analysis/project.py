@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Optional, Tuple, Union
 from .names import ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
+
 @dataclass(frozen=True)
 class Signature:
     """How a call binds a function's parameters (after the implicit `self`/`cls`)."""

@@ -286,7 +286,8 @@ class Project:
                 for owner, signature in signatures:
                     why = unbound(call, signature, 0, dropped)
                     if why is not None:
-                        return f"the call at {source.path}:{call.lineno} would not bind `{owner.split(':', 1)[1]}` ({why})"
+                        shown = owner.split(':', 1)[1]
+                        return f"the call at {source.path}:{call.lineno} would not bind `{shown}` ({why})"
         return None
 
     def _is_dict(self, table: str) -> bool:

@@ -120,7 +120,8 @@ def test_registries_whose_every_use_is_a_call_are_followed_and_one_used_as_a_val
 def test_a_decorator_registry_that_is_also_read_otherwise_is_an_escape(tmp_path, monkeypatch, capsys):
     # the reproducer, with the registry also handed on: `Head` keeps its `prefix`, named
     a = ("from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY['dense'] = cls\n"
-         "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix='head_'):\n"
+         "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n"
+         "    def __init__(self, units, prefix='head_'):\n"
          "        super().__init__(prefix=prefix)\n")
     b = "from .a import REGISTRY\n\n\ndef build(kind, prefix=''):\n    cls = REGISTRY[kind]\n" \
         "    return cls(4, prefix=prefix + 'head_')\n\n\nkinds = dict(REGISTRY)\n"
@@ -284,7 +285,8 @@ def test_a_factory_table_is_followed_unless_it_is_used_as_a_value(tmp_path, monk
     # `_models[name](...)` is every use of `_models`: a call of `net_a`, which loses `prefix` with the calls;
     # `_others` is also printed: `net_c` keeps its `prefix` in a safe run (with --unsafe-fixes it goes, and
     # the call through the table is reported)
-    a = ("from mxnet.gluon import nn\n\n\ndef net_a(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
+    a = ("from mxnet.gluon import nn\n\n\ndef net_a(units, prefix=None):\n"
+         "    return nn.Dense(units, prefix=prefix)\n\n\n"
          "def net_c(units, prefix=None):\n    return nn.Dense(units, prefix=prefix)\n\n\n"
          "_models = {'a': net_a}\n_others = {'c': net_c}\nprint(_others)\n\n\ndef get_model(name, **kwargs):\n"
          "    return _models[name](**kwargs)\n")
@@ -305,7 +307,8 @@ def test_a_factory_table_is_followed_unless_it_is_used_as_a_value(tmp_path, monk
 
 
 def test_a_decorator_known_to_hand_back_the_class_is_no_escape(tmp_path, monkeypatch, capsys):
-    _package(tmp_path, "from mxnet.gluon import nn\nfrom mxnet.util import use_np\n\n\n@use_np\nclass A(nn.HybridBlock):\n"
+    _package(tmp_path, "from mxnet.gluon import nn\nfrom mxnet.util import use_np\n\n\n"
+             "@use_np\nclass A(nn.HybridBlock):\n"
                        "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n",
              "from .a import A\n\nx = A(3, 'a_')\n")
     _fix(tmp_path, monkeypatch, capsys, "--quiet")
@@ -433,7 +436,8 @@ def test_uses_of_a_dict_registry_that_read_its_classes_are_escapes(tmp_path, mon
 def test_keys_of_a_list_of_classes_are_its_classes(tmp_path, monkeypatch, capsys):
     a = ("from mxnet import gluon\n\n\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
          "        super().__init__(prefix=prefix)\n\n\nLAYERS = [Head]\n")
-    b = "from .a import LAYERS\n\n\ndef build():\n    return [cls(4, prefix='x_') for cls in LAYERS]\n\n\nALL = sorted(LAYERS)\n"
+    b = ("from .a import LAYERS\n\n\ndef build():\n    return [cls(4, prefix='x_') for cls in LAYERS]\n\n\n"
+         "ALL = sorted(LAYERS)\n")
     _package(tmp_path, a, b)
     out = _fix(tmp_path, monkeypatch, capsys)
     assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "a.py").read_text(), out
@@ -447,7 +451,8 @@ def test_a_registry_filled_by_a_decorator_factory_is_followed(tmp_path, monkeypa
          "    def __init__(self, units, prefix='ff_'):\n        super().__init__(prefix=prefix)\n\n\n"
          "@register_decoder('rnn')\nclass RNN(gluon.HybridBlock):\n"
          "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n")
-    b = "from .a import DECODERS\n\n\ndef get_decoder(kind, prefix='dec_'):\n    return DECODERS[kind](4, prefix=prefix)\n"
+    b = ("from .a import DECODERS\n\n\ndef get_decoder(kind, prefix='dec_'):\n"
+         "    return DECODERS[kind](4, prefix=prefix)\n")
     _package(tmp_path, a, b)
     out = _fix(tmp_path, monkeypatch, capsys)
     fixed = (tmp_path / "pkg" / "a.py").read_text()

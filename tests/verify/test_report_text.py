@@ -9,7 +9,8 @@ from gluon_codemod.verify._result import Check, ModelResult
 def test_a_failing_check_prints_its_traceback_after_the_table(per_model):
     report = Report("/project/model.py", "model")
     tb = 'Traceback (most recent call last):\n  File "model.py", line 3\nValueError: bad shape\n'
-    report.models = [ModelResult("Net()", [Check("build", "ok"), Check("forward", "error", None, "rewrite raised", tb)])]
+    failed = Check("forward", "error", None, "rewrite raised", tb)
+    report.models = [ModelResult("Net()", [Check("build", "ok"), failed])]
     text = report.format(per_model=per_model)
     table, _, after = text.partition("\nNet() forward: traceback of the failing side:\n")
     assert "forward" in table and "ValueError" not in table
