@@ -74,25 +74,45 @@ class DeprecatedSaveLoad(Rule):
     fix_title = "Replace with `{receiver}.{new}`"
 
     VALID = [
-        Valid("import mxnet as mx\nfrom mxnet import gluon\nmod = mx.mod.Module(sym)\nmod.save_params('m.params')\n",
+        Valid("""
+            import mxnet as mx
+            from mxnet import gluon
+            mod = mx.mod.Module(sym)
+            mod.save_params('m.params')
+            """,
               why="a Module-API object: `Module.save_params` is not deprecated"),
-        Valid("from mxnet import gluon\nclass Store:\n    def save_params(self, f):\n        pass\n"
-              "    def run(self):\n        self.save_params('x')\n",
+        Valid("""
+            from mxnet import gluon
+            class Store:
+                def save_params(self, f):
+                    pass
+                def run(self):
+                    self.save_params('x')
+            """,
               why="`self` is a user's non-Block class with its own method"),
-        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\nnet.save_parameters('a.params')\n",
+        Valid("""
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            net.save_parameters('a.params')
+            """,
               why="already migrated"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.HybridSequential()\n"
-            "net.load_params('model.params',  # trained weights\n"
-            "                ctx=ctx)\n",
-            "from mxnet import gluon\n"
-            "net = gluon.nn.HybridSequential()\n"
-            "net.load_parameters('model.params',  # trained weights\n"
-            "                ctx=ctx)\n",
+            """
+            from mxnet import gluon
+            net = gluon.nn.HybridSequential()
+            net.load_params('model.params',  # trained weights
+                            ctx=ctx)
+            """,
+            """
+            from mxnet import gluon
+            net = gluon.nn.HybridSequential()
+            net.load_parameters('model.params',  # trained weights
+                            ctx=ctx)
+            """,
             why="safe: `load_params` delegates to `load_parameters` in 1.9.1",
+            line=3,
         ),
         Invalid(
             "from mxnet import gluon\r\n"
@@ -109,36 +129,46 @@ class DeprecatedSaveLoad(Rule):
             "    model.save_parameters(path)\r\n",
             unsafe_fixes=True,
             why="unsafe: the saved keys change; `self` in a Block and an unknown argument; CRLF kept",
+            line=4,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def restore(model, mod):\n"
-            "    model.load_params('a.params')\n"
-            "    mod.save_params('b.params')\n"
-            "m = mx.mod.Module(sym)\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def restore(model, mod):
+                model.load_params('a.params')
+                mod.save_params('b.params')
+            m = mx.mod.Module(sym)
+            """,
             None,
             why="the file also uses the Module API, which has its own `save_params`: reported, not rewritten",
+            line=4,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def deploy(net, ctx):\n"
-            "    net.save_params('deploy.params')\n"
-            "    sb = gluon.SymbolBlock.imports('deploy-symbol.json', ['data'], 'deploy.params', ctx=ctx)\n"
-            "    net.load_params('deploy-0000.params', ctx=ctx)\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def deploy(net, ctx):
+                net.save_params('deploy.params')
+                sb = gluon.SymbolBlock.imports('deploy-symbol.json', ['data'], 'deploy.params', ctx=ctx)
+                net.load_params('deploy-0000.params', ctx=ctx)
+            """,
             None,
             unsafe_fixes=True,
             why="a file a SymbolBlock reads, and an `export()` checkpoint: other formats, reported, not rewritten",
+            line=4,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "def test_deploy(net, tmpdir):\n"
-            "    net.save_params(str(tmpdir.join('net.params')))\n"
-            "    gluon.SymbolBlock.imports('net-symbol.json', ['data'], str(tmpdir.join('net.params')))\n",
+            """
+            from mxnet import gluon
+            def test_deploy(net, tmpdir):
+                net.save_params(str(tmpdir.join('net.params')))
+                gluon.SymbolBlock.imports('net-symbol.json', ['data'], str(tmpdir.join('net.params')))
+            """,
             None,
             unsafe_fixes=True,
             why="a test's file read back by a SymbolBlock, named through `tmpdir`: its keys must stay 1.x names",
+            line=3,
         ),
     ]
 

@@ -102,50 +102,70 @@ class FlatNameFilters(Rule):
     fix_title = "Test `{structural!r}` instead"
 
     VALID = [
-        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
-              "frozen = [n for n in net.collect_params() if not n.endswith('lhuc.weight')]\n",
+        Valid("""
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            frozen = [n for n in net.collect_params() if not n.endswith('lhuc.weight')]
+            """,
               why="already structural"),
-        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
-              "decay = [n for n in net.collect_params() if n.endswith('bias')]\n",
+        Valid("""
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            decay = [n for n in net.collect_params() if n.endswith('bias')]
+            """,
               why="the parameter's own key: structural keys end with it too"),
-        Valid("from mxnet import gluon\nfiles = ['a_weight', 'b']\n"
-              "kept = [f for f in files if f.endswith('_weight')]\n",
+        Valid("""
+            from mxnet import gluon
+            files = ['a_weight', 'b']
+            kept = [f for f in files if f.endswith('_weight')]
+            """,
               why="not parameter names"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet import gluon\n"
-            "LHUC_PREFIX = 'lhuc_'\n"
-            "def frozen(model):\n"
-            "    params = model.collect_params()\n"
-            "    return [n for n in params if not n.endswith(LHUC_PREFIX + 'weight')]\n",
-            "from mxnet import gluon\n"
-            "LHUC_PREFIX = 'lhuc_'\n"
-            "def frozen(model):\n"
-            "    params = model.collect_params()\n"
-            "    return [n for n in params if not n.endswith('lhuc.weight')]\n",
+            """
+            from mxnet import gluon
+            LHUC_PREFIX = 'lhuc_'
+            def frozen(model):
+                params = model.collect_params()
+                return [n for n in params if not n.endswith(LHUC_PREFIX + 'weight')]
+            """,
+            """
+            from mxnet import gluon
+            LHUC_PREFIX = 'lhuc_'
+            def frozen(model):
+                params = model.collect_params()
+                return [n for n in params if not n.endswith('lhuc.weight')]
+            """,
             unsafe_fixes=True,
             why="folds through a constant to `'lhuc_weight'`: the structural `'lhuc.weight'` is an unsafe fix",
+            line=5,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(2)\n"
-            "for p in net.collect_params().values():\n"
-            "    if p.name.endswith('_bias') or '%s_gamma' % 'norm' == p.name:\n"
-            "        p.wd_mult = 0.0\n",
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            for p in net.collect_params().values():
+                if p.name.endswith('_bias') or '%s_gamma' % 'norm' == p.name:
+                    p.wd_mult = 0.0
+            """,
             None,
             unsafe_fixes=True,
             why="a bare suffix and `==`: their structural form depends on the attribute path, so reported only",
+            line=4,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "def freeze(params):\n"
-            "    for name in params:\n"
-            "        if not name.endswith('lhuc_weight'):\n"
-            "            params[name].grad_req = 'null'\n",
+            """
+            from mxnet import gluon
+            def freeze(params):
+                for name in params:
+                    if not name.endswith('lhuc_weight'):
+                        params[name].grad_req = 'null'
+            """,
             None,
             unsafe_fixes=True,
             why="a function's argument named `params`, whose callers are not seen: reported, not fixed",
+            line=4,
         ),
     ]
 

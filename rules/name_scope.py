@@ -67,34 +67,48 @@ class NameScope(Rule):
     fix_title = "Remove the `with {receiver}.name_scope():` and dedent its body"
 
     VALID = [
-        Valid("import tensorflow as tf\nwith tf.name_scope('x'):\n    pass\n",
+        Valid("""
+            import tensorflow as tf
+            with tf.name_scope('x'):
+                pass
+            """,
               why="not Gluon: TensorFlow's name_scope takes a name"),
-        Valid("from mxnet.gluon import nn\nclass Net(nn.Block):\n    def __init__(self):\n"
-              "        super().__init__()\n        self.dense = nn.Dense(3)\n",
+        Valid("""
+            from mxnet.gluon import nn
+            class Net(nn.Block):
+                def __init__(self):
+                    super().__init__()
+                    self.dense = nn.Dense(3)
+            """,
               why="already migrated"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "class Net(nn.HybridBlock):\n"
-            "    def __init__(self, **kwargs):\n"
-            "        super(Net, self).__init__(**kwargs)\n"
-            "        # build the layers\n"
-            "        with self.name_scope():  # scoped\n"
-            "            self.dense = nn.Dense(3)\n"
-            "            self.out = nn.Dense(1)\n"
-            "            # trailing note\n"
-            "        self.flag = True\n",
-            "from mxnet.gluon import nn\n"
-            "class Net(nn.HybridBlock):\n"
-            "    def __init__(self, **kwargs):\n"
-            "        super(Net, self).__init__(**kwargs)\n"
-            "        # build the layers\n"
-            "        # scoped\n"
-            "        self.dense = nn.Dense(3)\n"
-            "        self.out = nn.Dense(1)\n"
-            "        # trailing note\n"
-            "        self.flag = True\n",
+            """
+            from mxnet.gluon import nn
+            class Net(nn.HybridBlock):
+                def __init__(self, **kwargs):
+                    super(Net, self).__init__(**kwargs)
+                    # build the layers
+                    with self.name_scope():  # scoped
+                        self.dense = nn.Dense(3)
+                        self.out = nn.Dense(1)
+                        # trailing note
+                    self.flag = True
+            """,
+            """
+            from mxnet.gluon import nn
+            class Net(nn.HybridBlock):
+                def __init__(self, **kwargs):
+                    super(Net, self).__init__(**kwargs)
+                    # build the layers
+                    # scoped
+                    self.dense = nn.Dense(3)
+                    self.out = nn.Dense(1)
+                    # trailing note
+                    self.flag = True
+            """,
+            line=6,
         ),
         Invalid(
             "import mxnet as mx\r\n"
@@ -107,27 +121,36 @@ class NameScope(Rule):
             "for i in range(2):\r\n"
             "    net.add(mx.gluon.nn.Dense(4))\r\n",
             why="CRLF line endings are kept; a Sequential variable is a Block",
+            line=3,
         ),
         Invalid(
-            "from mxnet.gluon import nn as N\n"
-            "def build(net, ctx):\n"
-            "    with ctx, net.name_scope():\n"
-            "        net.add(N.Dense(2))\n",
-            "from mxnet.gluon import nn as N\n"
-            "def build(net, ctx):\n"
-            "    with ctx:\n"
-            "        net.add(N.Dense(2))\n",
+            """
+            from mxnet.gluon import nn as N
+            def build(net, ctx):
+                with ctx, net.name_scope():
+                    net.add(N.Dense(2))
+            """,
+            """
+            from mxnet.gluon import nn as N
+            def build(net, ctx):
+                with ctx:
+                    net.add(N.Dense(2))
+            """,
             why="a multi-item `with` keeps its other items",
+            line=3,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        scope = self.name_scope()\n"
-            "        scope.__enter__()\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self):
+                    super().__init__()
+                    scope = self.name_scope()
+                    scope.__enter__()
+            """,
             None,
             why="entered by hand: reported, not rewritten",
+            line=5,
         ),
     ]
 

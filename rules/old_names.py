@@ -118,110 +118,156 @@ class OldNames(Rule):
     gone_with_dropped_arguments = True  # a `self.prefix` in a `prefix=` argument that GLN002/GLN003 remove
 
     VALID = [
-        Valid("import tempfile\nfrom mxnet import gluon\nd = tempfile.mkdtemp(prefix='run_')\nt = tempfile.template\n"
-              "def main(args):\n    print(args.prefix + '_log', args.name + '_x')\n",
+        Valid("""
+            import tempfile
+            from mxnet import gluon
+            d = tempfile.mkdtemp(prefix='run_')
+            t = tempfile.template
+            def main(args):
+                print(args.prefix + '_log', args.name + '_x')
+            """,
               why="not Blocks: a module, an argparse namespace"),
-        Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self, prefix):\n        self.prefix = prefix\n"
-              "    def path(self):\n        return self.prefix + '_model'\n",
+        Valid("""
+            from mxnet import gluon
+            class Cfg:
+                def __init__(self, prefix):
+                    self.prefix = prefix
+                def path(self):
+                    return self.prefix + '_model'
+            """,
               why="`self.prefix` in a class that is not a Block"),
-        Valid("from mxnet import gluon\nclass Tree:\n    def __init__(self):\n        self._children = {}\n"
-              "    def add(self, key, node):\n        self._children[key] = node\n",
+        Valid("""
+            from mxnet import gluon
+            class Tree:
+                def __init__(self):
+                    self._children = {}
+                def add(self, key, node):
+                    self._children[key] = node
+            """,
               why="`_children` of a class that is not a Block, which sets it itself"),
-        Valid("import re\nfrom mxnet import gluon\nnet = gluon.nn.Dense(2)\n"
-              "w = net.collect_params()['weight']\nfiles = [f for f in names if re.match('dense0_', f)]\n",
+        Valid("""
+            import re
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            w = net.collect_params()['weight']
+            files = [f for f in names if re.match('dense0_', f)]
+            """,
               why="a structural key; a regex over something that is not parameter keys"),
-        Valid("import logging\nimport mxnet as mx\nfrom mxnet import gluon\n"
-              "cell = gluon.rnn.RNNCell(100, prefix='rnn_')\n"
-              "data = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]\n"
-              "out, _ = cell.unroll(2, data)\n"
-              "args, outs, auxs = mx.sym.Group(out).infer_shape(rnn_t0_data=(10, 50), rnn_t1_data=(10, 50))\n"
-              "lr = {'dense0_weight': 0.1, 'rnn_i2h_bias': 0.0}\n"
-              "assert sorted(lr.keys()) == ['dense0_weight', 'rnn_i2h_bias']\n"
-              "logging.info('dense0_weight grew: %s', ['dense0_weight'])\n"
-              "assert sorted(cell.collect_params().keys()) == ['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']\n",
+        Valid("""
+            import logging
+            import mxnet as mx
+            from mxnet import gluon
+            cell = gluon.rnn.RNNCell(100, prefix='rnn_')
+            data = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]
+            out, _ = cell.unroll(2, data)
+            args, outs, auxs = mx.sym.Group(out).infer_shape(rnn_t0_data=(10, 50), rnn_t1_data=(10, 50))
+            lr = {'dense0_weight': 0.1, 'rnn_i2h_bias': 0.0}
+            assert sorted(lr.keys()) == ['dense0_weight', 'rnn_i2h_bias']
+            logging.info('dense0_weight grew: %s', ['dense0_weight'])
+            assert sorted(cell.collect_params().keys()) == ['h2h_bias', 'h2h_weight', 'i2h_bias', 'i2h_weight']
+            """,
               why="symbol variables the file names itself, a dict of config values, logging text, structural keys"),
-        Valid("def test_keys(params):\n"
-              "    assert sorted(params.keys()) == ['rnn_h2h_bias', 'rnn_i2h_bias']\n"
-              "    return sym.eval(dense0_weight=1)\n",
+        Valid("""
+            def test_keys(params):
+                assert sorted(params.keys()) == ['rnn_h2h_bias', 'rnn_i2h_bias']
+                return sym.eval(dense0_weight=1)
+            """,
               why="a file without MXNet: nothing says these are parameter keys or symbols"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.HybridSequential()\n"
-            "params = net.collect_params()\n"
-            "w = params['hybridsequential0_dense0_weight']\n"
-            "names = [k[len(net.prefix):] for k in params]\n"
-            "tag = net.name + '_fc'\n",
+            """
+            from mxnet import gluon
+            net = gluon.nn.HybridSequential()
+            params = net.collect_params()
+            w = params['hybridsequential0_dense0_weight']
+            names = [k[len(net.prefix):] for k in params]
+            tag = net.name + '_fc'
+            """,
             None,
             why="a prefixed key, a prefix strip and a name built from `.name`: reported with the structural form",
+            line=4,
         ),
         Invalid(
-            "import re\n"
-            "from mxnet import gluon\n"
-            "class Net(gluon.HybridBlock):\n"
-            "    def describe(self):\n"
-            "        own = {k: v for k, v in self._reg_params.items()}\n"
-            "        dense = [k for k in self.collect_params() if re.match('dense0_', k)]\n"
-            "        return self._prefix, f'{self.name}_out', own, dense\n"
-            "def unfused(layer):\n"
-            "    return layer._unfuse()._collect_params_with_prefix()\n"
-            "class Chain(gluon.Block):\n"
-            "    def add(self, block):\n"
-            "        self._children[block.name] = block\n",
+            """
+            import re
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def describe(self):
+                    own = {k: v for k, v in self._reg_params.items()}
+                    dense = [k for k in self.collect_params() if re.match('dense0_', k)]
+                    return self._prefix, f'{self.name}_out', own, dense
+            def unfused(layer):
+                return layer._unfuse()._collect_params_with_prefix()
+            class Chain(gluon.Block):
+                def add(self, block):
+                    self._children[block.name] = block
+            """,
             None,
             why="internals on `self` in a Block and on an unresolved argument; a regex over collected keys; a "
                 "child registered by writing `_children`",
+            line=5,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def test_residual():\n"
-            "    cell = gluon.rnn.ResidualCell(gluon.rnn.GRUCell(50, prefix='rnn_'))\n"
-            "    inputs = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]\n"
-            "    outputs, _ = cell.unroll(2, inputs)\n"
-            "    outputs = mx.sym.Group(outputs)\n"
-            "    assert sorted(cell.collect_params().keys()) == \\\n"
-            "        ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias', 'rnn_i2h_weight']\n"
-            "    outputs = outputs.eval(rnn_t0_data=mx.nd.ones((10, 50)), rnn_t1_data=mx.nd.ones((10, 50)),\n"
-            "                           rnn_i2h_weight=mx.nd.zeros((150, 50)), rnn_i2h_bias=mx.nd.zeros((150,)))\n"
-            "def check_name(net, names):\n"
-            "    assert net(mx.sym.var('data')).list_outputs() == names\n"
-            "def test_names():\n"
-            "    net = gluon.nn.HybridSequential(prefix='dense_')\n"
-            "    with net.name_scope():\n"
-            "        net.add(gluon.nn.Dense(3))\n"
-            "    check_name(net, ['dense_dense0_fwd_output'])\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def test_residual():
+                cell = gluon.rnn.ResidualCell(gluon.rnn.GRUCell(50, prefix='rnn_'))
+                inputs = [mx.sym.Variable('rnn_t%d_data' % i) for i in range(2)]
+                outputs, _ = cell.unroll(2, inputs)
+                outputs = mx.sym.Group(outputs)
+                assert sorted(cell.collect_params().keys()) == \\
+                    ['rnn_h2h_bias', 'rnn_h2h_weight', 'rnn_i2h_bias', 'rnn_i2h_weight']
+                outputs = outputs.eval(rnn_t0_data=mx.nd.ones((10, 50)), rnn_t1_data=mx.nd.ones((10, 50)),
+                                       rnn_i2h_weight=mx.nd.zeros((150, 50)), rnn_i2h_bias=mx.nd.zeros((150,)))
+            def check_name(net, names):
+                assert net(mx.sym.var('data')).list_outputs() == names
+            def test_names():
+                net = gluon.nn.HybridSequential(prefix='dense_')
+                with net.name_scope():
+                    net.add(gluon.nn.Dense(3))
+                check_name(net, ['dense_dense0_fwd_output'])
+            """,
             None,
             why="literal 1.x names compared with parameter keys, given as symbol arguments and as output names: "
                 "reported with the structural names traced through the cells and the Sequential",
+            line=8,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class LHUC(gluon.HybridBlock):\n"
-            "    def __init__(self, units, prefix='lhuc_'):\n"
-            "        super().__init__(prefix=prefix)\n"
-            "        self.weight = self.params.get('weight', shape=(units,))\n"
-            "def scale(net):\n"
-            "    return net.collect_params()['lhuc_weight']\n",
+            """
+            from mxnet import gluon
+            class LHUC(gluon.HybridBlock):
+                def __init__(self, units, prefix='lhuc_'):
+                    super().__init__(prefix=prefix)
+                    self.weight = self.params.get('weight', shape=(units,))
+            def scale(net):
+                return net.collect_params()['lhuc_weight']
+            """,
             None,
             why="a literal prefix without a counter: reported with the key after it (`'weight'`, "
                 "`'<path>.weight'`), not the 1.x name back",
+            line=7,
         ),
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "net = nn.Sequential()\n"
-            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
-            "net.initialize()\n"
-            "bias = net.collect_params()['dense1_bias'].data()\n",
-            "from mxnet.gluon import nn\n"
-            "net = nn.Sequential()\n"
-            "net.add(nn.Dense(8, activation='relu'), nn.Dense(1))\n"
-            "net.initialize()\n"
-            "bias = net.collect_params()['1.bias'].data()\n",
+            """
+            from mxnet.gluon import nn
+            net = nn.Sequential()
+            net.add(nn.Dense(8, activation='relu'), nn.Dense(1))
+            net.initialize()
+            bias = net.collect_params()['dense1_bias'].data()
+            """,
+            """
+            from mxnet.gluon import nn
+            net = nn.Sequential()
+            net.add(nn.Dense(8, activation='relu'), nn.Dense(1))
+            net.initialize()
+            bias = net.collect_params()['1.bias'].data()
+            """,
             unsafe_fixes=True,
             why="a script's counted name: the second Dense it builds, `net[1]`; unsafe (an import may have "
                 "built a Dense first)",
+            line=5,
         ),
     ]
 

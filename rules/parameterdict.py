@@ -59,32 +59,54 @@ class ParameterDictUse(Rule):
                "or use `block.collect_params()`")
 
     VALID = [
-        Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self):\n        self.params = {}\n"
-              "cfg = Cfg()\nlr = cfg.params.get('lr', 0.1)\ncfg.params.update(x=1)\n",
+        Valid("""
+            from mxnet import gluon
+            class Cfg:
+                def __init__(self):
+                    self.params = {}
+            cfg = Cfg()
+            lr = cfg.params.get('lr', 0.1)
+            cfg.params.update(x=1)
+            """,
               why="a user's non-Block class whose `params` is a dict"),
-        Valid("from mxnet import gluon\ndef run(args):\n    args.params.update(vars(args))\n    return args.prefix\n",
+        Valid("""
+            from mxnet import gluon
+            def run(args):
+                args.params.update(vars(args))
+                return args.prefix
+            """,
               why="an unresolved receiver: `update`/`prefix` are not Gluon's beyond doubt"),
-        Valid("from mxnet import gluon\nparams = {'w': gluon.Parameter('w', shape=(2,))}\nw = params.get('w')\n",
+        Valid("""
+            from mxnet import gluon
+            params = {'w': gluon.Parameter('w', shape=(2,))}
+            w = params.get('w')
+            """,
               why="already migrated: a plain dict of Parameters"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet.gluon import ParameterDict, Parameter\n"
-            "params = ParameterDict('net_')\n"
-            "w = params.get('weight', shape=(2, 3))\n"
-            "print(params.prefix)\n",
+            """
+            from mxnet.gluon import ParameterDict, Parameter
+            params = ParameterDict('net_')
+            w = params.get('weight', shape=(2, 3))
+            print(params.prefix)
+            """,
             None,
             why="import, construction, a creating `get` and `.prefix` of the variable",
+            line=1,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "net = mx.gluon.nn.Dense(2)\n"
-            "bias = net.params.get('dense0_bias')\n"
-            "ok = isinstance(net.collect_params(), mx.gluon.ParameterDict)\n"
-            "def build(block):\n"
-            "    c = block.params.get_constant('c', [1, 2])\n",
+            """
+            import mxnet as mx
+            net = mx.gluon.nn.Dense(2)
+            bias = net.params.get('dense0_bias')
+            ok = isinstance(net.collect_params(), mx.gluon.ParameterDict)
+            def build(block):
+                c = block.params.get_constant('c', [1, 2])
+            """,
             None,
             why="a Block's `params` is a plain dict keyed by attribute; the class spelled through `mx.gluon`",
+            line=3,
         ),
     ]
 

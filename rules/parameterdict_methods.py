@@ -161,29 +161,46 @@ class ParameterDictMethods(Rule):
     fix_title = "Call `{receiver}.{new}(...)`"
 
     VALID = [
-        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\nnet.initialize()\n", why="already migrated"),
-        Valid("from mxnet import gluon\nimport boto3\nboto3.session.collect_params().load('x')\n",
+        Valid("""
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            net.initialize()
+            """, why="already migrated"),
+        Valid("""
+            from mxnet import gluon
+            import boto3
+            boto3.session.collect_params().load('x')
+            """,
               why="rooted at a non-MXNet import"),
-        Valid("from mxnet import gluon\nnet = gluon.nn.Dense(2)\nfor p in net.collect_params('.*weight').values():\n"
-              "    p.lr_mult = 2\n", why="already the migrated loop (idempotence)"),
+        Valid("""
+            from mxnet import gluon
+            net = gluon.nn.Dense(2)
+            for p in net.collect_params('.*weight').values():
+                p.lr_mult = 2
+            """, why="already the migrated loop (idempotence)"),
     ]
     INVALID = [
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet.gluon import nn as N\n"
-            "net = N.HybridSequential()\n"
-            "# init\n"
-            "net.collect_params().initialize(mx.init.Xavier(),  # weights\n"
-            "                                ctx=[mx.cpu(0), mx.cpu(1)])\n"
-            "net.collect_params().zero_grad()\n",
-            "import mxnet as mx\n"
-            "from mxnet.gluon import nn as N\n"
-            "net = N.HybridSequential()\n"
-            "# init\n"
-            "net.initialize(mx.init.Xavier(),  # weights\n"
-            "                                ctx=[mx.cpu(0), mx.cpu(1)])\n"
-            "net.zero_grad()\n",
+            """
+            import mxnet as mx
+            from mxnet.gluon import nn as N
+            net = N.HybridSequential()
+            # init
+            net.collect_params().initialize(mx.init.Xavier(),  # weights
+                                            ctx=[mx.cpu(0), mx.cpu(1)])
+            net.collect_params().zero_grad()
+            """,
+            """
+            import mxnet as mx
+            from mxnet.gluon import nn as N
+            net = N.HybridSequential()
+            # init
+            net.initialize(mx.init.Xavier(),  # weights
+                                            ctx=[mx.cpu(0), mx.cpu(1)])
+            net.zero_grad()
+            """,
             why="aliased import; comments inside the arguments are kept",
+            line=5,
         ),
         Invalid(
             "from mxnet import gluon\r\n"
@@ -197,74 +214,96 @@ class ParameterDictMethods(Rule):
             "    for param in net.collect_params('.*weight').values():\r\n"
             "        param.initialize(default_init=gluon.init.Xavier(), force_reinit=True)\r\n",
             why="a selection becomes a loop; CRLF kept; the dict's init is the Parameter's default_init",
+            line=3,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(1)\n"
-            "params = net.collect_params()\n"
-            "params.initialize(ctx=ctx)\n"
-            "trainer = gluon.Trainer(params, 'sgd')\n",
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(1)\n"
-            "params = net.collect_params()\n"
-            "net.initialize(ctx=ctx)\n"
-            "trainer = gluon.Trainer(params, 'sgd')\n",
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(1)
+            params = net.collect_params()
+            params.initialize(ctx=ctx)
+            trainer = gluon.Trainer(params, 'sgd')
+            """,
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(1)
+            params = net.collect_params()
+            net.initialize(ctx=ctx)
+            trainer = gluon.Trainer(params, 'sgd')
+            """,
             why="through a variable assigned once from `collect_params()`",
+            line=4,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(1)\n"
-            "net.collect_params().save('a.params', strip_prefix=net.prefix)\n"
-            "net.collect_params().load('a.params', ctx, True, restore_prefix=net.prefix)\n",
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(1)\n"
-            "net.save_parameters('a.params')\n"
-            "net.load_parameters('a.params', ctx=ctx, allow_missing=True)\n",
-            unsafe_fixes=True, why="unsafe: file keys become structural; the receiver's own prefix is dropped",
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(1)
+            net.collect_params().save('a.params', strip_prefix=net.prefix)
+            net.collect_params().load('a.params', ctx, True, restore_prefix=net.prefix)
+            """,
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(1)
+            net.save_parameters('a.params')
+            net.load_parameters('a.params', ctx=ctx, allow_missing=True)
+            """,
+            unsafe_fixes=True, why="unsafe: file keys become structural; the receiver's own prefix is dropped", line=3,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "net = gluon.nn.Dense(1)\n"
-            "net.collect_params('dense0_.*').setattr('grad_req', 'null')\n"
-            "n = len(net.collect_params('.*weight').initialize())\n"
-            "net.collect_params().load('a.params', restore_prefix='model_')\n"
-            "net.collect_params().initialize(verbose=True)\n",
+            """
+            from mxnet import gluon
+            net = gluon.nn.Dense(1)
+            net.collect_params('dense0_.*').setattr('grad_req', 'null')
+            n = len(net.collect_params('.*weight').initialize())
+            net.collect_params().load('a.params', restore_prefix='model_')
+            net.collect_params().initialize(verbose=True)
+            """,
             None,
             why="prefixed regex, a value used, a foreign restore_prefix: reported, not rewritten",
+            line=3,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def finetune(net, prefix, epoch, ctx):\n"
-            "    net.collect_params().load('%s-%04d.params' % (prefix, epoch), ctx=ctx)\n"
-            "    sym, arg_params, aux_params = mx.model.load_checkpoint(prefix, epoch)\n"
-            "    net.collect_params().load_dict(arg_params, ctx=ctx)\n"
-            "    net.collect_params().save('net.params')\n"
-            "    return gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], 'net.params')\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def finetune(net, prefix, epoch, ctx):
+                net.collect_params().load('%s-%04d.params' % (prefix, epoch), ctx=ctx)
+                sym, arg_params, aux_params = mx.model.load_checkpoint(prefix, epoch)
+                net.collect_params().load_dict(arg_params, ctx=ctx)
+                net.collect_params().save('net.params')
+                return gluon.SymbolBlock.imports(prefix + '-symbol.json', ['data'], 'net.params')
+            """,
             None,
             unsafe_fixes=True,
             why="export-format checkpoints and a file a SymbolBlock reads: not `save/load_parameters` files",
+            line=4,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def test_symbol_block(net, path):\n"
-            "    net.save_params(path)\n"
-            "    sb = gluon.SymbolBlock(net(mx.sym.var('data')), mx.sym.var('data'))\n"
-            "    sb.collect_params().load(path, ctx=mx.cpu())\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def test_symbol_block(net, path):
+                net.save_params(path)
+                sb = gluon.SymbolBlock(net(mx.sym.var('data')), mx.sym.var('data'))
+                sb.collect_params().load(path, ctx=mx.cpu())
+            """,
             None,
             unsafe_fixes=True,
             why="a SymbolBlock reads a file its writer keeps in the 1.x format: the read is reported, not rewritten",
+            line=6,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "from mxnet import gluon\n"
-            "def test_export(net, tmp_path):\n"
-            "    net.export(str(tmp_path / 'model'))\n"
-            "    net.collect_params().load(str(tmp_path / 'model-0000.params'), ctx=mx.cpu())\n",
+            """
+            import mxnet as mx
+            from mxnet import gluon
+            def test_export(net, tmp_path):
+                net.export(str(tmp_path / 'model'))
+                net.collect_params().load(str(tmp_path / 'model-0000.params'), ctx=mx.cpu())
+            """,
             None,
             unsafe_fixes=True,
             why="a test's export checkpoint, named through `tmp_path`: `load_parameters` cannot read it",
+            line=5,
         ),
     ]
 

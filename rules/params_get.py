@@ -156,30 +156,45 @@ class ParamsGet(Rule):
     fix_title = "Replace with `{new}`"
 
     VALID = [
-        Valid("from mxnet import gluon\nclass Cfg:\n    def __init__(self):\n        self.params = {}\n"
-              "        self.lr = self.params.get('lr', 0.1)\n",
+        Valid("""
+            from mxnet import gluon
+            class Cfg:
+                def __init__(self):
+                    self.params = {}
+                    self.lr = self.params.get('lr', 0.1)
+            """,
               why="not a Block: `self.params` is a plain dict there"),
-        Valid("from mxnet import gluon\nclass Net(gluon.Block):\n    def __init__(self):\n"
-              "        super().__init__()\n        self.w = gluon.Parameter('w', shape=(2,))\n",
+        Valid("""
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self):
+                    super().__init__()
+                    self.w = gluon.Parameter('w', shape=(2,))
+            """,
               why="already migrated"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.HybridBlock):\n"
-            "    def __init__(self, units, **kwargs):\n"
-            "        super(Net, self).__init__(**kwargs)\n"
-            "        self.weight = self.params.get('weight', shape=(units, 0),  # deferred\n"
-            "                                      allow_deferred_init=True)\n"
-            "        self.scale = self.params.get_constant('scale', [[1, 2]])\n",
-            "from mxnet import gluon\n"
-            "class Net(gluon.HybridBlock):\n"
-            "    def __init__(self, units, **kwargs):\n"
-            "        super(Net, self).__init__(**kwargs)\n"
-            "        self.weight = gluon.Parameter('weight', shape=(units, 0),  # deferred\n"
-            "                                      allow_deferred_init=True)\n"
-            "        self.scale = gluon.Constant([[1, 2]])\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    super(Net, self).__init__(**kwargs)
+                    self.weight = self.params.get('weight', shape=(units, 0),  # deferred
+                                                  allow_deferred_init=True)
+                    self.scale = self.params.get_constant('scale', [[1, 2]])
+            """,
+            """
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    super(Net, self).__init__(**kwargs)
+                    self.weight = gluon.Parameter('weight', shape=(units, 0),  # deferred
+                                                  allow_deferred_init=True)
+                    self.scale = gluon.Constant([[1, 2]])
+            """,
             why="`gluon` is bound: use `gluon.Parameter`; comments and layout kept",
+            line=5,
         ),
         Invalid(
             "import mxnet as mx\r\n"
@@ -202,144 +217,173 @@ class ParamsGet(Rule):
             "        return x * self.alpha.data()\r\n",
             why="only `mx` bound: import `Parameter`; aligned arguments follow; a lookup becomes the attribute; "
                 "CRLF kept",
+            line=6,
         ),
         Invalid(
-            "from mxnet.gluon import HybridBlock, Parameter\n"
-            "class Cell(HybridBlock):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))\n"
-            "        self.kernel = self.params.get('h2h_weight', shape=(4, 4))\n"
-            "    def _register(self, name):\n"
-            "        p = self.params.get(name, shape=(4,), allow_deferred_init=True)\n"
-            "        setattr(self, name, p)\n"
-            "        return p\n",
-            "from mxnet.gluon import HybridBlock, Parameter\n"
-            "class Cell(HybridBlock):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))\n"
-            "        self.kernel = Parameter('h2h_weight', shape=(4, 4))\n"
-            "    def _register(self, name):\n"
-            "        p = Parameter(name, shape=(4,), allow_deferred_init=True)\n"
-            "        setattr(self, name, p)\n"
-            "        return p\n",
+            """
+            from mxnet.gluon import HybridBlock, Parameter
+            class Cell(HybridBlock):
+                def __init__(self):
+                    super().__init__()
+                    self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))
+                    self.kernel = self.params.get('h2h_weight', shape=(4, 4))
+                def _register(self, name):
+                    p = self.params.get(name, shape=(4,), allow_deferred_init=True)
+                    setattr(self, name, p)
+                    return p
+            """,
+            """
+            from mxnet.gluon import HybridBlock, Parameter
+            class Cell(HybridBlock):
+                def __init__(self):
+                    super().__init__()
+                    self.i2h_weight = Parameter('i2h_weight', shape=(4, 4))
+                    self.kernel = Parameter('h2h_weight', shape=(4, 4))
+                def _register(self, name):
+                    p = Parameter(name, shape=(4,), allow_deferred_init=True)
+                    setattr(self, name, p)
+                    return p
+            """,
             why="partially migrated file; attribute name differs from the get name; local stored by setattr",
+            line=6,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Embed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight=None):\n"
-            "        super().__init__()\n"
-            "        self.embed_weight = embed_weight\n"
-            "class Model(gluon.HybridBlock):\n"
-            "    def __init__(self, share, stype='default'):\n"
-            "        super().__init__()\n"
-            "        self.share = share\n"
-            "        self.src_w, self.tgt_w = self._embedding_weights(stype)\n"
-            "        out = self.params.get('out_weight', shape=(4, 2), init='zeros', dtype='float16')\n"
-            "        self.out = Embed(4, embed_weight=out)\n"
-            "    def _embedding_weights(self, stype):\n"
-            "        src = self.params.get('source_embed_weight', shape=(4, 2), grad_stype=stype)\n"
-            "        tgt = src if self.share else self.params.get('target_embed_weight', shape=(4, 2))\n"
-            "        return src, tgt\n",
-            "from mxnet import gluon\n"
-            "class Embed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight=None):\n"
-            "        super().__init__()\n"
-            "        self.embed_weight = embed_weight\n"
-            "class Model(gluon.HybridBlock):\n"
-            "    def __init__(self, share, stype='default'):\n"
-            "        super().__init__()\n"
-            "        self.share = share\n"
-            "        self.src_w, self.tgt_w = self._embedding_weights(stype)\n"
-            "        out = gluon.Parameter('out_weight', shape=(4, 2), init='zeros', dtype='float16')\n"
-            "        self.out = Embed(4, embed_weight=out)\n"
-            "    def _embedding_weights(self, stype):\n"
-            "        src = gluon.Parameter('source_embed_weight', shape=(4, 2), grad_stype=stype)\n"
-            "        tgt = src if self.share else gluon.Parameter('target_embed_weight', shape=(4, 2))\n"
-            "        return src, tgt\n",
+            """
+            from mxnet import gluon
+            class Embed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight=None):
+                    super().__init__()
+                    self.embed_weight = embed_weight
+            class Model(gluon.HybridBlock):
+                def __init__(self, share, stype='default'):
+                    super().__init__()
+                    self.share = share
+                    self.src_w, self.tgt_w = self._embedding_weights(stype)
+                    out = self.params.get('out_weight', shape=(4, 2), init='zeros', dtype='float16')
+                    self.out = Embed(4, embed_weight=out)
+                def _embedding_weights(self, stype):
+                    src = self.params.get('source_embed_weight', shape=(4, 2), grad_stype=stype)
+                    tgt = src if self.share else self.params.get('target_embed_weight', shape=(4, 2))
+                    return src, tgt
+            """,
+            """
+            from mxnet import gluon
+            class Embed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight=None):
+                    super().__init__()
+                    self.embed_weight = embed_weight
+            class Model(gluon.HybridBlock):
+                def __init__(self, share, stype='default'):
+                    super().__init__()
+                    self.share = share
+                    self.src_w, self.tgt_w = self._embedding_weights(stype)
+                    out = gluon.Parameter('out_weight', shape=(4, 2), init='zeros', dtype='float16')
+                    self.out = Embed(4, embed_weight=out)
+                def _embedding_weights(self, stype):
+                    src = gluon.Parameter('source_embed_weight', shape=(4, 2), grad_stype=stype)
+                    tgt = src if self.share else gluon.Parameter('target_embed_weight', shape=(4, 2))
+                    return src, tgt
+            """,
             why="locals, a conditional, a returned tuple unpacked into attributes, and a child's constructor "
                 "argument it stores: each reaches a Block attribute, so the rewrite is safe",
+            line=11,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class BaseEmbed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.embed_weight = embed_weight\n"
-            "class Embed(BaseEmbed):\n"
-            "    def __init__(self, vocab, **kwargs):\n"
-            "        super().__init__(vocab, **kwargs)\n"
-            "class Tied(Embed):\n"
-            "    pass\n"
-            "class Model(gluon.HybridBlock):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        shared = self.params.get('shared_weight', shape=(4, 2))\n"
-            "        self.embed = Tied(4, embed_weight=shared)\n",
-            "from mxnet import gluon\n"
-            "class BaseEmbed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight=None, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.embed_weight = embed_weight\n"
-            "class Embed(BaseEmbed):\n"
-            "    def __init__(self, vocab, **kwargs):\n"
-            "        super().__init__(vocab, **kwargs)\n"
-            "class Tied(Embed):\n"
-            "    pass\n"
-            "class Model(gluon.HybridBlock):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        shared = gluon.Parameter('shared_weight', shape=(4, 2))\n"
-            "        self.embed = Tied(4, embed_weight=shared)\n",
+            """
+            from mxnet import gluon
+            class BaseEmbed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight=None, **kwargs):
+                    super().__init__(**kwargs)
+                    self.embed_weight = embed_weight
+            class Embed(BaseEmbed):
+                def __init__(self, vocab, **kwargs):
+                    super().__init__(vocab, **kwargs)
+            class Tied(Embed):
+                pass
+            class Model(gluon.HybridBlock):
+                def __init__(self):
+                    super().__init__()
+                    shared = self.params.get('shared_weight', shape=(4, 2))
+                    self.embed = Tied(4, embed_weight=shared)
+            """,
+            """
+            from mxnet import gluon
+            class BaseEmbed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight=None, **kwargs):
+                    super().__init__(**kwargs)
+                    self.embed_weight = embed_weight
+            class Embed(BaseEmbed):
+                def __init__(self, vocab, **kwargs):
+                    super().__init__(vocab, **kwargs)
+            class Tied(Embed):
+                pass
+            class Model(gluon.HybridBlock):
+                def __init__(self):
+                    super().__init__()
+                    shared = gluon.Parameter('shared_weight', shape=(4, 2))
+                    self.embed = Tied(4, embed_weight=shared)
+            """,
             why="a child without `__init__` runs its base's, which hands `**kwargs` on to the base that stores "
                 "the argument: safe",
+            line=14,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.taps = [self.params.get('tap_weight', shape=(3,))]\n",
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.taps = [gluon.Parameter('tap_weight', shape=(3,))]\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self):
+                    super().__init__()
+                    self.taps = [self.params.get('tap_weight', shape=(3,))]
+            """,
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self):
+                    super().__init__()
+                    self.taps = [gluon.Parameter('tap_weight', shape=(3,))]
+            """,
             unsafe_fixes=True,
             why="held in a list: 1.x registered it on creation, a `Parameter` in a list is not registered; "
                 "rewritten only as an unsafe fix",
+            line=5,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self, use_bias):\n"
-            "        super().__init__()\n"
-            "        bias = self.params.get('bias', shape=(3,))\n"
-            "        if use_bias:\n"
-            "            self.bias = bias\n",
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self, use_bias):\n"
-            "        super().__init__()\n"
-            "        bias = gluon.Parameter('bias', shape=(3,))\n"
-            "        if use_bias:\n"
-            "            self.bias = bias\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self, use_bias):
+                    super().__init__()
+                    bias = self.params.get('bias', shape=(3,))
+                    if use_bias:
+                        self.bias = bias
+            """,
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self, use_bias):
+                    super().__init__()
+                    bias = gluon.Parameter('bias', shape=(3,))
+                    if use_bias:
+                        self.bias = bias
+            """,
             unsafe_fixes=True,
             why="stored only when `use_bias`: 1.x registered the parameter either way, so the rewrite is unsafe",
+            line=5,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.Block):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.params.get('extra', shape=(3,))\n"
-            "        w = self.params.get('tmp', shape=(2,))\n"
-            "    def forward(self, x):\n"
-            "        return x + self.params.get('unknown').data()\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.Block):
+                def __init__(self):
+                    super().__init__()
+                    self.params.get('extra', shape=(3,))
+                    w = self.params.get('tmp', shape=(2,))
+                def forward(self, x):
+                    return x + self.params.get('unknown').data()
+            """,
             None,
             why="not shown to reach a Block attribute (an unsafe fix), or a lookup no attribute holds: reported",
+            line=5,
         ),
     ]
 

@@ -112,31 +112,50 @@ class ParamsSharing(Rule):
     fix_title = "Chain `.share_parameters({source})` instead of `params=`"
 
     VALID = [
-        Valid("from mxnet import gluon\nblk = gluon.SymbolBlock(out, data, params=net.collect_params())\n",
+        Valid("""
+            from mxnet import gluon
+            blk = gluon.SymbolBlock(out, data, params=net.collect_params())
+            """,
               why="SymbolBlock keeps `params` in the new API"),
-        Valid("import requests\nfrom mxnet import gluon\nr = requests.get(url, params={'q': 1})\n",
+        Valid("""
+            import requests
+            from mxnet import gluon
+            r = requests.get(url, params={'q': 1})
+            """,
               why="not a Gluon call"),
-        Valid("from mxnet.gluon import nn\nb = nn.Dense(8).share_parameters(a.collect_params())\n",
+        Valid("""
+            from mxnet.gluon import nn
+            b = nn.Dense(8).share_parameters(a.collect_params())
+            """,
               why="already migrated"),
-        Valid("from mxnet import gluon\nfrom .optim import Lookahead\n"
-              "def make(net):\n    return Lookahead(params=net.collect_params('.*weight'))\n",
+        Valid("""
+            from mxnet import gluon
+            from .optim import Lookahead
+            def make(net):
+                return Lookahead(params=net.collect_params('.*weight'))
+            """,
               why="an unresolved class that is not built as a Block's attribute: nothing says it is a Block"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet.gluon import nn as N\n"
-            "net = N.Sequential()\n"
-            "shared = N.Dense(8, activation='relu')\n"
-            "net.add(shared,\n"
-            "        N.Dense(8, activation='relu', params=shared.params),  # tied\n"
-            "        N.Dense(10, params=None))\n",
-            "from mxnet.gluon import nn as N\n"
-            "net = N.Sequential()\n"
-            "shared = N.Dense(8, activation='relu')\n"
-            "net.add(shared,\n"
-            "        N.Dense(8, activation='relu').share_parameters(shared.collect_params()),  # tied\n"
-            "        N.Dense(10))\n",
+            """
+            from mxnet.gluon import nn as N
+            net = N.Sequential()
+            shared = N.Dense(8, activation='relu')
+            net.add(shared,
+                    N.Dense(8, activation='relu', params=shared.params),  # tied
+                    N.Dense(10, params=None))
+            """,
+            """
+            from mxnet.gluon import nn as N
+            net = N.Sequential()
+            shared = N.Dense(8, activation='relu')
+            net.add(shared,
+                    N.Dense(8, activation='relu').share_parameters(shared.collect_params()),  # tied
+                    N.Dense(10))
+            """,
             why="a layer's `.params` is its `collect_params()`; `params=None` is just removed",
+            line=5,
         ),
         Invalid(
             "from mxnet import gluon\r\n"
@@ -162,35 +181,42 @@ class ParamsSharing(Rule):
             "    c = gluon.nn.Dense(4).share_parameters(encoder.params)\r\n"
             "    return a, b, c\r\n",
             why="same class, same arguments, children in name_scope; an unknown block's `.params` stays `.params`",
+            line=9,
         ),
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "class Net(nn.Block):\n"
-            "    def __init__(self, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.body = nn.Dense(3)\n"
-            "a, seq = Net(), nn.Sequential()\n"
-            "b = Net(params=a.collect_params())\n"
-            "c = nn.Dense(3, params=seq.collect_params())\n"
-            "d = nn.Dense(3, params=a.collect_params('.*weight'))\n"
-            "e = nn.Dense(3, params=a.params if tie else None)\n"
-            "f = Net(params=a.body.params)\n",
+            """
+            from mxnet.gluon import nn
+            class Net(nn.Block):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+                    self.body = nn.Dense(3)
+            a, seq = Net(), nn.Sequential()
+            b = Net(params=a.collect_params())
+            c = nn.Dense(3, params=seq.collect_params())
+            d = nn.Dense(3, params=a.collect_params('.*weight'))
+            e = nn.Dense(3, params=a.params if tie else None)
+            f = Net(params=a.body.params)
+            """,
             None,
             why="children outside name_scope, a composite source, a regex, a condition, a `.params` source for "
                 "a block with children: reported, not rewritten",
+            line=7,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "from .adaptive import AdaptiveEmbedding, ProjectedAdaptiveLogSoftmaxWithLoss\n"
-            "class TransformerXL(gluon.Block):\n"
-            "    def __init__(self, vocab_size, units, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.embed = AdaptiveEmbedding(vocab_size, units)\n"
-            "        self.crit = ProjectedAdaptiveLogSoftmaxWithLoss(\n"
-            "            vocab_size, units, params=self.embed.collect_params('(.*_embed|.*_inter_proj)'))\n",
+            """
+            from mxnet import gluon
+            from .adaptive import AdaptiveEmbedding, ProjectedAdaptiveLogSoftmaxWithLoss
+            class TransformerXL(gluon.Block):
+                def __init__(self, vocab_size, units, **kwargs):
+                    super().__init__(**kwargs)
+                    self.embed = AdaptiveEmbedding(vocab_size, units)
+                    self.crit = ProjectedAdaptiveLogSoftmaxWithLoss(
+                        vocab_size, units, params=self.embed.collect_params('(.*_embed|.*_inter_proj)'))
+            """,
             None,
             why="a regex tie between two classes (imported from a module the file cannot see): no regex can "
                 "restore it under structural keys; reported with the attribute-assignment remedy",
+            line=8,
         ),
     ]
 

@@ -65,43 +65,61 @@ class ParamsUpdate(Rule):
     fix_title = "Remove the `self.params.update(...)` statement"
 
     VALID = [
-        Valid("from mxnet import gluon\nclass Net(gluon.HybridBlock):\n    def __init__(self, w):\n"
-              "        super().__init__()\n        self.w = w\n",
+        Valid("""
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def __init__(self, w):
+                    super().__init__()
+                    self.w = w
+            """,
               why="already migrated: the attribute assignment registers it"),
-        Valid("class Config:\n    def __init__(self, w):\n        self.w = w\n"
-              "        self.params = {}\n        self.params.update({w.name: w})\n",
+        Valid("""
+            class Config:
+                def __init__(self, w):
+                    self.w = w
+                    self.params = {}
+                    self.params.update({w.name: w})
+            """,
               why="not a Block: `self.params` is a plain dict there"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet import gluon\n"
-            "class Embed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.embed_weight = embed_weight\n"
-            "        self.params.update({self.embed_weight.name: self.embed_weight})\n"
-            "        self.vocab = vocab\n"
-            "    def hybrid_forward(self, F, x, embed_weight):\n"
-            "        return F.Embedding(x, embed_weight, input_dim=self.vocab, output_dim=2)\n",
-            "from mxnet import gluon\n"
-            "class Embed(gluon.HybridBlock):\n"
-            "    def __init__(self, vocab, embed_weight, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "        self.embed_weight = embed_weight\n"
-            "        self.vocab = vocab\n"
-            "    def hybrid_forward(self, F, x, embed_weight):\n"
-            "        return F.Embedding(x, embed_weight, input_dim=self.vocab, output_dim=2)\n",
+            """
+            from mxnet import gluon
+            class Embed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight, **kwargs):
+                    super().__init__(**kwargs)
+                    self.embed_weight = embed_weight
+                    self.params.update({self.embed_weight.name: self.embed_weight})
+                    self.vocab = vocab
+                def hybrid_forward(self, F, x, embed_weight):
+                    return F.Embedding(x, embed_weight, input_dim=self.vocab, output_dim=2)
+            """,
+            """
+            from mxnet import gluon
+            class Embed(gluon.HybridBlock):
+                def __init__(self, vocab, embed_weight, **kwargs):
+                    super().__init__(**kwargs)
+                    self.embed_weight = embed_weight
+                    self.vocab = vocab
+                def hybrid_forward(self, F, x, embed_weight):
+                    return F.Embedding(x, embed_weight, input_dim=self.vocab, output_dim=2)
+            """,
             why="the attribute assignment registers it: the update goes",
+            line=6,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Tied(gluon.HybridBlock):\n"
-            "    def __init__(self, weight, bias):\n"
-            "        super().__init__()\n"
-            "        self.params.update({weight.name: weight, bias.name: bias})\n"
-            "        self.weight = weight\n",
+            """
+            from mxnet import gluon
+            class Tied(gluon.HybridBlock):
+                def __init__(self, weight, bias):
+                    super().__init__()
+                    self.params.update({weight.name: weight, bias.name: bias})
+                    self.weight = weight
+            """,
             None,
             why="`bias` is held by no attribute: reported, not removed (it would no longer be registered)",
+            line=5,
         ),
     ]
 

@@ -81,69 +81,104 @@ class PrefixArgument(Rule):
     fix_title = "Remove the `prefix` argument"
 
     VALID = [
-        Valid("import tempfile\nfrom mxnet import gluon\nd = tempfile.mkdtemp(prefix='run_')\n",
+        Valid("""
+            import tempfile
+            from mxnet import gluon
+            d = tempfile.mkdtemp(prefix='run_')
+            """,
               why="not Gluon: `tempfile.mkdtemp` takes a prefix of its own"),
-        Valid("from mxnet import gluon\nclass Config:\n    def __init__(self, prefix=None):\n"
-              "        self.prefix = prefix\ncfg = Config(prefix='a_')\n",
+        Valid("""
+            from mxnet import gluon
+            class Config:
+                def __init__(self, prefix=None):
+                    self.prefix = prefix
+            cfg = Config(prefix='a_')
+            """,
               why="a class of the file that is not a Block"),
-        Valid("from mxnet import gluon, sym\nblk = gluon.SymbolBlock(out, sym.var('data'))\n"
-              "def hybrid_forward(F, x):\n    return F.FullyConnected(x, num_hidden=2, name='fc', prefix='p')\n",
+        Valid("""
+            from mxnet import gluon, sym
+            blk = gluon.SymbolBlock(out, sym.var('data'))
+            def hybrid_forward(F, x):
+                return F.FullyConnected(x, num_hidden=2, name='fc', prefix='p')
+            """,
               why="SymbolBlock has no prefix; `F.*` operators are not Blocks"),
-        Valid("from mxnet.gluon import nn\nnet = nn.HybridSequential()\nnet.add(nn.Dense(10))\n",
+        Valid("""
+            from mxnet.gluon import nn
+            net = nn.HybridSequential()
+            net.add(nn.Dense(10))
+            """,
               why="already migrated"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet.gluon import rnn\n"
-            "def build(cell_type, hidden_size):\n"
-            "    return cell_type(hidden_size, prefix='rnn_')\n"
-            "a = build(rnn.LSTMCell, 8)\n"
-            "b = build(cell_type=rnn.GRUCell, hidden_size=8)\n",
-            "from mxnet.gluon import rnn\n"
-            "def build(cell_type, hidden_size):\n"
-            "    return cell_type(hidden_size)\n"
-            "a = build(rnn.LSTMCell, 8)\n"
-            "b = build(cell_type=rnn.GRUCell, hidden_size=8)\n",
+            """
+            from mxnet.gluon import rnn
+            def build(cell_type, hidden_size):
+                return cell_type(hidden_size, prefix='rnn_')
+            a = build(rnn.LSTMCell, 8)
+            b = build(cell_type=rnn.GRUCell, hidden_size=8)
+            """,
+            """
+            from mxnet.gluon import rnn
+            def build(cell_type, hidden_size):
+                return cell_type(hidden_size)
+            a = build(rnn.LSTMCell, 8)
+            b = build(cell_type=rnn.GRUCell, hidden_size=8)
+            """,
             why="a parameter that every call of the file gives a Block class builds Blocks",
+            line=3,
         ),
         Invalid(
-            "from mxnet.gluon import rnn\n"
-            "def build(cell_type, hidden_size):\n"
-            "    return cell_type(hidden_size, prefix='rnn_')\n"
-            "a = build(rnn.LSTMCell, 8)\n"
-            "b = build(dict, 8)\n",
+            """
+            from mxnet.gluon import rnn
+            def build(cell_type, hidden_size):
+                return cell_type(hidden_size, prefix='rnn_')
+            a = build(rnn.LSTMCell, 8)
+            b = build(dict, 8)
+            """,
             None,
             why="what a parameter holds is not always a Block class: reported, not rewritten",
+            line=3,
         ),
         Invalid(
-            "from mxnet.gluon import rnn\n"
-            "bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), output_prefix='bi_')\n"
-            "old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), 'b_')\n",
-            "from mxnet.gluon import rnn\n"
-            "bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))\n"
-            "old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))\n",
+            """
+            from mxnet.gluon import rnn
+            bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), output_prefix='bi_')
+            old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4), 'b_')
+            """,
+            """
+            from mxnet.gluon import rnn
+            bi = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))
+            old = rnn.BidirectionalCell(rnn.LSTMCell(4), rnn.LSTMCell(4))
+            """,
             unsafe_fixes=True,
             why="`output_prefix` is gone too; removing it renames the unrolled output symbols: unsafe",
+            line=2,
         ),
         Invalid(
-            "from mxnet.gluon import nn as N\n"
-            "import mxnet.gluon as G\n"
-            "def stage(i):\n"
-            "    layer = N.HybridSequential(prefix='stage%d_' % i)\n"
-            "    layer.add(N.Dense(10,\n"
-            "                      prefix='fc_'),  # head\n"
-            "              G.nn.HybridSequential('body_'),\n"
-            "              G.contrib.nn.HybridConcurrent(1, ''))\n"
-            "    return layer\n",
-            "from mxnet.gluon import nn as N\n"
-            "import mxnet.gluon as G\n"
-            "def stage(i):\n"
-            "    layer = N.HybridSequential()\n"
-            "    layer.add(N.Dense(10),  # head\n"
-            "              G.nn.HybridSequential(),\n"
-            "              G.contrib.nn.HybridConcurrent(1))\n"
-            "    return layer\n",
+            """
+            from mxnet.gluon import nn as N
+            import mxnet.gluon as G
+            def stage(i):
+                layer = N.HybridSequential(prefix='stage%d_' % i)
+                layer.add(N.Dense(10,
+                                  prefix='fc_'),  # head
+                          G.nn.HybridSequential('body_'),
+                          G.contrib.nn.HybridConcurrent(1, ''))
+                return layer
+            """,
+            """
+            from mxnet.gluon import nn as N
+            import mxnet.gluon as G
+            def stage(i):
+                layer = N.HybridSequential()
+                layer.add(N.Dense(10),  # head
+                          G.nn.HybridSequential(),
+                          G.contrib.nn.HybridConcurrent(1))
+                return layer
+            """,
             why="aliases resolve; positional prefixes of the Sequential family; a comment after the call stays",
+            line=4,
         ),
         Invalid(
             "from mxnet import gluon\r\n"
@@ -163,41 +198,55 @@ class PrefixArgument(Rule):
             "        return type(self)(2)\r\n"
             "net = Net(3)\r\n",
             why="a Block class of the file, `type(self)(...)`, f-strings; CRLF kept",
+            line=5,
         ),
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "class Net(nn.HybridBlock):\n"
-            "    def __init__(self, units, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "def tiny(**kwargs):\n"
-            "    return Net(3, **kwargs)\n"
-            "net = tiny(prefix='tiny_')\n",
-            "from mxnet.gluon import nn\n"
-            "class Net(nn.HybridBlock):\n"
-            "    def __init__(self, units, **kwargs):\n"
-            "        super().__init__(**kwargs)\n"
-            "def tiny(**kwargs):\n"
-            "    return Net(3, **kwargs)\n"
-            "net = tiny()\n",
+            """
+            from mxnet.gluon import nn
+            class Net(nn.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    super().__init__(**kwargs)
+            def tiny(**kwargs):
+                return Net(3, **kwargs)
+            net = tiny(prefix='tiny_')
+            """,
+            """
+            from mxnet.gluon import nn
+            class Net(nn.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    super().__init__(**kwargs)
+            def tiny(**kwargs):
+                return Net(3, **kwargs)
+            net = tiny()
+            """,
             why="a factory of the file that hands `**kwargs` on to a Block",
+            line=7,
         ),
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "counter = iter(range(10))\n"
-            "a = nn.Dense(2, prefix='d%d_' % next(counter))\n",
-            "from mxnet.gluon import nn\n"
-            "counter = iter(range(10))\n"
-            "a = nn.Dense(2)\n",
+            """
+            from mxnet.gluon import nn
+            counter = iter(range(10))
+            a = nn.Dense(2, prefix='d%d_' % next(counter))
+            """,
+            """
+            from mxnet.gluon import nn
+            counter = iter(range(10))
+            a = nn.Dense(2)
+            """,
             unsafe_fixes=True,
             why="the value calls something that may have a side effect: unsafe",
+            line=3,
         ),
         Invalid(
-            "from mxnet.gluon import nn\n"
-            "a = nn.Dense(2, prefix=  # the name\n"
-            "             'a_')\n"
-            "b = nn.HybridSequential('b_', shared.params)\n",
+            """
+            from mxnet.gluon import nn
+            a = nn.Dense(2, prefix=  # the name
+                         'a_')
+            b = nn.HybridSequential('b_', shared.params)
+            """,
             None,
             why="a comment inside the argument would be lost; a positional `params` follows the prefix",
+            line=2,
         ),
     ]
 

@@ -235,39 +235,48 @@ class PrefixSignature(Rule):
     fix_title = "Remove the `{name}` parameter of `{func}` and the arguments that pass it"
 
     VALID = [
-        Valid("from mxnet import gluon\n"
-              "class Config:\n"
-              "    def __init__(self, prefix=None, params=None):\n"
-              "        self.prefix = prefix\n"
-              "def make(prefix):\n"
-              "    return Config(prefix=prefix)\n",
+        Valid("""
+            from mxnet import gluon
+            class Config:
+                def __init__(self, prefix=None, params=None):
+                    self.prefix = prefix
+            def make(prefix):
+                return Config(prefix=prefix)
+            """,
               why="not a Block: the class and the factory that builds it keep their arguments"),
-        Valid("from mxnet.gluon import nn\n"
-              "class Net(nn.HybridBlock):\n"
-              "    def __init__(self, units, **kwargs):\n"
-              "        super(Net, self).__init__(**kwargs)\n"
-              "def build(prefix):\n"
-              "    return prefix + 'x'\n",
+        Valid("""
+            from mxnet.gluon import nn
+            class Net(nn.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    super(Net, self).__init__(**kwargs)
+            def build(prefix):
+                return prefix + 'x'
+            """,
               why="already migrated; a function whose `prefix` never reaches a Block is not a Block factory"),
     ]
     INVALID = [
         Invalid(
-            "from mxnet.gluon import nn as N\n"
-            "class Net(N.HybridBlock):\n"
-            "    def __init__(self, units, prefix=None, params=None,  # naming\n"
-            "                 activation='relu'):\n"
-            "        super(Net, self).__init__(prefix=prefix, params=params)\n"
-            "        self.act = activation\n"
-            "net = Net(3, 'net_', None, 'tanh')\n",
-            "from mxnet.gluon import nn as N\n"
-            "class Net(N.HybridBlock):\n"
-            "    def __init__(self, units,  # naming\n"
-            "                 activation='relu'):\n"
-            "        super(Net, self).__init__()\n"
-            "        self.act = activation\n"
-            "net = Net(3, 'tanh')\n",
+            """
+            from mxnet.gluon import nn as N
+            class Net(N.HybridBlock):
+                def __init__(self, units, prefix=None, params=None,  # naming
+                             activation='relu'):
+                    super(Net, self).__init__(prefix=prefix, params=params)
+                    self.act = activation
+            net = Net(3, 'net_', None, 'tanh')
+            """,
+            """
+            from mxnet.gluon import nn as N
+            class Net(N.HybridBlock):
+                def __init__(self, units,  # naming
+                             activation='relu'):
+                    super(Net, self).__init__()
+                    self.act = activation
+            net = Net(3, 'tanh')
+            """,
             why="signature, base call and positional call site change together; a comment after a removed "
                 "parameter moves to the one before",
+            line=3,
         ),
         Invalid(
             "from mxnet import gluon\r\n"
@@ -288,66 +297,85 @@ class PrefixSignature(Rule):
             "    def __init__(self, **kwargs):\r\n"
             "        pass\r\n",
             why="a `kwargs.pop` statement goes; the comment above it stays; an emptied body gets `pass`; CRLF kept",
+            line=5,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "def test_a():\n"
-            "    class Layer(gluon.HybridBlock):\n"
-            "        def __init__(self, step, prefix=None, params=None):\n"
-            "            super(Layer, self).__init__(prefix=prefix, params=params)\n"
-            "    Layer(1)\n"
-            "def test_b():\n"
-            "    class Layer(gluon.HybridBlock):\n"
-            "        def __init__(self, step, use_list, nested=False, prefix=None, params=None):\n"
-            "            super(Layer, self).__init__(prefix=prefix, params=params)\n"
-            "    Layer(1, False, True)\n",
-            "from mxnet import gluon\n"
-            "def test_a():\n"
-            "    class Layer(gluon.HybridBlock):\n"
-            "        def __init__(self, step):\n"
-            "            super(Layer, self).__init__()\n"
-            "    Layer(1)\n"
-            "def test_b():\n"
-            "    class Layer(gluon.HybridBlock):\n"
-            "        def __init__(self, step, use_list, nested=False):\n"
-            "            super(Layer, self).__init__()\n"
-            "    Layer(1, False, True)\n",
+            """
+            from mxnet import gluon
+            def test_a():
+                class Layer(gluon.HybridBlock):
+                    def __init__(self, step, prefix=None, params=None):
+                        super(Layer, self).__init__(prefix=prefix, params=params)
+                Layer(1)
+            def test_b():
+                class Layer(gluon.HybridBlock):
+                    def __init__(self, step, use_list, nested=False, prefix=None, params=None):
+                        super(Layer, self).__init__(prefix=prefix, params=params)
+                Layer(1, False, True)
+            """,
+            """
+            from mxnet import gluon
+            def test_a():
+                class Layer(gluon.HybridBlock):
+                    def __init__(self, step):
+                        super(Layer, self).__init__()
+                Layer(1)
+            def test_b():
+                class Layer(gluon.HybridBlock):
+                    def __init__(self, step, use_list, nested=False):
+                        super(Layer, self).__init__()
+                Layer(1, False, True)
+            """,
             why="two local classes of one name are two callees: each call binds the class of its own scope "
                 "(`Layer(1, False, True)` keeps its third argument, which is `nested`)",
+            line=4,
         ),
         Invalid(
-            "from mxnet import gluon\n"
-            "class Net(gluon.HybridBlock):\n"
-            "    def __init__(self, *, prefix=None, params=None):\n"
-            "        super().__init__(prefix=prefix, params=params)\n",
-            "from mxnet import gluon\n"
-            "class Net(gluon.HybridBlock):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n",
+            """
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def __init__(self, *, prefix=None, params=None):
+                    super().__init__(prefix=prefix, params=params)
+            """,
+            """
+            from mxnet import gluon
+            class Net(gluon.HybridBlock):
+                def __init__(self):
+                    super().__init__()
+            """,
             why="keyword-only parameters: the bare `*` goes when no keyword-only parameter is left",
+            line=3,
         ),
         Invalid(
-            "import mxnet as mx\n"
-            "class Net(mx.gluon.nn.HybridBlock):\n"
-            "    def __init__(self, prefix=None, **kwargs):\n"
-            "        super().__init__(prefix=prefix, **kwargs)\n"
-            "        self._my_prefix = prefix\n"
-            "        self.fc = mx.gluon.nn.Dense(2, prefix='%sfc_' % prefix)\n",
+            """
+            import mxnet as mx
+            class Net(mx.gluon.nn.HybridBlock):
+                def __init__(self, prefix=None, **kwargs):
+                    super().__init__(prefix=prefix, **kwargs)
+                    self._my_prefix = prefix
+                    self.fc = mx.gluon.nn.Dense(2, prefix='%sfc_' % prefix)
+            """,
             None,
             why="the prefix is also used for something else: reported, not rewritten",
+            line=3,
         ),
         Invalid(
-            "from mxnet.gluon import HybridBlock\n"
-            "class Net(HybridBlock):\n"
-            "    def __init__(self, **kwargs):\n"
-            "        super(Net, self).__init__(kwargs.get('prefix', None), kwargs.get('params', None))\n",
-            "from mxnet.gluon import HybridBlock\n"
-            "class Net(HybridBlock):\n"
-            "    def __init__(self, **kwargs):\n"
-            "        super(Net, self).__init__()\n",
+            """
+            from mxnet.gluon import HybridBlock
+            class Net(HybridBlock):
+                def __init__(self, **kwargs):
+                    super(Net, self).__init__(kwargs.get('prefix', None), kwargs.get('params', None))
+            """,
+            """
+            from mxnet.gluon import HybridBlock
+            class Net(HybridBlock):
+                def __init__(self, **kwargs):
+                    super(Net, self).__init__()
+            """,
             unsafe_fixes=True,
             why="the 1.x pair handed on by position from `**kwargs` goes together; unsafe: `params` may carry "
                 "Parameters a caller shares",
+            line=4,
         ),
     ]
 

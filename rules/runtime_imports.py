@@ -110,37 +110,96 @@ class RuntimeImports(Rule):
     fix_title = "Import `{new}` instead"
 
     VALID = [
-        Valid("from mxnet.gluon import nn\n", why="target mxnet keeps mxnet.gluon imports"),
-        Valid("from mxnet.gluon.data import DataLoader\n", target="runtime",
+        Valid("""
+            from mxnet.gluon import nn
+            """, why="target mxnet keeps mxnet.gluon imports"),
+        Valid("""
+            from mxnet.gluon.data import DataLoader
+            """, target="runtime",
               why="the runtime does not reimplement gluon.data: stock is used as is"),
-        Valid("from mxnet import nd, autograd\n", target="runtime", why="not Gluon"),
+        Valid("""
+            from mxnet import nd, autograd
+            """, target="runtime", why="not Gluon"),
     ]
     INVALID = [
-        Invalid("from mxnet.gluon import nn as N  # layers\nfrom mxnet.gluon.block import HybridBlock\n",
-                "from gluon_runtime import nn as N  # layers\nfrom gluon_runtime.block import HybridBlock\n",
-                target="runtime"),
-        Invalid("# models\nfrom mxnet import gluon, nd  # both\nnet = gluon.nn.Dense(1)\n",
-                "# models\nfrom mxnet import nd\nimport gluon_runtime as gluon  # both\nnet = gluon.nn.Dense(1)\n",
-                target="runtime", why="other names of the same `from mxnet import` stay"),
-        Invalid("import mxnet as mx\nimport mxnet.gluon as G\nnet = mx.gluon.nn.Dense(3)\n",
-                "import mxnet as mx\nimport gluon_runtime as G\nimport gluon_runtime\n\n"
-                "net = gluon_runtime.nn.Dense(3)\n",
-                target="runtime"),
-        Invalid("import mxnet as mx\n\n\n@mx.gluon.utils.doc\n"
-                "def train(trainer: mx.gluon.Trainer, net=mx.gluon.nn.Dense(1)):\n    return trainer\n",
-                "import mxnet as mx\nimport gluon_runtime\n\n\n@gluon_runtime.utils.doc\n"
-                "def train(trainer: gluon_runtime.Trainer, net=gluon_runtime.nn.Dense(1)):\n    return trainer\n",
-                target="runtime", why="annotations, defaults and decorators are references like any other"),
-        Invalid("import mxnet as mx\n\n\ndef train(trainer: 'mx.gluon.Trainer') -> 'Optional[mx.gluon.Block]':\n"
-                "    return trainer\n",
-                "import mxnet as mx\nimport gluon_runtime\n\n\n"
-                "def train(trainer: 'gluon_runtime.Trainer') -> 'Optional[gluon_runtime.Block]':\n"
-                "    return trainer\n",
-                target="runtime", why="string annotations are references too: retargeted inside the string"),
+        Invalid("""
+            from mxnet.gluon import nn as N  # layers
+            from mxnet.gluon.block import HybridBlock
+            """,
+                """
+                from gluon_runtime import nn as N  # layers
+                from gluon_runtime.block import HybridBlock
+                """,
+                target="runtime",
+                line=1),
+        Invalid("""
+            # models
+            from mxnet import gluon, nd  # both
+            net = gluon.nn.Dense(1)
+            """,
+                """
+                # models
+                from mxnet import nd
+                import gluon_runtime as gluon  # both
+                net = gluon.nn.Dense(1)
+                """,
+                target="runtime", why="other names of the same `from mxnet import` stay", line=2),
+        Invalid("""
+            import mxnet as mx
+            import mxnet.gluon as G
+            net = mx.gluon.nn.Dense(3)
+            """,
+                """
+                import mxnet as mx
+                import gluon_runtime as G
+                import gluon_runtime
+
+                net = gluon_runtime.nn.Dense(3)
+                """,
+                target="runtime",
+                line=2),
+        Invalid("""
+            import mxnet as mx
+
+
+            @mx.gluon.utils.doc
+            def train(trainer: mx.gluon.Trainer, net=mx.gluon.nn.Dense(1)):
+                return trainer
+            """,
+                """
+                import mxnet as mx
+                import gluon_runtime
+
+
+                @gluon_runtime.utils.doc
+                def train(trainer: gluon_runtime.Trainer, net=gluon_runtime.nn.Dense(1)):
+                    return trainer
+                """,
+                target="runtime", why="annotations, defaults and decorators are references like any other", line=4),
+        Invalid("""
+            import mxnet as mx
+
+
+            def train(trainer: 'mx.gluon.Trainer') -> 'Optional[mx.gluon.Block]':
+                return trainer
+            """,
+                """
+                import mxnet as mx
+                import gluon_runtime
+
+
+                def train(trainer: 'gluon_runtime.Trainer') -> 'Optional[gluon_runtime.Block]':
+                    return trainer
+                """,
+                target="runtime", why="string annotations are references too: retargeted inside the string", line=4),
         Invalid("import mxnet as mx\r\nnet = mx.gluon.model_zoo.vision.resnet18_v1()\r\n", None, target="runtime",
-                why="model_zoo builds stock blocks: reported, not rewritten"),
-        Invalid("from mxnet.gluon import nn, ParameterDict\n", None, target="runtime",
-                why="the runtime has no `ParameterDict` (the new API removed it): reported, not retargeted"),
+                why="model_zoo builds stock blocks: reported, not rewritten",
+                line=2),
+        Invalid("""
+            from mxnet.gluon import nn, ParameterDict
+            """, None, target="runtime",
+                why="the runtime has no `ParameterDict` (the new API removed it): reported, not retargeted",
+                line=1),
     ]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
