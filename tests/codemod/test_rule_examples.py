@@ -20,6 +20,8 @@ def test_rules_are_registered_with_unique_codes():
     assert len(codes) == len(set(codes))
     for rule in RULES:
         assert rule.VALID and rule.INVALID, rule.code
+        # each Invalid example says where it is flagged, so the examples document positions too
+        assert all(example.line is not None for example in rule.INVALID), (rule.code, "an Invalid without line=")
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
             assert section in rule.documentation(), (rule.code, section)
 
