@@ -15,7 +15,7 @@ and constants, those of the file and, through the project index, those of other 
 
 ## Why is this bad?
 1.x keys were flat (`model_encoder_lhuc_weight`); the new API's are structural
-(`encoder.lhuc.weight`, spec S3.2). A filter written for the flat name never matches a structural
+(`encoder.lhuc.weight`, spec S3.1). A filter written for the flat name never matches a structural
 key: a parameter-freezing option then freezes everything (backward fails with "Cannot differentiate
 node") or, combined with other filters, trains the wrong parameters, silently.
 

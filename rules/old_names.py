@@ -23,7 +23,7 @@ Reports, with the structural replacement where one is known:
   (`'dense_dense0_fwd_output'`) handed to a helper together with a Block (`check_name(net, [...])`).
 
 ## Why is this bad?
-The new API names parameters by attribute path (`'features.0.weight'`, spec S3.2): there is no
+The new API names parameters by attribute path (`'features.0.weight'`, spec S3.1): there is no
 prefix (S2.1), `block.name` no longer nests and never starts a parameter's name (S2.2), and
 `collect_params(select)` matches its regex against structural keys (S3.3). Code that builds, strips
 or matches prefixed names silently finds nothing.
