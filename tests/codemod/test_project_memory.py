@@ -108,3 +108,19 @@ def test_the_projects_a_process_remembers_hold_no_trees(shop, monkeypatch):
     again = project_cache.project_for(shop, whole=True)
     assert again is remembered[0]
     assert again.view(shop[0]).index is project.index
+
+
+def test_modules_read_on_demand_by_the_rules_are_kept_only_up_to_a_bound(tmp_path, monkeypatch):
+    from gluon_codemod.analysis import module_source
+
+    monkeypatch.setattr(module_source, "_PARSED", type(module_source._PARSED)())
+    monkeypatch.setattr(module_source, "KEPT", 3)
+    paths = []
+    for index in range(5):
+        path = tmp_path / f"m{index}.py"
+        path.write_text(f"X = {index}\n")
+        paths.append(str(path))
+        assert module_source.parse_file(str(path)).body[0].value.value == index
+    assert list(module_source._PARSED) == paths[2:]
+    assert module_source.parse_file(paths[2]) is module_source._PARSED[paths[2]][1]  # used again: kept
+    assert list(module_source._PARSED)[-1] == paths[2]
