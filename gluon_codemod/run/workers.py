@@ -31,6 +31,8 @@ class Interrupted(Exception):
 
 
 _in_task = False
+#: How long a worker told to stop (its parent died) may take to unwind before it is ended anyway.
+_GRACE_SECONDS = 3
 
 
 def _stop_on_term(signum, frame):
@@ -38,7 +40,11 @@ def _stop_on_term(signum, frame):
         # Idle, or inside the pool's own plumbing (which catches exceptions and carries on): leave now.
         os._exit(128 + signum)
     # In a file's processing: unwind, so that a write in progress removes its temporary file
-    # (write_atomic catches BaseException); `_call` then exits.
+    # (write_atomic catches BaseException); `_call` then exits. Python runs this handler wherever the
+    # worker is, also inside a finalizer (`__del__`, a weakref callback), where the exception is printed
+    # and dropped, and the task goes on: the alarm ends the worker all the same, a moment later.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(_GRACE_SECONDS)
     raise SystemExit(128 + signum)
 
 
