@@ -267,9 +267,13 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
             classes.setdefault(key.rsplit(":", 1)[1].rsplit(".", 1)[-1], set()).add(key)
     if not classes:
         return
+    # (a class without `__init__` of its own binds its base's: used as a value, it is that signature's escape)
+    for name, owners in view.index.inheriting_names(frozenset(k for keys in classes.values() for k in keys)).items():
+        classes.setdefault(name, set()).update(owners)
     for cls in ctx.nodes_of(ast.ClassDef):
         if cls.name in classes and cls.decorator_list and ctx.is_block_class(cls):
-            key = flow.key_of(FileClass(cls))
+            target = _class_signature(ctx, flow, FileClass(cls))
+            key = target[0] if target is not None else flow.key_of(FileClass(cls))
             decorators = [d for d in cls.decorator_list if not _keeps_the_class(ctx, d)]
             if key in classes[cls.name] and decorators:
                 decorator = decorators[0]
@@ -289,7 +293,8 @@ def _note_escapes(ctx, flow: PrefixFlow, view) -> None:
         target = _class_signature(ctx, flow, kind) if isinstance(kind, (FileClass, ProjectClass)) else None
         if kind is None:  # a factory handing `prefix`/`params` on, used as a value (`_models = {'a': net_a}`)
             target = _function_signature(ctx, flow, node)
-        key = flow.key_of(kind) if isinstance(kind, (FileClass, ProjectClass)) else (target[0] if target else None)
+        key = target[0] if target is not None else flow.key_of(kind) if isinstance(kind, (FileClass, ProjectClass)) \
+            else None
         if key not in classes[name]:
             continue
         how = _escape_of(ctx, flow, view, node, target)

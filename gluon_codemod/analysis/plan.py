@@ -193,6 +193,10 @@ class ProjectView:
         changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
         if any(name in text for name in self.plan.callable_names()):
             return True
+        if self.plan.escaped and self.module is not None:
+            # a class whose removal this run applies although it is used as a value may be called through
+            # that value from any module of the project (`block(units, 'b_')`, whatever the text says)
+            return True
         # It imports a module of the project that defines Blocks or forwarders, or one of its classes, and
         # spells something of the 1.x naming API (what every rule that may fire there looks for): a call
         # there may pass what a Block constructor no longer takes, a factory's result may be a Block.
@@ -218,6 +222,19 @@ class ProjectView:
         if why is None or (by_calls_only and isinstance(why, KeptByDefinition)):
             return None
         return why.describe(after_fix=self.applied)
+
+    def escaped_slots(self) -> List[Tuple[str, str, int]]:
+        """(class, parameter, positional slot) of each parameter this run removes from a class or factory
+        used as a value whose calls cannot be followed (`--unsafe-fixes`): a call through a value that fills
+        that slot may call it."""
+        found = []
+        for (key, name), escaped in sorted(self.plan.escaped.items()):
+            if not self.removes(key, name):
+                continue
+            signature, _owner = self.index.signature_of(key)
+            if signature is not None and name in signature.positional:
+                found.append((escaped.name, name, signature.positional.index(name)))
+        return found
 
     def removes(self, key: str, name: str) -> bool:
         """Whether this run removes parameter `name` from callable `key`'s signature."""

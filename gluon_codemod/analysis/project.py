@@ -381,6 +381,38 @@ class ProjectIndex:
                 return True
         return info.defines_forward
 
+    def signature_of(self, key: str) -> Tuple[Optional[Signature], Optional[str]]:
+        """(the signature a call of the class or function `key` binds, the key of its owner), if known."""
+        module_name, _, qualname = key.partition(":")
+        module = self.modules.get(module_name)
+        if module is None:
+            return None, None
+        info = module.classes.get(qualname)
+        if info is not None:
+            signature, owner, _ = self.init_of(info)
+            return (signature, owner.key) if signature is not None else (None, None)
+        signature = module.functions.get(qualname)
+        if signature is None and "." in qualname:  # a classmethod
+            owner, _, name = qualname.rpartition(".")
+            info = module.classes.get(owner)
+            signature = info.classmethods.get(name) if info is not None else None
+        return (signature, key) if signature is not None else (None, None)
+
+    def inheriting_names(self, owners: frozenset) -> Dict[str, set]:
+        """The names of the classes of the project whose `__init__` is inherited from one of the classes
+        `owners` (keys), each with the keys of the owners it binds: a call of one binds its base's signature."""
+        cache = self.__dict__.setdefault("_inheriting", {})
+        found = cache.get(owners)
+        if found is None:
+            found = cache[owners] = {}
+            for module in self.modules.values():
+                for info in module.classes.values():
+                    if info.init is None and info.is_block:
+                        _signature, owner, _gluon = self.init_of(info)
+                        if owner is not None and owner.key in owners:
+                            found.setdefault(info.name, set()).add(owner.key)
+        return found
+
     def init_of(self, info: ClassInfo) -> Tuple[Optional[Signature], Optional[ClassInfo], Optional[str]]:
         """(the `__init__` signature a call of `info` binds, the class defining it, or the Gluon class
         whose constructor it reaches when no project class on the way defines one)."""

@@ -268,7 +268,7 @@ class Project:
         for key in sorted(members):
             if plan.statuses.get((key, "prefix"), Status.UNKNOWN) not in (Status.GLUON, None):
                 return f"`{key.split(':', 1)[1]}` does more with a `prefix` than hand it to Gluon"
-            signature, owner = self._signature_of(key)
+            signature, owner = self.index.signature_of(key)
             if signature is not None:
                 signatures.append((owner, final_signature(signature, removed_names(plan, owner))))
         for source in self.sources.values():
@@ -302,19 +302,6 @@ class Project:
                          for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target]))]
         return len(bound) == 1 and (isinstance(bound[0], ast.Dict) or (
             isinstance(bound[0], ast.Call) and isinstance(bound[0].func, ast.Name) and bound[0].func.id == "dict"))
-
-    def _signature_of(self, key: str):
-        """(the signature a call of the class or function `key` binds, the key of its owner), if known."""
-        module_name, _, qualname = key.partition(":")
-        module = self.index.modules.get(module_name)
-        if module is None:
-            return None, None
-        info = module.classes.get(qualname)
-        if info is not None:
-            signature, owner, _ = self.index.init_of(info)
-            return (signature, owner.key) if signature is not None else (None, None)
-        signature = module.functions.get(qualname)
-        return (signature, key) if signature is not None else (None, None)
 
     def _defines_callables(self, source: ProjectSource) -> bool:
         """Whether the module defines a Block class, or a function that may take `prefix`/`params` (it

@@ -464,3 +464,91 @@ def test_a_registry_filled_by_a_decorator_factory_is_followed(tmp_path, monkeypa
     _package(tmp_path / "escaped", a, b + "\n\nTABLE = DECODERS.items()\n")
     out = _fix(tmp_path / "escaped", monkeypatch, capsys)
     assert "is handed to `register_decoder`" in out and "cannot be followed" in out, out
+
+
+# -- a positional prefix through a value, with --unsafe-fixes ---------------------------------------------
+_ESCAPING = ("from mxnet import gluon\n\nfrom .c import make\n\nREGISTRY = {}\n\n\ndef register(cls):\n"
+             "    REGISTRY['dense'] = cls\n    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n"
+             "    def __init__(self, units, prefix='head_'):\n        super().__init__(prefix=prefix)\n\n\n"
+             "class Tail(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+             "        super().__init__(prefix=prefix)\n\n\nKINDS = dict(REGISTRY)\n\n\ndef build_tail():\n"
+             "    return make(Tail, 3)\n")
+# (neither module says "gluon" or "prefix": a call through a value may sit in any module of the project)
+_THROUGH_VALUES = ("from .a import REGISTRY\n\n\ndef build(kind):\n    cls = REGISTRY[kind]\n"
+                   "    return cls(4, 'head_')\n")
+_CALLER = ("def make(block, units):\n    return block(units, 'tail_')\n\n\n"
+           "def plain(block, units):\n    return block(units)\n")
+
+
+def _escaping_package(root):
+    _package(root, _ESCAPING, _THROUGH_VALUES)
+    (root / "pkg" / "c.py").write_text(_CALLER)
+
+
+def test_a_positional_prefix_through_a_value_is_reported_when_an_unsafe_fix_removes_it(
+        tmp_path, monkeypatch, capsys):
+    # `Head` (its registry is also read as a value) and `Tail` (handed to `make` of another module, which
+    # passes a prefix by position) escape: with --unsafe-fixes both lose `prefix`, and every call through a
+    # value whose positional arguments reach that slot is reported, naming the classes it may call
+    _escaping_package(tmp_path)
+    out = _fix(tmp_path, monkeypatch, capsys, "--unsafe-fixes")
+    a = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units):" in a
+    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units):" in a
+    assert ("pkg/b.py:6:19: GLN002 `cls` calls a value whose class cannot be followed, and its argument `'head_'` "
+            "reaches the `prefix` of `Head` or `Tail`, which this run removes") in out, out
+    assert "pkg/c.py:2:25: GLN002 `block` calls a value whose class cannot be followed" in out, out
+    assert "pkg/c.py:6:" not in out, out  # `block(units)` passes nothing in that slot
+    _escaping_package(tmp_path / "check")  # `check --unsafe-fixes` on the code before the fix says the same
+    monkeypatch.chdir(tmp_path / "check")
+    findings = _check(tmp_path / "check", capsys, "--unsafe-fixes")
+    assert any(f.startswith("pkg/b.py:6:19: GLN002") for f in findings), findings
+    assert any(f.startswith("pkg/c.py:2:25: GLN002") for f in findings), findings
+
+
+def test_a_positional_prefix_through_a_value_still_binds_after_the_safe_fix(tmp_path, monkeypatch, capsys):
+    # in a safe run the escaping classes keep `prefix` (reported at the definition, naming the escape): the
+    # calls through values still bind, so nothing breaks silently
+    _escaping_package(tmp_path)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    a = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units, prefix='head_'):" in a
+    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):" in a
+    assert "`Head` is handed to `register` at pkg/a.py:13" in out, out
+    assert "`Tail` is passed to `make` at pkg/a.py:28" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == _THROUGH_VALUES
+    assert (tmp_path / "pkg" / "c.py").read_text() == _CALLER
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_positional_prefixes_through_values_build_after_the_fixes_on_stock_mxnet(tmp_path, monkeypatch, capsys):
+    # what the findings say, run: the safe fix builds as before; the unsafe one breaks exactly the calls reported
+    pytest.importorskip("mxnet")
+    script = ("from pkg.a import build_tail\nfrom pkg.b import build\n"
+              "for make in (lambda: build('dense'), build_tail):\n    try:\n        make()\n"
+              "        print('built')\n    except TypeError:\n        print('TypeError')\n")
+    for flags, expected in (((), "built\nbuilt\n"), (("--unsafe-fixes",), "TypeError\nTypeError\n")):
+        root = tmp_path / ("unsafe" if flags else "safe")
+        _escaping_package(root)
+        _fix(root, monkeypatch, capsys, "--quiet", *flags)
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
+        assert run.stdout == expected, run.stderr
+
+
+def test_a_subclass_without_its_own_init_used_as_a_value_is_an_escape_of_its_bases_signature(
+        tmp_path, monkeypatch, capsys):
+    # `Sub` binds `Head.__init__`: stored in a table that is also read as a value, it keeps `Head`'s `prefix`
+    # in a safe run (the positional prefix through the table still binds); with --unsafe-fixes the call is named
+    a = ("from mxnet import gluon\n\n\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\nclass Sub(Head):\n    pass\n\n\nTABLE = [Sub]\nprint(TABLE)\n")
+    b = "from .a import TABLE\n\n\ndef build():\n    return TABLE[0](4, 'x_')\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "pkg" / "a.py").read_text() == a
+    assert "`Head.__init__` cannot drop it automatically because `Sub` is stored in `TABLE` at pkg/a.py:13" in out, out
+    _package(tmp_path / "unsafe", a, b)
+    out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
+    assert "def __init__(self, units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
+    assert ("pkg/b.py:5:24: GLN002 `TABLE[0]` calls a value whose class cannot be followed, and its argument `'x_'` "
+            "reaches the `prefix` of `Sub`, which this run removes; if it holds that class, remove the argument") \
+        in out, out
