@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..vocabulary import Finding
 from .binding import final_signature, unbound
+from .module_source import parse_file
 from .callees import UNKNOWN_BLOCK, Factory, FileClass, ProjectClass
 from .plan import Escaped, StillUsed, Unbound, Unfollowed
 from .prefix_flow import ARGS, PrefixFlow, leading_positional, positional_names, unpacked_argument
@@ -439,7 +440,7 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
         callee = base[0]
     func, implicit = flow.signature(callee) if isinstance(callee, (FileClass, Factory)) else (None, 0)
     if func is None:
-        return False
+        return base is None and _followed_elsewhere(ctx, flow, view, call, node, callee, target)
     names = positional_names(func)[implicit:]
     keyword = flow.parent.get(id(node))
     if isinstance(keyword, ast.keyword):
@@ -464,6 +465,71 @@ def _followed_argument(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AS
         if unbound(parent, final, 0, dropped) is not None:
             return False
     return bool(uses)
+
+
+def _followed_elsewhere(ctx, flow: PrefixFlow, view, call: ast.Call, node: ast.AST, callee, target) -> bool:
+    """`make(block_cls=Head)` where `make` is a function, a classmethod or a class's `__init__` of another
+    module of the project whose parameter is only ever called, each call binding the class's final
+    signature with the arguments it spells out (what the rules would drop there is not counted on)."""
+    if target is None or view.module is None:
+        return False
+    if isinstance(callee, ProjectClass):
+        signature, owner = flow.project_init(callee)
+        found = (f"{owner.key}.__init__", signature) if signature is not None else None
+    else:
+        found = view.index.resolve_function(ctx.imports.qualify(call.func), view.module)
+    if found is None:
+        return False
+    key, signature = found
+    keyword = flow.parent.get(id(node))
+    if isinstance(keyword, ast.keyword):
+        parameter = keyword.arg
+    else:
+        index = call.args.index(node)
+        if index >= leading_positional(call) or index >= len(signature.positional):
+            return False
+        parameter = signature.positional[index]
+    if parameter is None or not signature.declares(parameter):
+        return False
+    func = _function_of(view.index, key)
+    if func is None:
+        return False
+    final = final_signature(target[1], removed_names(view.plan, target[0]))
+    calls = _calls_of_parameter(func, parameter)
+    return bool(calls) and all(unbound(c, final) is None for c in calls)
+
+
+def _function_of(index, key: str) -> Optional[ast.FunctionDef]:
+    """The definition of the project function, classmethod or `__init__` `key` (`module:qualname`), read
+    from its module (see `module_source`)."""
+    module_name, _, qualname = key.partition(":")
+    module = index.modules.get(module_name)
+    tree = parse_file(module.path) if module is not None else None
+    body = tree.body if tree is not None else []
+    found = None
+    for part in qualname.split("."):
+        found = next((s for s in body if isinstance(s, (ast.ClassDef, ast.FunctionDef)) and s.name == part), None)
+        if found is None:
+            return None
+        body = found.body
+    return found if isinstance(found, ast.FunctionDef) else None
+
+
+def _calls_of_parameter(func: ast.FunctionDef, parameter: str) -> Optional[List[ast.Call]]:
+    """The calls of `parameter` in `func`'s body, when every use of it there is a call, else None."""
+    used, calls = set(), []
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == parameter:
+            used.add(id(node.func))
+            calls.append(node)
+    for body in func.body:
+        for node in ast.walk(body):
+            if isinstance(node, ast.Name) and node.id == parameter and id(node) not in used:
+                return None
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and any(
+                    a.arg == parameter for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)):
+                return None  # (a nested parameter of the same name: whose calls are which cannot be told here)
+    return calls
 
 
 def _function_signature(ctx, flow: PrefixFlow, node: ast.AST):
@@ -504,12 +570,24 @@ def _reads_keys_only(flow: PrefixFlow, node: ast.AST, parent: ast.AST) -> bool:
     return isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node
 
 
+def _calls_of_result(flow: PrefixFlow, lookup: ast.Call) -> Optional[List[ast.Call]]:
+    """The calls of what `lookup` returns, when it is only called: `lookup(...)`, or a variable it is
+    assigned to whose every use is a call."""
+    holder = flow.parent.get(id(lookup))
+    if isinstance(holder, ast.Call) and holder.func is lookup:
+        return [holder]
+    if isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name):
+        return flow.calls_of_name(holder.targets[0])
+    return None
+
+
 def table_uses(ctx, flow: PrefixFlow, table: str, is_dict: bool = False
                ) -> Tuple[List[ast.Call], Optional[Tuple[int, str]]]:
     """(the calls made through the module-level table `table` in this file, the first use that is not a
     call of what it holds: (line, how), or None). Followed: `T[k](...)`, `cls = T[k]` then `cls(...)`, `for
     cls in T` then `cls(...)`; also `T[k] = cls` (registration) and `k in T`; for a dict (`is_dict`), the uses
-    that read only its keys (`sorted(T)`, `T.keys()`, `for kind in T`)."""
+    that read only its keys (`sorted(T)`, `T.keys()`, `for kind in T`) and `T.get(k)` whose result is only
+    called."""
     name = table.rsplit(".", 1)[1]
     calls: List[ast.Call] = []
     for node in (*ctx.nodes_of(ast.Name), *ctx.nodes_of(ast.Attribute)):
@@ -533,6 +611,14 @@ def table_uses(ctx, flow: PrefixFlow, table: str, is_dict: bool = False
             return calls, (node.lineno, f"`{ast.unparse(parent)}` is used as a value")
         if isinstance(parent, ast.Compare):
             continue  # `kind in T`
+        looked_up = flow.parent.get(id(parent)) if isinstance(parent, ast.Attribute) and parent.attr == "get" \
+            and parent.value is node and is_dict else None
+        if isinstance(looked_up, ast.Call) and looked_up.func is parent and looked_up.args:
+            found = _calls_of_result(flow, looked_up)  # `T.get(k)(...)`, `cls = T.get(k)` then `cls(...)`
+            if found is not None:
+                calls.extend(found)
+                continue
+            return calls, (node.lineno, f"`{ast.unparse(looked_up)}` is used as a value")
         if is_dict and _reads_keys_only(flow, node, parent):
             continue  # the registry's kinds, not its classes
         if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node \

@@ -103,6 +103,12 @@ def _default_of(func: ast.AST, arg: ast.arg) -> Optional[ast.AST]:
     return func.args.kw_defaults[func.args.kwonlyargs.index(arg)]
 
 
+def _is_get(expr: ast.AST) -> bool:
+    """`T.get(k)`, `T.get(k, default)`: a lookup in a table."""
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
+            and 1 <= len(expr.args) <= 2 and not expr.keywords)
+
+
 class PrefixFlow:
     """Where the file's classes and functions send their `prefix`/`params` arguments: what each call
     builds (a `Callee`, see `analysis.callees`) and what each callable does with them (a `Status`)."""
@@ -259,7 +265,7 @@ class PrefixFlow:
                 if target is not None:
                     return Factory(target)
         view = self.ctx.project
-        if view is not None and view.plan.followed and isinstance(func, (ast.Subscript, ast.Name)):
+        if view is not None and view.plan.followed and isinstance(func, (ast.Subscript, ast.Name, ast.Call)):
             table = self.table_called(call)
             if table is not None and table in view.plan.followed:
                 return UNKNOWN_BLOCK  # a call of each class of a table whose every use is followed
@@ -343,6 +349,8 @@ class PrefixFlow:
         func = call.func
         if isinstance(func, ast.Subscript):
             return self.table_named(func.value)
+        if _is_get(func):
+            return self.table_named(func.func.value)  # `T.get(k)(...)`
         if not isinstance(func, ast.Name):
             return None
         scope = self.enclosing(call, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
@@ -353,6 +361,8 @@ class PrefixFlow:
         parent = self.parent.get(id(bindings[0]))
         if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Subscript):
             return self.table_named(parent.value.value)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and _is_get(parent.value):
+            return self.table_named(parent.value.func.value)  # `cls = T.get(k)`
         if isinstance(parent, (ast.For, ast.comprehension)) and parent.target is bindings[0]:
             return self.table_named(parent.iter)
         return None

@@ -552,3 +552,56 @@ def test_a_subclass_without_its_own_init_used_as_a_value_is_an_escape_of_its_bas
     assert ("pkg/b.py:5:24: GLN002 `TABLE[0]` calls a value whose class cannot be followed, and its argument `'x_'` "
             "reaches the `prefix` of `Sub`, which this run removes; if it holds that class, remove the argument") \
         in out, out
+
+
+# -- a class handed to a function of another module; tables read through `.get` -------------------------
+def test_a_class_passed_to_a_function_of_another_module_that_only_calls_it_is_followed(
+        tmp_path, monkeypatch, capsys):
+    # `make(block_cls=Head)` where `make` (pkg/c.py) only calls its parameter with arguments that bind `Head`'s
+    # new signature: a call of `Head`; `Tail` is handed to `make_named`, whose call passes `prefix=`, which
+    # nothing drops there: still an escape, named; so is `Side`, handed to a function that stores it
+    a = ("from mxnet.gluon import nn\n\nfrom . import c\nfrom .c import make, make_named\n\n\n"
+         "class Head(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "class Tail(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "class Side(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "head = make(block_cls=Head, units=3)\nhead2 = c.Maker.build(Head, 3)\ntail = make_named(Tail, 3)\n"
+         "side = c.keep(Side)\n")
+    b = "from .a import Head, Side, Tail\n\nx = Head(3, prefix='h_')\ny = Tail(3, prefix='t_')\nz = Side(3, 's_')\n"
+    _package(tmp_path, a, b)
+    (tmp_path / "pkg" / "c.py").write_text(
+        "def make(block_cls, units):\n    return block_cls(units)\n\n\n"
+        "def make_named(block_cls, units):\n    return block_cls(units, prefix='named_')\n\n\n"
+        "class Maker:\n    @classmethod\n    def build(cls, block_cls, units):\n"
+        "        return block_cls(units=units)\n\n\n"
+        "KEPT = []\n\n\ndef keep(block_cls):\n    KEPT.append(block_cls)\n    return block_cls(1)\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    fixed = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(nn.HybridBlock):\n    def __init__(self, units):\n" in fixed, out
+    assert "class Tail(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n" in fixed, out
+    assert "class Side(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n" in fixed, out
+    assert "`Tail` is passed to `make_named` at pkg/a.py:24" in out, out
+    assert "`Side` is passed to `c.keep` at pkg/a.py:25" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == \
+        "from .a import Head, Side, Tail\n\nx = Head(3)\ny = Tail(3)\nz = Side(3, 's_')\n"
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_a_registry_read_through_get_whose_result_is_only_called_is_followed(tmp_path, monkeypatch, capsys):
+    b = ("from .a import REGISTRY\n\n\ndef build(kind, prefix=''):\n    cls = REGISTRY.get(kind)\n"
+         "    return cls(4, prefix=prefix)\n\n\n"
+         "def build2(kind):\n    return REGISTRY.get(kind, None)(4, prefix='x_')\n")
+    _package(tmp_path, _REGISTERED, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units):" in (tmp_path / "pkg" / "a.py").read_text(), out
+    assert (tmp_path / "pkg" / "b.py").read_text() == (
+        "from .a import REGISTRY\n\n\ndef build(kind):\n    cls = REGISTRY.get(kind)\n    return cls(4)\n\n\n"
+        "def build2(kind):\n    return REGISTRY.get(kind, None)(4)\n"), out
+    assert mismatches(str(tmp_path)) == []
+    # the result handed on instead: the registry's classes escape
+    _package(tmp_path / "escaped", _REGISTERED, b + "\n\nCHOSEN = [REGISTRY.get('dense')]\n")
+    out = _fix(tmp_path / "escaped", monkeypatch, capsys)
+    assert "def __init__(self, units, prefix='head_'):" in (tmp_path / "escaped" / "pkg" / "a.py").read_text()
+    assert "(`REGISTRY.get('dense')` is used as a value at pkg/b.py:13)" in out, out
