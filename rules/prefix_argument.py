@@ -56,8 +56,9 @@ import libcst as cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
-from gluon_codemod.analysis.prefix_flow import (
-    PrefixFlow, declared_arg, leading_positional, shown_names, span_of, pure, unpacked_argument)
+from gluon_codemod.analysis.call_resolver import (
+    arguments_passing, declared_arg, leading_positional, pure, span_of, unpacked_argument)
+from gluon_codemod.analysis.prefix_flow import PrefixFlow, shown_names
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -73,6 +74,12 @@ def _drop(keywords, slots):
             return node.with_changes(func=node.func.with_changes(value=apply(node.func.value, fix)))
         return inner(node, fix)
     return apply
+
+
+def _by_position(node: ast.Call, name: str, slot) -> bool:
+    """Whether `node` passes `name` (at `slot` of a Gluon signature) by position."""
+    found = arguments_passing(node, name, slot, keywords=False)
+    return found is not None and found[1] == "position"
 
 
 def _either(names) -> str:
@@ -328,9 +335,9 @@ class PrefixArgument(Rule):
         if flow.signature(kind)[0] is None and kind is not UNKNOWN_BLOCK and flow.gluon_of(kind) is not None:
             # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
-            if slot is not None and slot < leading_positional(node):
+            if _by_position(node, "prefix", slot):
                 params_slot = flow.slot(kind, "params")
-                if params_slot is not None and params_slot < leading_positional(node):
+                if _by_position(node, "params", params_slot):
                     shared = node.args[params_slot]
                     if not (isinstance(shared, ast.Constant) and shared.value is None):
                         self.report(node.args[slot], "`{callee}` is given a prefix and `params` by position, which "

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from .context import FileContext
 from ..vocabulary import Finding, SourceError
 from .lines import split_lines
-from .rule import Edit, selected_rules
+from .rule import Edit, codes_declaring, selected_rules
 from .source import might_contain_gluon
 from ..analysis import consistency
 from ..analysis.plan import ProjectView
@@ -112,7 +112,9 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
         # none): its walk keeps to statements, which is all that the context's stacks follow.
         _walk(tree, ctx, dispatch, ctx.index.statement_children if planning else ctx.index.children)
     if project is not None:
-        consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
+        # (the calls passing a parameter the plan keeps are reported by the rule that removes parameters)
+        kept_code = next(iter(codes_declaring("removes_parameters", rules)), None)
+        consistency.note_facts(ctx, results, sink, unsafe_fixes, kept_code)
     going = {r.code for r in rules if r.gone_with_dropped_arguments}
     if going and any(f.code in going and e is None for f, e in results):
         results = _without_dropped(results, ctx, going, unsafe_fixes, noqa)

@@ -364,11 +364,30 @@ def test_a_prefix_given_to_a_factory_that_hands_kwargs_to_a_registry_is_reported
                 "and `prefix` is no longer accepted") in out, out
 
 
-def test_the_rules_that_drop_arguments_say_so():
-    from gluon_codemod.analysis.prefix_flow import DROPPING_RULES
-    from gluon_codemod.engine.rule import all_rules
+def test_the_plan_reads_what_the_rules_declare():
+    # the plan and the engine name no rule: they read the declarations (GLN002 drops `prefix=` at calls,
+    # GLN003 removes parameters from signatures and drops their arguments)
+    from gluon_codemod.engine.rule import codes_declaring
 
-    assert sorted(r.code for r in all_rules() if r.drops_arguments) == sorted(DROPPING_RULES)
+    assert codes_declaring("drops_arguments") == ("GLN002", "GLN003")
+    assert codes_declaring("removes_parameters") == ("GLN003",)
+    import glob
+    for path in ["gluon_codemod/engine/detect.py", "gluon_codemod/run/project.py",
+                 *glob.glob("gluon_codemod/analysis/*.py")]:
+        code = open(os.path.join(os.path.dirname(__file__), "..", "..", path)).read()
+        assert '"GLN0' not in code, path
+
+
+def test_a_noqa_for_either_dropping_rule_keeps_the_argument_and_its_parameter(tmp_path, monkeypatch, capsys):
+    # `_kept_by_noqa`: a `# noqa` for a rule that would drop the argument handing the parameter on keeps both
+    for code in ("GLN002", "GLN003"):
+        root = tmp_path / code
+        a = ("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+             f"        super().__init__(prefix=prefix)  # noqa: {code}\n")
+        _package(root, a, "from .a import A\n\nx = A(3, 'a_')\n")
+        _fix(root, monkeypatch, capsys, "--quiet")
+        assert (root / "pkg" / "a.py").read_text() == a, code
+        assert (root / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3, 'a_')\n", code
 
 
 @pytest.mark.parametrize("use, how", [
