@@ -32,7 +32,8 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
     view = ctx.project
     flow = _flow(ctx)
     facts, plan = view.facts, view.plan
-    for cls in ctx.nodes_of(ast.ClassDef):
+    # (what each callable does with `prefix`/`params` is read by the plan from its planning runs only)
+    for cls in ctx.nodes_of(ast.ClassDef) if view.planning else ():
         if ctx.is_block_class(cls):
             key = flow.key_of(FileClass(cls))
             for name in ARGS:
@@ -40,7 +41,7 @@ def note_facts(ctx, results: List[Tuple[Finding, object]], sink, unsafe_fixes: b
             for func in cls.body:
                 if isinstance(func, ast.FunctionDef) and flow.classmethod_of(cls, func.name) is func:
                     _note_factory(flow, facts, func)
-    for func in flow.functions.values():
+    for func in flow.functions.values() if view.planning else ():
         _note_factory(flow, facts, func)
     if view.planning or (not plan.removed and not plan.kept):
         return

@@ -624,3 +624,28 @@ def test_a_registry_read_through_get_whose_result_is_only_called_is_followed(tmp
     out = _fix(tmp_path / "escaped", monkeypatch, capsys)
     assert "def __init__(self, units, prefix='head_'):" in (tmp_path / "escaped" / "pkg" / "a.py").read_text()
     assert "(`REGISTRY.get('dense')` is used as a value at pkg/b.py:13)" in out, out
+
+
+@pytest.mark.parametrize("imports, call", [("from pkg import A", "A"), ("import pkg.a", "pkg.a.A"),
+                                           ("import pkg", "pkg.a.A")])
+def test_a_module_that_never_says_gluon_is_analysed_when_it_imports_towards_a_changed_class(
+        tmp_path, monkeypatch, capsys, imports, call):
+    # (the pre-filter: a module naming a class the plan changes is analysed when it imports that class's module,
+    # a package above it, or a name of one; a module of the same project that only has a class of the same
+    # name, a PyTorch one, is not)
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n",
+             f"{imports}\nimport pkg.a  # noqa: F401\n\nx = {call}(3, 'a_')\n")
+    (tmp_path / "pkg" / "__init__.py").write_text("from .a import A  # noqa: F401\n")
+    (tmp_path / "pkg" / "torchy.py").write_text("import torch\n\n\nclass A(torch.nn.Module):\n    pass\n\n\nx = A()\n")
+    _fix(tmp_path, monkeypatch, capsys, "--quiet")
+    assert (tmp_path / "pkg" / "b.py").read_text() == f"{imports}\nimport pkg.a  # noqa: F401\n\nx = {call}(3)\n"
+    from gluon_codemod.run.project import Project
+
+    _package(tmp_path / "before", "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+             "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n", "")
+    project = Project.load([str(p) for p in (tmp_path / "before" / "pkg").glob("*.py")]
+                           + [str(tmp_path / "pkg" / "torchy.py")])
+    project.settle()
+    torchy = str(tmp_path / "pkg" / "torchy.py")
+    assert not project.view(torchy).concerns(project.sources[torchy].text)
