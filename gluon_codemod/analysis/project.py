@@ -287,6 +287,13 @@ class ProjectIndex:
         stands for (`pkg.factory.make_block`, `pkg.model.Net.small`), if any."""
         if not qualified or "." not in qualified:
             return None
+        memo = self.__dict__.setdefault("_functions", {})  # (every call of a file is asked about, by rules)
+        key = (qualified, importer.name if importer is not None else None)
+        if key not in memo:
+            memo[key] = self._resolve_function(qualified, importer)
+        return memo[key]
+
+    def _resolve_function(self, qualified: str, importer: Optional[ModuleInfo]) -> Optional[Tuple[str, Signature]]:
         owner, _, name = qualified.rpartition(".")
         info = self.resolve(owner, importer)
         if info is not None:
