@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from .names import ImportTable, is_gluon, is_gluon_block_class, scope_imports
+from .names import SIMPLE_STATEMENTS, ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 
@@ -195,9 +195,11 @@ def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], t
             imports = scope_imports(node.body)  # `def test(): from mxnet.gluon import nn; class L(nn.Block)`
             inner = table.extended(imports) if imports else table
             _index_classes(node.body, path + [node.name, "<locals>"], visible + [{}], inner, module, classes)
-        else:
+        elif type(node) not in SIMPLE_STATEMENTS:  # (a simple statement holds no class: not walked)
             for block in ("body", "orelse", "finalbody"):
-                _index_classes(getattr(node, block, None) or [], path, visible, table, module, classes)
+                statements = getattr(node, block, None)
+                if statements:
+                    _index_classes(statements, path, visible, table, module, classes)
             for handler in getattr(node, "handlers", ()):
                 _index_classes(handler.body, path, visible, table, module, classes)
             for case in getattr(node, "cases", ()):

@@ -52,6 +52,34 @@ def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children:
         ctx.note_assignment(node)
 
 
+def _walk_planning(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children: Dict[int, list]) -> None:
+    """`_walk` for planning: the statements only, and no Block variables noted (the plan's rules never ask
+    whether an expression is a Block, only what calls and definitions do with `prefix`/`params`)."""
+    kind = type(node)
+    handlers = dispatch.get(kind)
+    if handlers:
+        for handler in handlers:
+            handler(node)
+    kids = children.get(id(node))
+    if kids is None:
+        return
+    if kind is ast.ClassDef:
+        ctx.class_stack.append(node)
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.append(node)
+    elif kind is ast.Import or kind is ast.ImportFrom:
+        ctx.imports.add(node)
+    parents = ctx.parents
+    parents.append(node)
+    for child in kids:
+        _walk_planning(child, ctx, dispatch, children)
+    parents.pop()
+    if kind is ast.ClassDef:
+        ctx.class_stack.pop()
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.pop()
+
+
 def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
             module_name: Optional[str] = None, noqa: bool = True, project: Optional[ProjectView] = None,
             unsafe_fixes: bool = False) -> List[Tuple[Finding, Optional[Edit]]]:
@@ -110,7 +138,10 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
     if dispatch:
         # Planning visits definitions only, and no statement sits inside an expression (a lambda holds
         # none): its walk keeps to statements, which is all that the context's stacks follow.
-        _walk(tree, ctx, dispatch, ctx.index.statement_children if planning else ctx.index.children)
+        if planning:
+            _walk_planning(tree, ctx, dispatch, ctx.index.statement_children)
+        else:
+            _walk(tree, ctx, dispatch, ctx.index.children)
     if project is not None:
         # (the calls passing a parameter the plan keeps are reported by the rule that removes parameters)
         kept_code = next(iter(codes_declaring("removes_parameters", rules)), None)
