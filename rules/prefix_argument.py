@@ -41,7 +41,9 @@ GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`,
 that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
 positional prefix (share with `share_parameters`); in a Gluon project, a `prefix=`/`params=` given to a
 value the tool cannot resolve (`REGISTRY[kind](4, prefix='head_')`, `cls(...)` after `cls = ...`,
-`self.block_cls(...)`) or to a factory that hands its `**kwargs` on to one; and a `prefix` handed on by a
+`self.block_cls(...)`) or to a factory that hands its `**kwargs` on to one; with `--unsafe-fixes`, a call
+through such a value (or a parameter) whose positional arguments reach the `prefix`/`params` of a class
+used as a value that the run changes anyway (`cls(4, 'head_')`); and a `prefix` handed on by a
 parameter that the project's plan keeps (it goes with the parameter). A function of the project that
 hands `**kwargs` only to Gluon constructors (`get_norm('ln', prefix='ln_')`) is treated as a Block.
 A removal is withdrawn, with the reason, where the call would no longer bind the signature it calls.
@@ -54,8 +56,9 @@ import libcst as cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
-from gluon_codemod.analysis.prefix_flow import (
-    PrefixFlow, declared_arg, leading_positional, shown_names, span_of, pure, unpacked_argument)
+from gluon_codemod.analysis.call_resolver import (
+    arguments_passing, declared_arg, leading_positional, pure, span_of, unpacked_argument)
+from gluon_codemod.analysis.prefix_flow import PrefixFlow, shown_names
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
 _BLOCK_ARGUMENTS = {"BidirectionalCell": 2, "ResidualCell": 1, "ZoneoutCell": 1, "VariationalDropoutCell": 1}
@@ -71,6 +74,16 @@ def _drop(keywords, slots):
             return node.with_changes(func=node.func.with_changes(value=apply(node.func.value, fix)))
         return inner(node, fix)
     return apply
+
+
+def _by_position(node: ast.Call, name: str, slot) -> bool:
+    """Whether `node` passes `name` (at `slot` of a Gluon signature) by position."""
+    found = arguments_passing(node, name, slot, keywords=False)
+    return found is not None and found[1] == "position"
+
+
+def _either(names) -> str:
+    return " or ".join(f"`{n}`" for n in names)
 
 
 class PrefixArgument(Rule):
@@ -280,6 +293,16 @@ class PrefixArgument(Rule):
                         "accepted by Block constructors in the new API; if it holds Block classes, remove the "
                         "argument", callee=ast.unparse(node.func), shown=shown_names([k.arg for k in passed]))
             return
+        if kind is None and not passed:
+            reached = self._escaped_slot_filled(node)
+            if reached is not None:
+                argument, classes, names = reached
+                self.report(argument, "`{callee}` calls a value whose class cannot be followed, and its argument "
+                            "`{argument}` reaches the {names} of {classes}, which this run removes; if it holds "
+                            "{which}, remove the argument", callee=ast.unparse(node.func),
+                            argument=ast.unparse(argument), names=_either(names), classes=_either(classes),
+                            which="one of them" if len(classes) > 1 else "that class")
+                return
         unfollowed = self._unfollowed_forwarder(node, kind) if keyword is not None else None
         if unfollowed is not None:
             self.report(keyword, "`{callee}` hands its `**kwargs` on to a value whose class cannot be followed, and "
@@ -312,9 +335,9 @@ class PrefixArgument(Rule):
         if flow.signature(kind)[0] is None and kind is not UNKNOWN_BLOCK and flow.gluon_of(kind) is not None:
             # a Gluon signature: positional slots (a project class's are GLN003's)
             slot = flow.slot(kind, "prefix")
-            if slot is not None and slot < leading_positional(node):
+            if _by_position(node, "prefix", slot):
                 params_slot = flow.slot(kind, "params")
-                if params_slot is not None and params_slot < leading_positional(node):
+                if _by_position(node, "params", params_slot):
                     shared = node.args[params_slot]
                     if not (isinstance(shared, ast.Constant) and shared.value is None):
                         self.report(node.args[slot], "`{callee}` is given a prefix and `params` by position, which "
@@ -352,6 +375,29 @@ class PrefixArgument(Rule):
                     "argument (changes the names of the unrolled output symbols)",
                     edit=Edit(cst.Call, _drop(keywords, slots), span=span_of(node), safe=False,
                               drops=(keywords, slots, 0)))
+
+    def _escaped_slot_filled(self, node: ast.Call):
+        """(the argument, the classes, the parameters) when `node` calls a value the tool cannot resolve (or a
+        parameter of its function) and its positional arguments reach the slot of a parameter this run removes
+        from a class used as a value (`--unsafe-fixes`: `plan.escaped`), else None: without the parameter the
+        class would take that argument as one too many, or as another parameter."""
+        view = self.ctx.project
+        if view is None or not view.plan.escaped:
+            return None
+        func = node.func
+        scope = self.flow.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        parameter = isinstance(func, ast.Name) and scope is not None and declared_arg(scope, func.id) is not None
+        if not (parameter or self.flow.calls_through_a_value(node, gluon_project=True)):
+            return None
+        leading = leading_positional(node)
+        reached = [(slot, cls, name) for cls, name, slot in view.escaped_slots()
+                   if slot < leading or leading < len(node.args)]  # (what `*args` fills cannot be told)
+        if not reached:
+            return None
+        first = min(slot for slot, _cls, _name in reached)
+        argument = node.args[min(first, leading)]
+        return (argument, sorted({cls for _slot, cls, _name in reached}),
+                sorted({name for _slot, _cls, name in reached}))
 
     def _kept_parameter(self, node: ast.Call, values):
         """(the argument, the function) when `node` hands on the `prefix` parameter of its function, and the

@@ -52,8 +52,9 @@ from gluon_codemod.engine.cst_edits import drop_call_args, has_comment, remove_i
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
 from gluon_codemod.analysis.plan import KeptByDefinition
-from gluon_codemod.analysis.prefix_flow import ARGS, PrefixFlow, declared_arg, leading_positional, positional_names, \
-    shown_names, span_of, pure
+from gluon_codemod.analysis.call_resolver import (
+    ARGS, arguments_passing, declared_arg, leading_positional, positional_names, pure, span_of)
+from gluon_codemod.analysis.prefix_flow import PrefixFlow, shown_names
 
 
 def _from_kwargs(value: ast.AST, func: Optional[ast.AST], name: str) -> bool:
@@ -229,6 +230,7 @@ def _reads(body: cst.CSTNode, name: str) -> bool:
 class PrefixSignature(Rule):
     code = "GLN003"
     drops_arguments = True
+    removes_parameters = True
     name = "prefix-params-signature"
     message = ("`{name}` is no longer a Block constructor argument; `{func}` only hands it on: "
                "remove the parameter")
@@ -477,17 +479,17 @@ class PrefixSignature(Rule):
             owns_keywords = self.flow.base_init(call) is not None or self.flow.callee(call) == Factory(func)
             slots, values, keywords, passed = [], [], [], []
             for name in names:
-                keyword = next((k for k in call.keywords if k.arg == name), None)
-                if keyword is not None and owns_keywords:
+                slot = self.flow.slot_in(func, name, 0) if name in positional_names(func) else None
+                found = arguments_passing(call, name, slot, skip)
+                how = found[1] if found is not None else None
+                if how == "keyword" and owns_keywords:
                     keywords.append(name)
-                    values.append(keyword.value)
-                    passed.append(name)
-                if name in positional_names(func):
-                    slot = self.flow.slot_in(func, name, skip)
-                    if slot < leading_positional(call):
-                        slots.append(slot - skip)
-                        values.append(call.args[slot])
-                        passed.append(name)
+                elif how == "position":
+                    slots.append(slot)
+                else:
+                    continue
+                values.append(found[0])
+                passed.append(name)
             if not values:
                 continue
             safe = all(pure(v) or (isinstance(v, ast.Name) and v.id in names) for v in values)
@@ -526,16 +528,16 @@ class PrefixSignature(Rule):
         for name in ARGS:
             if not view.removes(key, name):
                 continue
-            keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = signature.positional.index(name) if name in signature.positional else None
-            if keyword is not None and keywords_too:
+            found = arguments_passing(call, name, slot)
+            how = found[1] if found is not None else None
+            if how == "keyword" and keywords_too:
                 keywords.append(name)
-                values.append(keyword.value)
-            elif keyword is None and slot is not None and slot < leading_positional(call):
+            elif how == "position":
                 slots.append(slot)
-                values.append(call.args[slot])
             else:
                 continue
+            values.append(found[0])
             names.append(name)
         if values:
             single = len(values) == 1
@@ -561,13 +563,12 @@ class PrefixSignature(Rule):
                 continue  # a base of this file taking `name`: its call sites are fixed with it (visit_FunctionDef)
             if not isinstance(kind, GluonClass) and self.flow.status(kind, name) is not Status.GLUON:
                 continue  # a base of the project that does not only hand `name` on to Gluon keeps it
-            keyword = next((k for k in call.keywords if k.arg == name), None)
             slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
-            value = keyword.value if keyword is not None else None
-            if value is None and slot is not None and slot + skip < leading_positional(call):
-                value = call.args[slot + skip]
+            found = arguments_passing(call, name, slot, skip)
+            value = found[0] if found is not None and found[1] in ("keyword", "position") else None
             if value is None:
                 continue
+            by_keyword = found[1] == "keyword"
             if _from_kwargs(value, func, name):
                 handed_on.add(name)
             if isinstance(value, ast.Name) and value.id == name and declared_arg(func, name) is not None:
@@ -585,9 +586,9 @@ class PrefixSignature(Rule):
                     isinstance(value, ast.Constant) and value.value is None):
                 self.report(value, "`params` ({how}) is no longer accepted by the Block constructor; call "
                             "`self.share_parameters(...)` after construction instead",
-                            how=f"`{ast.unparse(value)}`" + ("" if keyword is not None else ", passed by position"))
+                            how=f"`{ast.unparse(value)}`" + ("" if by_keyword else ", passed by position"))
                 continue
-            if keyword is not None:
+            if by_keyword:
                 keywords.append(name)
             else:
                 slots.append(slot)

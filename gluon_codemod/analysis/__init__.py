@@ -4,8 +4,12 @@
 - `project`: the project index, every module's imports and classes per scope, Blocks across modules.
 - `scopes`: which class a name stands for at a place in a module.
 - `plan`: which `prefix`/`params` removals the whole project follows; `consistency`: what a module tells it.
-- `prefix_flow`: where a module's classes and factories send `prefix`/`params` (GLN002, GLN003);
-  `callees`: the typed values it answers with (what a call builds, what a callable does with them).
+- `call_resolver`: what a call calls and binds at which slot (`CallResolver`, `arguments_passing`),
+  where a class of the project is used as a value (escapes, tables of classes), and the check of every
+  call against the final signatures (with `binding`);
+- `prefix_flow`: where a module's classes and factories send `prefix`/`params` (GLN002, GLN003), on top
+  of the call resolution; `callees`: the typed values both answer with (what a call builds, what a
+  callable does with them).
 - `old_api`: receiver roles and the 1.x naming patterns; `legacy_names`: 1.x names traced to structural
   keys; `checkpoint_files`: which files are `export()` or `SymbolBlock` checkpoints.
 - `value_flow`: whether a value reaches a Block attribute (GLN005); `constants`: strings folded through

@@ -58,11 +58,18 @@ def dotted(expr: ast.AST) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+#: Statements that hold no other statement (nothing below them is a class, a function or an import).
+SIMPLE_STATEMENTS = frozenset((ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Break,
+                               ast.Continue, ast.Raise, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal))
+
+
 def scope_imports(body: list) -> List[ast.AST]:
     """The imports a function body binds in its own scope: in compound statements too, not in the
     functions and classes it defines."""
     found = []
     for node in body:
+        if type(node) in SIMPLE_STATEMENTS:
+            continue
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found.append(node)
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -113,6 +113,12 @@ class Plan:
     #: drop: (path, line, column) of the call -> why. Their findings stay, reported with the reason.
     withdrawn: Dict[Tuple[str, int, int], str] = field(default_factory=dict)
 
+    def callable_modules(self) -> Set[Tuple[str, str]]:
+        """(module, plain name) of the callables the plan changes or keeps (`('pkg.model', 'Head')`)."""
+        keys = {key for key, _ in self.removed} | {key for key, _ in self.kept}
+        return {(key.split(":", 1)[0], key.rsplit(":", 1)[1].replace(".__init__", "").split(".")[0])
+                for key in keys}
+
     def callable_names(self) -> Set[str]:
         """The plain names (`Head`, `make_embed`) of the callables the plan changes or keeps."""
         keys = {key for key, _ in self.removed} | {key for key, _ in self.kept}
@@ -191,14 +197,34 @@ class ProjectView:
     def concerns(self, text: str) -> bool:
         """Whether code that never mentions Gluon may still call a callable whose signature the plan
         changes or keeps (`from blocks import Head; Head(8, 'head_')` in a script)."""
-        if any(name in text for name in self.plan.callable_names()):
-            return True
-        # It imports a module of the project that defines Blocks or forwarders, or one of its classes, and
-        # spells something of the 1.x naming API (what every rule that may fire there looks for): a call
-        # there may pass what a Block constructor no longer takes, a factory's result may be a Block.
         module = self.module
-        return module is not None and any(token in text for token in _OLD_API_TOKENS) and any(
-            self.index.leads_to_blocks(target, module) for target in (*module.imports.values(), *module.star_imports))
+        if self.plan.escaped and module is not None:
+            # a class whose removal this run applies although it is used as a value may be called through
+            # that value from any module of the project (`block(units, 'b_')`, whatever the text says)
+            return True
+        # It names a callable the plan changes, or spells something of the 1.x naming API (what every rule
+        # that may fire there looks for), and imports a module of the project that defines Blocks or
+        # forwarders, or one of its classes: a call there may pass what a Block constructor no longer
+        # takes, a factory's result may be a Block. (A module that imports none of them cannot reach one
+        # by name: `class Bottleneck(nn.Module)` of a PyTorch module of the same project is not concerned.)
+        named = [key for key, name in self.plan.callable_modules() if name in text]
+        if named:
+            return module is None or self._imports_blocks() or self._imports_towards(named)
+        return module is not None and any(token in text for token in _OLD_API_TOKENS) and self._imports_blocks()
+
+    def _imports_towards(self, modules) -> bool:
+        """Whether the module imports one of `modules`, something in it, or a package above it (`import
+        pkg` reaches `pkg.model.Head`; `from pkg import Head` may be a re-export of it)."""
+        for target in (*self.module.imports.values(), *self.module.star_imports):
+            for name in (target, target.rpartition(".")[0]):
+                if name and any(m == name or m.startswith(name + ".") for m in modules):
+                    return True
+        return False
+
+    def _imports_blocks(self) -> bool:
+        module = self.module
+        return any(self.index.leads_to_blocks(target, module)
+                   for target in (*module.imports.values(), *module.star_imports))
 
     def resolve(self, qualified: Optional[str]) -> Optional[ClassInfo]:
         return self.index.resolve(qualified, self.module)
@@ -218,6 +244,19 @@ class ProjectView:
         if why is None or (by_calls_only and isinstance(why, KeptByDefinition)):
             return None
         return why.describe(after_fix=self.applied)
+
+    def escaped_slots(self) -> List[Tuple[str, str, int]]:
+        """(class, parameter, positional slot) of each parameter this run removes from a class or factory
+        used as a value whose calls cannot be followed (`--unsafe-fixes`): a call through a value that fills
+        that slot may call it."""
+        found = []
+        for (key, name), escaped in sorted(self.plan.escaped.items()):
+            if not self.removes(key, name):
+                continue
+            signature, _owner = self.index.signature_of(key)
+            if signature is not None and name in signature.positional:
+                found.append((escaped.name, name, signature.positional.index(name)))
+        return found
 
     def removes(self, key: str, name: str) -> bool:
         """Whether this run removes parameter `name` from callable `key`'s signature."""

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from .names import ImportTable, is_gluon, is_gluon_block_class, scope_imports
+from .names import SIMPLE_STATEMENTS, ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
 
 
@@ -195,9 +195,11 @@ def _index_classes(body: list, path: List[str], visible: List[Dict[str, str]], t
             imports = scope_imports(node.body)  # `def test(): from mxnet.gluon import nn; class L(nn.Block)`
             inner = table.extended(imports) if imports else table
             _index_classes(node.body, path + [node.name, "<locals>"], visible + [{}], inner, module, classes)
-        else:
+        elif type(node) not in SIMPLE_STATEMENTS:  # (a simple statement holds no class: not walked)
             for block in ("body", "orelse", "finalbody"):
-                _index_classes(getattr(node, block, None) or [], path, visible, table, module, classes)
+                statements = getattr(node, block, None)
+                if statements:
+                    _index_classes(statements, path, visible, table, module, classes)
             for handler in getattr(node, "handlers", ()):
                 _index_classes(handler.body, path, visible, table, module, classes)
             for case in getattr(node, "cases", ()):
@@ -287,6 +289,13 @@ class ProjectIndex:
         stands for (`pkg.factory.make_block`, `pkg.model.Net.small`), if any."""
         if not qualified or "." not in qualified:
             return None
+        memo = self.__dict__.setdefault("_functions", {})  # (every call of a file is asked about, by rules)
+        key = (qualified, importer.name if importer is not None else None)
+        if key not in memo:
+            memo[key] = self._resolve_function(qualified, importer)
+        return memo[key]
+
+    def _resolve_function(self, qualified: str, importer: Optional[ModuleInfo]) -> Optional[Tuple[str, Signature]]:
         owner, _, name = qualified.rpartition(".")
         info = self.resolve(owner, importer)
         if info is not None:
@@ -380,6 +389,38 @@ class ProjectIndex:
             if parent is not None and parent.is_block:
                 return True
         return info.defines_forward
+
+    def signature_of(self, key: str) -> Tuple[Optional[Signature], Optional[str]]:
+        """(the signature a call of the class or function `key` binds, the key of its owner), if known."""
+        module_name, _, qualname = key.partition(":")
+        module = self.modules.get(module_name)
+        if module is None:
+            return None, None
+        info = module.classes.get(qualname)
+        if info is not None:
+            signature, owner, _ = self.init_of(info)
+            return (signature, owner.key) if signature is not None else (None, None)
+        signature = module.functions.get(qualname)
+        if signature is None and "." in qualname:  # a classmethod
+            owner, _, name = qualname.rpartition(".")
+            info = module.classes.get(owner)
+            signature = info.classmethods.get(name) if info is not None else None
+        return (signature, key) if signature is not None else (None, None)
+
+    def inheriting_names(self, owners: frozenset) -> Dict[str, set]:
+        """The names of the classes of the project whose `__init__` is inherited from one of the classes
+        `owners` (keys), each with the keys of the owners it binds: a call of one binds its base's signature."""
+        cache = self.__dict__.setdefault("_inheriting", {})
+        found = cache.get(owners)
+        if found is None:
+            found = cache[owners] = {}
+            for module in self.modules.values():
+                for info in module.classes.values():
+                    if info.init is None and info.is_block:
+                        _signature, owner, _gluon = self.init_of(info)
+                        if owner is not None and owner.key in owners:
+                            found.setdefault(info.name, set()).add(owner.key)
+        return found
 
     def init_of(self, info: ClassInfo) -> Tuple[Optional[Signature], Optional[ClassInfo], Optional[str]]:
         """(the `__init__` signature a call of `info` binds, the class defining it, or the Gluon class

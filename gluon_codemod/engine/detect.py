@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from .context import FileContext
 from ..vocabulary import Finding, SourceError
 from .lines import split_lines
-from .rule import Edit, selected_rules
+from .rule import Edit, codes_declaring, selected_rules
 from .source import might_contain_gluon
 from ..analysis import consistency
 from ..analysis.plan import ProjectView
@@ -50,6 +50,34 @@ def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children:
         ctx.function_stack.pop()
     elif kind is ast.Assign or kind is ast.AnnAssign:
         ctx.note_assignment(node)
+
+
+def _walk_planning(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children: Dict[int, list]) -> None:
+    """`_walk` for planning: the statements only, and no Block variables noted (the plan's rules never ask
+    whether an expression is a Block, only what calls and definitions do with `prefix`/`params`)."""
+    kind = type(node)
+    handlers = dispatch.get(kind)
+    if handlers:
+        for handler in handlers:
+            handler(node)
+    kids = children.get(id(node))
+    if kids is None:
+        return
+    if kind is ast.ClassDef:
+        ctx.class_stack.append(node)
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.append(node)
+    elif kind is ast.Import or kind is ast.ImportFrom:
+        ctx.imports.add(node)
+    parents = ctx.parents
+    parents.append(node)
+    for child in kids:
+        _walk_planning(child, ctx, dispatch, children)
+    parents.pop()
+    if kind is ast.ClassDef:
+        ctx.class_stack.pop()
+    elif kind in _FUNCTIONS:
+        ctx.function_stack.pop()
 
 
 def analyze(text: str, *, tree: Optional[ast.Module] = None, select=None, ignore=None, target: str = "mxnet",
@@ -110,9 +138,14 @@ def _analyze(text: str, *, tree: Optional[ast.Module], select, ignore, target: s
     if dispatch:
         # Planning visits definitions only, and no statement sits inside an expression (a lambda holds
         # none): its walk keeps to statements, which is all that the context's stacks follow.
-        _walk(tree, ctx, dispatch, ctx.index.statement_children if planning else ctx.index.children)
+        if planning:
+            _walk_planning(tree, ctx, dispatch, ctx.index.statement_children)
+        else:
+            _walk(tree, ctx, dispatch, ctx.index.children)
     if project is not None:
-        consistency.note_facts(ctx, results, sink, unsafe_fixes, report_kept=any(r.code == "GLN003" for r in rules))
+        # (the calls passing a parameter the plan keeps are reported by the rule that removes parameters)
+        kept_code = next(iter(codes_declaring("removes_parameters", rules)), None)
+        consistency.note_facts(ctx, results, sink, unsafe_fixes, kept_code)
     going = {r.code for r in rules if r.gone_with_dropped_arguments}
     if going and any(f.code in going and e is None for f, e in results):
         results = _without_dropped(results, ctx, going, unsafe_fixes, noqa)

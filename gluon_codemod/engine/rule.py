@@ -155,6 +155,9 @@ class Rule:
     gone_with_dropped_arguments: bool = False
     #: The rule's fixes drop `prefix`/`params` arguments from calls: the project's plan counts on them.
     drops_arguments: bool = False
+    #: The rule removes `prefix`/`params` from signatures: the project's plan is made of its removals, and
+    #: the calls that pass a parameter the plan keeps are reported under its code.
+    removes_parameters: bool = False
     VALID: List[Valid] = []
     INVALID: List[Invalid] = []
 
@@ -216,6 +219,11 @@ def all_rules() -> List[type]:
 
 
 _RULES: Optional[List[type]] = None
+
+
+def codes_declaring(attribute: str, rules: Optional[List[type]] = None) -> Tuple[str, ...]:
+    """The codes of the rules (of `rules`, or all) that declare `attribute` (`drops_arguments`, ...)."""
+    return tuple(r.code for r in (all_rules() if rules is None else rules) if getattr(r, attribute))
 
 
 def selected_rules(select=None, ignore=None, target: str = "mxnet") -> List[type]:

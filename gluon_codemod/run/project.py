@@ -23,7 +23,7 @@ from ..engine.source import decode_source, might_contain_gluon
 from ..analysis.modules import find_root, module_name
 from ..analysis.callees import Status
 from ..analysis.plan import KeptByDefinition, Plan, ProjectView
-from ..analysis.prefix_flow import ARGS
+from ..analysis.call_resolver import ARGS
 from ..analysis.project import ProjectIndex, index_module
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
@@ -153,8 +153,11 @@ class Project:
         if not definers:
             return plan
         from ..engine.pipeline import analyze  # (not for a project without Gluon code: libcst comes with it)
-        from ..engine.rule import selected_rules
-        removes = any(rule.code == "GLN003" for rule in selected_rules(select, ignore, target))
+        from ..engine.rule import codes_declaring, selected_rules
+        # The rules declare what they do: which remove `prefix`/`params` from signatures (the plan is made of
+        # their removals), which drop arguments from calls (the plan counts on them).
+        removers = codes_declaring("removes_parameters")
+        removes = bool(codes_declaring("removes_parameters", selected_rules(select, ignore, target)))
 
         def run(source: ProjectSource, planning: bool = False, **options):
             view = self.view(source.path)
@@ -174,7 +177,7 @@ class Project:
             # a module is analysed again while an entry of the plan that it read changes.
             for _ in range(_MAX_STATUS_ROUNDS):
                 for source in dirty:
-                    facts_of[source.path] = run(source, planning=True, select=["GLN003"])
+                    facts_of[source.path] = run(source, planning=True, select=list(removers))
                 statuses, removed = dict(plain), set()
                 for source in definers:
                     statuses.update(facts_of[source.path].statuses)
@@ -195,7 +198,7 @@ class Project:
             # and `super().__init__` are in a class's own file, which names it), through the rules that drop
             # call arguments, as this run selects them.
             names = plan.callable_names()
-            droppers = [r.code for r in selected_rules(select, ignore, target) if r.drops_arguments]
+            droppers = list(codes_declaring("drops_arguments", selected_rules(select, ignore, target)))
             unfollowed: Dict = {}
             escapes: Dict = {}
             members: Dict = {}
@@ -203,7 +206,7 @@ class Project:
             for source in self.sources.values():
                 if any(name in source.text for name in names):
                     # (with no such rule selected, no call drops anything: `ignore` empties the selection)
-                    facts = run(source, select=droppers or ["GLN003"], ignore=None if droppers else ["GLN003"])
+                    facts = run(source, select=droppers or list(removers), ignore=None if droppers else list(removers))
                     # The plan is checked, not assumed: a call left unbound by the final edits withdraws the
                     # removals of the callable it calls; a class used as a value whose calls cannot be
                     # followed keeps its parameters (with `--unsafe-fixes` they go, and each call through
@@ -255,12 +258,14 @@ class Project:
         holds (`members`), or None: every use of it in the project is such a call, binding each one's new
         signature once GLN002 drops its `prefix=`."""
         from ..analysis.binding import final_signature, unbound
-        from ..analysis.consistency import removed_names, table_uses
-        from ..analysis.prefix_flow import PrefixFlow
+        from ..analysis.call_resolver import CallResolver, removed_names, table_uses
+        from ..engine.rule import codes_declaring
         from ..engine.context import FileContext
         from ..engine.lines import split_lines
 
         plan, name = self.plan, table.rsplit(".", 1)[1]
+        # (the rules that drop a class's `prefix=` at its calls, not those removing parameters from signatures)
+        call_droppers = set(codes_declaring("drops_arguments")) - set(codes_declaring("removes_parameters"))
         if not members:
             return f"`{name}` holds something that is not a class of the project"
         is_dict = self._is_dict(table)
@@ -268,7 +273,7 @@ class Project:
         for key in sorted(members):
             if plan.statuses.get((key, "prefix"), Status.UNKNOWN) not in (Status.GLUON, None):
                 return f"`{key.split(':', 1)[1]}` does more with a `prefix` than hand it to Gluon"
-            signature, owner = self._signature_of(key)
+            signature, owner = self.index.signature_of(key)
             if signature is not None:
                 signatures.append((owner, final_signature(signature, removed_names(plan, owner))))
         for source in self.sources.values():
@@ -277,12 +282,13 @@ class Project:
             view = self.view(source.path)
             ctx = FileContext(source.tree, split_lines(source.text), source.module, project=view,
                               is_package=source.path.endswith("__init__.py"), source=source.text)
-            calls, problem = table_uses(ctx, PrefixFlow(ctx, source.tree), table, is_dict)
+            calls, problem = table_uses(ctx, CallResolver(ctx, source.tree), table, is_dict)
             if problem is not None:
                 return f"{problem[1]} at {source.path}:{problem[0]}"
             for call in calls:
                 keyword = next((k for k in call.keywords if k.arg == "prefix"), None)
-                dropped = () if keyword is not None and ctx.suppressed(keyword.lineno, "GLN002") else ("prefix",)
+                dropped = () if keyword is not None and any(ctx.suppressed(keyword.lineno, code)
+                                                            for code in call_droppers) else ("prefix",)
                 for owner, signature in signatures:
                     why = unbound(call, signature, 0, dropped)
                     if why is not None:
@@ -302,19 +308,6 @@ class Project:
                          for t in (statement.targets if isinstance(statement, ast.Assign) else [statement.target]))]
         return len(bound) == 1 and (isinstance(bound[0], ast.Dict) or (
             isinstance(bound[0], ast.Call) and isinstance(bound[0].func, ast.Name) and bound[0].func.id == "dict"))
-
-    def _signature_of(self, key: str):
-        """(the signature a call of the class or function `key` binds, the key of its owner), if known."""
-        module_name, _, qualname = key.partition(":")
-        module = self.index.modules.get(module_name)
-        if module is None:
-            return None, None
-        info = module.classes.get(qualname)
-        if info is not None:
-            signature, owner, _ = self.index.init_of(info)
-            return (signature, owner.key) if signature is not None else (None, None)
-        signature = module.functions.get(qualname)
-        return (signature, key) if signature is not None else (None, None)
 
     def _defines_callables(self, source: ProjectSource) -> bool:
         """Whether the module defines a Block class, or a function that may take `prefix`/`params` (it

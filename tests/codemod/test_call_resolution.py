@@ -364,11 +364,30 @@ def test_a_prefix_given_to_a_factory_that_hands_kwargs_to_a_registry_is_reported
                 "and `prefix` is no longer accepted") in out, out
 
 
-def test_the_rules_that_drop_arguments_say_so():
-    from gluon_codemod.analysis.prefix_flow import DROPPING_RULES
-    from gluon_codemod.engine.rule import all_rules
+def test_the_plan_reads_what_the_rules_declare():
+    # the plan and the engine name no rule: they read the declarations (GLN002 drops `prefix=` at calls,
+    # GLN003 removes parameters from signatures and drops their arguments)
+    from gluon_codemod.engine.rule import codes_declaring
 
-    assert sorted(r.code for r in all_rules() if r.drops_arguments) == sorted(DROPPING_RULES)
+    assert codes_declaring("drops_arguments") == ("GLN002", "GLN003")
+    assert codes_declaring("removes_parameters") == ("GLN003",)
+    import glob
+    for path in ["gluon_codemod/engine/detect.py", "gluon_codemod/run/project.py",
+                 *glob.glob("gluon_codemod/analysis/*.py")]:
+        code = open(os.path.join(os.path.dirname(__file__), "..", "..", path)).read()
+        assert '"GLN0' not in code, path
+
+
+def test_a_noqa_for_either_dropping_rule_keeps_the_argument_and_its_parameter(tmp_path, monkeypatch, capsys):
+    # `_kept_by_noqa`: a `# noqa` for a rule that would drop the argument handing the parameter on keeps both
+    for code in ("GLN002", "GLN003"):
+        root = tmp_path / code
+        a = ("from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+             f"        super().__init__(prefix=prefix)  # noqa: {code}\n")
+        _package(root, a, "from .a import A\n\nx = A(3, 'a_')\n")
+        _fix(root, monkeypatch, capsys, "--quiet")
+        assert (root / "pkg" / "a.py").read_text() == a, code
+        assert (root / "pkg" / "b.py").read_text() == "from .a import A\n\nx = A(3, 'a_')\n", code
 
 
 @pytest.mark.parametrize("use, how", [
@@ -464,3 +483,169 @@ def test_a_registry_filled_by_a_decorator_factory_is_followed(tmp_path, monkeypa
     _package(tmp_path / "escaped", a, b + "\n\nTABLE = DECODERS.items()\n")
     out = _fix(tmp_path / "escaped", monkeypatch, capsys)
     assert "is handed to `register_decoder`" in out and "cannot be followed" in out, out
+
+
+# -- a positional prefix through a value, with --unsafe-fixes ---------------------------------------------
+_ESCAPING = ("from mxnet import gluon\n\nfrom .c import make\n\nREGISTRY = {}\n\n\ndef register(cls):\n"
+             "    REGISTRY['dense'] = cls\n    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n"
+             "    def __init__(self, units, prefix='head_'):\n        super().__init__(prefix=prefix)\n\n\n"
+             "class Tail(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+             "        super().__init__(prefix=prefix)\n\n\nKINDS = dict(REGISTRY)\n\n\ndef build_tail():\n"
+             "    return make(Tail, 3)\n")
+# (neither module says "gluon" or "prefix": a call through a value may sit in any module of the project)
+_THROUGH_VALUES = ("from .a import REGISTRY\n\n\ndef build(kind):\n    cls = REGISTRY[kind]\n"
+                   "    return cls(4, 'head_')\n")
+_CALLER = ("def make(block, units):\n    return block(units, 'tail_')\n\n\n"
+           "def plain(block, units):\n    return block(units)\n")
+
+
+def _escaping_package(root):
+    _package(root, _ESCAPING, _THROUGH_VALUES)
+    (root / "pkg" / "c.py").write_text(_CALLER)
+
+
+def test_a_positional_prefix_through_a_value_is_reported_when_an_unsafe_fix_removes_it(
+        tmp_path, monkeypatch, capsys):
+    # `Head` (its registry is also read as a value) and `Tail` (handed to `make` of another module, which
+    # passes a prefix by position) escape: with --unsafe-fixes both lose `prefix`, and every call through a
+    # value whose positional arguments reach that slot is reported, naming the classes it may call
+    _escaping_package(tmp_path)
+    out = _fix(tmp_path, monkeypatch, capsys, "--unsafe-fixes")
+    a = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units):" in a
+    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units):" in a
+    assert ("pkg/b.py:6:19: GLN002 `cls` calls a value whose class cannot be followed, and its argument `'head_'` "
+            "reaches the `prefix` of `Head` or `Tail`, which this run removes") in out, out
+    assert "pkg/c.py:2:25: GLN002 `block` calls a value whose class cannot be followed" in out, out
+    assert "pkg/c.py:6:" not in out, out  # `block(units)` passes nothing in that slot
+    _escaping_package(tmp_path / "check")  # `check --unsafe-fixes` on the code before the fix says the same
+    monkeypatch.chdir(tmp_path / "check")
+    findings = _check(tmp_path / "check", capsys, "--unsafe-fixes")
+    assert any(f.startswith("pkg/b.py:6:19: GLN002") for f in findings), findings
+    assert any(f.startswith("pkg/c.py:2:25: GLN002") for f in findings), findings
+
+
+def test_a_positional_prefix_through_a_value_still_binds_after_the_safe_fix(tmp_path, monkeypatch, capsys):
+    # in a safe run the escaping classes keep `prefix` (reported at the definition, naming the escape): the
+    # calls through values still bind, so nothing breaks silently
+    _escaping_package(tmp_path)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    a = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(gluon.HybridBlock):\n    def __init__(self, units, prefix='head_'):" in a
+    assert "class Tail(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):" in a
+    assert "`Head` is handed to `register` at pkg/a.py:13" in out, out
+    assert "`Tail` is passed to `make` at pkg/a.py:28" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == _THROUGH_VALUES
+    assert (tmp_path / "pkg" / "c.py").read_text() == _CALLER
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_positional_prefixes_through_values_build_after_the_fixes_on_stock_mxnet(tmp_path, monkeypatch, capsys):
+    # what the findings say, run: the safe fix builds as before; the unsafe one breaks exactly the calls reported
+    pytest.importorskip("mxnet")
+    script = ("from pkg.a import build_tail\nfrom pkg.b import build\n"
+              "for make in (lambda: build('dense'), build_tail):\n    try:\n        make()\n"
+              "        print('built')\n    except TypeError:\n        print('TypeError')\n")
+    for flags, expected in (((), "built\nbuilt\n"), (("--unsafe-fixes",), "TypeError\nTypeError\n")):
+        root = tmp_path / ("unsafe" if flags else "safe")
+        _escaping_package(root)
+        _fix(root, monkeypatch, capsys, "--quiet", *flags)
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=300)
+        assert run.stdout == expected, run.stderr
+
+
+def test_a_subclass_without_its_own_init_used_as_a_value_is_an_escape_of_its_bases_signature(
+        tmp_path, monkeypatch, capsys):
+    # `Sub` binds `Head.__init__`: stored in a table that is also read as a value, it keeps `Head`'s `prefix`
+    # in a safe run (the positional prefix through the table still binds); with --unsafe-fixes the call is named
+    a = ("from mxnet import gluon\n\n\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\nclass Sub(Head):\n    pass\n\n\nTABLE = [Sub]\nprint(TABLE)\n")
+    b = "from .a import TABLE\n\n\ndef build():\n    return TABLE[0](4, 'x_')\n"
+    _package(tmp_path, a, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert (tmp_path / "pkg" / "a.py").read_text() == a
+    assert "`Head.__init__` cannot drop it automatically because `Sub` is stored in `TABLE` at pkg/a.py:13" in out, out
+    _package(tmp_path / "unsafe", a, b)
+    out = _fix(tmp_path / "unsafe", monkeypatch, capsys, "--unsafe-fixes")
+    assert "def __init__(self, units):" in (tmp_path / "unsafe" / "pkg" / "a.py").read_text()
+    assert ("pkg/b.py:5:24: GLN002 `TABLE[0]` calls a value whose class cannot be followed, and its argument `'x_'` "
+            "reaches the `prefix` of `Sub`, which this run removes; if it holds that class, remove the argument") \
+        in out, out
+
+
+# -- a class handed to a function of another module; tables read through `.get` -------------------------
+def test_a_class_passed_to_a_function_of_another_module_that_only_calls_it_is_followed(
+        tmp_path, monkeypatch, capsys):
+    # `make(block_cls=Head)` where `make` (pkg/c.py) only calls its parameter with arguments that bind `Head`'s
+    # new signature: a call of `Head`; `Tail` is handed to `make_named`, whose call passes `prefix=`, which
+    # nothing drops there: still an escape, named; so is `Side`, handed to a function that stores it
+    a = ("from mxnet.gluon import nn\n\nfrom . import c\nfrom .c import make, make_named\n\n\n"
+         "class Head(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "class Tail(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "class Side(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+         "        super().__init__(prefix=prefix)\n\n\n"
+         "head = make(block_cls=Head, units=3)\nhead2 = c.Maker.build(Head, 3)\ntail = make_named(Tail, 3)\n"
+         "side = c.keep(Side)\n")
+    b = "from .a import Head, Side, Tail\n\nx = Head(3, prefix='h_')\ny = Tail(3, prefix='t_')\nz = Side(3, 's_')\n"
+    _package(tmp_path, a, b)
+    (tmp_path / "pkg" / "c.py").write_text(
+        "def make(block_cls, units):\n    return block_cls(units)\n\n\n"
+        "def make_named(block_cls, units):\n    return block_cls(units, prefix='named_')\n\n\n"
+        "class Maker:\n    @classmethod\n    def build(cls, block_cls, units):\n"
+        "        return block_cls(units=units)\n\n\n"
+        "KEPT = []\n\n\ndef keep(block_cls):\n    KEPT.append(block_cls)\n    return block_cls(1)\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    fixed = (tmp_path / "pkg" / "a.py").read_text()
+    assert "class Head(nn.HybridBlock):\n    def __init__(self, units):\n" in fixed, out
+    assert "class Tail(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n" in fixed, out
+    assert "class Side(nn.HybridBlock):\n    def __init__(self, units, prefix=None):\n" in fixed, out
+    assert "`Tail` is passed to `make_named` at pkg/a.py:24" in out, out
+    assert "`Side` is passed to `c.keep` at pkg/a.py:25" in out, out
+    assert (tmp_path / "pkg" / "b.py").read_text() == \
+        "from .a import Head, Side, Tail\n\nx = Head(3)\ny = Tail(3)\nz = Side(3, 's_')\n"
+    assert mismatches(str(tmp_path)) == []
+
+
+def test_a_registry_read_through_get_whose_result_is_only_called_is_followed(tmp_path, monkeypatch, capsys):
+    b = ("from .a import REGISTRY\n\n\ndef build(kind, prefix=''):\n    cls = REGISTRY.get(kind)\n"
+         "    return cls(4, prefix=prefix)\n\n\n"
+         "def build2(kind):\n    return REGISTRY.get(kind, None)(4, prefix='x_')\n")
+    _package(tmp_path, _REGISTERED, b)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units):" in (tmp_path / "pkg" / "a.py").read_text(), out
+    assert (tmp_path / "pkg" / "b.py").read_text() == (
+        "from .a import REGISTRY\n\n\ndef build(kind):\n    cls = REGISTRY.get(kind)\n    return cls(4)\n\n\n"
+        "def build2(kind):\n    return REGISTRY.get(kind, None)(4)\n"), out
+    assert mismatches(str(tmp_path)) == []
+    # the result handed on instead: the registry's classes escape
+    _package(tmp_path / "escaped", _REGISTERED, b + "\n\nCHOSEN = [REGISTRY.get('dense')]\n")
+    out = _fix(tmp_path / "escaped", monkeypatch, capsys)
+    assert "def __init__(self, units, prefix='head_'):" in (tmp_path / "escaped" / "pkg" / "a.py").read_text()
+    assert "(`REGISTRY.get('dense')` is used as a value at pkg/b.py:13)" in out, out
+
+
+@pytest.mark.parametrize("imports, call", [("from pkg import A", "A"), ("import pkg.a", "pkg.a.A"),
+                                           ("import pkg", "pkg.a.A")])
+def test_a_module_that_never_says_gluon_is_analysed_when_it_imports_towards_a_changed_class(
+        tmp_path, monkeypatch, capsys, imports, call):
+    # (the pre-filter: a module naming a class the plan changes is analysed when it imports that class's module,
+    # a package above it, or a name of one; a module of the same project that only has a class of the same
+    # name, a PyTorch one, is not)
+    _package(tmp_path, "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+                       "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n",
+             f"{imports}\nimport pkg.a  # noqa: F401\n\nx = {call}(3, 'a_')\n")
+    (tmp_path / "pkg" / "__init__.py").write_text("from .a import A  # noqa: F401\n")
+    (tmp_path / "pkg" / "torchy.py").write_text("import torch\n\n\nclass A(torch.nn.Module):\n    pass\n\n\nx = A()\n")
+    _fix(tmp_path, monkeypatch, capsys, "--quiet")
+    assert (tmp_path / "pkg" / "b.py").read_text() == f"{imports}\nimport pkg.a  # noqa: F401\n\nx = {call}(3)\n"
+    from gluon_codemod.run.project import Project
+
+    _package(tmp_path / "before", "from mxnet.gluon import nn\n\n\nclass A(nn.HybridBlock):\n"
+             "    def __init__(self, units, prefix=None):\n        super().__init__(prefix=prefix)\n", "")
+    project = Project.load([str(p) for p in (tmp_path / "before" / "pkg").glob("*.py")]
+                           + [str(tmp_path / "pkg" / "torchy.py")])
+    project.settle()
+    torchy = str(tmp_path / "pkg" / "torchy.py")
+    assert not project.view(torchy).concerns(project.sources[torchy].text)
