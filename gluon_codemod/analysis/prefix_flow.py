@@ -213,9 +213,8 @@ class PrefixFlow(CallResolver):
     def _kept_by_noqa(self, use: ast.AST, call: ast.Call) -> bool:
         """The argument `use` that hands a parameter on stays: the fixes that would drop it (GLN002 for a
         Gluon child, GLN003 for a base constructor or a class of the project) are silenced where it is."""
-        from ..engine.rule import codes_declaring  # (the rules import this module)
         return any(self.ctx.suppressed(line, code) for line in {use.lineno, call.lineno}
-                   for code in codes_declaring("drops_arguments"))
+                   for code in self.ctx.codes_declaring("drops_arguments"))
 
     def _comment_before_separator(self, node: ast.AST) -> bool:
         """A comment after `node` and before the `,` or `)` that ends it (libcst keeps it with the item)."""

@@ -344,6 +344,14 @@ class FileContext:
                 self.block_vars.discard(name)
 
     # -- noqa ---------------------------------------------------------------------------------
+    @staticmethod
+    def codes_declaring(attribute: str) -> Tuple[str, ...]:
+        """The codes of the rules that declare `attribute` (`drops_arguments`, ...): for the shared analysis,
+        which knows the rules only through the context it is given (it sits below the engine)."""
+        from .rule import codes_declaring  # (rule.py imports this module)
+
+        return codes_declaring(attribute)
+
     def suppressed(self, line: int, code: str) -> bool:
         """Whether a `# noqa` comment silences `code` on `line`, as flake8 decides (see `noqa`), or the
         user declined that fix (`fix --interactive`)."""
