@@ -4,9 +4,9 @@
 - `project`: the project index, every module's imports and classes per scope, Blocks across modules.
 - `scopes`: which class a name stands for at a place in a module.
 - `plan`: which `prefix`/`params` removals the whole project follows; `consistency`: what a module tells it.
-- `call_resolver`: what a call calls and binds at which slot (`CallResolver`, `arguments_passing`),
-  where a class of the project is used as a value (escapes, tables of classes), and the check of every
-  call against the final signatures (with `binding`);
+- `call_resolver`: what a call calls and binds at which slot (`CallResolver`, `arguments_passing`), and
+  the check of every call against the final signatures (with `binding`); `escapes`: where a class of the
+  project is used as a value, and which of those uses (tables of classes, registries) can be followed;
 - `prefix_flow`: where a module's classes and factories send `prefix`/`params` (GLN002, GLN003), on top
   of the call resolution; `callees`: the typed values both answer with (what a call builds, what a
   callable does with them).

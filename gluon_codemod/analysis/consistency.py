@@ -15,7 +15,8 @@ import ast
 from typing import Dict, List, Optional, Tuple
 
 from ..vocabulary import Finding
-from .call_resolver import ARGS, arguments_passing, callee_binding, check_bindings, note_escapes
+from .call_resolver import ARGS, arguments_passing, callee_binding, check_bindings
+from .escapes import note_escapes
 from .callees import FileClass
 from .plan import StillUsed, Unfollowed
 from .prefix_flow import PrefixFlow

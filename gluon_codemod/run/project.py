@@ -258,7 +258,8 @@ class Project:
         holds (`members`), or None: every use of it in the project is such a call, binding each one's new
         signature once GLN002 drops its `prefix=`."""
         from ..analysis.binding import final_signature, unbound
-        from ..analysis.call_resolver import CallResolver, removed_names, table_uses
+        from ..analysis.call_resolver import CallResolver, removed_names
+        from ..analysis.escapes import table_uses
         from ..engine.rule import codes_declaring
         from ..engine.context import FileContext
         from ..engine.lines import split_lines
