@@ -137,7 +137,9 @@ def spans(owner, name, function):
 spans(project.Project, "index", project.Project.load.__func__)
 project.Project.load = classmethod(project.Project.load)
 spans(project.Project, "plan", project.Project.settle)
+spans(project_cache, "project files", project_cache.project_paths)
 spans(project_cache, "cache read", project_cache._load)
+spans(project_cache, "cache write", project_cache._save)
 running = cli.run_files
 def run_files(*args, **kwargs):
     main["files begin"] = now()
@@ -204,11 +206,12 @@ def _cli_run(arguments, cwd, env):
 
 def _split(timeline):
     """Where the wall time of a run went, in seconds: {phase: (wall, CPU)} (CPU: the main process's, and for
-    the files the workers' busy CPU too), plus the workers' own figures."""
+    the files the workers' busy CPU too). "output" runs from the last file done to the process's exit: the
+    results printed in order, the summary, and the interpreter's exit (which frees the project)."""
     main, workers = timeline, timeline["workers"]
     wall_cpu = lambda begin, end: (end[0] - begin[0], end[1] - begin[1])  # noqa: E731
     phases = {"start-up": (main["imported"][0] - main["spawned"], main["imported"][1])}
-    for name in ("cache read", "index", "plan"):
+    for name in ("project files", "cache read", "index", "plan", "cache write"):
         if name in main:
             phases[name] = tuple(sum(part) for part in zip(*(wall_cpu(b, e) for b, e in main[name])))
     begin, end = main["files begin"], main["files end"]
@@ -222,6 +225,8 @@ def _split(timeline):
     else:
         phases["files"] = wall_cpu(begin, end)
         phases["output"] = (timeline["exited"] - end[0], main["end"][1] - end[1])
+    # (the command line read, the files collected, the cache key computed...)
+    phases["other"] = (timeline["exited"] - timeline["spawned"] - sum(wall for wall, _ in phases.values()), 0.0)
     return phases
 
 
