@@ -233,9 +233,12 @@ def _split(timeline):
 def _print_split(jobs, seconds, cpu, timeline):
     phases = _split(timeline)
     serial = sum(wall for name, (wall, _) in phases.items() if name != "files")
+    # (one process: the file pass split in two halves, the rest as it is, is the most 2 workers can do)
+    bound = f", so --jobs 2 at most {seconds / (serial + phases['files'][0] / 2):.2f}x" if jobs == 1 else ""
     print(f"      --jobs {jobs} split (wall / CPU s): " + ", ".join(
         f"{name} {wall:.2f}/{phase_cpu:.2f}" for name, (wall, phase_cpu) in phases.items())
-        + f"; outside the file pass {serial:.2f} s = {serial / seconds:.0%} of {seconds:.2f} s; CPU in all {cpu:.2f} s")
+        + f"; outside the file pass {serial:.2f} s = {serial / seconds:.0%} of {seconds:.2f} s{bound}; "
+        f"CPU in all {cpu:.2f} s")
     for number, worker in enumerate(timeline["workers"], 1):
         span = worker["last task"][0] - worker["first task"][0]
         print(f"        worker {number}: {worker['files']} files, busy {worker['busy wall']:.2f} s wall "
