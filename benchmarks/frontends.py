@@ -74,10 +74,10 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed_run(command, cwd=None):
+def _timed_run(command, cwd=None, env=None):
     """Wall seconds, CPU seconds (the process and every worker it waited for) and the completed process."""
     cpu_before, start = _children_cpu(), time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, capture_output=True)
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, env=env)
     return time.perf_counter() - start, _children_cpu() - cpu_before, completed
 
 
@@ -112,8 +112,160 @@ def _verdict(ok):
     return "OK" if ok else "MISSED"
 
 
-def bench_cli_jobs(paths, repeat):
+# Runs gluon-codemod's command line (argv[2:]) and writes the run's timeline as JSON into the folder argv[1]:
+# one file for the main process and one per worker. Only clock reads are added, around functions the
+# run calls anyway: where the time goes (index, plan, worker start, files, output) without changing it.
+_CLI_LAUNCHER = """
+import json, os, sys, time
+FOLDER = sys.argv[1]
+def now():
+    return (time.perf_counter(), time.process_time())
+main = {"start": now()}
+from gluon_codemod.frontends import cli
+from gluon_codemod.run import batch, project, project_cache
+main["imported"] = now()
+
+def spans(owner, name, function):
+    def timed(*args, **kwargs):
+        begin = now()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            main.setdefault(name, []).append((begin, now()))
+    setattr(owner, function.__name__, timed)
+
+spans(project.Project, "index", project.Project.load.__func__)
+project.Project.load = classmethod(project.Project.load)
+spans(project.Project, "plan", project.Project.settle)
+spans(project_cache, "project files", project_cache.project_paths)
+spans(project_cache, "cache read", project_cache._load)
+spans(project_cache, "cache write", project_cache._save)
+running = cli.run_files
+def run_files(*args, **kwargs):
+    main["files begin"] = now()
+    for result in running(*args, **kwargs):
+        main.setdefault("first result", now())
+        yield result
+    main["files end"] = now()
+cli.run_files = run_files
+
+worker = {}
+def save_worker():
+    worker["exit"] = now()
+    with open(os.path.join(FOLDER, "worker-%d.json" % os.getpid()), "w") as handle:
+        json.dump(worker, handle)
+starting = batch._start_worker
+def start_worker(*args):
+    import multiprocessing.util
+    worker["start"] = now()
+    multiprocessing.util.Finalize(None, save_worker, exitpriority=100)  # run as the worker exits
+    starting(*args)
+batch._start_worker = start_worker
+processing = batch._process_in_worker
+def process_in_worker(*args):
+    begin = now()
+    worker.setdefault("first task", begin)
+    try:
+        return processing(*args)
+    finally:
+        end = now()
+        worker["busy wall"] = worker.get("busy wall", 0) + end[0] - begin[0]
+        worker["busy cpu"] = worker.get("busy cpu", 0) + end[1] - begin[1]
+        worker["files"] = worker.get("files", 0) + 1
+        worker["last task"] = end
+batch._process_in_worker = process_in_worker
+
+try:
+    status = cli.main(sys.argv[2:])
+finally:
+    main["end"] = now()
+    with open(os.path.join(FOLDER, "main.json"), "w") as handle:
+        json.dump(main, handle)
+sys.exit(status)
+"""
+
+
+def _cli_run(arguments, cwd, env):
+    """(wall seconds, CPU seconds of the process and its workers, completed process, timeline)."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        spawned = time.perf_counter()
+        seconds, cpu, completed = _timed_run([sys.executable, "-c", _CLI_LAUNCHER, folder, *arguments], cwd=cwd,
+                                             env=env)
+        timeline = {"spawned": spawned, "exited": spawned + seconds, "workers": []}
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name)) as handle:
+                if name == "main.json":
+                    timeline.update(json.load(handle))
+                else:
+                    timeline["workers"].append(json.load(handle))
+    return seconds, cpu, completed, timeline
+
+
+def _split(timeline):
+    """Where the wall time of a run went, in seconds: {phase: (wall, CPU)} (CPU: the main process's, and for
+    the files the workers' busy CPU too). "output" runs from the last file done to the process's exit: the
+    results printed in order, the summary, and the interpreter's exit (which frees the project)."""
+    main, workers = timeline, timeline["workers"]
+    wall_cpu = lambda begin, end: (end[0] - begin[0], end[1] - begin[1])  # noqa: E731
+    phases = {"start-up": (main["imported"][0] - main["spawned"], main["imported"][1])}
+    for name in ("project files", "cache read", "index", "plan", "cache write"):
+        if name in main:
+            phases[name] = tuple(sum(part) for part in zip(*(wall_cpu(b, e) for b, e in main[name])))
+    begin, end = main["files begin"], main["files end"]
+    if workers:
+        ready = max(w["first task"][0] for w in workers)
+        last = max(w["last task"][0] for w in workers)
+        phases["worker start"] = (ready - begin[0], 0.0)
+        # (the main process's CPU meanwhile is the pool's bookkeeping: results in, tasks out)
+        phases["files"] = (last - ready, sum(w["busy cpu"] for w in workers) + end[1] - begin[1])
+        phases["output"] = (timeline["exited"] - last, main["end"][1] - end[1])
+    else:
+        phases["files"] = wall_cpu(begin, end)
+        phases["output"] = (timeline["exited"] - end[0], main["end"][1] - end[1])
+    # (the command line read, the files collected, the cache key computed...)
+    phases["other"] = (timeline["exited"] - timeline["spawned"] - sum(wall for wall, _ in phases.values()), 0.0)
+    return phases
+
+
+def _critical_cpu(cpu, timeline):
+    """The run's CPU seconds along its critical path: what its wall time would be on an idle machine with a
+    core per process (no waiting for a core, nor for the disk). One process: all of its CPU time. With
+    workers: the main process's CPU before and after the file pass, plus the busiest worker's CPU up to its
+    last file (a forked worker's CPU clock starts at zero); the main process's bookkeeping during the pass
+    runs beside the workers and is left out."""
+    workers = timeline["workers"]
+    if not workers:
+        return cpu, ""
+    main_total = cpu - sum(worker["exit"][1] for worker in workers)
+    before, busiest = timeline["files begin"][1], max(worker["last task"][1] for worker in workers)
+    after = main_total - timeline["files end"][1]
+    return before + busiest + after, f" ({before:.2f} s before the file pass + {busiest:.2f} s the busiest worker " \
+                                     f"+ {after:.2f} s after it, exit included)"
+
+
+def _print_split(jobs, seconds, cpu, timeline):
+    phases = _split(timeline)
+    serial = sum(wall for name, (wall, _) in phases.items() if name != "files")
+    # (one process: the file pass split in two halves, the rest as it is, is the most 2 workers can do)
+    bound = f", so --jobs 2 at most {seconds / (serial + phases['files'][0] / 2):.2f}x" if jobs == 1 else ""
+    print(f"      --jobs {jobs} split (wall / CPU s): " + ", ".join(
+        f"{name} {wall:.2f}/{phase_cpu:.2f}" for name, (wall, phase_cpu) in phases.items())
+        + f"; outside the file pass {serial:.2f} s = {serial / seconds:.0%} of {seconds:.2f} s{bound}; "
+        f"CPU in all {cpu:.2f} s")
+    for number, worker in enumerate(timeline["workers"], 1):
+        span = worker["last task"][0] - worker["first task"][0]
+        print(f"        worker {number}: {worker['files']} files, busy {worker['busy wall']:.2f} s wall "
+              f"({worker['busy cpu']:.2f} s CPU) of {span:.2f} s from its first task to its last; "
+              f"idle at the end {max(w['last task'][0] for w in timeline['workers']) - worker['last task'][0]:.2f} s")
+
+
+def bench_cli_jobs(paths, repeat, caches):
     """(a): returns False when the measurement could not be made."""
+    import tempfile
+
     print("(a) gluon-codemod fix --diff, --jobs 2 against --jobs 1 "
           f"(gluoncv: {len(paths)} files, {_lines(paths)} lines)")
     cli = [sys.executable, "-m", "gluon_codemod"]
@@ -123,21 +275,44 @@ def bench_cli_jobs(paths, repeat):
               "rerun once it does")
         return False
     relative = [os.path.relpath(path, GLUONCV_DIR) for path in paths]
-    times, outputs = {1: [], 2: []}, {}
+    for cache in caches:
+        with tempfile.TemporaryDirectory() as folder:
+            env = dict(os.environ, XDG_CACHE_HOME=os.path.join(folder, "cache"))
+            if cache == "warm":  # the index and the plan are read back from the cache this fills
+                print("    project cache warm (the index and the plan read back from an earlier run)")
+                _cli_run(["fix", "--diff", *relative], GLUONCV_DIR, env)
+            else:
+                print("    project cache cold (each run indexes the project and settles the plan: a first run, "
+                      "or any run after an edit)")
+            if not _bench_cli_jobs_rounds(relative, repeat, cache, folder, env):
+                return False
+    return True
+
+
+def _bench_cli_jobs_rounds(relative, repeat, cache, folder, env):
+    times, cpus, outputs, timelines, critical_of = {1: [], 2: []}, {1: [], 2: []}, {}, {}, {1: [], 2: []}
     print(f"    {_load_note()}")
     for round_number in range(repeat):
         for jobs in _alternating((1, 2), round_number):
-            seconds, _cpu, completed = _timed_run(cli + ["fix", "--diff", "--jobs", str(jobs), *relative],
-                                                  cwd=GLUONCV_DIR)
+            if cache == "cold":
+                env = dict(env, XDG_CACHE_HOME=os.path.join(folder, f"cache-{round_number}-{jobs}"))
+            seconds, cpu, completed, timeline = _cli_run(["fix", "--diff", "--jobs", str(jobs), *relative],
+                                                         GLUONCV_DIR, env)
             if completed.returncode not in (0, 1):
                 print(f"    FAILED: --jobs {jobs} exited {completed.returncode}: "
                       f"{completed.stderr.decode(errors='replace')[-2000:]}")
                 return False
+            if not times[jobs] or seconds < min(times[jobs]):
+                timelines[jobs] = (seconds, cpu, timeline)
+            critical_of[jobs].append((cpu, timeline))
             times[jobs].append(seconds)
+            cpus[jobs].append(cpu)
             outputs[jobs] = completed.stdout
+    print(f"    {_load_note()} (after)")
     for jobs in (1, 2):
-        print(f"    --jobs {jobs}: {min(times[jobs]):7.2f} s best of {_runs(times[jobs])}  "
+        print(f"    --jobs {jobs}: {min(times[jobs]):7.2f} s best of {_runs(times[jobs])}, CPU {_runs(cpus[jobs])} s "
               f"({outputs[jobs].count(b'+++ b/')} files would change)")
+        _print_split(jobs, *timelines[jobs])
     if outputs[1] != outputs[2]:
         serial, parallel = _diff_by_file(outputs[1]), _diff_by_file(outputs[2])
         differing = sorted(name for name in set(serial) | set(parallel) if serial.get(name) != parallel.get(name))
@@ -145,7 +320,17 @@ def bench_cli_jobs(paths, repeat):
               f"{', '.join(differing[:5])} (were the rules edited during the run?)")
         return False
     speedup = min(times[1]) / min(times[2])
-    print(f"    speed-up --jobs 2 / --jobs 1 = {speedup:.2f}x (goal >= 1.7x)  {_verdict(speedup >= 1.7)}")
+    cpu_ratio = min(cpus[2]) / min(cpus[1])
+    print(f"    speed-up --jobs 2 / --jobs 1 = {speedup:.2f}x (goal >= 1.7x)  {_verdict(speedup >= 1.7)}; "
+          f"CPU --jobs 2 / --jobs 1 = {cpu_ratio:.2f}x (the work parallelism adds)")
+    # The same ratio from CPU clocks, which other work on the machine moves less: an estimate, not a measure
+    # (a busy machine still inflates CPU times, the more so with two workers, and an idle one has waits
+    # this leaves out).
+    critical = {jobs: min(_critical_cpu(cpu, timeline) for cpu, timeline in runs)
+                for jobs, runs in critical_of.items()}
+    print(f"    from CPU times along the critical path: --jobs 1 {critical[1][0]:.2f} s, "
+          f"--jobs 2 {critical[2][0]:.2f} s"
+          f"{critical[2][1]}: {critical[1][0] / critical[2][0]:.2f}x on an idle 2-core machine (estimate)")
     return True
 
 
@@ -378,6 +563,8 @@ def main():
     parser.add_argument("--flake8-jobs", default="auto",
                         help="flake8's --jobs for (b) (default: auto, one process per core, as users run it)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side, alternating; the best counts")
+    parser.add_argument("--cache", choices=("cold", "warm", "both"), default="both",
+                        help="(a) with the project cache cold (each run indexes), warm (read back), or both")
     args = parser.parse_args()
     ok = True
     if args.only in (None, "startup"):
@@ -390,7 +577,7 @@ def main():
         return 0 if ok else 1
     gluoncv = gluoncv_sources()
     if args.only in (None, "cli"):
-        ok &= bench_cli_jobs(gluoncv, args.repeat)
+        ok &= bench_cli_jobs(gluoncv, args.repeat, ("cold", "warm") if args.cache == "both" else (args.cache,))
     if args.only in (None, "flake8"):
         ok &= bench_flake8("gluoncv", gluoncv, 1.2, args.flake8_jobs, expect_gln=True, repeat=args.repeat)
         ok &= bench_flake8("stdlib Lib/", stdlib_sources(), 1.05, args.flake8_jobs, expect_gln=False,

@@ -51,11 +51,15 @@ def project_paths(run: Sequence[str]) -> list:
     """The run's `.py` files and every `.py` file of their projects (below the nearest `pyproject.toml`,
     `setup.cfg`, `setup.py` or `.git`), shown relative to the current folder where they are below it."""
     paths = {os.path.abspath(p): os.path.normpath(p) for p in run if p.endswith(".py")}
-    roots = set()
+    roots, seen = set(), set()
     for path in paths:
+        folder = os.path.dirname(path)
+        if folder in seen:  # (the files of a run share a few folders; looking up a root costs a stat a level)
+            continue
+        seen.add(folder)
         # Without a marked root the project's extent is unknown (the standard library, a folder of
         # scripts): the project is the run's own files.
-        root = None if _installed(path) else project_root(os.path.dirname(path))
+        root = None if _installed(path) else project_root(folder)
         if root is not None and root not in _TOO_LARGE and not _skipped_below(root, path):
             roots.add(root)
     for root in sorted(roots):

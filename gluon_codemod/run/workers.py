@@ -77,14 +77,28 @@ def _call(function: Callable, args: tuple):
         _in_task = False
 
 
+def fork_context():
+    """multiprocessing's `fork` start method where it is safe to use (Linux), else None.
+
+    A forked worker inherits the parent's memory: `setup_args` reach it without being pickled, and the
+    modules the parent imported are imported already. (macOS's system libraries may crash in a forked
+    child: there, and on Windows, workers are started fresh and their `setup_args` pickled.)"""
+    if not sys.platform.startswith("linux"):
+        return None
+    import multiprocessing
+
+    return multiprocessing.get_context("fork")
+
+
 def parallel_map(function: Callable, items: Sequence, extra: tuple, jobs: int, order: Sequence[int],
                  on_done: Optional[Callable[[], object]] = None, setup: Optional[Callable] = None,
-                 setup_args: tuple = ()) -> Iterator[object]:
+                 setup_args: tuple = (), context=None) -> Iterator[object]:
     """`function(item, *extra)` for each item in `jobs` processes, submitted in `order` (indices), yielded
-    in the order of `items`; each worker first calls `setup(*setup_args)`."""
+    in the order of `items`; each worker first calls `setup(*setup_args)`. `context`: a multiprocessing
+    context (None: the platform's default start method)."""
     from concurrent.futures import ProcessPoolExecutor  # not needed, nor imported, for one file
 
-    executor = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
                                    initargs=(os.getpid(), setup, setup_args))
     futures: Dict[int, object] = {}
     next_index = 0

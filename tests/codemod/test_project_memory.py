@@ -62,7 +62,7 @@ def test_the_index_and_the_plan_hold_no_trees(root, monkeypatch):
     assert project.index.by_path  # something was indexed
     project.settle()
     assert _trees_reachable_from(project.index, project.plan) == []
-    light = project.without_sources()  # what the cache and the workers get
+    light = project.without_sources()  # what the cache gets (and workers that are not forked)
     assert _trees_reachable_from(light) == []
 
 

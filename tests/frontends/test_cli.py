@@ -432,6 +432,48 @@ def test_parallel_results_keep_the_order_of_the_paths(tmp_path, jobs):
     assert len(finished) == len(paths)
 
 
+def _kept_trees_seen_by_the_worker(path, options):
+    # (run in a worker in place of `_process_in_worker`: what the worker holds of the project)
+    from gluon_codemod.run import batch
+
+    sources = batch._WORKER_PROJECT.sources.values()
+    return sum(source.kept_tree is not None for source in sources), os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_inherit_the_project_with_its_trees(tmp_path, monkeypatch):
+    # Nothing to pickle and nothing to parse again: a worker analyses the files with the trees the
+    # project kept when it indexed them, as a run in one process does.
+    from gluon_codemod.run import batch
+    from gluon_codemod.run.project import Project
+
+    paths = []
+    for number in range(4):
+        path = tmp_path / f"m{number}.py"
+        path.write_text(f"from mxnet.gluon import nn\n\n\nclass Net{number}(nn.Block):\n    pass\n")
+        paths.append(str(path))
+    project = Project.load(paths)
+    kept = sum(source.kept_tree is not None for source in project.sources.values())
+    assert kept == 4
+    monkeypatch.setattr(batch, "_process_in_worker", _kept_trees_seen_by_the_worker)
+    seen = list(run_files(paths, Options(mode=Mode.CHECK), 2, project=project))
+    assert {trees for trees, _ in seen} == {kept}
+    assert os.getpid() not in {pid for _, pid in seen}  # (they did run in workers)
+
+
+def test_nothing_stays_frozen_after_a_run(tmp_path):
+    # The run hides what is alive from the cyclic collector while it lasts (`gc.freeze`); a caller that
+    # lives on must get that garbage collected again afterwards.
+    import gc
+
+    path = tmp_path / "m.py"
+    path.write_text(OLD_NET)
+    gc.unfreeze()
+    for jobs in (1, 2):
+        list(run_files([str(path), str(path)], Options(mode=Mode.CHECK), jobs))
+        assert gc.get_freeze_count() == 0
+
+
 def test_no_progress_output_when_stderr_is_not_a_terminal(examples, project):
     done = run_process(["check", "--jobs", "2", "src"], project)
     assert b"\r" not in done.stderr and b"file/s" not in done.stderr
