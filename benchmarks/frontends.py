@@ -116,7 +116,7 @@ def _verdict(ok):
 # one file for the main process and one per worker. Only clock reads are added, around functions the
 # run calls anyway: where the time goes (index, plan, worker start, files, output) without changing it.
 _CLI_LAUNCHER = """
-import json, os, sys, time
+import json, os, resource, sys, time
 FOLDER = sys.argv[1]
 def now():
     return (time.perf_counter(), time.process_time())
@@ -143,6 +143,9 @@ spans(project_cache, "cache write", project_cache._save)
 running = cli.run_files
 def run_files(*args, **kwargs):
     main["files begin"] = now()
+    # (the processes forked to index and settle the plan are done and reaped by now; the workers not started)
+    forked = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main["forked cpu"] = forked.ru_utime + forked.ru_stime
     for result in running(*args, **kwargs):
         main.setdefault("first result", now())
         yield result
@@ -239,7 +242,7 @@ def _critical_cpu(cpu, timeline):
     workers = timeline["workers"]
     if not workers:
         return cpu, ""
-    main_total = cpu - sum(worker["exit"][1] for worker in workers)
+    main_total = cpu - sum(worker["exit"][1] for worker in workers) - timeline["forked cpu"]
     before, busiest = timeline["files begin"][1], max(worker["last task"][1] for worker in workers)
     after = main_total - timeline["files end"][1]
     return before + busiest + after, f" ({before:.2f} s before the file pass + {busiest:.2f} s the busiest worker " \
@@ -251,10 +254,12 @@ def _print_split(jobs, seconds, cpu, timeline):
     serial = sum(wall for name, (wall, _) in phases.items() if name != "files")
     # (one process: the file pass split in two halves, the rest as it is, is the most 2 workers can do)
     bound = f", so --jobs 2 at most {seconds / (serial + phases['files'][0] / 2):.2f}x" if jobs == 1 else ""
+    forked = timeline.get("forked cpu")
+    forked = f", {forked:.2f} s of it in processes forked to index and settle the plan" if forked else ""
     print(f"      --jobs {jobs} split (wall / CPU s): " + ", ".join(
         f"{name} {wall:.2f}/{phase_cpu:.2f}" for name, (wall, phase_cpu) in phases.items())
         + f"; outside the file pass {serial:.2f} s = {serial / seconds:.0%} of {seconds:.2f} s{bound}; "
-        f"CPU in all {cpu:.2f} s")
+        f"CPU in all {cpu:.2f} s{forked}")
     for number, worker in enumerate(timeline["workers"], 1):
         span = worker["last task"][0] - worker["first task"][0]
         print(f"        worker {number}: {worker['files']} files, busy {worker['busy wall']:.2f} s wall "

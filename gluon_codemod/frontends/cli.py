@@ -226,12 +226,13 @@ def _run_stdin(args: argparse.Namespace, options: Options, out: Stdout) -> List[
 def _run_paths(args: argparse.Namespace, options: Options, config: Config, out: Stdout) -> List[FileResult]:
     files = collect_files(args.paths, excluder=_excluder(args, config), force_exclude=args.force_exclude)
     project = None
+    jobs = args.jobs or _default_jobs(files)
     if any(path.endswith(".py") for path in files):
         # Every file is analysed as a module of its project: the classes other modules call are known, and
         # a signature changes only together with every call of the project (see `project_cache`).
         project = project_for(files, whole=options.mode is Mode.CHECK, select=options.select,
-                              ignore=options.ignore, target=options.target, unsafe_fixes=options.unsafe_fixes)
-    jobs = args.jobs or _default_jobs(files)
+                              ignore=options.ignore, target=options.target, unsafe_fixes=options.unsafe_fixes,
+                              jobs=jobs)
     bar = progress_bar(len(files), enabled=not args.quiet)
     sink = Findings(args, out, to_stdout=options.mode is not Mode.DIFF)
     results: List[FileResult] = []

@@ -25,6 +25,7 @@ from ..analysis.callees import Status
 from ..analysis.plan import KeptByDefinition, Plan, ProjectView
 from ..analysis.call_resolver import ARGS
 from ..analysis.project import ProjectIndex, index_module
+from .workers import Forked, balanced_shares, fork_map
 
 #: Rounds of withdrawing removals that some call cannot follow; each round only withdraws, so the
 #: plan settles, usually in one or two.
@@ -87,19 +88,18 @@ class Project:
         return light
 
     @classmethod
-    def load(cls, paths: Sequence[str], read=None, in_run: Optional[Iterable[str]] = None) -> "Project":
+    def load(cls, paths: Sequence[str], read=None, in_run: Optional[Iterable[str]] = None,
+             jobs: int = 1) -> "Project":
         """Index the `.py` files among `paths`; files that cannot be read, decoded or parsed are left
-        out here (each file's own run reports them)."""
-        sources: Dict[str, ProjectSource] = {}
+        out here (each file's own run reports them). `jobs`: processes that may share the parsing."""
         names = _module_names(p for p in paths if p.endswith(".py"))
-        modules = []
         # The collector's passes over the trees while parsing would cost more than the parsing itself. The
         # index and the kept trees live for the whole run and hold no reference cycles (reference counting
         # frees the other trees once indexed), so they are moved out of the collector's sight (`gc.freeze`).
         collecting = gc.isenabled()
         gc.disable()
         try:
-            cls._parse_all(names, read, sources, modules)
+            sources, modules = cls._parse_all(names, read, jobs)
         finally:
             gc.freeze()
             if collecting:
@@ -107,22 +107,51 @@ class Project:
         return cls(sources, ProjectIndex(modules), in_run)
 
     @staticmethod
-    def _parse_all(names, read, sources, modules) -> None:
-        kept_text = 0
-        for path, name in names.items():
+    def _parse_all(names: Dict[str, Optional[str]], read, jobs: int):
+        """(sources, module indexes), in the order of `names`.
+
+        The trees of the files that may hold Gluon code are kept (up to `KEPT_TREES_TEXT`), so these
+        are parsed here; the others are only indexed (a third of gluoncv's text), and with `jobs` > 1
+        forked processes parse and index them meanwhile (see `workers.Forked`)."""
+        texts = {}
+        for path in names:
             try:
-                data = read(path) if read is not None else _read(path)
-                text = decode_source(data).text
-                tree = ast.parse(text)
-            except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+                texts[path] = decode_source(read(path) if read is not None else _read(path)).text
+            except (OSError, SourceError, ValueError):
                 continue
-            # (a file that cannot hold Gluon code is not analysed again: its tree would be kept for nothing)
-            keep = might_contain_gluon(text, name) and kept_text + len(text) <= KEPT_TREES_TEXT
-            kept_text += len(text) if keep else 0
-            sources[path] = ProjectSource(path, name, text, tree if keep else None)
-            if name:
-                modules.append(index_module(tree, name, os.path.abspath(path)))
-            del tree  # (unless kept: freed here, before the next file is parsed)
+        gluon = [path for path, text in texts.items() if might_contain_gluon(text, names[path])]
+        # (a file that cannot hold Gluon code is not analysed again: its tree would be kept for nothing)
+        others = [path for path in texts if not might_contain_gluon(texts[path], names[path])]
+        # path -> (whether it parses, its module index or None); with jobs > 1 the others are indexed in
+        # forked processes while this one parses the Gluon files
+        forking = jobs > 1 and len(others) >= _FORKED_FILES
+        shares = balanced_shares(others, min(jobs - 1, len(others) // _FORKED_FILES), lambda path: len(texts[path])
+                                 ) if forking else [list(range(len(others)))]
+        with Forked(lambda path: _index_only(texts[path], names[path], path), others, shares, fork=forking) as forked:
+            indexed = {}
+            trees = {}
+            kept_text = 0
+            for path in gluon:
+                try:
+                    tree, index = _parse_and_index(texts[path], names[path], path)
+                except _UNPARSABLE:
+                    indexed[path] = False, None
+                    continue
+                indexed[path] = True, index
+                if kept_text + len(texts[path]) <= KEPT_TREES_TEXT:
+                    kept_text += len(texts[path])
+                    trees[path] = tree
+                del tree  # (unless kept: freed here, before the next file is parsed)
+            indexed.update((others[i], result) for i, result in forked.results().items())
+        sources: Dict[str, ProjectSource] = {}
+        modules = []
+        for path, name in names.items():
+            parses, index = indexed.get(path, (False, None))
+            if parses:
+                sources[path] = ProjectSource(path, name, texts[path], trees.get(path))
+                if index is not None:
+                    modules.append(index)
+        return sources, modules
 
     def view(self, path: str) -> ProjectView:
         absolute = os.path.abspath(path)
@@ -138,11 +167,12 @@ class Project:
 
     # -- the plan ------------------------------------------------------------------------------------
     def settle(self, *, select=None, ignore=None, target: str = "mxnet", unsafe_fixes: bool = False,
-               declined: Optional[Dict[str, Iterable]] = None) -> Plan:
+               declined: Optional[Dict[str, Iterable]] = None, jobs: int = 1) -> Plan:
         """Decide which `prefix`/`params` removals every call of the project follows in this run.
 
         `declined`: per file, the (line, code) of fixes the user declined; they are not applied, and a
-        signature keeps a parameter that a declined call passes."""
+        signature keeps a parameter that a declined call passes. `jobs`: processes that may share each
+        round's analyses (the plan is the same)."""
         if declined is not None:
             self.declined = {os.path.abspath(path): frozenset(sites) for path, sites in declined.items()}
         plan = self.plan = Plan()
@@ -169,6 +199,10 @@ class Project:
                 pass
             return view.facts
 
+        def run_all(sources, **options) -> list:  # (with jobs > 1, forked processes take a share)
+            return fork_map(lambda source: run(source, **options), sources,
+                            jobs if len(sources) >= _FORKED_FILES else 1, lambda source: len(source.text))
+
         plain = self._plain_statuses(definers)
         facts_of: Dict[str, object] = {}
         dirty = definers
@@ -176,8 +210,8 @@ class Project:
             # A factory that hands `prefix` to a class of another module can drop it once that class does:
             # a module is analysed again while an entry of the plan that it read changes.
             for _ in range(_MAX_STATUS_ROUNDS):
-                for source in dirty:
-                    facts_of[source.path] = run(source, planning=True, select=list(removers))
+                for source, facts in zip(dirty, run_all(dirty, planning=True, select=list(removers))):
+                    facts_of[source.path] = facts
                 statuses, removed = dict(plain), set()
                 for source in definers:
                     statuses.update(facts_of[source.path].statuses)
@@ -203,22 +237,23 @@ class Project:
             escapes: Dict = {}
             members: Dict = {}
             withdrawn = dict(plan.withdrawn)
-            for source in self.sources.values():
-                if any(name in source.text for name in names):
-                    # (with no such rule selected, no call drops anything: `ignore` empties the selection)
-                    facts = run(source, select=droppers or list(removers), ignore=None if droppers else list(removers))
-                    # The plan is checked, not assumed: a call left unbound by the final edits withdraws the
-                    # removals of the callable it calls; a class used as a value whose calls cannot be
-                    # followed keeps its parameters (with `--unsafe-fixes` they go, and each call through
-                    # a value that passes them is reported: see GLN002).
-                    for found in (facts.unfollowed, facts.unbound):
-                        for key, why in found.items():
-                            unfollowed.setdefault(key, why)
-                    for key, found in facts.escapes.items():
-                        escapes.setdefault(key, []).extend(found)
-                    members.update(facts.table_members)
-                    for site, why in facts.unbound_calls.items():
-                        withdrawn.setdefault(site, why)
+            naming = [source for source in self.sources.values() if any(name in source.text for name in names)]
+            # (with no such rule selected, no call drops anything: `ignore` empties the selection)
+            selection = {"select": droppers, "ignore": None} if droppers else {
+                "select": list(removers), "ignore": list(removers)}
+            for facts in run_all(naming, **selection):
+                # The plan is checked, not assumed: a call left unbound by the final edits withdraws the
+                # removals of the callable it calls; a class used as a value whose calls cannot be
+                # followed keeps its parameters (with `--unsafe-fixes` they go, and each call through
+                # a value that passes them is reported: see GLN002).
+                for found in (facts.unfollowed, facts.unbound):
+                    for key, why in found.items():
+                        unfollowed.setdefault(key, why)
+                for key, found in facts.escapes.items():
+                    escapes.setdefault(key, []).extend(found)
+                members.update(facts.table_members)
+                for site, why in facts.unbound_calls.items():
+                    withdrawn.setdefault(site, why)
             # A table of classes whose every use is a call binding each class's new signature is followed
             # (those calls lose `prefix=` with GLN002); what else escapes stays, reported in a safe run.
             followed_before = dict(plan.followed)
@@ -325,6 +360,26 @@ class Project:
         return {(f"{module.name}:{name}", arg): None for path, module in self.index.by_path.items()
                 if path not in analysed for name, signature in module.functions.items()
                 if not _may_take_prefix(signature) for arg in ARGS}
+
+
+#: Below this many files, forking for a share of the work costs more than it saves.
+_FORKED_FILES = 16
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def _parse_and_index(text: str, name: Optional[str], path: str):
+    """(tree, module index) of one file, the index None for a file outside any package (no module
+    name); raises one of `_UNPARSABLE` for a file that does not parse."""
+    tree = ast.parse(text)
+    return tree, index_module(tree, name, os.path.abspath(path)) if name else None
+
+
+def _index_only(text: str, name: Optional[str], path: str):
+    """(whether the file parses, its module index or None): what a forked process sends back."""
+    try:
+        return True, _parse_and_index(text, name, path)[1]
+    except _UNPARSABLE:
+        return False, None
 
 
 def _may_take_prefix(signature) -> bool:

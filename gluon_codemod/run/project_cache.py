@@ -131,10 +131,10 @@ def _key(paths: Iterable[str], run: Optional[Sequence[str]], options: tuple) -> 
 
 
 def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, target: str = "mxnet",
-                unsafe_fixes: bool = False, use_cache: bool = True) -> Project:
+                unsafe_fixes: bool = False, use_cache: bool = True, jobs: int = 1) -> Project:
     """The settled project of the files `run`. `whole`: the plan of a run over the whole project (a
     check: what would `fix` do); otherwise only `run`'s files are rewritten, so a call elsewhere keeps
-    every argument it passes."""
+    every argument it passes. `jobs`: processes that may share the indexing and the plan's analyses."""
     paths = project_paths(run)
     in_run = None if whole else list(run)
     options = (tuple(select or ()), tuple(ignore or ()), target, unsafe_fixes)
@@ -143,8 +143,8 @@ def project_for(run: Sequence[str], *, whole: bool, select=None, ignore=None, ta
         return _LOADED[key]
     project = _load(key) if key else None
     if project is None:
-        project = Project.load(paths, in_run=in_run)
-        project.settle(select=select, ignore=ignore, target=target, unsafe_fixes=unsafe_fixes)
+        project = Project.load(paths, in_run=in_run, jobs=jobs)
+        project.settle(select=select, ignore=ignore, target=target, unsafe_fixes=unsafe_fixes, jobs=jobs)
         if key:
             _save(key, project)
     if key:

@@ -12,7 +12,9 @@ parent is already gone when it starts exits at once.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
+import pickle
 import signal
 import sys
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
@@ -53,6 +55,11 @@ def _worker_init(parent: int, setup: Optional[Callable] = None, setup_args: tupl
         setup(*setup_args)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_on_term)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """This process gets SIGTERM when `parent` dies (Linux), and exits now if it is gone already."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -126,3 +133,120 @@ def _stop(executor, futures) -> None:
     for future in futures:
         future.cancel()  # only queued ones can be; the handful already handed to a worker run to the end
     executor.shutdown(wait=True)
+
+
+def fork_map(function: Callable, items: Sequence, jobs: int, weight: Callable[[object], int]) -> List[object]:
+    """`[function(item) for item in items]`, shared between this process and `jobs - 1` forked children
+    (see `Forked`), the shares balanced by `weight`."""
+    if jobs < 2 or len(items) < 2 or fork_context() is None:
+        return [function(item) for item in items]
+    shares = balanced_shares(items, min(jobs, len(items)), weight)
+    results: List[object] = [None] * len(items)
+    with Forked(function, items, shares[1:]) as children:
+        for i in shares[0]:
+            results[i] = function(items[i])
+        for i, result in children.results().items():
+            results[i] = result
+    return results
+
+
+class Forked:
+    """`function` on the items of each share (indices into `items`), a forked child per share, while this
+    process goes on with other work; `results()` waits for them.
+
+    For the serial steps of a run before its files go to the workers (indexing, settling the plan): a
+    forked child sees this process's memory as it is (the project, its trees), so only the results cross
+    back, pickled, and no pool is started. A child that fails (a bug, a signal, results that do not arrive)
+    costs only time: its share is computed here, so the results, and any error, are those of the serial
+    loop. Without `fork` (macOS, Windows), or with `fork=False`, there are no children: `results()` computes
+    everything here."""
+
+    def __init__(self, function: Callable, items: Sequence, shares: List[List[int]], fork: bool = True):
+        self.function, self.items = function, items
+        self.children: List[_Child] = []
+        self.left = [share for share in shares if share]
+        if fork and fork_context() is not None:
+            for share in self.left:
+                self.children.append(_Child(function, items, share))
+            self.left = []
+
+    def results(self) -> Dict[int, object]:
+        """index -> result, for every index of the shares."""
+        results = {}
+        for child in self.children:
+            received = child.receive()
+            if received is None:
+                self.left.append(child.share)
+            else:
+                results.update(zip(child.share, received))
+        for share in self.left:
+            results.update((i, self.function(self.items[i])) for i in share)
+        return results
+
+    def __enter__(self) -> "Forked":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for child in self.children:  # (after an error or Ctrl-C here: the children are stopped)
+            child.end()
+
+
+def balanced_shares(items: Sequence, count: int, weight: Callable[[object], int]) -> List[List[int]]:
+    """`count` lists of indices into `items`, about equal in `weight` (the largest first to the least loaded)."""
+    shares: List[List[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for i in sorted(range(len(items)), key=lambda i: weight(items[i]), reverse=True):
+        least = loads.index(min(loads))
+        shares[least].append(i)
+        loads[least] += weight(items[i])
+    return [sorted(share) for share in shares]
+
+
+class _Child:
+    """A forked process computing `function` on the items of its share, its results pickled into a pipe."""
+
+    def __init__(self, function: Callable, items: Sequence, share: List[int]):
+        self.share = share
+        parent = os.getpid()
+        self.read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
+            code = 1
+            try:
+                os.close(self.read_end)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides (and ends this child)
+                _die_with(parent)
+                gc.freeze()  # (the inherited heap is not collected, so not copied, in the child)
+                data = pickle.dumps([function(items[i]) for i in share], protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(data)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        self.running = True
+
+    def receive(self) -> Optional[list]:
+        """The child's results, or None if it did not deliver them all."""
+        try:
+            with os.fdopen(self.read_end, "rb") as pipe:
+                self.read_end = None
+                data = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.running = False
+            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                return None
+            received = pickle.loads(data)
+        except Exception:
+            return None
+        return received if isinstance(received, list) and len(received) == len(self.share) else None
+
+    def end(self) -> None:
+        """Stop and reap the child, if `receive` did not (an error or Ctrl-C in this process)."""
+        if self.read_end is not None:
+            os.close(self.read_end)
+            self.read_end = None
+        if self.running:  # (not reaped: the pid is still this child's, not another process's)
+            self.running = False
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
