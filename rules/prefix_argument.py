@@ -37,7 +37,9 @@ when every call of the function in the file passes a Block class for it, and rep
 Left alone: `prefix=` on calls that are not Gluon Blocks (`tempfile.mkdtemp(prefix=...)`, a class of
 the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base constructor calls
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
-GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, a class of the file
+GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, or from a `**cfg` whose
+mapping is given a `'prefix'` key in the call's scope (`cfg = dict(prefix=...)`, `cfg['prefix'] = ...`),
+a class of the file
 that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
 positional prefix (share with `share_parameters`); in a Gluon project, a `prefix=`/`params=` given to a
 value the tool cannot resolve (`REGISTRY[kind](4, prefix='head_')`, `cls(...)` after `cls = ...`,
@@ -56,6 +58,7 @@ import libcst as cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
+from gluon_codemod.analysis.mappings import carried_keys
 from gluon_codemod.analysis.call_resolver import (
     arguments_passing, declared_arg, leading_positional, pure, span_of, unpacked_argument)
 from gluon_codemod.analysis.prefix_flow import PrefixFlow, shown_names
@@ -123,6 +126,29 @@ class PrefixArgument(Rule):
               why="already migrated"),
     ]
     INVALID = [
+        Invalid(
+            """
+            from mxnet.gluon import nn
+            options = dict(units=4, prefix='out_')
+            out = nn.Dense(**options)
+            """,
+            None,
+            why="a mapping filled with a `prefix` before it is unpacked passes it as surely as `prefix=`: reported "
+                "at the entry",
+            line=2,
+        ),
+        Invalid(
+            """
+            from mxnet.gluon import nn
+            def build(units, name):
+                options = {'flatten': False}
+                options['prefix'] = name
+                return nn.Dense(units, **options)
+            """,
+            None,
+            why="a key put into the mapping later in the function counts too",
+            line=4,
+        ),
         Invalid(
             """
             from mxnet.gluon import rnn
@@ -327,8 +353,11 @@ class PrefixArgument(Rule):
             return
         unpacked = unpacked_argument(node, "prefix")
         if unpacked is not None:
-            self.report(unpacked, "`{callee}` is given a `prefix` inside `**{{...}}`, which the new API removes; "
-                        "delete the `'prefix'` entry", callee=callee)
+            # (`**{'prefix': ...}` in the call, or `cfg = dict(prefix=...)` before a `**cfg`: see analysis.mappings)
+            mapping = next((f"**{k.value.id}" for k in node.keywords
+                            if k.arg is None and carried_keys(k).get("prefix") is unpacked), "**{...}")
+            self.report(unpacked, "`{callee}` is given a `prefix` inside `{mapping}`, which the new API removes; "
+                        "delete the `'prefix'` entry", callee=callee, mapping=mapping)
         slots, values = [], []
         if keyword is not None:
             values.append(keyword.value)

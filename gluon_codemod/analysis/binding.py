@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import AbstractSet, Iterable, Optional, Tuple
 
+from .mappings import carried_keys
 from .project import Signature
 
 
@@ -28,8 +29,9 @@ def final_signature(signature: Signature, removed: AbstractSet[str]) -> Signatur
 
 
 def literal_keywords(call: ast.Call) -> Tuple[Tuple[str, ...], bool]:
-    """(the keyword names `call` spells out, also inside a literal `**{...}`/`**dict(...)`; whether it also
-    unpacks a mapping whose keys cannot be read)."""
+    """(the keyword names `call` spells out, also inside a literal `**{...}`/`**dict(...)`, and the
+    `prefix`/`params` a `**cfg` is known to carry; whether it also unpacks a mapping whose keys cannot all
+    be read)."""
     names, opaque = [], False
     for keyword in call.keywords:
         value = keyword.value
@@ -41,7 +43,8 @@ def literal_keywords(call: ast.Call) -> Tuple[Tuple[str, ...], bool]:
         elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" \
                 and not value.args and all(k.arg is not None for k in value.keywords):
             names += [k.arg for k in value.keywords]
-        else:
+        else:  # (`**cfg`: what its scope puts in it of `prefix`/`params` is known, the rest is not)
+            names += list(carried_keys(keyword))
             opaque = True
     return tuple(names), opaque
 

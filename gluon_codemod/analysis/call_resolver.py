@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .binding import final_signature, unbound
 from .callees import UNKNOWN_BLOCK, Callee, Factory, FileClass, GluonClass, ProjectClass
+from .mappings import carried_keys
 from .names import dotted, is_gluon_block_class
 from .plan import Unbound
 from .project import Signature
@@ -64,7 +65,7 @@ def leading_positional(call: ast.Call) -> int:
 
 def unpacked_argument(call: ast.Call, name: str) -> Optional[ast.AST]:
     """The `'prefix'` key of `**{'prefix': ...}`, or the keyword of `**dict(prefix=...)`, in `call`
-    (for `name` "prefix"), or None."""
+    (for `name` "prefix"), or where the mapping of a `**cfg` is given that key in the call's scope, or None."""
     for keyword in call.keywords:
         if keyword.arg is not None:
             continue
@@ -77,6 +78,8 @@ def unpacked_argument(call: ast.Call, name: str) -> Optional[ast.AST]:
             for inner in value.keywords:
                 if inner.arg == name:
                     return inner
+        elif name in carried_keys(keyword):  # `cfg = dict(prefix=...)` ... `**cfg` (see `analysis.mappings`)
+            return carried_keys(keyword)[name]
     return None
 
 

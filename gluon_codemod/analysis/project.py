@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Set, Tuple, Union
 
 from .names import SIMPLE_STATEMENTS, ImportTable, is_gluon, is_gluon_block_class, scope_imports
 from .modules import is_package_init
@@ -353,6 +353,22 @@ class ProjectIndex:
             if module is not None:
                 return self._defines_blocks(module)
         return False
+
+    def imported_modules(self, importer: ModuleInfo) -> Set[str]:
+        """The names of the project's modules that `importer` imports, or imports something from."""
+        found = set()
+        for target in (*importer.imports.values(), *importer.star_imports):
+            info = self.resolve(target, importer)
+            if info is not None:
+                found.add(info.module)
+                continue
+            parts = target.split(".")
+            for cut in range(len(parts), 0, -1):
+                module = self.find_module(".".join(parts[:cut]), importer)
+                if module is not None:
+                    found.add(module.name)
+                    break
+        return found
 
     def _defines_blocks(self, module: ModuleInfo) -> bool:
         found = self.__dict__.setdefault("_block_modules", {}).get(module.name)

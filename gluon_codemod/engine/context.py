@@ -5,6 +5,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 
+from ..analysis.mappings import note_carried_keys
 from ..analysis.names import ImportTable, dotted, is_gluon, is_gluon_block_class, scope_imports
 from .noqa import noqa_texts, suppresses
 from ..analysis.scopes import Scopes
@@ -158,6 +159,7 @@ class FileContext:
         self._noqa_texts: Optional[Dict[int, str]] = None
         self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
         self._prescan(tree.body, top=True)
+        note_carried_keys(self.source, self.nodes_of(ast.keyword), self.parent_of, self.walk)
 
     # -- the whole tree, indexed once (see FileIndex) ------------------------------------------
     @property

@@ -180,6 +180,7 @@ class Project:
         gluon = [s for s in self.sources.values()
                  if might_contain_gluon(s.text, s.module) or self.view(s.path).concerns(s.text)]
         definers = [s for s in gluon if self._defines_callables(s)]
+        definers += self._forwarders_beside(gluon, definers)
         if not definers:
             return plan
         from ..engine.pipeline import analyze  # (not for a project without Gluon code: libcst comes with it)
@@ -352,6 +353,31 @@ class Project:
         module = self.index.by_path.get(os.path.abspath(source.path))
         return module is None or any(info.is_block for info in module.classes.values()) or any(
             _may_take_prefix(signature) for signature in module.functions.values())
+
+    def _forwarders_beside(self, gluon, definers) -> list:
+        """The modules that never say "gluon" but define a function that may take `prefix`/`params` and
+        import (directly, or through other such modules) a module of `definers`: `def build(**cfg): return
+        Head(4, **cfg)` in a utility module hands a `prefix` on to a Block, and its calls elsewhere must
+        follow what becomes of it. Found on the index's imports, without analysing any module."""
+        analysed = {os.path.abspath(source.path) for source in gluon}
+        reached = {module.name for module in (self.index.by_path.get(os.path.abspath(source.path))
+                                              for source in definers) if module is not None}
+        waiting = []
+        for source in self.sources.values():
+            module = self.index.by_path.get(os.path.abspath(source.path))
+            if (module is not None and os.path.abspath(source.path) not in analysed
+                    and any(_may_take_prefix(signature) for signature in module.functions.values())):
+                waiting.append((source, module))
+        found = []
+        while True:
+            joining = [(source, module) for source, module in waiting
+                       if self.index.imported_modules(module) & reached]
+            if not joining:
+                return found
+            for source, module in joining:
+                found.append(source)
+                reached.add(module.name)
+                waiting.remove((source, module))
 
     def _plain_statuses(self, definers) -> Dict:
         """The statuses of the module-level functions that take neither `prefix` nor `params` in the

@@ -649,3 +649,40 @@ def test_a_module_that_never_says_gluon_is_analysed_when_it_imports_towards_a_ch
     project.settle()
     torchy = str(tmp_path / "pkg" / "torchy.py")
     assert not project.view(torchy).concerns(project.sources[torchy].text)
+
+
+# -- `**kwargs` forwarders in modules that never say "gluon", and mappings filled with a `prefix` ------------
+_HEADS = ("from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY[cls.__name__] = cls\n"
+          "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+          "        super().__init__(prefix=prefix)\n        with self.name_scope():\n"
+          "            self.out = gluon.nn.Dense(units)\n\n    def hybrid_forward(self, F, x):\n"
+          "        return self.out(x)\n")
+_BUILD = ("from .heads import REGISTRY, Head\n\n\ndef build(kind, **cfg):\n    return REGISTRY[kind](4, **cfg)\n\n\n"
+          "def build_direct(**cfg):\n    return Head(4, **cfg)\n")
+_USES = ("from .build import build, build_direct\nfrom .heads import Head\n\n"
+         "a = build('Head', prefix='h_')\nb = build_direct(prefix='d_')\n"
+         "cfg = dict(prefix='e_')\nc = Head(4, **cfg)\n")
+
+
+def test_forwarders_in_a_module_that_never_says_gluon_and_prefixes_in_mappings_are_followed(
+        tmp_path, monkeypatch, capsys):
+    # `build`/`build_direct` hand `**cfg` on to `Head` from a utility module without "gluon" in it; `cfg` is
+    # filled with a `prefix` before `**cfg`: each was a call left failing after the safe fix, without a finding
+    pytest.importorskip("mxnet")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    for name, text in (("__init__", ""), ("heads", _HEADS), ("build", _BUILD), ("uses", _USES)):
+        (tmp_path / "pkg" / f"{name}.py").write_text(text)
+    script = ("import mxnet as mx\nfrom pkg.uses import a, b, c\nfor net in (a, b, c):\n    net.initialize()\n"
+              "    print(net(mx.nd.ones((1, 3))).shape)\n")
+    before = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert before.returncode == 0, before.stderr
+    out = _fix(tmp_path, monkeypatch, capsys)
+    after = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+    assert "b = build_direct()\n" in (tmp_path / "pkg" / "uses.py").read_text()  # followed, and fixed
+    assert "pkg/uses.py:6:12: GLN002 `Head` is given a `prefix` inside `**cfg`" in out, out
+    assert "pkg/uses.py:4:19: GLN002 `build` hands its `**kwargs` on to a value whose class cannot be followed" in out
+    assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "heads.py").read_text()  # kept
+    assert mismatches(str(tmp_path)) == []
