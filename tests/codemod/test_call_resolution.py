@@ -652,16 +652,19 @@ def test_a_module_that_never_says_gluon_is_analysed_when_it_imports_towards_a_ch
 
 
 # -- `**kwargs` forwarders in modules that never say "gluon", and mappings filled with a `prefix` ------------
-_HEADS = ("from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY[cls.__name__] = cls\n"
-          "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
-          "        super().__init__(prefix=prefix)\n        with self.name_scope():\n"
-          "            self.out = gluon.nn.Dense(units)\n\n    def hybrid_forward(self, F, x):\n"
-          "        return self.out(x)\n")
-_BUILD = ("from .heads import REGISTRY, Head\n\n\ndef build(kind, **cfg):\n    return REGISTRY[kind](4, **cfg)\n\n\n"
-          "def build_direct(**cfg):\n    return Head(4, **cfg)\n")
-_USES = ("from .build import build, build_direct\nfrom .heads import Head\n\n"
-         "a = build('Head', prefix='h_')\nb = build_direct(prefix='d_')\n"
-         "cfg = dict(prefix='e_')\nc = Head(4, **cfg)\n")
+_QUIET_HEADS = (
+    "from mxnet import gluon\n\nREGISTRY = {}\n\n\ndef register(cls):\n    REGISTRY[cls.__name__] = cls\n"
+    "    return cls\n\n\n@register\nclass Head(gluon.HybridBlock):\n    def __init__(self, units, prefix=None):\n"
+    "        super().__init__(prefix=prefix)\n        with self.name_scope():\n"
+    "            self.out = gluon.nn.Dense(units)\n\n    def hybrid_forward(self, F, x):\n"
+    "        return self.out(x)\n")
+_QUIET_BUILD = (
+    "from .heads import REGISTRY, Head\n\n\ndef build(kind, **cfg):\n    return REGISTRY[kind](4, **cfg)\n\n\n"
+    "def build_direct(**cfg):\n    return Head(4, **cfg)\n")
+_QUIET_USES = (
+    "from .build import build, build_direct\nfrom .heads import Head\n\n"
+    "a = build('Head', prefix='h_')\nb = build_direct(prefix='d_')\n"
+    "cfg = dict(prefix='e_')\nc = Head(4, **cfg)\n")
 
 
 def test_forwarders_in_a_module_that_never_says_gluon_and_prefixes_in_mappings_are_followed(
@@ -671,7 +674,7 @@ def test_forwarders_in_a_module_that_never_says_gluon_and_prefixes_in_mappings_a
     pytest.importorskip("mxnet")
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pyproject.toml").write_text("")
-    for name, text in (("__init__", ""), ("heads", _HEADS), ("build", _BUILD), ("uses", _USES)):
+    for name, text in (("__init__", ""), ("heads", _QUIET_HEADS), ("build", _QUIET_BUILD), ("uses", _QUIET_USES)):
         (tmp_path / "pkg" / f"{name}.py").write_text(text)
     script = ("import mxnet as mx\nfrom pkg.uses import a, b, c\nfor net in (a, b, c):\n    net.initialize()\n"
               "    print(net(mx.nd.ones((1, 3))).shape)\n")
