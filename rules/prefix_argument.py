@@ -39,7 +39,8 @@ the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base con
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
 GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, or from a `**cfg` whose
 mapping is given a `'prefix'` key in the call's scope (`cfg = dict(prefix=...)`, `cfg['prefix'] = ...`),
-a class of the file
+a `**mapping` whose keys cannot be read (a parameter, an attribute) given to a callable of the project
+whose `prefix`/`params` the run removes, a class of the file
 that uses its `prefix` argument for more than the Block prefix, and a positional `params` after a
 positional prefix (share with `share_parameters`); in a Gluon project, a `prefix=`/`params=` given to a
 value the tool cannot resolve (`REGISTRY[kind](4, prefix='head_')`, `cls(...)` after `cls = ...`,
@@ -58,9 +59,10 @@ import libcst as cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
-from gluon_codemod.analysis.mappings import carried_keys
+from gluon_codemod.analysis.mappings import carried_keys, keys_known
 from gluon_codemod.analysis.call_resolver import (
-    arguments_passing, declared_arg, leading_positional, pure, span_of, unpacked_argument)
+    arguments_passing, callee_binding, declared_arg, leading_positional, pure, removed_names, span_of,
+    unpacked_argument)
 from gluon_codemod.analysis.prefix_flow import PrefixFlow, shown_names
 
 # Gluon constructors whose leading positional arguments are cells (Blocks).
@@ -300,6 +302,7 @@ class PrefixArgument(Rule):
         flow = self.flow
         if flow.base_init(node) is not None:
             return  # `super().__init__(prefix=...)`: GLN003
+        self._unknown_mapping(node)
         keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
         kind = flow.callee(node)
         if kind is None and keyword is not None and self._handed_to_block(node):
@@ -390,6 +393,34 @@ class PrefixArgument(Rule):
         keywords = ("prefix",) if keyword is not None else ()
         self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
+
+    def _unknown_mapping(self, node: ast.Call) -> None:
+        """A `**mapping` whose keys cannot be read, given to a callable of the project whose `prefix`/`params`
+        this run removes: if it carries one, the call fails once the parameter is gone. Reported; the
+        removal stays. (A function's own `**kwargs` is followed to its callers, which GLN002 checks.)"""
+        view = self.ctx.project
+        if view is None or view.planning:
+            return
+        unknown = [k for k in node.keywords if k.arg is None and not keys_known(k) and not carried_keys(k)
+                   and not self._own_kwargs(k)]
+        if not unknown:
+            return
+        target = callee_binding(self.ctx, self.flow, node)
+        removed = sorted(removed_names(view.plan, target[0])) if target is not None else ()
+        if removed:
+            shown = " and ".join(f"`{name}`" for name in removed)
+            self.report(unknown[0], "`{label}` loses {shown} in this run, and the keys of `**{mapping}` cannot be "
+                        "followed: if it can hold {shown}, take {them} out", label=target[3], shown=shown,
+                        mapping=ast.unparse(unknown[0].value), them="it" if len(removed) == 1 else "them")
+
+    def _own_kwargs(self, keyword: ast.keyword) -> bool:
+        """Whether `keyword` unpacks the `**kwargs` parameter of the function it is in."""
+        if not isinstance(keyword.value, ast.Name):
+            return False
+        scope = self.ctx.parent_of(keyword)
+        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            scope = self.ctx.parent_of(scope)
+        return scope is not None and scope.args.kwarg is not None and scope.args.kwarg.arg == keyword.value.id
 
     def _output_prefix(self, node: ast.Call) -> None:
         """`BidirectionalCell(l, r, output_prefix='bi_')`: the new cell has no `output_prefix`."""

@@ -4,8 +4,9 @@
 `cfg['prefix'] = ...`, `cfg.update(prefix=...)` and `cfg.setdefault('prefix', ...)` anywhere in that scope.
 The keys found are noted on the call's `**` keyword (`carried_keys`), where the call resolution reads
 them as it reads a literal `**{'prefix': ...}`: a signature keeps a parameter such a call passes, and
-the call is reported. A mapping filled elsewhere (a parameter, an attribute, a call's result) stays
-opaque, as before: its keys cannot be read.
+the call is reported. A mapping filled elsewhere (a parameter, an attribute, a call's result) is
+opaque: its keys cannot be read (`keys_known`), and GLN002 says so where this run removes a parameter
+from the callable it is given to.
 """
 from __future__ import annotations
 
@@ -20,35 +21,72 @@ _ATTRIBUTE = "gluon_codemod_carried_keys"
 
 def carried_keys(keyword: ast.keyword) -> Dict[str, ast.AST]:
     """key -> the node that puts it into the mapping `keyword` unpacks (see `note_carried_keys`)."""
-    return getattr(keyword, _ATTRIBUTE, None) or {}
+    found = getattr(keyword, _ATTRIBUTE, None)
+    return found[0] if found else {}
+
+
+def keys_known(keyword: ast.keyword) -> bool:
+    """Whether every key of the mapping `keyword` unpacks can be read: a literal `**{...}`/`**dict(...)`,
+    or a name of the call's scope filled only by literals and constant keys there."""
+    value = keyword.value
+    if isinstance(value, ast.Dict):
+        return all(isinstance(key, ast.Constant) for key in value.keys)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+        return not value.args and all(k.arg is not None for k in value.keywords)
+    found = getattr(keyword, _ATTRIBUTE, None)
+    return bool(found and found[1])
 
 
 def note_carried_keys(source: str, keywords: List[ast.keyword], parent_of: Callable[[ast.AST], Optional[ast.AST]],
                       walk: Callable[[ast.AST], List[ast.AST]]) -> None:
     """Note on each `**name` keyword of `keywords` (a module's) the `prefix`/`params` keys its mapping is
-    given in the call's scope (or, for a module-level name, in the module)."""
-    if "**" not in source or not any(key in source for key in KEYS):
+    given in the call's scope (or, for a module-level name, in the module), and whether all its keys are."""
+    if "**" not in source:
         return
-    known: Dict[tuple, Dict[str, ast.AST]] = {}  # (id of the scope, name) -> keys
+    # (without the words, no key of theirs is put anywhere: only whether a local mapping's keys are known matters)
+    named = any(key in source for key in KEYS)
+    known: Dict[tuple, tuple] = {}  # (id of the call's scope, name) -> (keys, whether all its keys are read)
     for keyword in keywords:
         if keyword.arg is not None or not isinstance(keyword.value, ast.Name):
             continue
         name = keyword.value.id
         scope = _scope_of(keyword, parent_of)
-        if _is_parameter(scope, name):
+        if not named and _is_parameter(scope, name):
             continue
         if (id(scope), name) not in known:
-            stores = _stores(scope, name, parent_of, walk)
-            if not stores and not isinstance(scope, ast.Module):  # a module-level name
-                while not isinstance(scope, ast.Module):
-                    scope = parent_of(scope)
-                stores = _stores(scope, name, parent_of, walk)
-            found = known[(id(scope), name)] = {}
-            for node in stores:
-                for key, spelled in _keys_put_by(node):
-                    found.setdefault(key, spelled)
-        if known[(id(scope), name)]:
+            known[(id(scope), name)] = _keys_of(scope, name, parent_of, walk)
+        if known[(id(scope), name)] != ({}, False):
             setattr(keyword, _ATTRIBUTE, known[(id(scope), name)])
+
+
+def _keys_of(scope: ast.AST, name: str, parent_of, walk) -> tuple:
+    """(the `prefix`/`params` keys put into the mapping `name` of `scope`, whether its keys are all known).
+    A parameter comes with keys of its caller's: unknown, though what the function adds is known."""
+    stores = _stores(scope, name, parent_of, walk)
+    parameter = _is_parameter(scope, name)
+    if not stores and not parameter and not isinstance(scope, ast.Module):  # a module-level name
+        while not isinstance(scope, ast.Module):
+            scope = parent_of(scope)
+        stores = _stores(scope, name, parent_of, walk)
+    found: Dict[str, ast.AST] = {}
+    for node in stores:
+        for key, spelled in _keys_put_by(node):
+            found.setdefault(key, spelled)
+    return found, bool(stores) and not parameter and all(_literal(node) for node in stores)
+
+
+def _literal(store: ast.AST) -> bool:
+    """Whether `store` puts only keys that can be read (a literal bound, a constant key set)."""
+    if isinstance(store, (ast.Assign, ast.AnnAssign)):
+        value = store.value
+        return (isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
+            and not value.args and all(k.arg is not None for k in value.keywords))
+    if isinstance(store, ast.Subscript):
+        return isinstance(store.slice, ast.Constant)
+    if store.func.attr == "setdefault":
+        return bool(store.args) and isinstance(store.args[0], ast.Constant)
+    return not store.args and all(k.arg is not None for k in store.keywords)  # update(a=...)
 
 
 def _scope_of(node: ast.AST, parent_of) -> ast.AST:

@@ -689,3 +689,37 @@ def test_forwarders_in_a_module_that_never_says_gluon_and_prefixes_in_mappings_a
     assert "pkg/uses.py:4:19: GLN002 `build` hands its `**kwargs` on to a value whose class cannot be followed" in out
     assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "heads.py").read_text()  # kept
     assert mismatches(str(tmp_path)) == []
+
+
+def test_a_mapping_whose_keys_cannot_be_read_is_reported_where_the_run_removes_a_parameter(
+        tmp_path, monkeypatch, capsys):
+    # `**options` of a parameter may hold a `prefix` that `Head` no longer takes: reported, the removal stays;
+    # a mapping filled by literals only is known, and a function's own `**kwargs` is followed to its callers
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    (tmp_path / "pkg" / "makers.py").write_text(
+        "from .heads import Head\n\n\ndef make(options):\n    return Head(4, **options)\n\n\n"
+        "def make_known(units):\n    options = {'units': units}\n    return Head(**options)\n\n\n"
+        "def make_kwargs(**kwargs):\n    return Head(4, **kwargs)\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units):" in (tmp_path / "pkg" / "heads.py").read_text()
+    reported = [line for line in out.splitlines() if line.startswith("pkg/makers.py")]
+    assert reported == ["pkg/makers.py:5:20: GLN002 `Head.__init__` loses `prefix` in this run, and the keys of "
+                        "`**options` cannot be followed: if it can hold `prefix`, take it out"], out
+
+
+def test_a_prefix_a_function_puts_into_its_own_kwargs_keeps_the_parameter(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    makers = ("from .heads import Head\n\n\ndef make_kwargs(**kwargs):\n    kwargs.setdefault('prefix', 'k_')\n"
+              "    return Head(4, **kwargs)\n\n\nhead = make_kwargs()\n")
+    (tmp_path / "pkg" / "makers.py").write_text(makers)
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "heads.py").read_text()
+    assert (tmp_path / "pkg" / "makers.py").read_text() == makers
+    assert "pkg/makers.py:5:23: GLN002 `Head` is given a `prefix` inside `**kwargs`" in out, out
+    assert mismatches(str(tmp_path)) == []
