@@ -406,11 +406,18 @@ class PrefixArgument(Rule):
         if not unknown:
             return
         target = callee_binding(self.ctx, self.flow, node)
-        removed = sorted(removed_names(view.plan, target[0])) if target is not None else ()
+        if target is not None:
+            removed, label = sorted(removed_names(view.plan, target[0])), f"`{target[3]}`"
+        else:  # a call through a table of classes whose every use is followed: a call of each of them
+            table = self.flow.table_called(node) if view.plan.followed else None
+            members = sorted(view.plan.followed.get(table) or ())
+            removing = [key for key in members if removed_names(view.plan, key)]
+            removed = sorted({name for key in removing for name in removed_names(view.plan, key)})
+            label = " and ".join(f"`{key.split(':', 1)[1]}`" for key in removing)
         if removed:
             shown = " and ".join(f"`{name}`" for name in removed)
-            self.report(unknown[0], "`{label}` loses {shown} in this run, and the keys of `**{mapping}` cannot be "
-                        "followed: if it can hold {shown}, take {them} out", label=target[3], shown=shown,
+            self.report(unknown[0], "{label} loses {shown} in this run, and the keys of `**{mapping}` cannot be "
+                        "followed: if it can hold {shown}, take {them} out", label=label, shown=shown,
                         mapping=ast.unparse(unknown[0].value), them="it" if len(removed) == 1 else "them")
 
     def _own_kwargs(self, keyword: ast.keyword) -> bool:

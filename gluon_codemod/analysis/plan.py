@@ -208,6 +208,8 @@ class ProjectView:
         # takes, a factory's result may be a Block. (A module that imports none of them cannot reach one
         # by name: `class Bottleneck(nn.Module)` of a PyTorch module of the same project is not concerned.)
         named = [key for key, name in self.plan.callable_modules() if name in text]
+        # (a table whose every use is followed is a name of each of its classes: `REGISTRY[kind](4, **cfg)`)
+        named += [table.rpartition(".")[0] for table in self.plan.followed if table.rpartition(".")[2] in text]
         if named:
             return module is None or self._imports_blocks() or self._imports_towards(named)
         return module is not None and any(token in text for token in _OLD_API_TOKENS) and self._imports_blocks()

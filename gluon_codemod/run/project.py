@@ -323,9 +323,10 @@ class Project:
             if problem is not None:
                 return f"{problem[1]} at {source.path}:{problem[0]}"
             for call in calls:
+                # (GLN002 drops a `prefix=` keyword, not silenced; a `prefix` inside a `**mapping` stays)
                 keyword = next((k for k in call.keywords if k.arg == "prefix"), None)
-                dropped = () if keyword is not None and any(ctx.suppressed(keyword.lineno, code)
-                                                            for code in call_droppers) else ("prefix",)
+                dropped = ("prefix",) if keyword is not None and not any(
+                    ctx.suppressed(keyword.lineno, code) for code in call_droppers) else ()
                 for owner, signature in signatures:
                     why = unbound(call, signature, 0, dropped)
                     if why is not None:

@@ -723,3 +723,29 @@ def test_a_prefix_a_function_puts_into_its_own_kwargs_keeps_the_parameter(tmp_pa
     assert (tmp_path / "pkg" / "makers.py").read_text() == makers
     assert "pkg/makers.py:5:23: GLN002 `Head` is given a `prefix` inside `**kwargs`" in out, out
     assert mismatches(str(tmp_path)) == []
+
+
+def test_a_prefix_in_a_mapping_given_through_a_registry_keeps_the_parameter(tmp_path, monkeypatch, capsys):
+    # GLN002 drops a `prefix=` keyword, not a key of `**cfg`: the registry's call would not bind `Head` once
+    # its `prefix` were gone, so the registry is not followed and `Head` keeps it; an opaque `**options`
+    # through the registry is reported where the registry is followed
+    pytest.importorskip("mxnet")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    (tmp_path / "pkg" / "reg.py").write_text("from .heads import REGISTRY\n\ncfg = dict(prefix='e_')\n"
+                                             "h = REGISTRY['Head'](4, **cfg)\n")
+    _fix(tmp_path, monkeypatch, capsys, "--quiet")
+    assert "def __init__(self, units, prefix=None):" in (tmp_path / "pkg" / "heads.py").read_text()
+    built = subprocess.run([sys.executable, "-c", "import pkg.reg"], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=300)
+    assert built.returncode == 0, built.stderr
+
+    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    (tmp_path / "pkg" / "reg.py").write_text("from .heads import REGISTRY\n\n\ndef make(kind, options):\n"
+                                             "    return REGISTRY[kind](4, **options)\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    assert "def __init__(self, units):" in (tmp_path / "pkg" / "heads.py").read_text()
+    assert ("pkg/reg.py:5:30: GLN002 `Head` loses `prefix` in this run, and the keys of `**options` cannot be "
+            "followed: if it can hold `prefix`, take it out") in out, out
