@@ -37,7 +37,8 @@ when every call of the function in the file passes a Block class for it, and rep
 Left alone: `prefix=` on calls that are not Gluon Blocks (`tempfile.mkdtemp(prefix=...)`, a class of
 the file that is not a Block, `F.*`/`mx.sym` operators, `SymbolBlock`); base constructor calls
 (`super().__init__(prefix=...)`) and factories of the file that take a `prefix` parameter, which are
-GLN003's. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, or from a `**cfg` whose
+GLN003's. The `prefix=` that `functools.partial(nn.Dense, prefix=...)` binds for a Gluon class is removed
+too. Reported, not rewritten: a `prefix` unpacked from `**{'prefix': ...}`, or from a `**cfg` whose
 mapping is given a `'prefix'` key in the call's scope (`cfg = dict(prefix=...)`, `cfg['prefix'] = ...`),
 a `**mapping` whose keys cannot be read (a parameter, an attribute) given to a callable of the project
 whose `prefix`/`params` the run removes, a class of the file
@@ -60,6 +61,7 @@ from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
 from gluon_codemod.analysis.mappings import carried_keys, keys_known
+from gluon_codemod.analysis.names import is_gluon_block_class
 from gluon_codemod.analysis.call_resolver import (
     arguments_passing, callee_binding, declared_arg, leading_positional, pure, removed_names, span_of,
     unpacked_argument)
@@ -106,6 +108,12 @@ class PrefixArgument(Rule):
             """,
               why="not Gluon: `tempfile.mkdtemp` takes a prefix of its own"),
         Valid("""
+            import functools, tempfile
+            from mxnet import gluon
+            scratch = functools.partial(tempfile.mkdtemp, prefix='run_')
+            """,
+              why="a partial of something that is not a Gluon Block"),
+        Valid("""
             from mxnet import gluon
             class Config:
                 def __init__(self, prefix=None):
@@ -128,6 +136,20 @@ class PrefixArgument(Rule):
               why="already migrated"),
     ]
     INVALID = [
+        Invalid(
+            """
+            from functools import partial
+            from mxnet.gluon import nn
+            dense = partial(nn.Dense, flatten=False, prefix='d_')
+            """,
+            """
+            from functools import partial
+            from mxnet.gluon import nn
+            dense = partial(nn.Dense, flatten=False)
+            """,
+            why="the keywords `functools.partial` binds are the Block's: each call of `dense` would pass it",
+            line=3,
+        ),
         Invalid(
             """
             from mxnet.gluon import nn
@@ -303,6 +325,8 @@ class PrefixArgument(Rule):
         if flow.base_init(node) is not None:
             return  # `super().__init__(prefix=...)`: GLN003
         self._unknown_mapping(node)
+        if self._partial_of_gluon(node):
+            return
         keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
         kind = flow.callee(node)
         if kind is None and keyword is not None and self._handed_to_block(node):
@@ -393,6 +417,22 @@ class PrefixArgument(Rule):
         keywords = ("prefix",) if keyword is not None else ()
         self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
+
+    def _partial_of_gluon(self, node: ast.Call) -> bool:
+        """`functools.partial(nn.Dense, prefix='d_')`: its keywords are the Block's, given at each call of the
+        partial; its `prefix` goes as a call's does."""
+        if not node.args or self.ctx.imports.qualify(node.func) != "functools.partial":
+            return False
+        qualified = self.ctx.imports.qualify(node.args[0])
+        if not (qualified and is_gluon_block_class(qualified)):
+            return False
+        keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
+        if keyword is not None:
+            safe = pure(keyword.value)
+            self.report(keyword, edit=Edit(cst.Call, _drop(("prefix",), ()), span=span_of(node), safe=safe,
+                                           drops=(("prefix",), (), 0)),
+                        fix_title=self.fix_title if safe else self.fix_title + " (its value calls something)")
+        return True
 
     def _unknown_mapping(self, node: ast.Call) -> None:
         """A `**mapping` whose keys cannot be read, given to a callable of the project whose `prefix`/`params`
