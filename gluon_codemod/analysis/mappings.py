@@ -37,56 +37,65 @@ def keys_known(keyword: ast.keyword) -> bool:
     return bool(found and found[1])
 
 
-def note_carried_keys(source: str, keywords: List[ast.keyword], parent_of: Callable[[ast.AST], Optional[ast.AST]],
-                      walk: Callable[[ast.AST], List[ast.AST]]) -> None:
-    """Note on each `**name` keyword of `keywords` (a module's) the `prefix`/`params` keys its mapping is
-    given in the call's scope (or, for a module-level name, in the module), and whether all its keys are."""
-    if "**" not in source:
+def note_carried_keys(source: str, tree: ast.Module, nodes_of: Callable[[type], List[ast.AST]],
+                      parent_of: Callable[[ast.AST], Optional[ast.AST]]) -> None:
+    """Note on each `**name` keyword of the module `tree` (`nodes_of(kind)`: its nodes of a kind) the
+    `prefix`/`params` keys its mapping is given in the call's scope (or, for a module-level name, in the
+    module), and whether all its keys are. Once per tree: a project's kept tree is analysed several times."""
+    if "**" not in source or getattr(tree, _ATTRIBUTE, False):
         return
+    setattr(tree, _ATTRIBUTE, True)
     # (without the words, no key of theirs is put anywhere: only whether a local mapping's keys are known matters)
     named = any(key in source for key in KEYS)
+    stores = _stores(nodes_of)
     known: Dict[tuple, tuple] = {}  # (id of the call's scope, name) -> (keys, whether all its keys are read)
-    for keyword in keywords:
-        if keyword.arg is not None or not isinstance(keyword.value, ast.Name):
+    for keyword in nodes_of(ast.keyword):
+        # (most `**name` are a function's `**kwargs`, never filled anywhere in the module)
+        if keyword.arg is not None or not isinstance(keyword.value, ast.Name) or keyword.value.id not in stores:
             continue
         name = keyword.value.id
         scope = _scope_of(keyword, parent_of)
         if not named and _is_parameter(scope, name):
             continue
         if (id(scope), name) not in known:
-            known[(id(scope), name)] = _keys_of(scope, name, parent_of, walk)
+            known[(id(scope), name)] = _keys_of(scope, name, stores[name], parent_of)
         if known[(id(scope), name)] != ({}, False):
             setattr(keyword, _ATTRIBUTE, known[(id(scope), name)])
 
 
-def _keys_of(scope: ast.AST, name: str, parent_of, walk) -> tuple:
+def _stores(nodes_of) -> Dict[str, List[ast.AST]]:
+    """name -> the assignments to it, and the statements and calls that add keys to it, in the module."""
+    found: Dict[str, List[ast.AST]] = {}
+    for node in nodes_of(ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                found.setdefault(target.id, []).append(node)
+    for node in nodes_of(ast.AnnAssign):
+        if isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append(node)
+    for node in nodes_of(ast.Subscript):
+        if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            found.setdefault(node.value.id, []).append(node)
+    for node in nodes_of(ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault") and isinstance(
+                func.value, ast.Name):
+            found.setdefault(func.value.id, []).append(node)
+    return found
+
+
+def _keys_of(scope: ast.AST, name: str, stores: List[ast.AST], parent_of) -> tuple:
     """(the `prefix`/`params` keys put into the mapping `name` of `scope`, whether its keys are all known).
     A parameter comes with keys of its caller's: unknown, though what the function adds is known."""
-    stores = _stores(scope, name, parent_of, walk)
     parameter = _is_parameter(scope, name)
-    if not stores and not parameter and not isinstance(scope, ast.Module):  # a module-level name
-        while not isinstance(scope, ast.Module):
-            scope = parent_of(scope)
-        stores = _stores(scope, name, parent_of, walk)
+    mine = [node for node in stores if _scope_of(parent_of(node), parent_of) is scope]
+    if not mine and not parameter and not isinstance(scope, ast.Module):  # a module-level name
+        mine = [node for node in stores if isinstance(_scope_of(parent_of(node), parent_of), ast.Module)]
     found: Dict[str, ast.AST] = {}
-    for node in stores:
+    for node in mine:
         for key, spelled in _keys_put_by(node):
             found.setdefault(key, spelled)
-    return found, bool(stores) and not parameter and all(_literal(node) for node in stores)
-
-
-def _literal(store: ast.AST) -> bool:
-    """Whether `store` puts only keys that can be read (a literal bound, a constant key set)."""
-    if isinstance(store, (ast.Assign, ast.AnnAssign)):
-        value = store.value
-        return (isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys)) or (
-            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
-            and not value.args and all(k.arg is not None for k in value.keywords))
-    if isinstance(store, ast.Subscript):
-        return isinstance(store.slice, ast.Constant)
-    if store.func.attr == "setdefault":
-        return bool(store.args) and isinstance(store.args[0], ast.Constant)
-    return not store.args and all(k.arg is not None for k in store.keywords)  # update(a=...)
+    return found, bool(mine) and not parameter and all(_literal(node) for node in mine)
 
 
 def _scope_of(node: ast.AST, parent_of) -> ast.AST:
@@ -103,25 +112,18 @@ def _is_parameter(scope: ast.AST, name: str) -> bool:
                                            arguments.vararg, arguments.kwarg) if arg is not None)
 
 
-def _stores(scope: ast.AST, name: str, parent_of, walk) -> List[ast.AST]:
-    """The assignments to `name`, and the statements and calls that add keys to it, in `scope` itself
-    (not in the functions it defines)."""
-    found = []
-    for node in walk(scope):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            found.append(node)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
-            found.append(node)
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _is_name(node.value, name):
-            found.append(node)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _is_name(node.func.value, name) \
-                and node.func.attr in ("update", "setdefault"):
-            found.append(node)
-    return [node for node in found if _scope_of(parent_of(node), parent_of) is scope]
-
-
-def _is_name(node: ast.AST, name: str) -> bool:
-    return isinstance(node, ast.Name) and node.id == name
+def _literal(store: ast.AST) -> bool:
+    """Whether `store` puts only keys that can be read (a literal bound, a constant key set)."""
+    if isinstance(store, (ast.Assign, ast.AnnAssign)):
+        value = store.value
+        return (isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
+            and not value.args and all(k.arg is not None for k in value.keywords))
+    if isinstance(store, ast.Subscript):
+        return isinstance(store.slice, ast.Constant)
+    if store.func.attr == "setdefault":
+        return bool(store.args) and isinstance(store.args[0], ast.Constant)
+    return not store.args and all(k.arg is not None for k in store.keywords)  # update(a=...)
 
 
 def _keys_put_by(node: ast.AST):

@@ -159,7 +159,7 @@ class FileContext:
         self._noqa_texts: Optional[Dict[int, str]] = None
         self._class_names = {cls.name for cls in self.nodes_of(ast.ClassDef)}
         self._prescan(tree.body, top=True)
-        note_carried_keys(self.source, self.nodes_of(ast.keyword), self.parent_of, self.walk)
+        note_carried_keys(self.source, tree, self.nodes_of, self.parent_of)
 
     # -- the whole tree, indexed once (see FileIndex) ------------------------------------------
     @property
