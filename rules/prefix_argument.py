@@ -421,7 +421,9 @@ class PrefixArgument(Rule):
     def _partial_of_gluon(self, node: ast.Call) -> bool:
         """`functools.partial(nn.Dense, prefix='d_')`: its keywords are the Block's, given at each call of the
         partial; its `prefix` goes as a call's does."""
-        if not node.args or self.ctx.imports.qualify(node.func) != "functools.partial":
+        func = node.func
+        if not node.args or (func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)) != "partial" \
+                or self.ctx.imports.qualify(func) != "functools.partial":
             return False
         qualified = self.ctx.imports.qualify(node.args[0])
         if not (qualified and is_gluon_block_class(qualified)):
@@ -439,7 +441,7 @@ class PrefixArgument(Rule):
         this run removes: if it carries one, the call fails once the parameter is gone. Reported; the
         removal stays. (A function's own `**kwargs` is followed to its callers, which GLN002 checks.)"""
         view = self.ctx.project
-        if view is None or view.planning:
+        if view is None or view.planning or all(k.arg is not None for k in node.keywords):
             return
         unknown = [k for k in node.keywords if k.arg is None and not keys_known(k) and not carried_keys(k)
                    and not self._own_kwargs(k)]
