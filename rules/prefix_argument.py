@@ -463,13 +463,19 @@ class PrefixArgument(Rule):
                         mapping=ast.unparse(unknown[0].value), them="it" if len(removed) == 1 else "them")
 
     def _own_kwargs(self, keyword: ast.keyword) -> bool:
-        """Whether `keyword` unpacks the `**kwargs` parameter of the function it is in."""
+        """Whether `keyword` unpacks the `**kwargs` parameter of the module-level function, Block constructor
+        or lambda it is in: their calls are followed (what they pass is checked, or reported, where they are).
+        Those of a nested function or another method are not."""
         if not isinstance(keyword.value, ast.Name):
             return False
         scope = self.ctx.parent_of(keyword)
         while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             scope = self.ctx.parent_of(scope)
-        return scope is not None and scope.args.kwarg is not None and scope.args.kwarg.arg == keyword.value.id
+        if scope is None or scope.args.kwarg is None or scope.args.kwarg.arg != keyword.value.id:
+            return False
+        owner = self.ctx.parent_of(scope)
+        return isinstance(scope, ast.Lambda) or isinstance(owner, ast.Module) or (
+            isinstance(owner, ast.ClassDef) and scope.name == "__init__" and self.ctx.is_block_class(owner))
 
     def _output_prefix(self, node: ast.Call) -> None:
         """`BidirectionalCell(l, r, output_prefix='bi_')`: the new cell has no `output_prefix`."""

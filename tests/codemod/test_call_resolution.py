@@ -749,3 +749,21 @@ def test_a_prefix_in_a_mapping_given_through_a_registry_keeps_the_parameter(tmp_
     assert "def __init__(self, units):" in (tmp_path / "pkg" / "heads.py").read_text()
     assert ("pkg/reg.py:5:30: GLN002 `Head` loses `prefix` in this run, and the keys of `**options` cannot be "
             "followed: if it can hold `prefix`, take it out") in out, out
+
+
+def test_kwargs_handed_on_by_a_nested_function_or_a_method_are_reported(tmp_path, monkeypatch, capsys):
+    # the calls of a module-level function, a Block constructor or a lambda are followed (checked where they
+    # are); those of a nested function or of a method are not: what their `**kw` holds cannot be told
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    (tmp_path / "pkg" / "more.py").write_text(
+        "from .heads import Head\n\n\ndef outer():\n    def inner(**kw):\n        return Head(4, **kw)\n"
+        "    return inner(prefix='n_')\n\n\nclass Maker:\n    def make(self, **kw):\n        return Head(4, **kw)\n\n"
+        "    @classmethod\n    def cmake(cls, **kw):\n        return Head(4, **kw)\n\n\n"
+        "def factory(**kw):\n    return Head(4, **kw)\n\n\nm = Maker().make(prefix='m_')\n")
+    out = _fix(tmp_path, monkeypatch, capsys)
+    reported = sorted(line.split(": ")[0] for line in out.splitlines() if line.startswith("pkg/more.py"))
+    assert reported == ["pkg/more.py:12:24", "pkg/more.py:16:24", "pkg/more.py:6:24"], out
+    assert "the keys of `**kw` cannot be followed" in out
