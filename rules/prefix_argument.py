@@ -138,43 +138,6 @@ class PrefixArgument(Rule):
     INVALID = [
         Invalid(
             """
-            from functools import partial
-            from mxnet.gluon import nn
-            dense = partial(nn.Dense, flatten=False, prefix='d_')
-            """,
-            """
-            from functools import partial
-            from mxnet.gluon import nn
-            dense = partial(nn.Dense, flatten=False)
-            """,
-            why="the keywords `functools.partial` binds are the Block's: each call of `dense` would pass it",
-            line=3,
-        ),
-        Invalid(
-            """
-            from mxnet.gluon import nn
-            options = dict(units=4, prefix='out_')
-            out = nn.Dense(**options)
-            """,
-            None,
-            why="a mapping filled with a `prefix` before it is unpacked passes it as surely as `prefix=`: reported "
-                "at the entry",
-            line=2,
-        ),
-        Invalid(
-            """
-            from mxnet.gluon import nn
-            def build(units, name):
-                options = {'flatten': False}
-                options['prefix'] = name
-                return nn.Dense(units, **options)
-            """,
-            None,
-            why="a key put into the mapping later in the function counts too",
-            line=4,
-        ),
-        Invalid(
-            """
             from mxnet.gluon import rnn
             def build(cell_type, hidden_size):
                 return cell_type(hidden_size, prefix='rnn_')
@@ -310,6 +273,43 @@ class PrefixArgument(Rule):
             None,
             why="a comment inside the argument would be lost; a positional `params` follows the prefix",
             line=2,
+        ),
+        Invalid(
+            """
+            from functools import partial
+            from mxnet.gluon import nn
+            dense = partial(nn.Dense, flatten=False, prefix='d_')
+            """,
+            """
+            from functools import partial
+            from mxnet.gluon import nn
+            dense = partial(nn.Dense, flatten=False)
+            """,
+            why="the keywords `functools.partial` binds are the Block's: each call of `dense` would pass it",
+            line=3,
+        ),
+        Invalid(
+            """
+            from mxnet.gluon import nn
+            options = dict(units=4, prefix='out_')
+            out = nn.Dense(**options)
+            """,
+            None,
+            why="a mapping filled with a `prefix` before it is unpacked passes it as surely as `prefix=`: reported "
+                "at the entry",
+            line=2,
+        ),
+        Invalid(
+            """
+            from mxnet.gluon import nn
+            def build(units, name):
+                options = {'flatten': False}
+                options['prefix'] = name
+                return nn.Dense(units, **options)
+            """,
+            None,
+            why="a key put into the mapping later in the function counts too",
+            line=4,
         ),
     ]
 
