@@ -166,9 +166,12 @@ class Forked:
         self.children: List[_Child] = []
         self.left = [share for share in shares if share]
         if fork and fork_context() is not None:
-            for share in self.left:
-                self.children.append(_Child(function, items, share))
-            self.left = []
+            shares, self.left = self.left, []
+            for share in shares:
+                try:
+                    self.children.append(_Child(function, items, share))
+                except OSError:  # no process or pipe to be had (limits): this share is computed here
+                    self.left.append(share)
 
     def results(self) -> Dict[int, object]:
         """index -> result, for every index of the shares."""
@@ -209,7 +212,12 @@ class _Child:
         self.share = share
         parent = os.getpid()
         self.read_end, write_end = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(self.read_end)
+            os.close(write_end)
+            raise
         if self.pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
             code = 1
             try:

@@ -115,3 +115,11 @@ def test_jobs_give_the_project_and_plan_of_one_process(unsafe, monkeypatch):
         assert list(other.sources) == list(one.sources)
         for mine, theirs in zip(one.sources.values(), other.sources.values()):
             assert (theirs.text, theirs.kept_tree is None) == (mine.text, mine.kept_tree is None)
+
+
+def test_no_process_to_be_had_computes_every_share_here(monkeypatch):
+    def refuse():
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    assert workers.fork_map(lambda n: n + 1, list(range(6)), 3, weight=lambda n: 1) == list(range(1, 7))
