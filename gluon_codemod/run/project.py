@@ -119,14 +119,17 @@ class Project:
                 texts[path] = decode_source(read(path) if read is not None else _read(path)).text
             except (OSError, SourceError, ValueError):
                 continue
-        gluon = [path for path, text in texts.items() if might_contain_gluon(text, names[path])]
+        holds_gluon = {path: might_contain_gluon(text, names[path]) for path, text in texts.items()}
+        gluon = [path for path in texts if holds_gluon[path]]
         # (a file that cannot hold Gluon code is not analysed again: its tree would be kept for nothing)
-        others = [path for path in texts if not might_contain_gluon(texts[path], names[path])]
+        others = [path for path in texts if not holds_gluon[path]]
         # path -> (whether it parses, its module index or None); with jobs > 1 the others are indexed in
         # forked processes while this one parses the Gluon files
         forking = jobs > 1 and len(others) >= _FORKED_FILES
-        shares = balanced_shares(others, min(jobs - 1, len(others) // _FORKED_FILES), lambda path: len(texts[path])
-                                 ) if forking else [list(range(len(others)))]
+        if forking:
+            shares = balanced_shares(others, min(jobs - 1, len(others) // _FORKED_FILES), lambda p: len(texts[p]))
+        else:
+            shares = [list(range(len(others)))]
         with Forked(lambda path: _index_only(texts[path], names[path], path), others, shares, fork=forking) as forked:
             indexed = {}
             trees = {}
