@@ -7,6 +7,7 @@
 - `call_resolver`: what a call calls and binds at which slot (`CallResolver`, `arguments_passing`), and
   the check of every call against the final signatures (with `binding`); `escapes`: where a class of the
   project is used as a value, and which of those uses (tables of classes, registries) can be followed;
+  `mappings`: the `prefix`/`params` a `**cfg` is given in the call's scope, and whether its keys are known;
 - `prefix_flow`: where a module's classes and factories send `prefix`/`params` (GLN002, GLN003), on top
   of the call resolution; `callees`: the typed values both answer with (what a call builds, what a
   callable does with them).
