@@ -44,9 +44,10 @@ names), conditional and unknown sources. A regex selection given to a block of a
 or through a variable, and also for a class imported from a module the file cannot see) is reported
 as a tie that no regex can restore: the two classes name the shared Parameters by different
 structural keys, so the remedy is to assign the Parameters by attribute after construction
-(`self.crit.proj[0].weight = self.embed.embed_0.weight`). `SymbolBlock(outputs, inputs, params=...)` keeps
-`params` in the new API and is left alone, as are classes of the file that use a `params` argument
-for something else.
+(`self.crit.proj[0].weight = self.embed.embed_0.weight`). A `params` inside a mapping unpacked
+into a Gluon constructor (`**{'params': ...}`, `cfg = dict(params=...)` before `**cfg`) is reported too.
+`SymbolBlock(outputs, inputs, params=...)` keeps `params` in the new API and is left alone, as are
+classes of the file that use a `params` argument for something else.
 """
 import ast
 from typing import Dict, List, Optional
@@ -55,6 +56,7 @@ import libcst as cst
 
 from gluon_codemod.engine.cst_edits import remove_args
 from gluon_codemod.analysis.names import dotted, is_gluon
+from gluon_codemod.analysis.call_resolver import unpacked_argument
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.old_api import assigned_values, literal, regex_parameter_key, select_arg, select_problem, \
     written
@@ -218,6 +220,17 @@ class ParamsSharing(Rule):
                 "restore it under structural keys; reported with the attribute-assignment remedy",
             line=8,
         ),
+        Invalid(
+            """
+            from mxnet.gluon import nn
+            shared = nn.Dense(4)
+            options = dict(params=shared.params)
+            tied = nn.Dense(4, **options)
+            """,
+            None,
+            why="`params` inside a mapping unpacked into a Block constructor: reported where it is put",
+            line=3,
+        ),
     ]
 
     def __init__(self, sink, ctx):
@@ -233,6 +246,12 @@ class ParamsSharing(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         keyword = next((k for k in node.keywords if k.arg == "params"), None)
         if keyword is None:
+            unpacked = unpacked_argument(node, "params")
+            if unpacked is not None and self.ctx.is_block_constructor(node) and self._takes_gluon_params(node.func):
+                # (`**{'params': ...}`, or `cfg = dict(params=...)` before a `**cfg`: see analysis.mappings)
+                self.report(unpacked, "`{cls}` is given `params` inside an unpacked mapping, which the new API "
+                            "removes; delete the `'params'` entry and chain `.share_parameters(...)` instead",
+                            cls=ast.unparse(node.func))
             return
         if not (self.ctx.is_block_constructor(node) and self._takes_gluon_params(node.func)):
             selections = self._selections(keyword.value)

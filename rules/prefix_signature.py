@@ -37,7 +37,8 @@ side effects) is removed only with `--unsafe-fixes`.
 Reported, not rewritten: a parameter used for anything else (`self._my_prefix = prefix`,
 `'%sconv' % prefix`, given to something that is not a Block), reassigned, or whose calls in the file
 cannot be matched up (`Net(*args)`, `params` passed by position); `params=` with a value other than
-the forwarded parameter or `None` in a base call (share after construction instead).
+the forwarded parameter or `None` in a base call (share after construction instead); a `prefix`/`params`
+put into a mapping the base call unpacks (`**{'prefix': ...}`, `kwargs.setdefault('prefix', ...)`).
 Unsafe: the 1.x pair handed on from `**kwargs` (`__init__(kwargs.get('prefix'), kwargs.get('params'))`,
 or `kwargs.pop(...)` where `kwargs` is not read after the pops) is removed together with `--unsafe-fixes`
 only, since `params` may carry Parameters a caller shares; pops followed by a read of `kwargs` are
@@ -379,6 +380,18 @@ class PrefixSignature(Rule):
                 "Parameters a caller shares",
             line=4,
         ),
+        Invalid(
+            """
+            from mxnet import gluon
+            class Enc(gluon.HybridBlock):
+                def __init__(self, units, **kwargs):
+                    kwargs.setdefault('prefix', 'enc_')
+                    super().__init__(**kwargs)
+            """,
+            None,
+            why="a `prefix` put into the `**kwargs` the base constructor is given: reported where it is put",
+            line=4,
+        ),
     ]
 
     def __init__(self, sink, ctx):
@@ -565,6 +578,11 @@ class PrefixSignature(Rule):
                 continue  # a base of the project that does not only hand `name` on to Gluon keeps it
             slot = self.flow.slot(kind, name) if isinstance(kind, GluonClass) else None
             found = arguments_passing(call, name, slot, skip)
+            if found is not None and found[1] == "**{}":  # `**{'prefix': ...}`, `kwargs.setdefault('prefix', ...)`
+                self.report(found[0], "`{name}` is no longer accepted by the Block constructor, and this reaches "
+                            "the base constructor call at line {line} inside an unpacked mapping; delete the "
+                            "`'{name}'` entry", name=name, line=call.lineno)
+                continue
             value = found[0] if found is not None and found[1] in ("keyword", "position") else None
             if value is None:
                 continue
