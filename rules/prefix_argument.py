@@ -468,9 +468,7 @@ class PrefixArgument(Rule):
         Those of a nested function or another method are not."""
         if not isinstance(keyword.value, ast.Name):
             return False
-        scope = self.ctx.parent_of(keyword)
-        while scope is not None and not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            scope = self.ctx.parent_of(scope)
+        scope = self.flow.enclosing(keyword, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         if scope is None or scope.args.kwarg is None or scope.args.kwarg.arg != keyword.value.id:
             return False
         owner = self.ctx.parent_of(scope)

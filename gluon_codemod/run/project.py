@@ -366,22 +366,21 @@ class Project:
         analysed = {os.path.abspath(source.path) for source in gluon}
         reached = {module.name for module in (self.index.by_path.get(os.path.abspath(source.path))
                                               for source in definers) if module is not None}
-        waiting = []
+        waiting = []  # (source, its module's name, the modules it imports)
         for source in self.sources.values():
             module = self.index.by_path.get(os.path.abspath(source.path))
             if (module is not None and os.path.abspath(source.path) not in analysed
                     and any(_may_take_prefix(signature) for signature in module.functions.values())):
-                waiting.append((source, module))
+                waiting.append((source, module.name, self.index.imported_modules(module)))
         found = []
         while True:
-            joining = [(source, module) for source, module in waiting
-                       if self.index.imported_modules(module) & reached]
+            joining = [entry for entry in waiting if entry[2] & reached]
             if not joining:
                 return found
-            for source, module in joining:
-                found.append(source)
-                reached.add(module.name)
-                waiting.remove((source, module))
+            for entry in joining:
+                found.append(entry[0])
+                reached.add(entry[1])
+                waiting.remove(entry)
 
     def _plain_statuses(self, definers) -> Dict:
         """The statuses of the module-level functions that take neither `prefix` nor `params` in the
