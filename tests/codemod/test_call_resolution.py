@@ -667,14 +667,21 @@ _QUIET_USES = (
     "cfg = dict(prefix='e_')\nc = Head(4, **cfg)\n")
 
 
+def _heads_package(root) -> None:
+    """A project `pkg` whose `heads` module registers `Head`, a Block that hands `prefix` on to Gluon."""
+    (root / "pkg").mkdir()
+    (root / "pyproject.toml").write_text("")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+
+
 def test_forwarders_in_a_module_that_never_says_gluon_and_prefixes_in_mappings_are_followed(
         tmp_path, monkeypatch, capsys):
     # `build`/`build_direct` hand `**cfg` on to `Head` from a utility module without "gluon" in it; `cfg` is
     # filled with a `prefix` before `**cfg`: each was a call left failing after the safe fix, without a finding
     pytest.importorskip("mxnet")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    for name, text in (("__init__", ""), ("heads", _QUIET_HEADS), ("build", _QUIET_BUILD), ("uses", _QUIET_USES)):
+    _heads_package(tmp_path)
+    for name, text in (("build", _QUIET_BUILD), ("uses", _QUIET_USES)):
         (tmp_path / "pkg" / f"{name}.py").write_text(text)
     script = ("import mxnet as mx\nfrom pkg.uses import a, b, c\nfor net in (a, b, c):\n    net.initialize()\n"
               "    print(net(mx.nd.ones((1, 3))).shape)\n")
@@ -695,10 +702,7 @@ def test_a_mapping_whose_keys_cannot_be_read_is_reported_where_the_run_removes_a
         tmp_path, monkeypatch, capsys):
     # `**options` of a parameter may hold a `prefix` that `Head` no longer takes: reported, the removal stays;
     # a mapping filled by literals only is known, and a function's own `**kwargs` is followed to its callers
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    _heads_package(tmp_path)
     (tmp_path / "pkg" / "makers.py").write_text(
         "from .heads import Head\n\n\ndef make(options):\n    return Head(4, **options)\n\n\n"
         "def make_known(units):\n    options = {'units': units}\n    return Head(**options)\n\n\n"
@@ -711,10 +715,7 @@ def test_a_mapping_whose_keys_cannot_be_read_is_reported_where_the_run_removes_a
 
 
 def test_a_prefix_a_function_puts_into_its_own_kwargs_keeps_the_parameter(tmp_path, monkeypatch, capsys):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    _heads_package(tmp_path)
     makers = ("from .heads import Head\n\n\ndef make_kwargs(**kwargs):\n    kwargs.setdefault('prefix', 'k_')\n"
               "    return Head(4, **kwargs)\n\n\nhead = make_kwargs()\n")
     (tmp_path / "pkg" / "makers.py").write_text(makers)
@@ -730,10 +731,7 @@ def test_a_prefix_in_a_mapping_given_through_a_registry_keeps_the_parameter(tmp_
     # its `prefix` were gone, so the registry is not followed and `Head` keeps it; an opaque `**options`
     # through the registry is reported where the registry is followed
     pytest.importorskip("mxnet")
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    _heads_package(tmp_path)
     (tmp_path / "pkg" / "reg.py").write_text("from .heads import REGISTRY\n\ncfg = dict(prefix='e_')\n"
                                              "h = REGISTRY['Head'](4, **cfg)\n")
     _fix(tmp_path, monkeypatch, capsys, "--quiet")
@@ -754,10 +752,7 @@ def test_a_prefix_in_a_mapping_given_through_a_registry_keeps_the_parameter(tmp_
 def test_kwargs_handed_on_by_a_nested_function_or_a_method_are_reported(tmp_path, monkeypatch, capsys):
     # the calls of a module-level function, a Block constructor or a lambda are followed (checked where they
     # are); those of a nested function or of a method are not: what their `**kw` holds cannot be told
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "pkg" / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "heads.py").write_text(_QUIET_HEADS)
+    _heads_package(tmp_path)
     (tmp_path / "pkg" / "more.py").write_text(
         "from .heads import Head\n\n\ndef outer():\n    def inner(**kw):\n        return Head(4, **kw)\n"
         "    return inner(prefix='n_')\n\n\nclass Maker:\n    def make(self, **kw):\n        return Head(4, **kw)\n\n"
