@@ -104,19 +104,30 @@ def _narrowed(statement: cst.CSTNode, group: List[ast.stmt], spans, positions, l
     return statement.with_changes(body=statement.body.with_changes(body=kept))
 
 
+# Statements whose body's statements are narrowed in turn (see `_narrowed`). libcst's position of a `with`,
+# `for`, `while` or `if` is the `ast` span of the statement; a class's or function's is not (it leaves the
+# decorators out), but those are entered whenever their parent is (`apply._PARTIAL_POSITIONS`).
+_NARROWED = (cst.ClassDef, cst.FunctionDef, cst.With, cst.For, cst.While, cst.If)
+
+
 def _inner_statements(statement: cst.CSTNode, group: List[ast.stmt], spans):
-    """For a class or function whose edits all start in statements of its (indented) body: the body's
-    statement groups and the indices holding edits; otherwise None."""
-    compound = isinstance(statement, (cst.ClassDef, cst.FunctionDef))
-    if not compound or not isinstance(statement.body, cst.IndentedBlock):
+    """For a class, function, `with`, or `for`/`while`/`if` without `else`, whose edits all start in
+    statements of its (indented) body: the body's statement groups and the indices holding edits;
+    otherwise None. A `with` may itself be edited too (`with self.name_scope():` unwrapped): an edit spans
+    the same as the statement's node only, and the statement's position is its `ast` span."""
+    if not isinstance(statement, _NARROWED) or not isinstance(statement.body, cst.IndentedBlock) \
+            or getattr(statement, "orelse", None) is not None:
         return None
+    if isinstance(statement, cst.With):
+        own = _group_span(group)
+        spans = [span for span in spans if tuple(span) != own]  # (none left: no body statement is kept)
     groups = _line_up(statement.body.body, group[0].body)
     if not groups:
         return None
     held = _holding(groups, spans)
     first = groups[0][0]
     if held is None or any(span[:2] < (first.lineno, 0) for span in spans):
-        return None  # an edit of the header (a decorator, a base class, a parameter)
+        return None  # an edit of the header (a decorator, a base class, a parameter, a `with` item)
     return groups, held
 
 
