@@ -96,4 +96,19 @@ def add_imports(module: cst.Module, imports) -> cst.Module:
 
     context = CodemodContext()
     items = [ImportItem(module_name, obj_name=name, alias=alias) for module_name, name, alias in imports]
-    return AddImportsVisitor(context, items).transform_module(module)
+    # The visitor reads and changes the module's leading docstring and imports only, and the statement after
+    # them (a blank line before it): it is given those, as its traversal and its copy of a whole module cost
+    # far more than the edit.
+    end = _after_leading_imports(module.body)
+    head = AddImportsVisitor(context, items).transform_module(module.with_changes(body=module.body[:end]))
+    return head.with_changes(body=list(head.body) + list(module.body[end:]))
+
+
+def _after_leading_imports(body) -> int:
+    """The number of statements up to and including the first one after the module's first statement that
+    is not a line of one import."""
+    for index, statement in enumerate(body):
+        if index and not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                          and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))):
+            return index + 1
+    return len(body)

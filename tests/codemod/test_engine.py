@@ -1,6 +1,7 @@
 """The engine's promises independent of any one rule: encodings, line endings, scope of rewriting."""
 import os
 
+import libcst as cst
 import pytest
 
 from gluon_codemod import SourceError, check_code, fix_code
@@ -157,6 +158,9 @@ MANY_EDITS = ("import mxnet as mx\nfrom mxnet.gluon import nn\n\n"
               "        super(Block, self).__init__(prefix=prefix, **kwargs)\n"
               "        with self.name_scope():\n            self.w = self.params.get('w', shape=(1,))\n\n"
               "def untouched():\n    return 1\n"
+              "for i in range(2):\n    if i:\n        net.add(nn.Dense(i, prefix='l_'))  # a loop's\n"
+              "    elif net:\n        net.add(nn.Dense(i, prefix='e_'))\n"
+              "with net.name_scope():\n    a = 1\n    # before\n    b = nn.Dense(2, prefix='b_')\n    c = 3\n"
               "net.collect_params().initialize()\nnet.save_params('f')")
 
 
@@ -178,6 +182,22 @@ def test_statement_by_statement_rewrite_equals_whole_tree_rewrite(monkeypatch, u
     assert fast.code != MANY_EDITS and fast.code == whole.code
     assert [(f.code, f.line, f.col, f.message, f.fixed) for f in fast.findings] == [
         (f.code, f.line, f.col, f.message, f.fixed) for f in whole.findings]
+
+
+@pytest.mark.parametrize("head", [
+    "", '"""Docstring."""\n', "from __future__ import annotations\n", "import os  # why\n\n# about x\n",
+    "from mxnet.gluon import nn\n", "from mxnet.gluon import *\n", "x = 1\nimport os\n",
+    '"""Doc."""\nimport os\nfrom mxnet import gluon\nfrom mxnet.gluon import Parameter\n'])
+def test_imports_are_added_as_the_whole_module_visitor_adds_them(head):
+    # `add_imports` gives libcst's visitor the module's head only: the result must be the same
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+    from gluon_codemod.engine.apply import add_imports
+
+    module = cst.parse_module(head + "def f():\n    import sys\n    return 1\n\nclass C:\n    pass\n")
+    imports = [("mxnet.gluon", "Parameter", None), ("mxnet.gluon", "nn", None), ("numpy", "array", "arr")]
+    whole = AddImportsVisitor(CodemodContext(), [ImportItem(m, obj_name=n, alias=a) for m, n, a in imports])
+    assert add_imports(module, imports).code == whole.transform_module(module).code
 
 
 def test_a_rewritten_line_is_traced_to_the_line_of_the_original_it_comes_from():
