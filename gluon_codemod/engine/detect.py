@@ -42,7 +42,14 @@ def _walk(node: ast.AST, ctx: FileContext, dispatch: Dict[type, list], children:
     parents = ctx.parents
     parents.append(node)
     for child in kids:
-        _walk(child, ctx, dispatch, children)
+        if id(child) in children:
+            _walk(child, ctx, dispatch, children)
+            continue
+        # A leaf (half the nodes: names, constants): its handlers only, without a call of `_walk`.
+        handlers = dispatch.get(type(child))
+        if handlers:
+            for handler in handlers:
+                handler(child)
     parents.pop()
     if kind is ast.ClassDef:
         ctx.class_stack.pop()
