@@ -16,25 +16,26 @@ if TYPE_CHECKING:
 # Field types of the `ast` grammar that never hold a node; `expr_context` holds the shared `Load()`/`Store()`/
 # `Del()` singletons, which carry nothing their parent's `ctx` attribute does not.
 _LEAF_FIELD_TYPES = {"identifier", "string", "constant", "int", "expr_context"}
-_CHILD_FIELDS: Dict[type, Tuple[Tuple[str, bool], ...]] = {}
+_CHILD_FIELDS: Dict[type, Tuple[Tuple[str, Optional[bool]], ...]] = {}
 
 
-def _child_fields(kind: type) -> Tuple[Tuple[str, bool], ...]:
+def _child_fields(kind: type) -> Tuple[Tuple[str, Optional[bool]], ...]:
     """(field, holds a list) for the fields of node class `kind` that can hold child nodes.
 
     Read from the class's docstring, which spells its grammar rule (`FunctionDef(identifier name, arguments
     args, stmt* body, ...)`): skipping the fields that hold names and constants is what makes `FileIndex`
-    cheaper than `ast.walk`, which tries every field of every node.
+    cheaper than `ast.walk`, which tries every field of every node. A field the grammar declares holds a
+    node or None, or a list of nodes and None.
     """
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:
-        declared = {}
+        declared: Dict[str, str] = {}
         match = re.match(r"\w+\((.*)\)$", kind.__doc__ or "")
         for part in (match.group(1).split(", ") if match else ()):
             field_type, _, name = part.partition(" ")
             declared[name] = field_type
-        # A field the docstring does not describe is kept: when in doubt, look inside.
-        fields = tuple((name, declared.get(name, "*").endswith("*")) for name in kind._fields
+        # A field the docstring does not describe is kept, and what it holds is checked ("holds a list": None).
+        fields = tuple((name, declared[name].endswith("*") if name in declared else None) for name in kind._fields
                        if declared.get(name, "*").rstrip("?*") not in _LEAF_FIELD_TYPES)
         _CHILD_FIELDS[kind] = fields
     return fields
@@ -57,30 +58,32 @@ class FileIndex:
         self.parent: Dict[int, ast.AST] = {}
         nodes = [tree]
         children, parent, plans = self.children, self.parent, _CHILD_FIELDS
-        node_class = ast.AST
         for node in nodes:  # breadth first, as `ast.walk`; the list grows while it is read
             kind = type(node)
             plan = plans.get(kind)
             if plan is None:
                 plan = _child_fields(kind)
-            kids = None
+            if not plan:
+                continue  # (a name, a constant: half the nodes)
+            kids = []
             for name, many in plan:
                 value = getattr(node, name, None)
                 if value is None:
                     continue
-                if kids is None:
-                    kids = []
                 if many:
-                    for item in value:
-                        if isinstance(item, node_class):
-                            kids.append(item)
-                elif isinstance(value, node_class):
+                    kids += value
+                elif many is None:  # (a field of unknown grammar: whatever nodes it holds)
+                    kids += [item for item in (value if isinstance(value, list) else [value])
+                             if isinstance(item, ast.AST)]
+                else:
                     kids.append(value)
             if kids:
+                if None in kids:  # (`Dict.keys` for a `**mapping`, `arguments.kw_defaults` for no default)
+                    kids = [kid for kid in kids if kid is not None]
                 children[id(node)] = kids
                 for kid in kids:
                     parent[id(kid)] = node
-                nodes.extend(kids)
+                nodes += kids
         self.nodes = nodes
         self._by_type: Dict[type, List[ast.AST]] = {}
         self._scopes: Optional[Scopes] = None
