@@ -43,10 +43,11 @@ reported, not rewritten: `load_params` of a file in the `export()` format (`mode
 which `SymbolBlock.imports` keeps reading, and `save_params` of a file that a `SymbolBlock` of the
 same file reads (its keys must stay the symbol's argument names).
 """
+from __future__ import annotations
+
 import ast
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.checkpoint_files import CONVERT, EXPORT_FORMAT, is_export_file, symbol_block_read
 from gluon_codemod.analysis.old_api import Role, receiver_role, uses_module_api
@@ -193,7 +194,7 @@ class DeprecatedSaveLoad(Rule):
             self.report(node, self.message + "; not rewritten: this file also uses the Module API, whose "
                         "`save_params`/`load_params` stay; rename it by hand if `{receiver}` is a Gluon Block", **fmt)
             return
-        self.report(node, edit=Edit(cst.Attribute, _rename(new), safe=node.attr == "load_params"),
+        self.report(node, edit=Edit("Attribute", _rename(new), safe=node.attr == "load_params"),
                     fix_title=self.fix_title.format(**fmt), **fmt)
 
     def _other_file_format(self, node: ast.Attribute, receiver: str):

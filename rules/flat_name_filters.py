@@ -41,12 +41,13 @@ regexes, whose structural form depends on the full attribute path, and names wit
 (`'dense0_weight'`, whose path the name does not tell; GLN009 reports them as literals in `startswith`,
 `in` a dict and regexes).
 """
+from __future__ import annotations
+
 import ast
 import re
 from typing import Dict, Optional, Set, Tuple
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.analysis.call_sites import arguments_of, bound_only_to
 from gluon_codemod.analysis.constants import Folder
 from gluon_codemod.analysis.names import dotted
@@ -65,8 +66,8 @@ _REGEX_FUNCTIONS = ("match", "search", "fullmatch")
 _KEEPING_KEYS = ("list", "sorted", "set", "frozenset", "tuple")
 # A function parameter named for collected parameters (`params`, `model_params`, `parameters`).
 _COLLECTED_NAME = re.compile(r"^(?:\w+_)?params$|^parameters$|^param_dict$")
-_CST_OF = {ast.Constant: cst.SimpleString, ast.BinOp: cst.BinaryOperation, ast.JoinedStr: cst.FormattedString,
-           ast.Call: cst.Call, ast.Name: cst.Name, ast.Attribute: cst.Attribute}
+_CST_OF = {ast.Constant: "SimpleString", ast.BinOp: "BinaryOperation", ast.JoinedStr: "FormattedString",
+           ast.Call: "Call", ast.Name: "Name", ast.Attribute: "Attribute"}
 
 
 def flat_parameter_name(text: str) -> Optional[Tuple[str, str]]:

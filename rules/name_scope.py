@@ -26,10 +26,11 @@ the other items stay, and a comment among the items that would be lost leaves th
 (reported). `name_scope()` used any other way (stored, entered by hand, `with ... as scope`) is
 reported and left alone.
 """
+from __future__ import annotations
+
 import ast
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.cst_edits import comment_lines, has_comment, remove_items, with_leading_lines
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 
@@ -175,11 +176,11 @@ class NameScope(Rule):
         if not removable:
             return
         if len(removable) == len(node.items):
-            edit = Edit(cst.With, _unwrap, span=_span(node))
+            edit = Edit("With", _unwrap, span=_span(node))
             title = (self.fix_title.format(receiver=removable[0][2]) if len(removable) == 1
                      else "Remove the `with` and dedent its body")
         else:
-            edit = Edit(cst.With, _drop_items({index for index, _, _ in removable}), span=_span(node))
+            edit = Edit("With", _drop_items({index for index, _, _ in removable}), span=_span(node))
             title = f"Remove `{removable[0][2]}.name_scope()` from the `with` items"
         where = node if len(node.items) == 1 else removable[0][1]
         if len(removable) == 1:

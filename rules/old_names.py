@@ -72,12 +72,13 @@ after a literal `prefix=` of the file or an alias-and-counter prefix (`dense0_`)
 parameter key (of Gluon's layers or the file's own `params.get` names) or an op output follows; the
 symbol variables the file names itself (`mx.sym.Variable('rnn_t%d_data' % i)`) are not 1.x names.
 """
+from __future__ import annotations
+
 import ast
 import re
 from typing import Optional, Set
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.analysis.names import dotted
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.legacy_names import ASSERT_EQUAL, SYMBOL_CALLS, SYMBOL_DICTS, bracketed, counted_key, \
@@ -422,7 +423,7 @@ class OldNames(Rule):
             self.report(node, "`'{key}'` is a 1.x prefixed name; the new Block API keys parameters by attribute "
                         "path: use `{new}` (`{attribute}`{note})", key=key, new=new, attribute=attribute, note=note,
                         fix_title=f"Use `{new}`",
-                        edit=Edit(cst.SimpleString, _replace_key(new), span=_span(written), safe=False))
+                        edit=Edit("SimpleString", _replace_key(new), span=_span(written), safe=False))
             return
         part = _own_part(key, blocks)
         if part is None:

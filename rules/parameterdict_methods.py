@@ -49,11 +49,12 @@ writer (`save_params` or `collect_params().save`, left as it is) writes with 1.x
 `gluon-codemod convert-params OLD.params NEW.params --model FILE --build EXPR`. The receiver must be a
 Block as far as the file tells, or any non-foreign name in a file that imports MXNet.
 """
+from __future__ import annotations
+
 import ast
 from typing import Dict, Optional
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.cst_edits import has_comment, remove_args
 from gluon_codemod.analysis.names import dotted
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
@@ -337,12 +338,12 @@ class ParameterDictMethods(Rule):
             message = self.message if safe else self.message + (
                 " (unsafe: the keys become structural names such as `'0.weight'`, so files or dicts with "
                 "1.x prefixed keys such as `'dense0_weight'` no longer load)")
-            self.report(node, message, edit=Edit(cst.Call, _move_to_block(text, method), safe=safe),
+            self.report(node, message, edit=Edit("Call", _move_to_block(text, method), safe=safe),
                         fix_title=self.fix_title.format(**fmt), **fmt)
         else:
             var = next(n for n in ("param", "p", "_param", "param_") if n not in self._names())
             self.report(node, _SELECTION_MESSAGE + "; loop over its `.values()`",
-                        edit=Edit(cst.SimpleStatementLine, _loop(method, var)),
+                        edit=Edit("SimpleStatementLine", _loop(method, var)),
                         fix_title="Loop over the selected Parameters", **fmt)
 
     def _not_fixable(self, node, block, method, bound, collect, variable) -> Optional[str]:

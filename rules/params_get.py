@@ -54,11 +54,12 @@ The import follows the file: `gluon.Parameter` where `gluon` is bound, the alrea
 `from mxnet.gluon import Parameter` (not `mx.gluon.Parameter`: with `--target runtime` an import is
 retargeted in the same pass, a new `mx.gluon` attribute would not be).
 """
+from __future__ import annotations
+
 import ast
 from typing import Dict, Optional, Set
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst, extends
 from gluon_codemod.analysis.value_flow import FlowTree, Reach, attribute_kept, block_attribute_reach
 from gluon_codemod.engine.cst_edits import remove_args
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
@@ -103,7 +104,8 @@ def _self_attr(target: ast.AST) -> Optional[str]:
     return None
 
 
-class _Dedent(cst.CSTTransformer):
+@extends("CSTTransformer")
+class _Dedent:
     """Moves continuation lines left by `delta` columns, keeping them aligned with the shorter call."""
 
     def __init__(self, delta: int):
@@ -432,7 +434,7 @@ class ParamsGet(Rule):
                 if _import is not None:
                     fix_context.require_import("mxnet.gluon", _kind, None if _import == _kind else _import)
                 return result
-            edit = Edit(cst.Call, apply, safe=bool(creates))
+            edit = Edit("Call", apply, safe=bool(creates))
             if creates:
                 self.report(node, method=method, new=new, edit=edit, fix_title=self.fix_title.format(new=new))
             else:
@@ -454,7 +456,7 @@ class ParamsGet(Rule):
             attr = next(iter(others))
             self.report(node, "`self.params.{method}('{name}')` is removed in the new Block API; use the "
                         "attribute `self.{attr}` that holds the parameter", method=method, name=name, attr=attr,
-                        edit=Edit(cst.Call, _attribute(attr)), fix_title=f"Replace with `self.{attr}`")
+                        edit=Edit("Call", _attribute(attr)), fix_title=f"Replace with `self.{attr}`")
         else:
             self.report(node, "`self.params.{method}({name})` looks up a parameter that no single attribute of "
                         "this class holds; use the attribute the parameter is assigned to",

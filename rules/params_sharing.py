@@ -49,11 +49,12 @@ into a Gluon constructor (`**{'params': ...}`, `cfg = dict(params=...)` before `
 `SymbolBlock(outputs, inputs, params=...)` keeps `params` in the new API and is left alone, as are
 classes of the file that use a `params` argument for something else.
 """
+from __future__ import annotations
+
 import ast
 from typing import Dict, List, Optional
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.cst_edits import remove_args
 from gluon_codemod.analysis.names import dotted, is_gluon
 from gluon_codemod.analysis.call_resolver import unpacked_argument
@@ -261,7 +262,7 @@ class ParamsSharing(Rule):
         value = keyword.value
         if isinstance(value, ast.Constant) and value.value is None:
             self.report(keyword, "`params=None` is removed from Block constructors in the new API",
-                        edit=Edit(cst.Call, _remove_none, span=_span(node)), fix_title="Remove `params=None`")
+                        edit=Edit("Call", _remove_none, span=_span(node)), fix_title="Remove `params=None`")
             return
         receiver_leaf = self._is_leaf(node)
         if isinstance(value, ast.Attribute) and value.attr == "params":
@@ -300,7 +301,7 @@ class ParamsSharing(Rule):
                         "sharing is wanted", source=ast.unparse(value))
 
     def _fix(self, keyword, call, source, as_collect):
-        self.report(keyword, source=source, edit=Edit(cst.Call, _share(as_collect), span=_span(call)),
+        self.report(keyword, source=source, edit=Edit("Call", _share(as_collect), span=_span(call)),
                     fix_title=self.fix_title.format(source=source))
 
     # -- sharing through a regex selection --------------------------------------------------------

@@ -35,11 +35,12 @@ Reported, not rewritten: an `update` with a value no attribute of `self` holds i
 it to an attribute instead), with `**other` in the dict, whose result is used, that is the only
 statement of its block, or that shares its lines with a comment or another statement.
 """
+from __future__ import annotations
+
 import ast
 from typing import Optional, Set
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.analysis.names import dotted
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
@@ -135,7 +136,7 @@ class ParamsUpdate(Rule):
             shown = ", ".join(ast.unparse(v) for v in values)
             edit = None
             if self._removable(node):
-                edit = Edit(cst.Expr, _remove)
+                edit = Edit("Expr", _remove)
             self.report(node, values=shown, attrs="`, `self.".join(attrs), edit=edit)
         else:
             self.report(call, "`self.params.update(...)` merges into the block's ParameterDict, which the new "

@@ -52,11 +52,12 @@ parameter that the project's plan keeps (it goes with the parameter). A function
 hands `**kwargs` only to Gluon constructors (`get_norm('ln', prefix='ln_')`) is treated as a Block.
 A removal is withdrawn, with the reason, where the call would no longer bind the signature it calls.
 """
+from __future__ import annotations
+
 import ast
 from typing import Optional
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 from gluon_codemod.engine.cst_edits import drop_call_args
 from gluon_codemod.analysis.callees import UNKNOWN_BLOCK, Factory, GluonClass, Status
@@ -415,7 +416,7 @@ class PrefixArgument(Rule):
         where = keyword if keyword is not None else values[0]
         title = self.fix_title if safe else self.fix_title + " (its value calls something)"
         keywords = ("prefix",) if keyword is not None else ()
-        self.report(where, edit=Edit(cst.Call, _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
+        self.report(where, edit=Edit("Call", _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
                                      drops=(keywords, tuple(slots), 0)), fix_title=title)
 
     def _partial_of_gluon(self, node: ast.Call) -> bool:
@@ -431,7 +432,7 @@ class PrefixArgument(Rule):
         keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
         if keyword is not None:
             safe = pure(keyword.value)
-            self.report(keyword, edit=Edit(cst.Call, _drop(("prefix",), ()), span=span_of(node), safe=safe,
+            self.report(keyword, edit=Edit("Call", _drop(("prefix",), ()), span=span_of(node), safe=safe,
                                            drops=(("prefix",), (), 0)),
                         fix_title=self.fix_title if safe else self.fix_title + " (its value calls something)")
         return True
@@ -486,7 +487,7 @@ class PrefixArgument(Rule):
         self.report(keyword or positional, "`output_prefix` is removed from `BidirectionalCell` in the new API; its "
                     "unrolled outputs are named `t0_output`, ... without it", fix_title="Remove the `output_prefix` "
                     "argument (changes the names of the unrolled output symbols)",
-                    edit=Edit(cst.Call, _drop(keywords, slots), span=span_of(node), safe=False,
+                    edit=Edit("Call", _drop(keywords, slots), span=span_of(node), safe=False,
                               drops=(keywords, slots, 0)))
 
     def _escaped_slot_filled(self, node: ast.Call):

@@ -44,11 +44,12 @@ or `kwargs.pop(...)` where `kwargs` is not read after the pops) is removed toget
 only, since `params` may carry Parameters a caller shares; pops followed by a read of `kwargs` are
 reported (removing them would leave the keys in it).
 """
+from __future__ import annotations
+
 import ast
 from typing import Optional, Tuple
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst, extends
 from gluon_codemod.engine.cst_edits import drop_call_args, has_comment, remove_items
 from gluon_codemod.engine.rule import CannotFix, Edit, Invalid, Rule, Valid
 from gluon_codemod.analysis.callees import Factory, FileClass, GluonClass, ProjectClass, Status
@@ -93,7 +94,8 @@ def _is_name(node: cst.CSTNode, name: str) -> bool:
     return isinstance(node, cst.Name) and node.value == name
 
 
-class _DropParams(cst.CSTTransformer):
+@extends("CSTTransformer")
+class _DropParams:
     """Removes parameters `names` from the outermost function's signature and the `kwargs.pop(name)`
     statements of its own body (not of nested functions, which have their own edits)."""
 
@@ -200,7 +202,8 @@ def drop_params(names: Tuple[str, ...], kwargs: Optional[str] = None, pops: Tupl
     return apply
 
 
-class _Reads(cst.CSTVisitor):
+@extends("CSTVisitor")
+class _Reads:
     def __init__(self, name):
         self.name = name
         self.found = False
@@ -450,11 +453,11 @@ class PrefixSignature(Rule):
                             "{escape}: remove the parameter and check those calls", name=name, func=label,
                             escape=escaped.describe(after_fix=view.applied),
                             fix_title=self.fix_title.format(name=name, func=label) + " (calls through values are not "
-                            "followed)", edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)),
+                            "followed)", edit=Edit("FunctionDef", drop_params((name,), kwargs, (name,)),
                                                    span=span_of(func), safe=False))
             else:
                 self.report(arg, name=name, func=label, fix_title=self.fix_title.format(name=name, func=label),
-                            edit=Edit(cst.FunctionDef, drop_params((name,), kwargs, (name,)), span=span_of(func)))
+                            edit=Edit("FunctionDef", drop_params((name,), kwargs, (name,)), span=span_of(func)))
             removed.append(name)
             if name == "params" and not is_init:
                 self._drop_forwarded_params(func)
@@ -474,7 +477,7 @@ class PrefixSignature(Rule):
                 continue
             self.report(use, "`params` is no longer accepted by Block constructors; the factory no longer takes "
                         "it: remove the argument", fix_title="Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(("params",), ()), span=span_of(call),
+                        edit=Edit("Call", drop_call_args(("params",), ()), span=span_of(call),
                                   drops=(("params",), (), 0)))
 
     def _pops(self, func, name, label, kwargs) -> None:
@@ -482,7 +485,7 @@ class PrefixSignature(Rule):
             self.report(pop, "`kwargs.pop('{name}')` is not needed once no caller passes `{name}`, which the new "
                         "Block API rejects", name=name,
                         fix_title=f"Remove the `kwargs.pop('{name}')` statement",
-                        edit=Edit(cst.FunctionDef, drop_params((), kwargs, (name,)), span=span_of(func)))
+                        edit=Edit("FunctionDef", drop_params((), kwargs, (name,)), span=span_of(func)))
 
     def _fix_call_sites(self, func, names: Tuple[str, ...], label: str) -> None:
         """Calls that bind `func` lose the positional arguments at the removed slots, in one edit per call
@@ -511,7 +514,7 @@ class PrefixSignature(Rule):
                         those="that parameter" if len(set(passed)) == 1 else "those parameters",
                         it="the argument" if len(set(passed)) == 1 else "the arguments",
                         fix_title="Remove the argument", edit=Edit(
-                            cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
+                            "Call", drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
                             safe=safe, drops=(tuple(keywords), tuple(slots), skip)))
 
     def _other_module_callee(self, call: ast.Call) -> None:
@@ -558,7 +561,7 @@ class PrefixSignature(Rule):
                         "prefix; remove {it} from the call", shown=shown_names(names), func=label,
                         those="that parameter" if single else "those parameters",
                         it="the argument" if single else "the arguments", fix_title="Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots)), span=span_of(call),
+                        edit=Edit("Call", drop_call_args(tuple(keywords), tuple(slots)), span=span_of(call),
                                   safe=all(pure(v) for v in values), drops=(tuple(keywords), tuple(slots), 0)))
 
     # -- base constructor calls that reach Gluon ---------------------------------------------------------
@@ -638,12 +641,12 @@ class PrefixSignature(Rule):
                         handed=" and ".join(f"`{n}`" for n in ARGS if n in handed_on),
                         it="both arguments" if len(values) > 1 else "the argument",
                         fix_title="Remove the arguments" if len(values) > 1 else "Remove the argument",
-                        edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
+                        edit=Edit("Call", drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
                                   safe=False, drops=(tuple(keywords), tuple(slots), skip)))
             return
         safe = all(pure(v) for _, v in values)
         self.report(values[0][1], "{shown} no longer accepted by the Block constructor; remove {it} from the "
                     "base constructor call", shown=shown_names([n for n, _ in values]), fix_title="Remove the argument",
                     it="it" if len(values) == 1 else "them",
-                    edit=Edit(cst.Call, drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
+                    edit=Edit("Call", drop_call_args(tuple(keywords), tuple(slots), skip), span=span_of(call),
                               safe=safe, drops=(tuple(keywords), tuple(slots), skip)))

@@ -32,10 +32,11 @@ In a string annotation only the `mx.gluon` spelled in the string is replaced, an
 literal is written as its plain value (one line, no prefix, no escapes, not concatenated); otherwise it
 is reported, not fixed.
 """
+from __future__ import annotations
+
 import ast
 
-import libcst as cst
-
+from gluon_codemod.engine.libcst_on_demand import cst
 from gluon_codemod.engine.rule import Edit, Invalid, Rule, Valid
 
 RUNTIME = "gluon_runtime"
@@ -214,7 +215,7 @@ class RuntimeImports(Rule):
                             names=", ".join(f"`{m}`" for m in missing), them="it" if len(missing) == 1 else "them",
                             its="its" if len(missing) == 1 else "their")
                 return
-            self.report(node, old=node.module, new=new, edit=Edit(cst.ImportFrom, _set_module(new)),
+            self.report(node, old=node.module, new=new, edit=Edit("ImportFrom", _set_module(new)),
                         fix_title=self.fix_title.format(new=new))
         elif node.module == "mxnet":
             gluon = [a for a in node.names if a.name == "gluon"]
@@ -223,7 +224,7 @@ class RuntimeImports(Rule):
             others = [a.name if not a.asname else f"{a.name} as {a.asname}" for a in node.names if a.name != "gluon"]
             aliases = [a.asname or "gluon" for a in gluon]
             self.report(node, old="from mxnet import gluon", new=f"import {RUNTIME} as {aliases[0]}",
-                        edit=Edit(cst.SimpleStatementLine, _split_from_mxnet(aliases, others)),
+                        edit=Edit("SimpleStatementLine", _split_from_mxnet(aliases, others)),
                         fix_title=f"Import `{RUNTIME}` as `{aliases[0]}`")
         elif node.module.startswith("mxnet.gluon.model_zoo"):
             self._report_model_zoo(node)
@@ -233,7 +234,7 @@ class RuntimeImports(Rule):
             if alias.asname and _retargetable(alias.name):
                 new = _runtime_name(alias.name)
                 self.report(alias, old=alias.name, new=new,
-                            edit=Edit(cst.ImportAlias, _rename_alias(new, alias.asname)),
+                            edit=Edit("ImportAlias", _rename_alias(new, alias.asname)),
                             fix_title=self.fix_title.format(new=new))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -245,7 +246,7 @@ class RuntimeImports(Rule):
         if isinstance(parent, ast.Attribute) and parent.attr == "model_zoo":
             self._report_model_zoo(node)
             return
-        self.report(node, old=f"{node.value.id}.gluon", new=RUNTIME, edit=Edit(cst.Attribute, _replace_with_runtime),
+        self.report(node, old=f"{node.value.id}.gluon", new=RUNTIME, edit=Edit("Attribute", _replace_with_runtime),
                     fix_title=f"Use `{RUNTIME}`")
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -269,7 +270,7 @@ class RuntimeImports(Rule):
         if self._plain_string(node):
             self.report(node, "`{old}` in the string annotation `{text}` is stock MXNet 1.9.1 Gluon; with target "
                         "`runtime` use `{new}`", old=old, text=node.value, new=RUNTIME,
-                        edit=Edit(cst.SimpleString, _retarget_string(spans)), fix_title=f"Use `{RUNTIME}`")
+                        edit=Edit("SimpleString", _retarget_string(spans)), fix_title=f"Use `{RUNTIME}`")
         else:
             # escapes, a prefix, several lines or implicit concatenation: the string's text is not its value
             self.report(node, "`{old}` in the string annotation `{text}` is stock MXNet 1.9.1 Gluon; with target "

@@ -22,7 +22,8 @@ class Fixer(cst.CSTTransformer):
     def __init__(self, edits: Sequence[Edit], fix_context: FixContext):
         super().__init__()
         self.fix_context = fix_context
-        self.pending: Dict[Tuple[type, int, int, int, int], List[Edit]] = {}
+        #: (libcst class name, span) -> the edits of that node
+        self.pending: Dict[Tuple[str, int, int, int, int], List[Edit]] = {}
         for edit in edits:
             self.pending.setdefault((edit.target,) + tuple(edit.span), []).append(edit)
         self.types = {key[0] for key in self.pending}
@@ -50,16 +51,17 @@ class Fixer(cst.CSTTransformer):
     def on_leave(self, original_node, updated_node):
         if self.fix_context.carried and isinstance(updated_node, (cst.IndentedBlock, cst.Module)):
             updated_node = self.place_carried(updated_node)
-        if type(original_node) not in self.types:
+        kind = type(original_node).__name__
+        if kind not in self.types:
             return updated_node
         if self.positions is not None:
             where = self.positions.get(original_node)
             if where is None:
                 return updated_node
-            key = (type(original_node),) + where
+            key = (kind,) + where
         else:
             pos = self.get_metadata(PositionProvider, original_node)
-            key = (type(original_node), pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+            key = (kind, pos.start.line, pos.start.column, pos.end.line, pos.end.column)
         for edit in self.pending.get(key, ()):
             if not isinstance(updated_node, cst.CSTNode):
                 break  # an earlier edit removed or flattened the node

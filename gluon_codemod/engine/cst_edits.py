@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from typing import Callable, List, Sequence, Tuple, TypeVar, Union
 
-import libcst as cst
-
+from .libcst_on_demand import cst, extends
 from .rule import CannotFix
 
-_Listed = TypeVar("_Listed", bound=Union[cst.Arg, cst.Param, cst.WithItem])
+_Listed = TypeVar("_Listed", bound="Union[cst.Arg, cst.Param, cst.WithItem]")
 
 
-class _CommentFinder(cst.CSTVisitor):
+@extends("CSTVisitor")
+class _CommentFinder:
     def __init__(self):
         self.found = False
 

@@ -9,14 +9,9 @@ import ast
 import difflib
 from typing import Dict, List, Optional, Tuple, Union
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
-from .apply import Fixer, add_imports
 from .detect import TARGETS, _analyze, analyze  # noqa: F401 (re-exported)
 from ..vocabulary import Finding, FixResult, SourceError
 from .lines import split_lines
-from .positions import transform_statements as _transform_statements
 from .rule import FixContext
 from .source import decode_source
 from ..analysis.plan import ProjectView
@@ -70,6 +65,12 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
     findings = [finding for finding, _ in results]
     if not edits:
         return FixResult(source, findings)
+    # (libcst, and what applies edits with it, only now: see `libcst_on_demand`)
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from .apply import Fixer, add_imports
+
     fix_context = FixContext(target=target)
     try:
         module = cst.parse_module(text)
@@ -98,6 +99,13 @@ def fix_code(source: Source, *, target: str = "mxnet", select=None, ignore=None,
             finding.fix_available = False
             finding.message += f" (not fixed: {fixer.refused[id(edit)]})"
     return FixResult(_encode(new_text, how) if new_text != text else source, findings)
+
+
+def _transform_statements(module, tree: ast.Module, edits, fixer):
+    """`positions.transform_statements`, imported by the first fix (it brings libcst)."""
+    from .positions import transform_statements
+
+    return transform_statements(module, tree, edits, fixer)
 
 
 def _restate_left(findings: List[Finding], text: str, new_text: str, new_tree: ast.Module, move: bool,

@@ -11,12 +11,13 @@ import ast
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
-
-import libcst as cst
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .context import FileContext
 from ..vocabulary import Finding
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 class CannotFix(Exception):
@@ -100,10 +101,11 @@ class Invalid:
 
 @dataclass
 class Edit:
-    """A rewrite of the libcst node of type `target` that spans `span` (ast coordinates)."""
+    """A rewrite of the libcst node of type `target` (its class's name: "Call") that spans `span` (ast
+    coordinates). (A name, not the class: finding what to fix does not import libcst; see `libcst_on_demand`.)"""
 
-    target: type
-    apply: Callable[[cst.CSTNode, "FixContext"], Any]
+    target: str
+    apply: Callable[["cst.CSTNode", "FixContext"], Any]
     span: Tuple[int, int, int, int] = (0, 0, 0, 0)
     safe: bool = True
     #: For an edit of a call that removes arguments: (keywords, positional slots, leading arguments

@@ -84,7 +84,7 @@ _ENGINE = None
 
 
 def _engine():
-    """The engine module, imported on first use (it brings the rules; libcst only if the engine does)."""
+    """The engine module, imported on first use (it brings the rules, not libcst: a check never needs it)."""
     global _ENGINE
     if _ENGINE is None:
         from ..engine import pipeline as engine
