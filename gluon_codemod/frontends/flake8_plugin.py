@@ -50,8 +50,9 @@ class GluonChecker:
         module_name = self._module_name() if "mxnet" in self.filename else None
         view = None
         if not might_contain_gluon(text, module_name):
-            # A script that never names Gluon may still call a Block class of its project
-            view = self._project_view()
+            # A script that never names Gluon may still call a Block class of its project (a file that is
+            # its own project, as in the standard library, has none to call)
+            view = self._project_view(alone=False)
             if view is None or not view.concerns(text):
                 return
         engine = _engine()
@@ -63,13 +64,16 @@ class GluonChecker:
                                              project=view or self._project_view(), noqa=False):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
-    def _project_view(self):
+    def _project_view(self, alone: bool = True):
         """This file as a module of its whole project (indexed once, then read from the cache), so that
-        its findings are those of `gluon-codemod check` over the project."""
+        its findings are those of `gluon-codemod check` over the project. `alone=False`: None for a file
+        that is a project of its own."""
         if self.filename in _STDIN_NAMES or not self.filename.endswith(".py"):
             return None
-        from ..run.project_cache import project_for
+        from ..run.project_cache import project_for, project_paths
 
+        if not alone and len(project_paths([self.filename])) < 2:
+            return None
         return project_for([self.filename], whole=True, target=self.target).view(self.filename)
 
     def _module_name(self) -> Optional[str]:

@@ -169,16 +169,22 @@ def test_files_that_cannot_contain_gluon_give_nothing(tmp_path):
 
 
 def test_plugin_skips_non_gluon_files_before_running_any_rule(monkeypatch, tmp_path):
-    # (a project with Gluon code is settled once, for all its files: here the project is this file alone)
+    # (a project with Gluon code is settled once, for all its files: here the project is this file alone,
+    # which has no Block class to call, so it is not even looked up)
     import ast
 
     from gluon_codemod.engine import pipeline
     from gluon_codemod.frontends.flake8_plugin import GluonChecker
+    from gluon_codemod.run import project_cache
 
     def fail(*args, **kwargs):
         raise AssertionError("analyze() ran on a file that cannot contain Gluon code")
 
+    def no_project(*args, **kwargs):
+        raise AssertionError("the project of a file that is its own project was looked up")
+
     monkeypatch.setattr(pipeline, "analyze", fail)
+    monkeypatch.setattr(project_cache, "project_for", no_project)
     source = "import os\nprint(os.sep)\n"
     lines = source.splitlines(keepends=True)
     (tmp_path / "plain.py").write_text(source)
