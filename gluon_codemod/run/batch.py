@@ -243,6 +243,10 @@ def run_files(paths: Sequence[str], options: Options, jobs: int,
     # Forked workers inherit the project as it is in memory, kept trees and file indexes included, at no
     # cost; started otherwise, they get it pickled, the index and the plan only (they parse each file).
     shared = project if context is not None or project is None else project.without_sources()
+    if context is not None and (options.mode is not Mode.CHECK or options.fix_edits):
+        # Fixes need libcst, which a check never imports (`engine.libcst_on_demand`): imported here once,
+        # forked workers inherit it instead of each importing it on its first fix.
+        from ..engine import positions  # noqa: F401 (libcst, and what applies edits with it)
     yield from parallel_map(_process_in_worker, paths, (options,), jobs, _largest_first(paths), on_done,
                             _start_worker, (shared,), context)
 
