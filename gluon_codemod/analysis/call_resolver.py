@@ -242,7 +242,8 @@ class CallResolver:
 
     def _callee(self, call: ast.Call) -> Optional[Callee]:
         func = call.func
-        kind = self.class_at(func)
+        named = self.ctx.may_name_a_class(func)  # (else no class or import is found for `func`, nor its owner)
+        kind = self.class_at(func) if named else None
         if kind is not None:
             if isinstance(kind, FileClass):
                 return kind if self.is_block_class(kind.node) else None
@@ -253,7 +254,7 @@ class CallResolver:
             factory = self.function_named(func)
             if factory is not None:
                 return Factory(factory)
-        if isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
+        if named and isinstance(func, ast.Attribute):  # `Net.small(...)`: a classmethod factory
             owner = self.class_at(func.value)
             if isinstance(owner, FileClass) and self.is_block_class(owner.node):
                 target = self.classmethod_of(owner.node, func.attr)
@@ -277,7 +278,7 @@ class CallResolver:
             if table is not None and table in view.plan.followed:
                 return UNKNOWN_BLOCK  # a call of each class of a table whose every use is followed
         # (`class_at` found no class of the project in `func`: only a Gluon class is left)
-        qualified = self.ctx.imports.qualify(func)
+        qualified = self.ctx.imports.qualify(func) if named else None
         if qualified and is_gluon_block_class(qualified):
             last = qualified.rsplit(".", 1)[-1]
             return None if last in _NOT_PREFIXED else GluonClass(last)

@@ -190,6 +190,16 @@ class FileContext:
             return None
         return self.scopes.lookup(name, at)
 
+    def may_name_a_class(self, expr: ast.AST) -> bool:
+        """False when neither `local_classes`, `project_class` nor `imports.qualify` can find anything for
+        `expr`: its root name is not imported (nor star-imported) and no class of the file has it
+        (`self.conv(x)`, `x.reshape(...)`: most calls of a model file, asked about by every rule)."""
+        while type(expr) is ast.Attribute:
+            expr = expr.value
+        if type(expr) is not ast.Name:
+            return False
+        return expr.id in self.imports.names or bool(self.imports.star_from) or expr.id in self._class_names
+
     def project_class(self, expr: ast.AST):
         """The class of another module of the project that `expr` names (through imports), or None."""
         if self.project is None:
