@@ -149,6 +149,28 @@ def test_file_index_lists_every_node_in_walk_order_with_parents():
     assert ctx.shared("key", lambda: object()) is ctx.shared("key", lambda: object())
 
 
+def test_only_names_rooted_in_an_import_or_a_class_of_the_file_may_name_a_class():
+    import ast
+
+    from gluon_codemod.engine.context import FileContext
+
+    source = "from mxnet.gluon import nn\nimport pkg.blocks\nclass Net:\n    pass\nself.conv(x); x[0](1)\n"
+    tree = ast.parse(source)
+    ctx = FileContext(tree, source.splitlines())
+    for node in tree.body[:2]:
+        ctx.imports.add(node)
+
+    def expr(text):
+        return ast.parse(text, mode="eval").body
+
+    assert [ctx.may_name_a_class(expr(text)) for text in ("nn.Dense", "pkg.blocks.Head", "Net", "Net.small")] == [
+        True, True, True, True]
+    assert [ctx.may_name_a_class(expr(text)) for text in ("self.conv", "x.reshape", "x[0]", "f()", "Dense")] == [
+        False, False, False, False, False]
+    ctx.imports.add(ast.parse("from mxnet.gluon.nn import *").body[0])
+    assert ctx.may_name_a_class(expr("Dense"))  # (a star import may bind any name)
+
+
 MANY_EDITS = ("import mxnet as mx\nfrom mxnet.gluon import nn\n\n"
               "net = nn.HybridSequential(prefix='net_')\n"
               "with net.name_scope():\n    net.add(nn.Dense(3))\n    # kept after the body\n"
