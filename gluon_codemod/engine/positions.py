@@ -120,7 +120,8 @@ def _inner_statements(statement: cst.CSTNode, group: List[ast.stmt], spans):
         return None
     if isinstance(statement, cst.With):
         own = _group_span(group)
-        spans = [span for span in spans if tuple(span) != own]  # (none left: no body statement is kept)
+        # (with only the `with` itself edited, none is left: its body's statements get no positions at all)
+        spans = [span for span in spans if tuple(span) != own]
     groups = _line_up(statement.body.body, group[0].body)
     if not groups:
         return None
