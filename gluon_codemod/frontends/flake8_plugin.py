@@ -70,9 +70,9 @@ class GluonChecker:
         that is a project of its own."""
         if self.filename in _STDIN_NAMES or not self.filename.endswith(".py"):
             return None
-        from ..run.project_cache import project_for, project_paths
+        from ..run.project_cache import project_for, project_root_of
 
-        if not alone and len(project_paths([self.filename])) < 2:
+        if not alone and project_root_of(self.filename) is None:
             return None
         return project_for([self.filename], whole=True, target=self.target).view(self.filename)
 

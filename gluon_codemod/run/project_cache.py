@@ -57,10 +57,8 @@ def project_paths(run: Sequence[str]) -> list:
         if folder in seen:  # (the files of a run share a few folders; looking up a root costs a stat a level)
             continue
         seen.add(folder)
-        # Without a marked root the project's extent is unknown (the standard library, a folder of
-        # scripts): the project is the run's own files.
-        root = None if _installed(path) else project_root(folder)
-        if root is not None and root not in _TOO_LARGE and not _skipped_below(root, path):
+        root = project_root_of(path)
+        if root is not None:
             roots.add(root)
     for root in sorted(roots):
         found = _python_files(root)
@@ -69,6 +67,15 @@ def project_paths(run: Sequence[str]) -> list:
         for path in found or ():
             paths.setdefault(os.path.abspath(path), _shown(path))
     return sorted(paths.values())
+
+
+def project_root_of(path: str) -> Optional[str]:
+    """The root of the project whose files `project_paths` adds to `path`'s, or None: the file is a project
+    of its own. Without a marked root the project's extent is unknown (the standard library, a folder of
+    scripts); a file below a folder a walk skips (`build`, `.venv`) is not one of its project's modules."""
+    path = os.path.abspath(path)
+    root = None if _installed(path) else project_root(os.path.dirname(path))
+    return root if root is not None and root not in _TOO_LARGE and not _skipped_below(root, path) else None
 
 
 def _installed(path: str) -> bool:
