@@ -28,13 +28,24 @@ def carried_keys(keyword: ast.keyword) -> Dict[str, ast.AST]:
 def keys_known(keyword: ast.keyword) -> bool:
     """Whether every key of the mapping `keyword` unpacks can be read: a literal `**{...}`/`**dict(...)`,
     or a name of the call's scope filled only by literals and constant keys there."""
-    value = keyword.value
-    if isinstance(value, ast.Dict):
-        return all(isinstance(key, ast.Constant) for key in value.keys)
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
-        return not value.args and all(k.arg is not None for k in value.keywords)
+    if _is_mapping_literal(keyword.value):
+        return _readable(keyword.value)
     found = getattr(keyword, _ATTRIBUTE, None)
     return bool(found and found[1])
+
+
+def _is_mapping_literal(value: Optional[ast.AST]) -> bool:
+    """`{...}` or `dict(...)`."""
+    return isinstance(value, ast.Dict) or (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict")
+
+
+def _readable(literal: ast.AST) -> bool:
+    """Whether every key of the mapping literal `literal` (see `_is_mapping_literal`) can be read: constant
+    keys, keywords without `**` or positional arguments."""
+    if isinstance(literal, ast.Dict):
+        return all(isinstance(key, ast.Constant) for key in literal.keys)
+    return not literal.args and all(k.arg is not None for k in literal.keywords)
 
 
 def note_carried_keys(source: str, tree: ast.Module, nodes_of: Callable[[type], List[ast.AST]],
@@ -115,10 +126,7 @@ def _is_parameter(scope: ast.AST, name: str) -> bool:
 def _literal(store: ast.AST) -> bool:
     """Whether `store` puts only keys that can be read (a literal bound, a constant key set)."""
     if isinstance(store, (ast.Assign, ast.AnnAssign)):
-        value = store.value
-        return (isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys)) or (
-            isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict"
-            and not value.args and all(k.arg is not None for k in value.keywords))
+        return _is_mapping_literal(store.value) and _readable(store.value)
     if isinstance(store, ast.Subscript):
         return isinstance(store.slice, ast.Constant)
     if store.func.attr == "setdefault":
