@@ -412,12 +412,14 @@ class PrefixArgument(Rule):
                         "together with the `prefix` parameter of `{func}`, which stays for now (see the finding on "
                         "the parameter)", func=kept[1])
             return
-        safe = all(pure(v) for v in values)
-        where = keyword if keyword is not None else values[0]
-        title = self.fix_title if safe else self.fix_title + " (its value calls something)"
-        keywords = ("prefix",) if keyword is not None else ()
-        self.report(where, edit=Edit("Call", _drop(keywords, tuple(slots)), span=span_of(node), safe=safe,
-                                     drops=(keywords, tuple(slots), 0)), fix_title=title)
+        self._report_dropped(keyword if keyword is not None else values[0], node,
+                             ("prefix",) if keyword is not None else (), tuple(slots), all(pure(v) for v in values))
+
+    def _report_dropped(self, where: ast.AST, node: ast.Call, keywords, slots, safe: bool) -> None:
+        """The finding at `where`, fixed by removing `keywords` and the positional `slots` from call `node`."""
+        self.report(where, edit=Edit("Call", _drop(keywords, slots), span=span_of(node), safe=safe,
+                                     drops=(keywords, slots, 0)),
+                    fix_title=self.fix_title if safe else self.fix_title + " (its value calls something)")
 
     def _partial_of_gluon(self, node: ast.Call) -> bool:
         """`functools.partial(nn.Dense, prefix='d_')`: its keywords are the Block's, given at each call of the
@@ -431,10 +433,7 @@ class PrefixArgument(Rule):
             return False
         keyword = next((k for k in node.keywords if k.arg == "prefix"), None)
         if keyword is not None:
-            safe = pure(keyword.value)
-            self.report(keyword, edit=Edit("Call", _drop(("prefix",), ()), span=span_of(node), safe=safe,
-                                           drops=(("prefix",), (), 0)),
-                        fix_title=self.fix_title if safe else self.fix_title + " (its value calls something)")
+            self._report_dropped(keyword, node, ("prefix",), (), pure(keyword.value))
         return True
 
     def _unknown_mapping(self, node: ast.Call) -> None:
